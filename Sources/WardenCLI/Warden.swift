@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `warden` command: serve, fetch and verify approved models, and the tools around them.
+@main
+struct Warden: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warden",
+        abstract: "Serve only machine-learning models you can prove are approved.",
+        subcommands: [ONNXCommand.self]
+    )
+}

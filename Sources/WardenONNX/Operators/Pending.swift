@@ -1,0 +1,10 @@
+enum MatrixOperators { static let all: [String: KernelFactory] = [:] }
+enum ReductionOperators { static let all: [String: KernelFactory] = [:] }
+enum ShapeOperators { static let all: [String: KernelFactory] = [:] }
+enum IndexingOperators { static let all: [String: KernelFactory] = [:] }
+enum ConversionOperators { static let all: [String: KernelFactory] = [:] }
+enum TreeEnsembleOperators { static let all: [String: KernelFactory] = [:] }
+enum LinearModelOperators { static let all: [String: KernelFactory] = [:] }
+enum SVMOperators { static let all: [String: KernelFactory] = [:] }
+enum PreprocessingOperators { static let all: [String: KernelFactory] = [:] }
+enum MapOperators { static let all: [String: KernelFactory] = [:] }

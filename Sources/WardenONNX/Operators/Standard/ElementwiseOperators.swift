@@ -1,0 +1,145 @@
+/// Elementwise unary math, Clip, Identity and Dropout.
+enum ElementwiseOperators {
+    static let all: [String: KernelFactory] = {
+        var table: [String: KernelFactory] = [:]
+        for op in FloatFunction.allCases {
+            table[op.rawValue] = unaryFloat { _ in op }
+        }
+        for op in NumericFunction.allCases {
+            table[op.rawValue] = unaryNumeric { _ in op }
+        }
+        table["LeakyRelu"] = unaryFloat { context in
+            LeakyRelu(alpha: try context.attributes.float("alpha", default: 0.01))
+        }
+        table["HardSigmoid"] = unaryFloat { context in
+            HardSigmoid(
+                alpha: try context.attributes.float("alpha", default: 0.2),
+                beta: try context.attributes.float("beta", default: 0.5))
+        }
+        table["Clip"] = clip
+        table["Identity"] = identity
+        table["Dropout"] = dropout
+        for op in Arithmetic.allCases { table[op.rawValue] = BinaryOperators.arithmetic(op) }
+        for op in Variadic.allCases { table[op.rawValue] = BinaryOperators.variadic(op) }
+        return table
+    }()
+
+    static let floatTypes: [ElementType] = [.float, .double]
+    static let numericTypes: [ElementType] = [.float, .double, .int32, .int64]
+
+    /// A one-input, type-preserving float operator; `make` reads the attributes once at load.
+    static func unaryFloat<F: FloatTransform & Sendable>(
+        _ make: @escaping @Sendable (NodeContext) throws -> F
+    ) -> KernelFactory {
+        { context in
+            try context.requireInputs(1...1)
+            try context.requireType(0, in: floatTypes)
+            let transform = try make(context)
+            return LoweredNode(outputs: [context.kind(0)]) { inputs in
+                [.tensor(try inputs.tensor(0).mapFloat(transform, inputs))]
+            }
+        }
+    }
+
+    /// A one-input, type-preserving numeric operator.
+    static func unaryNumeric<F: NumericTransform & Sendable>(
+        _ make: @escaping @Sendable (NodeContext) throws -> F
+    ) -> KernelFactory {
+        { context in
+            try context.requireInputs(1...1)
+            try context.requireType(0, in: numericTypes)
+            let transform = try make(context)
+            return LoweredNode(outputs: [context.kind(0)]) { inputs in
+                [.tensor(try inputs.tensor(0).mapNumeric(transform, inputs))]
+            }
+        }
+    }
+
+    /// Functions defined on floating-point tensors only.
+    enum FloatFunction: String, CaseIterable, FloatTransform {
+        case Sqrt, Exp, Log, Reciprocal, Sigmoid, Tanh, Erf, Floor, Ceil, Round
+
+        func apply<T: FloatElement>(_ x: [T]) -> [T] {
+            switch self {
+            case .Sqrt: x.map(T.sqrt)
+            case .Exp: x.map(T.exp)
+            case .Log: x.map(T.log)
+            case .Reciprocal: x.map { 1 / $0 }
+            // Split at zero so exp never overflows.
+            case .Sigmoid: x.map { $0 >= 0 ? 1 / (1 + T.exp(-$0)) : T.exp($0) / (1 + T.exp($0)) }
+            case .Tanh: x.map(T.tanh)
+            case .Erf: x.map(T.erf)
+            case .Floor: x.map { $0.rounded(.down) }
+            case .Ceil: x.map { $0.rounded(.up) }
+            case .Round: x.map { $0.rounded(.toNearestOrEven) }
+            }
+        }
+    }
+
+    /// Functions defined on every numeric type. NaN passes through unchanged.
+    enum NumericFunction: String, CaseIterable, NumericTransform {
+        case Abs, Neg, Relu, Sign
+
+        func apply<T: NumericElement>(_ x: [T]) -> [T] {
+            switch self {
+            case .Abs: x.map { $0 < 0 ? T.subtract(0, $0) : $0 }
+            case .Neg: x.map { T.subtract(0, $0) }
+            case .Relu: x.map { $0 < 0 ? 0 : $0 }
+            case .Sign: x.map { $0 > 0 ? 1 : $0 < 0 ? 0 - 1 : ($0 == $0 ? 0 : $0) }
+            }
+        }
+    }
+
+    struct LeakyRelu: FloatTransform {
+        let alpha: Float
+        func apply<T: FloatElement>(_ x: [T]) -> [T] {
+            let a = T(alpha)
+            return x.map { $0 < 0 ? $0 * a : $0 }
+        }
+    }
+
+    struct HardSigmoid: FloatTransform {
+        let alpha: Float, beta: Float
+        func apply<T: FloatElement>(_ x: [T]) -> [T] {
+            let a = T(alpha), b = T(beta)
+            return x.map { Swift.max(0, Swift.min(1, a * $0 + b)) }
+        }
+    }
+
+    struct ClipRange: NumericTransform {
+        let low: Double?, high: Double?
+        func apply<T: NumericElement>(_ x: [T]) -> [T] {
+            let lo = low.map(T.init(double:)) ?? T.lowest
+            let hi = high.map(T.init(double:)) ?? T.highest
+            return x.map { $0 < lo ? lo : $0 > hi ? hi : $0 }
+        }
+    }
+
+    static let clip: KernelFactory = { context in
+        try context.requireInputs(1...3)
+        try context.requireType(0, in: numericTypes)
+        // Before opset 11 the bounds are attributes; from 11 on they are optional inputs.
+        let attributeMin = try context.attributes.float("min").map(Double.init)
+        let attributeMax = try context.attributes.float("max").map(Double.init)
+        return LoweredNode(outputs: [context.kind(0)]) { inputs in
+            let x = try inputs.tensor(0)
+            let low = try inputs.optionalTensor(1)?.doubles()?.first ?? attributeMin
+            let high = try inputs.optionalTensor(2)?.doubles()?.first ?? attributeMax
+            return [.tensor(try x.mapNumeric(ClipRange(low: low, high: high), inputs))]
+        }
+    }
+
+    static let identity: KernelFactory = { context in
+        try context.requireInputs(1...1)
+        return LoweredNode(outputs: [context.kind(0)]) { inputs in [try inputs.value(0)] }
+    }
+
+    /// Dropout at inference is the identity; its optional mask output is all true.
+    static let dropout: KernelFactory = { context in
+        try context.requireInputs(1...3)
+        return LoweredNode(outputs: [context.kind(0), .tensor(.bool)]) { inputs in
+            let x = try inputs.tensor(0)
+            return [.tensor(x), .tensor(.bool(Array(repeating: true, count: x.count), shape: x.shape))]
+        }
+    }
+}

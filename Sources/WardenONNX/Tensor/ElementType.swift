@@ -1,0 +1,28 @@
+/// The tensor element types the engine computes with (ONNX `TensorProto.DataType` codes).
+public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    case float = 1
+    case int32 = 6
+    case int64 = 7
+    case string = 8
+    case bool = 9
+    case double = 11
+
+    /// Maps an ONNX data type code, or nil when the engine does not compute with it.
+    public init?(onnx code: Int32) {
+        self.init(rawValue: code)
+    }
+
+    public var description: String {
+        switch self {
+        case .float: "float"
+        case .int32: "int32"
+        case .int64: "int64"
+        case .string: "string"
+        case .bool: "bool"
+        case .double: "double"
+        }
+    }
+
+    public var isFloatingPoint: Bool { self == .float || self == .double }
+    public var isNumeric: Bool { self != .string && self != .bool }
+}
