@@ -1,7 +1,9 @@
 /// Decoding of `TensorProto` into an engine `Tensor`: dims, typed fields or little-endian
 /// `raw_data`, checked for element count and type before any value is materialised.
 extension ModelDecoder {
-    func decodeTensor(_ reader: WireReader) throws -> NamedTensor {
+    /// `widenSmallIntegers` admits 8- and 16-bit integer tensors as int32: attribute tensors
+    /// such as TreeEnsemble's uint8 `nodes_modes` use them, while graph values never may.
+    func decodeTensor(_ reader: WireReader, widenSmallIntegers: Bool = false) throws -> NamedTensor {
         var reader = reader
         let limit = limits.maxTensorElements
         var name = ""
@@ -42,6 +44,11 @@ extension ModelDecoder {
         guard let count = Tensor.checkedElementCount(shape), count <= limit else {
             throw ModelLoadError.limitExceeded(what: "elements in tensor '\(name)'", limit: limit, actual: Int.max)
         }
+        let smallIntegerWidths: [Int32: (width: Int, signed: Bool)] = [2: (1, false), 3: (1, true), 4: (2, false), 5: (2, true)]
+        if widenSmallIntegers, let small = smallIntegerWidths[dataType] {
+            return NamedTensor(name: name, tensor: Tensor(shape: shape, storage: .int32(
+                try Self.widen(raw.map { Array(reader.bytes[$0]) }, varints, small, count: count, name: name))))
+        }
         guard let type = ElementType(onnx: dataType) else {
             throw ModelLoadError.unsupportedDataType(context: "tensor '\(name)'", dataType: dataType)
         }
@@ -50,6 +57,25 @@ extension ModelDecoder {
             varints: varints, strings: strings)
         let storage = try source.storage(type, count: count, name: name)
         return NamedTensor(name: name, tensor: Tensor(shape: shape, storage: storage))
+    }
+
+    private static func widen(
+        _ raw: [UInt8]?, _ varints: [Int64], _ format: (width: Int, signed: Bool), count: Int, name: String
+    ) throws -> [Int32] {
+        guard let raw else {
+            guard varints.count == count else {
+                throw ModelLoadError.invalidTensor(name: name, reason: "holds \(varints.count) values, shape needs \(count)")
+            }
+            return varints.map { Int32(truncatingIfNeeded: $0) }
+        }
+        guard raw.count == count * format.width else {
+            throw ModelLoadError.invalidTensor(name: name, reason: "raw_data holds \(raw.count) bytes, shape needs \(count * format.width)")
+        }
+        return (0..<count).map { i in
+            if format.width == 1 { return format.signed ? Int32(Int8(bitPattern: raw[i])) : Int32(raw[i]) }
+            let bits = UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8
+            return format.signed ? Int32(Int16(bitPattern: bits)) : Int32(bits)
+        }
     }
 }
 

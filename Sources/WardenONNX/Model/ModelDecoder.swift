@@ -142,7 +142,7 @@ public struct ModelDecoder {
             case 2: attribute.f = try reader.readFloat(wire, field: "AttributeProto.f")
             case 3: attribute.i = try reader.readInt64(wire, field: "AttributeProto.i")
             case 4: attribute.s = try reader.readBytes(wire, field: "AttributeProto.s", limits: limits)
-            case 5: attribute.t = try decodeTensor(try message(&reader, wire, "AttributeProto.t"))
+            case 5: attribute.t = try decodeTensor(try message(&reader, wire, "AttributeProto.t"), widenSmallIntegers: true)
             case 6: attribute.g = try decodeGraph(try message(&reader, wire, "AttributeProto.g"), depth: depth + 1)
             case 7: try reader.appendFixed32(wire, to: &rawFloats, field: "AttributeProto.floats", limit: maxElements)
             case 8: try reader.appendVarints(wire, to: &attribute.ints, field: "AttributeProto.ints", limit: maxElements)
