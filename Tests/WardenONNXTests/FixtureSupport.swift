@@ -1,0 +1,71 @@
+import Foundation
+import WardenONNX
+
+/// Reads the committed fixtures made by scripts/fixtures/make_onnx_fixtures.py.
+enum Fixtures {
+    static let directory: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+
+    static var modelNames: [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".cases.json") }.map { String($0.dropLast(".cases.json".count)) }.sorted()
+    }
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: directory.appendingPathComponent("\(name).onnx")))
+    }
+
+    static func session(_ name: String) throws -> InferenceSession {
+        try InferenceSession(modelBytes: try bytes(name))
+    }
+
+    static func cases(_ name: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: directory.appendingPathComponent("\(name).cases.json")))
+    }
+}
+
+/// Compares an engine output with ONNX Runtime's: labels and integers exactly, floats within
+/// 1e-5 (relative above 1), NaN equal to NaN. Returns a description of the first difference.
+enum OutputComparison {
+    static let tolerance = 1e-5
+
+    static func difference(_ actual: JSONValue, _ expected: JSONValue, path: String = "") -> String? {
+        switch (actual, expected) {
+        case let (.array(a), .array(e)):
+            guard a.count == e.count else { return "\(path): \(a.count) items, expected \(e.count)" }
+            for (i, (x, y)) in zip(a, e).enumerated() {
+                if let d = difference(x, y, path: "\(path)[\(i)]") { return d }
+            }
+            return nil
+        case let (.object(a), .object(e)):
+            // Maps are unordered: ONNX Runtime's Python binding returns them in hash order.
+            guard a.map(\.key).sorted() == e.map(\.key).sorted() else { return "\(path): keys \(a.map(\.key)), expected \(e.map(\.key))" }
+            for x in a {
+                let y = e.first { $0.key == x.key }!.value
+                if let d = difference(x.value, y, path: "\(path).\(x.key)") { return d }
+            }
+            return nil
+        case let (.string(a), .string(e)):
+            return a == e ? nil : "\(path): \"\(a)\", expected \"\(e)\""
+        case let (.integer(a), .integer(e)):
+            return a == e ? nil : "\(path): \(a), expected \(e)"
+        case let (.bool(a), .bool(e)):
+            return a == e ? nil : "\(path): \(a), expected \(e)"
+        default:
+            guard let a = number(actual), let e = number(expected) else { return "\(path): \(actual), expected \(expected)" }
+            if a.isNaN || e.isNaN { return a.isNaN && e.isNaN ? nil : "\(path): \(a), expected \(e)" }
+            if a.isInfinite || e.isInfinite { return a == e ? nil : "\(path): \(a), expected \(e)" }
+            return abs(a - e) <= tolerance * max(1, abs(e)) ? nil : "\(path): \(a), expected \(e)"
+        }
+    }
+
+    private static func number(_ json: JSONValue) -> Double? {
+        switch json {
+        case .null: .nan
+        case let .integer(i): Double(i)
+        case let .number(d): d
+        case .string("inf"): .infinity
+        case .string("-inf"): -.infinity
+        default: nil
+        }
+    }
+}
