@@ -62,10 +62,14 @@ struct GraphCompiler {
 
             do {
                 guard let version = opsets[domain] else {
-                    throw ModelLoadError.unsupported(["\(label): domain '\(domain.isEmpty ? "ai.onnx" : domain)' is not imported by the model"])
+                    throw ModelLoadError.unsupported([
+                        "\(label): domain '\(domain.isEmpty ? "ai.onnx" : domain)' is not imported by the model"
+                    ])
                 }
                 guard let factory = OperatorRegistry.factory(domain: domain, opType: node.opType) else {
-                    throw ModelLoadError.unsupported(["operator \(domain.isEmpty ? "" : domain + ":")\(node.opType) (opset \(version)) used by \(label)"])
+                    throw ModelLoadError.unsupported([
+                        "operator \(domain.isEmpty ? "" : domain + ":")\(node.opType) (opset \(version)) used by \(label)"
+                    ])
                 }
                 let context = NodeContext(
                     node: node, label: label, opset: version,
@@ -74,7 +78,8 @@ struct GraphCompiler {
                     constants: inputSlots.map { $0.flatMap { constants[$0] } })
                 let lowered = try factory(context)
                 guard node.outputs.count <= lowered.outputs.count else {
-                    throw ModelLoadError.invalidGraph("\(label) declares \(node.outputs.count) outputs, the operator has \(lowered.outputs.count)")
+                    throw ModelLoadError.invalidGraph(
+                        "\(label) declares \(node.outputs.count) outputs, the operator has \(lowered.outputs.count)")
                 }
                 for (slot, kind) in zip(outputSlots, lowered.outputs) where slot >= 0 { kinds[slot] = kind }
 
@@ -131,7 +136,9 @@ struct GraphCompiler {
         for (domain, version) in opsets.sorted(by: { $0.key < $1.key }) {
             guard let range = OperatorRegistry.supportedOpsets[domain] else { continue }  // checked per node
             if !range.contains(version) {
-                problems.append("opset \(version) of domain '\(domain.isEmpty ? "ai.onnx" : domain)' (supported: \(range.lowerBound)...\(range.upperBound))")
+                problems.append(
+                    "opset \(version) of domain '\(domain.isEmpty ? "ai.onnx" : domain)' (supported: \(range.lowerBound)...\(range.upperBound))"
+                )
             }
         }
         if !problems.isEmpty { throw ModelLoadError.unsupported(problems) }

@@ -12,7 +12,8 @@ struct NodeAttributes {
                 throw ModelLoadError.invalidGraph("\(node) has attribute '\(attribute.name)' twice")
             }
             guard attribute.refAttrName.isEmpty else {
-                throw ModelLoadError.invalidGraph("\(node): attribute '\(attribute.name)' refers to a function attribute outside a function")
+                throw ModelLoadError.invalidGraph(
+                    "\(node): attribute '\(attribute.name)' refers to a function attribute outside a function")
             }
             byName[attribute.name] = attribute
         }

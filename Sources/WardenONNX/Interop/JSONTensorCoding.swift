@@ -22,16 +22,22 @@ public enum JSONTensorCoding {
         switch type {
         case .float: storage = .float(try leaves.map { Float(try number($0)) })
         case .double: storage = .double(try leaves.map(number))
-        case .int32: storage = .int32(try leaves.map { try Int32(exactly: try integer($0)).orThrow(CodingError(description: "value out of int32 range")) })
+        case .int32:
+            storage = .int32(
+                try leaves.map { try Int32(exactly: try integer($0)).orThrow(CodingError(description: "value out of int32 range")) })
         case .int64: storage = .int64(try leaves.map(integer))
-        case .bool: storage = .bool(try leaves.map {
-            guard case let .bool(b) = $0 else { throw CodingError(description: "expected true or false") }
-            return b
-        })
-        case .string: storage = .string(try leaves.map {
-            guard case let .string(s) = $0 else { throw CodingError(description: "expected a string") }
-            return s
-        })
+        case .bool:
+            storage = .bool(
+                try leaves.map {
+                    guard case let .bool(b) = $0 else { throw CodingError(description: "expected true or false") }
+                    return b
+                })
+        case .string:
+            storage = .string(
+                try leaves.map {
+                    guard case let .string(s) = $0 else { throw CodingError(description: "expected a string") }
+                    return s
+                })
         }
         return Tensor(shape: shape, storage: storage)
     }
@@ -100,9 +106,10 @@ public enum JSONTensorCoding {
         case let .mapSequence(sequence):
             let names = keyStrings(sequence.keys)
             let width = names.count
-            return .array((0..<sequence.rows).map { row in
-                .object((0..<width).map { (key: names[$0], value: .number(Double(sequence.values[row * width + $0]))) })
-            })
+            return .array(
+                (0..<sequence.rows).map { row in
+                    .object((0..<width).map { (key: names[$0], value: .number(Double(sequence.values[row * width + $0]))) })
+                })
         }
     }
 
@@ -116,7 +123,8 @@ public enum JSONTensorCoding {
     public static func json(_ tensor: Tensor) -> JSONValue {
         let leaves: [JSONValue]
         switch tensor.storage {
-        case let .float(v): leaves = v.map { .number(Double($0)) }
+        // Float's shortest text, read as a Double, prints as that same short text.
+        case let .float(v): leaves = v.map { .number(Double($0.description) ?? Double($0)) }
         case let .double(v): leaves = v.map { .number($0) }
         case let .int32(v): leaves = v.map { .integer(Int64($0)) }
         case let .int64(v): leaves = v.map { .integer($0) }

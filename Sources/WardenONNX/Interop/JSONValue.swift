@@ -42,9 +42,15 @@ public indirect enum JSONValue: Sendable, Equatable {
         case let .bool(b): out += b ? "true" : "false"
         case let .integer(i): out += String(i)
         case let .number(d):
-            if d.isNaN { out += "null" } else if d.isInfinite { out += d < 0 ? "\"-inf\"" : "\"inf\"" } else if d == d.rounded(), abs(d) < 1e15 {
+            if d.isNaN {
+                out += "null"
+            } else if d.isInfinite {
+                out += d < 0 ? "\"-inf\"" : "\"inf\""
+            } else if d == d.rounded(), abs(d) < 1e15 {
                 out += String(Int64(d)) + ".0"
-            } else { out += "\(d)" }
+            } else {
+                out += "\(d)"
+            }
         case let .string(s): Self.writeString(s, to: &out)
         case let .array(items):
             out += "["
@@ -97,9 +103,17 @@ extension JSONValue: Decodable {
             return
         }
         let single = try decoder.singleValueContainer()
-        if single.decodeNil() { self = .null } else if let b = try? single.decode(Bool.self) { self = .bool(b) } else if let i = try? single.decode(Int64.self) {
+        if single.decodeNil() {
+            self = .null
+        } else if let b = try? single.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? single.decode(Int64.self) {
             self = .integer(i)
-        } else if let d = try? single.decode(Double.self) { self = .number(d) } else { self = .string(try single.decode(String.self)) }
+        } else if let d = try? single.decode(Double.self) {
+            self = .number(d)
+        } else {
+            self = .string(try single.decode(String.self))
+        }
     }
 
     private struct AnyKey: CodingKey {

@@ -46,8 +46,12 @@ extension ModelDecoder {
         }
         let smallIntegerWidths: [Int32: (width: Int, signed: Bool)] = [2: (1, false), 3: (1, true), 4: (2, false), 5: (2, true)]
         if widenSmallIntegers, let small = smallIntegerWidths[dataType] {
-            return NamedTensor(name: name, tensor: Tensor(shape: shape, storage: .int32(
-                try Self.widen(raw.map { Array(reader.bytes[$0]) }, varints, small, count: count, name: name))))
+            return NamedTensor(
+                name: name,
+                tensor: Tensor(
+                    shape: shape,
+                    storage: .int32(
+                        try Self.widen(raw.map { Array(reader.bytes[$0]) }, varints, small, count: count, name: name))))
         }
         guard let type = ElementType(onnx: dataType) else {
             throw ModelLoadError.unsupportedDataType(context: "tensor '\(name)'", dataType: dataType)
@@ -122,12 +126,13 @@ private struct TensorSource {
             return .bool(varints.map { $0 != 0 })
         case .string:
             try check(strings.count)
-            return .string(try strings.map { bytes in
-                guard let text = String(validating: bytes, as: UTF8.self) else {
-                    throw ModelLoadError.invalidTensor(name: name, reason: "string element is not valid UTF-8")
-                }
-                return text
-            })
+            return .string(
+                try strings.map { bytes in
+                    guard let text = String(validating: bytes, as: UTF8.self) else {
+                        throw ModelLoadError.invalidTensor(name: name, reason: "string element is not valid UTF-8")
+                    }
+                    return text
+                })
         }
     }
 

@@ -194,7 +194,9 @@ public struct ModelDecoder {
                 while let (f, w) = try inner.nextField() {
                     if f == 1 {
                         element = try decodeType(try message(&inner, w, "Sequence.elem_type"), depth: depth + 2)
-                    } else { try inner.skip(w) }
+                    } else {
+                        try inner.skip(w)
+                    }
                 }
                 result = .sequence(element)
             case 5:
@@ -220,13 +222,13 @@ public struct ModelDecoder {
     private func decodeTensorType(_ reader: WireReader, depth: Int) throws -> TypeProto {
         var reader = reader
         var elementType: Int32 = 0
-        var shape: [Dimension]?
+        var shape: [ShapeDimension]?
         while let (field, wire) = try reader.nextField() {
             switch field {
             case 1: elementType = try reader.readInt32(wire, field: "Tensor.elem_type")
             case 2:
                 var shapeReader = try message(&reader, wire, "Tensor.shape")
-                var dims: [Dimension] = []
+                var dims: [ShapeDimension] = []
                 while let (f, w) = try shapeReader.nextField() {
                     guard f == 1 else { try shapeReader.skip(w); continue }
                     dims.append(try decodeDimension(try message(&shapeReader, w, "TensorShapeProto.dim")))
@@ -241,19 +243,19 @@ public struct ModelDecoder {
         return .tensor(elementType: elementType, shape: shape)
     }
 
-    private func decodeDimension(_ reader: WireReader) throws -> Dimension {
+    private func decodeDimension(_ reader: WireReader) throws -> ShapeDimension {
         var reader = reader
-        var dimension = Dimension.unknown
+        var dimension = ShapeDimension.unknown
         while let (field, wire) = try reader.nextField() {
             switch field {
             case 1:
-                let value = try reader.readInt64(wire, field: "Dimension.dim_value")
+                let value = try reader.readInt64(wire, field: "ShapeDimension.dim_value")
                 guard value >= 0, value <= Int64(limits.maxTensorElements) else {
                     throw ModelLoadError.invalidModel("declared dimension \(value) is negative or over the element limit")
                 }
                 dimension = .fixed(Int(value))
             case 2:
-                let name = try reader.readString(wire, field: "Dimension.dim_param", limits: limits)
+                let name = try reader.readString(wire, field: "ShapeDimension.dim_param", limits: limits)
                 dimension = name.isEmpty ? .unknown : .symbolic(name)
             default: try reader.skip(wire)
             }

@@ -75,7 +75,7 @@ public struct ValueInfo: Sendable {
 }
 
 /// A declared dimension: a fixed size, a symbolic name (such as a batch dimension), or unknown.
-public enum Dimension: Sendable, Equatable, CustomStringConvertible {
+public enum ShapeDimension: Sendable, Equatable, CustomStringConvertible {
     case fixed(Int)
     case symbolic(String)
     case unknown
@@ -92,7 +92,7 @@ public enum Dimension: Sendable, Equatable, CustomStringConvertible {
 /// The declared type of a value.
 public indirect enum TypeProto: Sendable, Equatable {
     /// `shape` is nil when the shape is not declared at all (any rank).
-    case tensor(elementType: Int32, shape: [Dimension]?)
+    case tensor(elementType: Int32, shape: [ShapeDimension]?)
     case sequence(TypeProto?)
     case map(keyType: Int32, valueType: TypeProto?)
     case other(String)

@@ -3,7 +3,7 @@ public struct GraphInput: Sendable, Equatable {
     public let name: String
     public let kind: ValueKind
     /// Declared dimensions; nil when the model does not declare a shape.
-    public let shape: [Dimension]?
+    public let shape: [ShapeDimension]?
     let slot: Int
 
     init(_ info: ValueInfo) throws {
@@ -29,7 +29,7 @@ public struct GraphInput: Sendable, Equatable {
         }
     }
 
-    private init(name: String, kind: ValueKind, shape: [Dimension]?, slot: Int) {
+    private init(name: String, kind: ValueKind, shape: [ShapeDimension]?, slot: Int) {
         self.name = name
         self.kind = kind
         self.shape = shape

@@ -35,12 +35,13 @@ public final class InferenceSession: Sendable {
         for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
             throw InferenceError.invalidInput(name: name, reason: "the model has no such input")
         }
-        let wanted = try outputNames.map { names in
-            try names.map { name in
-                guard let output = outputs.first(where: { $0.name == name }) else { throw InferenceError.unknownOutput(name) }
-                return output
-            }
-        } ?? outputs
+        let wanted =
+            try outputNames.map { names in
+                try names.map { name in
+                    guard let output = outputs.first(where: { $0.name == name }) else { throw InferenceError.unknownOutput(name) }
+                    return output
+                }
+            } ?? outputs
         let slots = try plan.execute(slotted)
         var results: [String: Value] = [:]
         for output in wanted {

@@ -43,7 +43,8 @@ enum LabelEncoderOperator {
         let defaultInt = try a.int("default_int64", default: -1)
         var index: [String: Int64] = [:]
         for (i, c) in classes.enumerated() { index[c] = Int64(i) }  // the last duplicate wins in v1
-        let output: ValueKind = context.elementType(0) == .string ? .tensor(.int64) : context.elementType(0) == .int64 ? .tensor(.string) : .unknown
+        let output: ValueKind =
+            context.elementType(0) == .string ? .tensor(.int64) : context.elementType(0) == .int64 ? .tensor(.string) : .unknown
         return LoweredNode(outputs: [output]) { [index] inputs in
             let x = try inputs.tensor(0)
             switch x.storage {
@@ -93,4 +94,3 @@ enum LabelEncoderOperator {
         }
     }
 }
-

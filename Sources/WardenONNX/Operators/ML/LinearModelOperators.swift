@@ -44,7 +44,8 @@ enum LinearModelOperators {
             } else {
                 label = .int64(literals, shape: [x.rows])
             }
-            let scores = transform == .none && !expandBinary
+            let scores =
+                transform == .none && !expandBinary
                 ? raw : BatchedScores.update(raw, columns: classes, transform: transform, secondClass: expandBinary ? .complement : nil)
             let width = scores.count / max(x.rows, 1)
             return [.tensor(label), .tensor(.float(scores, shape: [x.rows, x.rows == 0 ? columns : width]))]

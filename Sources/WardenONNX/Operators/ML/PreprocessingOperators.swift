@@ -20,7 +20,9 @@ enum PreprocessingOperators {
         try context.requireType(0, in: TreeEnsembleOperators.inputTypes)
         let scale = try context.attributes.required(try context.attributes.floats("scale"), "scale")
         let offset = try context.attributes.floats("offset") ?? Array(repeating: 0, count: scale.count)
-        guard !scale.isEmpty, offset.count == scale.count else { throw context.invalid("scale and offset must have the same non-zero length") }
+        guard !scale.isEmpty, offset.count == scale.count else {
+            throw context.invalid("scale and offset must have the same non-zero length")
+        }
         return LoweredNode(outputs: [.tensor(.float)]) { inputs in
             let x = try inputs.tensor(0)
             let width = try stride(x, inputs)
@@ -29,10 +31,22 @@ enum PreprocessingOperators {
             }
             let values: [Float]
             switch x.storage {
-            case let .float(v): values = v.indices.map { i in let k = i % scale.count; return (v[i] - offset[k]) * scale[k] }
-            case let .double(v): values = v.indices.map { i in let k = i % scale.count; return Float((v[i] - Double(offset[k])) * Double(scale[k])) }
-            case let .int32(v): values = v.indices.map { i in let k = i % scale.count; return (Float(v[i]) - offset[k]) * scale[k] }
-            case let .int64(v): values = v.indices.map { i in let k = i % scale.count; return (Float(v[i]) - offset[k]) * scale[k] }
+            case let .float(v):
+                values = v.indices.map { i in
+                    let k = i % scale.count; return (v[i] - offset[k]) * scale[k]
+                }
+            case let .double(v):
+                values = v.indices.map { i in
+                    let k = i % scale.count; return Float((v[i] - Double(offset[k])) * Double(scale[k]))
+                }
+            case let .int32(v):
+                values = v.indices.map { i in
+                    let k = i % scale.count; return (Float(v[i]) - offset[k]) * scale[k]
+                }
+            case let .int64(v):
+                values = v.indices.map { i in
+                    let k = i % scale.count; return (Float(v[i]) - offset[k]) * scale[k]
+                }
             default: throw inputs.fail("Scaler needs a numeric input")
             }
             return [.tensor(.float(values, shape: x.shape))]
@@ -146,7 +160,9 @@ enum PreprocessingOperators {
             }
             var out = [Float](repeating: 0, count: positions.count * categories)
             for (row, position) in positions.enumerated() {
-                if let position { out[row * categories + position] = 1 } else if !zeros {
+                if let position {
+                    out[row * categories + position] = 1
+                } else if !zeros {
                     throw inputs.fail("unknown category and zeros = 0")
                 }
             }
@@ -217,7 +233,8 @@ enum PreprocessingOperators {
         var toInt: [String: Int64] = [:]
         var toString: [Int64: String] = [:]
         for (s, i) in zip(strings, ints) { toInt[s] = i; toString[i] = s }
-        let output: ValueKind = context.elementType(0) == .string ? .tensor(.int64) : context.elementType(0) == .int64 ? .tensor(.string) : .unknown
+        let output: ValueKind =
+            context.elementType(0) == .string ? .tensor(.int64) : context.elementType(0) == .int64 ? .tensor(.string) : .unknown
         return LoweredNode(outputs: [output]) { [toInt, toString] inputs in
             let x = try inputs.tensor(0)
             switch x.storage {

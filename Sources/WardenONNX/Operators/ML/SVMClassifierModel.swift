@@ -99,7 +99,8 @@ struct SVMClassifierModel: Sendable {
         }
         if classCount <= 2 {
             let s = pairwise.first ?? 0
-            let scores = BatchedScores.update([s], columns: 1, transform: transform, secondClass: transform == .none ? .negate : .complement)
+            let scores = BatchedScores.update(
+                [s], columns: 1, transform: transform, secondClass: transform == .none ? .negate : .complement)
             return (binaryLabel(best, maxWeight: 0), scores.count == 1 ? scores + [0] : scores)
         }
         return (best, BatchedScores.update(pairwise, columns: classifierCount, transform: transform, secondClass: nil))

@@ -65,8 +65,10 @@ enum SVMOperators {
                 positions.append(label)
                 scores.append(contentsOf: row)
             }
-            return [.tensor(labels.tensor(positions: positions, shape: [x.rows])),
-                    .tensor(.float(scores, shape: [x.rows, model.scoreColumns]))]
+            return [
+                .tensor(labels.tensor(positions: positions, shape: [x.rows])),
+                .tensor(.float(scores, shape: [x.rows, model.scoreColumns])),
+            ]
         }
     }
 

@@ -47,7 +47,8 @@ enum ConversionOperators {
         case .float: .float(values.map { Float($0) })
         case .double: .double(values)
         case .int32: .int32(values.map { $0.isNaN || $0 >= 2_147_483_648 || $0 < -2_147_483_648 ? Int32.min : Int32($0) })
-        case .int64: .int64(values.map { $0.isNaN || $0 >= 9.223372036854775807e18 || $0 < -9.223372036854775808e18 ? Int64.min : Int64($0) })
+        case .int64:
+            .int64(values.map { $0.isNaN || $0 >= 9.223372036854775807e18 || $0 < -9.223372036854775808e18 ? Int64.min : Int64($0) })
         case .bool: .bool(values.map { $0 != 0 })
         case .string: .string(values.map(format))
         }

@@ -58,7 +58,8 @@ enum IndexingOperators {
                 let forward = steps[k] > 0
                 let start = forward ? resolve(starts[k], low: 0, high: size) : resolve(starts[k], low: -1, high: size - 1)
                 let end = forward ? resolve(ends[k], low: 0, high: size) : resolve(ends[k], low: -1, high: size - 1)
-                let length = forward ? Swift.max(0, (end - start + steps[k] - 1) / steps[k]) : Swift.max(0, (start - end - steps[k] - 1) / -steps[k])
+                let length =
+                    forward ? Swift.max(0, (end - start + steps[k] - 1) / steps[k]) : Swift.max(0, (start - end - steps[k] - 1) / -steps[k])
                 begin[axis] = start
                 step[axis] = steps[k]
                 shape[axis] = length

@@ -86,7 +86,9 @@ extension Int32: NumericElement {
     static func storage(_ values: [Int32]) -> TensorStorage { .int32(values) }
     static func values(_ storage: TensorStorage) -> [Int32]? { if case let .int32(v) = storage { v } else { nil } }
     /// Saturating and NaN-to-zero, never trapping on hostile values.
-    init(double: Double) { self = double.isNaN ? 0 : Int32(clamping: Int64(exactly: double.rounded(.towardZero)) ?? (double < 0 ? Int64.min : Int64.max)) }
+    init(double: Double) {
+        self = double.isNaN ? 0 : Int32(clamping: Int64(exactly: double.rounded(.towardZero)) ?? (double < 0 ? Int64.min : Int64.max))
+    }
     var double: Double { Double(self) }
     static let isInteger = true
     static let lowest = Int32.min
@@ -98,7 +100,15 @@ extension Int64: NumericElement {
     static func storage(_ values: [Int64]) -> TensorStorage { .int64(values) }
     static func values(_ storage: TensorStorage) -> [Int64]? { if case let .int64(v) = storage { v } else { nil } }
     init(double: Double) {
-        if double.isNaN { self = 0 } else if double >= 9.223372036854775807e18 { self = .max } else if double <= -9.223372036854775808e18 { self = .min } else { self = Int64(double) }
+        if double.isNaN {
+            self = 0
+        } else if double >= 9.223372036854775807e18 {
+            self = .max
+        } else if double <= -9.223372036854775808e18 {
+            self = .min
+        } else {
+            self = Int64(double)
+        }
     }
     var double: Double { Double(self) }
     static let isInteger = true

@@ -81,7 +81,8 @@ struct TreeClassification: Sendable {
         } else {
             label = .literal(positive > 0 ? 1 : 0)
         }
-        let values = keepSecond
+        let values =
+            keepSecond
             ? [has[0] ? Float(score[0]) : 0, has[1] ? Float(score[1]) : 0]
             : [has[0] ? Float(score[0]) : 0]
         var out = transform.writeScores(values, secondClass: secondClass)

@@ -14,7 +14,8 @@ extension TreeEnsembleDefinition {
         let splitsTensor = try a.required(try a.tensor("nodes_splits"), "nodes_splits")
         let splits = try splitsTensor.doubles().orThrow(context.invalid("nodes_splits must be numeric"))
         let leafTargets = try a.required(try a.ints("leaf_targetids"), "leaf_targetids").map { Int($0) }
-        let leafWeights = try a.required(try a.tensor("leaf_weights"), "leaf_weights").doubles().orThrow(context.invalid("leaf_weights must be numeric"))
+        let leafWeights = try a.required(try a.tensor("leaf_weights"), "leaf_weights").doubles().orThrow(
+            context.invalid("leaf_weights must be numeric"))
         let membership = try a.tensor("membership_values")?.doubles() ?? []
         let count = features.count
         guard [trueIDs.count, falseIDs.count, trueLeafs.count, falseLeafs.count, modes.count, splits.count].allSatisfy({ $0 == count }),
@@ -48,16 +49,18 @@ extension TreeEnsembleDefinition {
                     guard index >= 0, index < leafTargets.count, leafTargets[index] >= 0, leafTargets[index] < targets else {
                         throw context.invalid("leaf \(index) is out of range")
                     }
-                    nodes.append(Node(tree: tree, id: id, feature: 0, mode: .leaf, threshold: 0, trueID: id, falseID: id, missingTracksTrue: false))
+                    nodes.append(
+                        Node(tree: tree, id: id, feature: 0, mode: .leaf, threshold: 0, trueID: id, falseID: id, missingTracksTrue: false))
                     weights.append(Weight(tree: tree, node: id, target: leafTargets[index], value: leafWeights[index]))
                     return id
                 }
                 guard index >= 0, index < count, modes[index] >= 0, modes[index] < nodeModes.count else {
                     throw context.invalid("node \(index) is out of range or has an unknown mode")
                 }
-                nodes.append(Node(
-                    tree: tree, id: id, feature: features[index], mode: nodeModes[modes[index]], threshold: splits[index],
-                    trueID: -1, falseID: -1, missingTracksTrue: index < missing.count && missing[index] == 1, members: sets[index]))
+                nodes.append(
+                    Node(
+                        tree: tree, id: id, feature: features[index], mode: nodeModes[modes[index]], threshold: splits[index],
+                        trueID: -1, falseID: -1, missingTracksTrue: index < missing.count && missing[index] == 1, members: sets[index]))
                 let t = try place(trueIDs[index], leaf: trueLeafs[index] != 0, depth: depth + 1)
                 let f = try place(falseIDs[index], leaf: falseLeafs[index] != 0, depth: depth + 1)
                 nodes[id].trueID = t

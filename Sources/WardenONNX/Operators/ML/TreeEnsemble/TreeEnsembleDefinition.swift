@@ -63,10 +63,11 @@ extension TreeEnsembleDefinition {
             case "LEAF": mode = .leaf
             default: throw context.unsupported("node mode '\(modes[i])'")
             }
-            nodes.append(Node(
-                tree: Int(treeIDs[i]), id: Int(nodeIDs[i]), feature: Int(features[i]), mode: mode,
-                floatThreshold: floatValues?[i], threshold: values[i], trueID: Int(trueIDs[i]), falseID: Int(falseIDs[i]),
-                missingTracksTrue: i < missing.count && missing[i] == 1))
+            nodes.append(
+                Node(
+                    tree: Int(treeIDs[i]), id: Int(nodeIDs[i]), feature: Int(features[i]), mode: mode,
+                    floatThreshold: floatValues?[i], threshold: values[i], trueID: Int(trueIDs[i]), falseID: Int(falseIDs[i]),
+                    missingTracksTrue: i < missing.count && missing[i] == 1))
         }
         let weightTrees = try a.required(try a.ints("\(prefix)_treeids"), "\(prefix)_treeids")
         let weightNodes = try a.required(try a.ints("\(prefix)_nodeids"), "\(prefix)_nodeids")
@@ -80,9 +81,10 @@ extension TreeEnsembleDefinition {
             guard weightTargets[i] >= 0, weightTargets[i] < targets else {
                 throw context.invalid("\(prefix)_ids[\(i)] = \(weightTargets[i]) is outside 0..<\(targets)")
             }
-            weights.append(Weight(
-                tree: Int(weightTrees[i]), node: Int(weightNodes[i]), target: Int(weightTargets[i]),
-                value: weightValues[i], floatValue: floatWeights?[i]))
+            weights.append(
+                Weight(
+                    tree: Int(weightTrees[i]), node: Int(weightNodes[i]), target: Int(weightTargets[i]),
+                    value: weightValues[i], floatValue: floatWeights?[i]))
         }
         self.init(nodes: nodes, weights: weights, targets: targets)
     }

@@ -59,9 +59,10 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
                 guard !perLeaf[position].isEmpty else {
                     throw context.invalid("leaf (tree \(node.tree), id \(node.id)) has no weight")
                 }
-                nodes.append(Node(
-                    feature: 0, mode: .leaf, missingTracksTrue: false, threshold: 0,
-                    trueChild: Int32(leafTargets.count), falseChild: Int32(perLeaf[position].count), memberSet: -1))
+                nodes.append(
+                    Node(
+                        feature: 0, mode: .leaf, missingTracksTrue: false, threshold: 0,
+                        trueChild: Int32(leafTargets.count), falseChild: Int32(perLeaf[position].count), memberSet: -1))
                 for (target, weight) in perLeaf[position] {
                     leafTargets.append(target)
                     leafWeights.append(weight)
@@ -77,9 +78,10 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
                 set = Int32(memberSets.count)
                 memberSets.append(node.members.map { T($0) })
             }
-            nodes.append(Node(
-                feature: Int32(node.feature), mode: node.mode, missingTracksTrue: node.missingTracksTrue, threshold: threshold,
-                trueChild: Int32(t), falseChild: Int32(f), memberSet: set))
+            nodes.append(
+                Node(
+                    feature: Int32(node.feature), mode: node.mode, missingTracksTrue: node.missingTracksTrue, threshold: threshold,
+                    trueChild: Int32(t), falseChild: Int32(f), memberSet: set))
         }
 
         // A root starts each run of one tree id, in order of appearance (ONNX Runtime's rule).

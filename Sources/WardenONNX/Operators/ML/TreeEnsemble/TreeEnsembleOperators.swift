@@ -66,21 +66,25 @@ enum TreeEnsembleOperators {
             let label: Tensor
             switch labels {
             case let .int64(values):
-                label = .int64(results.map {
-                    switch $0.label {
-                    case let .position(p): values[p]
-                    case let .literal(l): Int64(l)
-                    }
-                }, shape: [rows])
+                label = .int64(
+                    results.map {
+                        switch $0.label {
+                        case let .position(p): values[p]
+                        case let .literal(l): Int64(l)
+                        }
+                    }, shape: [rows])
             case .string:
-                label = labels.tensor(positions: results.map {
-                    switch $0.label {
-                    case let .position(p): p
-                    case let .literal(l): l
-                    }
-                }, shape: [rows])
+                label = labels.tensor(
+                    positions: results.map {
+                        switch $0.label {
+                        case let .position(p): p
+                        case let .literal(l): l
+                        }
+                    }, shape: [rows])
             }
-            let scores = results.flatMap { $0.scores.prefix(labels.count) + Array(repeating: 0, count: max(0, labels.count - $0.scores.count)) }
+            let scores = results.flatMap {
+                $0.scores.prefix(labels.count) + Array(repeating: 0, count: max(0, labels.count - $0.scores.count))
+            }
             return [.tensor(label), .tensor(.float(scores, shape: [rows, labels.count]))]
         }
     }

@@ -1,0 +1,137 @@
+import Testing
+
+@testable import WardenONNX
+
+/// Load-time checking: structure, operator support and types are refused at load, with the
+/// whole list of problems, never at the first request.
+@Suite struct GraphCompilerTests {
+    static func load(_ builder: ONNXModelBuilder) throws -> InferenceSession {
+        try InferenceSession(modelBytes: builder.build())
+    }
+
+    static func identityChain() -> ONNXModelBuilder {
+        var builder = ONNXModelBuilder()
+        builder.inputs = [("X", 1, [nil, 2])]
+        builder.outputs = [("Y", 1)]
+        return builder
+    }
+
+    @Test func cycleIsRefused() {
+        var builder = Self.identityChain()
+        builder.nodes = [
+            .init(op: "Add", inputs: ["X", "b"], outputs: ["a"]),
+            .init(op: "Identity", inputs: ["a"], outputs: ["b"]),
+            .init(op: "Identity", inputs: ["b"], outputs: ["Y"]),
+        ]
+        #expect {
+            try Self.load(builder)
+        } throws: { error in
+            guard case let ModelLoadError.invalidGraph(reason)? = error as? ModelLoadError else { return false }
+            return reason.contains("cycle")
+        }
+    }
+
+    @Test func nodesOutOfOrderAreSorted() throws {
+        var builder = Self.identityChain()
+        builder.nodes = [
+            .init(op: "Identity", inputs: ["a"], outputs: ["Y"]),
+            .init(op: "Neg", inputs: ["X"], outputs: ["a"]),
+        ]
+        let out = try Self.load(builder).run(["X": .tensor(.float([1, -2], shape: [1, 2]))])
+        #expect(out["Y"] == .tensor(.float([-1, 2], shape: [1, 2])))
+    }
+
+    @Test func unknownOperatorsAreAllListedAtLoad() {
+        var builder = Self.identityChain()
+        builder.opsets = [("", 17), ("ai.onnx.ml", 3)]
+        builder.nodes = [
+            .init(op: "FooBar", inputs: ["X"], outputs: ["a"]),
+            .init(op: "Frobnicate", domain: "ai.onnx.ml", inputs: ["a"], outputs: ["b"]),
+            .init(op: "Custom", domain: "com.example", inputs: ["b"], outputs: ["Y"]),
+        ]
+        #expect {
+            try Self.load(builder)
+        } throws: { error in
+            guard case let ModelLoadError.unsupported(items)? = error as? ModelLoadError else { return false }
+            return items.count == 3 && items[0].contains("FooBar") && items[1].contains("ai.onnx.ml:Frobnicate")
+                && items[2].contains("com.example")
+        }
+    }
+
+    @Test func unsupportedAttributeValueIsRefusedAtLoad() {
+        var builder = Self.identityChain()
+        builder.nodes = [.init(op: "Cast", inputs: ["X"], outputs: ["Y"], attributes: [ONNXModelBuilder.intAttribute("to", 10)])]
+        #expect {
+            try Self.load(builder)
+        } throws: { error in
+            guard case let ModelLoadError.unsupported(items)? = error as? ModelLoadError else { return false }
+            return items.count == 1 && items[0].contains("Cast to FLOAT16")
+        }
+    }
+
+    @Test func undefinedInputIsRefused() {
+        var builder = Self.identityChain()
+        builder.nodes = [.init(op: "Add", inputs: ["X", "nowhere"], outputs: ["Y"])]
+        #expect(throws: ModelLoadError.invalidGraph("Add node producing 'Y' reads 'nowhere', which nothing defines")) {
+            try Self.load(builder)
+        }
+    }
+
+    @Test func duplicateOutputIsRefused() {
+        var builder = Self.identityChain()
+        builder.nodes = [
+            .init(op: "Identity", inputs: ["X"], outputs: ["Y"]),
+            .init(op: "Neg", inputs: ["X"], outputs: ["Y"]),
+        ]
+        #expect(throws: ModelLoadError.self) { try Self.load(builder) }
+    }
+
+    @Test func wrongTypesAreRefusedAtLoad() {
+        var builder = Self.identityChain()
+        builder.inputs.append(("S", 8, [nil, 2]))
+        builder.nodes = [.init(op: "Add", inputs: ["X", "S"], outputs: ["Y"])]
+        #expect {
+            try Self.load(builder)
+        } throws: { error in
+            guard case let ModelLoadError.unsupported(items)? = error as? ModelLoadError else { return false }
+            return items.count == 1 && items[0].contains("input 1 is tensor(string)")
+        }
+    }
+
+    @Test func missingGraphOutputIsRefused() {
+        var builder = Self.identityChain()
+        builder.nodes = [.init(op: "Identity", inputs: ["X"], outputs: ["Z"])]
+        #expect(throws: ModelLoadError.invalidGraph("graph output 'Y' is never produced")) { try Self.load(builder) }
+    }
+
+    @Test func unsupportedOpsetIsRefused() {
+        var builder = Self.identityChain()
+        builder.opsets = [("", 99)]
+        builder.nodes = [.init(op: "Identity", inputs: ["X"], outputs: ["Y"])]
+        #expect(throws: ModelLoadError.unsupported(["opset 99 of domain 'ai.onnx' (supported: 7...28)"])) {
+            try Self.load(builder)
+        }
+    }
+
+    @Test func modelWithOnlyTheMLDomainLoads() throws {
+        // XGBoost exports import ai.onnx.ml alone.
+        let session = try Fixtures.session("xgboost_binary")
+        #expect(session.model.opsets[""] == nil)
+        #expect(session.model.opsets["ai.onnx.ml"] == 1)
+    }
+
+    @Test func constantSubgraphsAreFoldedAtLoad() throws {
+        var builder = Self.identityChain()
+        builder.initializers = [
+            ONNXModelBuilder.floatInitializer("A", dims: [2], values: [1, 2], raw: false),
+            ONNXModelBuilder.floatInitializer("B", dims: [2], values: [10, 20], raw: true),
+        ]
+        builder.nodes = [
+            .init(op: "Mul", inputs: ["A", "B"], outputs: ["AB"]),
+            .init(op: "Add", inputs: ["X", "AB"], outputs: ["Y"]),
+        ]
+        let session = try Self.load(builder)
+        let out = try session.run(["X": .tensor(.float([1, 1], shape: [1, 2]))])
+        #expect(out["Y"] == .tensor(.float([11, 41], shape: [1, 2])))
+    }
+}
