@@ -14,18 +14,21 @@ let package = Package(
     ],
     targets: [
         // The engine depends on nothing: it parses untrusted model files and must stay fuzzable alone.
+        // JSON values and a bounded parser, shared by the engine's tools, schemas and the server.
+        .target(name: "WardenJSON"),
         // Built with bounds checks on in every configuration: memory safety is the point of it.
-        .target(name: "WardenONNX"),
+        .target(name: "WardenONNX", dependencies: ["WardenJSON"]),
         .executableTarget(
             name: "WardenCLI",
             dependencies: [
+                "WardenJSON",
                 "WardenONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "WardenONNXTests",
-            dependencies: ["WardenONNX"],
+            dependencies: ["WardenJSON", "WardenONNX"],
             resources: [.copy("Fixtures")]
         ),
     ]

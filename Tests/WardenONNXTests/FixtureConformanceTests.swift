@@ -1,4 +1,5 @@
 import Testing
+import WardenJSON
 import WardenONNX
 
 /// Every committed model, run on every recorded case, must give ONNX Runtime's answers.

@@ -5,6 +5,6 @@ struct ONNXCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "onnx",
         abstract: "Inspect and run ONNX models with Warden's engine.",
-        subcommands: [ONNXInspectCommand.self, ONNXRunCommand.self]
+        subcommands: [ONNXInspectCommand.self, ONNXRunCommand.self, ONNXBenchCommand.self]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WardenJSON
 import WardenONNX
 
 /// `warden onnx inspect MODEL.onnx`: opsets, inputs and outputs, operators, and anything the

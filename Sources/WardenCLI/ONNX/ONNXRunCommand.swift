@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WardenJSON
 import WardenONNX
 
 /// `warden onnx run MODEL.onnx --input INPUT.json`: one inference, JSON in and out.
@@ -25,9 +26,9 @@ struct ONNXRunCommand: ParsableCommand {
         let text = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : Data(try CLIFile.read(input))
         let document: JSONValue
         do {
-            document = try JSONDecoder().decode(JSONValue.self, from: text)
+            document = try JSONParser.parse(text)
         } catch {
-            throw ValidationError("\(input) is not valid JSON")
+            throw ValidationError("\(input) is not valid JSON: \(error)")
         }
         guard case let .object(members) = document else { throw ValidationError("\(input) must hold a JSON object of inputs") }
         var feeds: [String: Value] = [:]

@@ -1,3 +1,5 @@
+import WardenJSON
+
 /// Conversion between engine values and the JSON shapes people and scripts write:
 /// nested arrays for tensors (null for NaN, "inf"/"-inf" for infinities), a list of objects
 /// for a sequence of maps, an object for a map.

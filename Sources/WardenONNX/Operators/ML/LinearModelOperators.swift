@@ -15,6 +15,10 @@ enum LinearModelOperators {
         guard classes > 0, coefficients.count % classes == 0 else {
             throw context.invalid("\(coefficients.count) coefficients do not split into \(classes) classes")
         }
+        // Each score column's argmax names a label: more columns than labels would name none.
+        guard classes == 1 || classes == labels.count else {
+            throw context.invalid("\(classes) score columns (from intercepts) but \(labels.count) class labels")
+        }
         let expandBinary = classes == 1 && labels.count == 2
         let columns = expandBinary ? 2 : classes
         return LoweredNode(outputs: [.tensor(labels.elementType), .tensor(.float)]) { inputs in

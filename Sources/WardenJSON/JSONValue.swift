@@ -89,37 +89,3 @@ public indirect enum JSONValue: Sendable, Equatable {
         out += "\""
     }
 }
-
-extension JSONValue: Decodable {
-    public init(from decoder: any Decoder) throws {
-        if var items = try? decoder.unkeyedContainer() {
-            var values: [JSONValue] = []
-            while !items.isAtEnd { values.append(try items.decode(JSONValue.self)) }
-            self = .array(values)
-            return
-        }
-        if let members = try? decoder.container(keyedBy: AnyKey.self) {
-            self = .object(try members.allKeys.map { ($0.stringValue, try members.decode(JSONValue.self, forKey: $0)) })
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
-            self = .null
-        } else if let b = try? single.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? single.decode(Int64.self) {
-            self = .integer(i)
-        } else if let d = try? single.decode(Double.self) {
-            self = .number(d)
-        } else {
-            self = .string(try single.decode(String.self))
-        }
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-}

@@ -1,0 +1,16 @@
+// swift-tools-version: 6.2
+// libFuzzer targets for Warden's untrusted-input parsers. Kept out of the main package:
+// they need `-parse-as-library` and sanitizer builds. See docs/fuzzing.md.
+import PackageDescription
+
+let package = Package(
+    name: "WardenFuzz",
+    dependencies: [.package(name: "Warden", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "ONNXLoaderFuzzer",
+            dependencies: [.product(name: "WardenONNX", package: "Warden")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
+    ]
+)

@@ -1,0 +1,27 @@
+extension InferenceSession {
+    /// Small, deterministic inputs shaped from the model's declaration: symbolic dimensions
+    /// become `batch`, fixed ones are kept (capped at 64). Used to warm a model up when its
+    /// contract gives no samples, and by the fuzzer to run what it loads.
+    public func syntheticFeeds(batch: Int = 1) -> [String: Value] {
+        var feeds: [String: Value] = [:]
+        for input in inputs {
+            guard case let .tensor(type) = input.kind else { continue }
+            let shape = (input.shape ?? [.fixed(batch)]).map { dimension -> Int in
+                if case let .fixed(n) = dimension { return min(n, 64) }
+                return batch
+            }
+            let count = shape.reduce(1, *)
+            let storage: TensorStorage
+            switch type {
+            case .float: storage = .float((0..<count).map { Float($0 % 7) - 3 })
+            case .double: storage = .double((0..<count).map { Double($0 % 7) - 3 })
+            case .int32: storage = .int32((0..<count).map { Int32($0 % 5) })
+            case .int64: storage = .int64((0..<count).map { Int64($0 % 5) })
+            case .bool: storage = .bool((0..<count).map { $0 % 2 == 0 })
+            case .string: storage = .string((0..<count).map { "v\($0 % 3)" })
+            }
+            feeds[input.name] = .tensor(Tensor(shape: shape, storage: storage))
+        }
+        return feeds
+    }
+}
