@@ -11,18 +11,37 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // The engine depends on nothing: it parses untrusted model files and must stay fuzzable alone.
         // JSON values and a bounded parser, shared by the engine's tools, schemas and the server.
         .target(name: "WardenJSON"),
-        // Built with bounds checks on in every configuration: memory safety is the point of it.
+        // The engine depends on no package: it parses untrusted model files and must stay fuzzable
+        // alone. Built with bounds checks on in every configuration: memory safety is the point of it.
         .target(name: "WardenONNX", dependencies: ["WardenJSON"]),
+        // The HTTP application: Open Inference Protocol v2, KServe v1, health, lifecycle.
+        .target(
+            name: "WardenServer",
+            dependencies: [
+                "WardenJSON",
+                "WardenONNX",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "WardenCLI",
             dependencies: [
                 "WardenJSON",
                 "WardenONNX",
+                "WardenServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -30,6 +49,15 @@ let package = Package(
             name: "WardenONNXTests",
             dependencies: ["WardenJSON", "WardenONNX"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "WardenServerTests",
+            dependencies: [
+                "WardenJSON",
+                "WardenONNX",
+                "WardenServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

@@ -6,6 +6,6 @@ struct Warden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
         abstract: "Serve only machine-learning models you can prove are approved.",
-        subcommands: [ONNXCommand.self]
+        subcommands: [ServeCommand.self, ONNXCommand.self]
     )
 }

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Logging
+import WardenServer
+
+/// `warden serve`: serve models over the Open Inference Protocol v2 and KServe v1.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve models over the Open Inference Protocol v2 (and KServe v1).",
+        discussion: """
+            With no options, serves the bundled example churn model (examples/churn) on 127.0.0.1:8080, \
+            probes on :8081. Either give a YAML --config, or one model with --model-dir.
+            """)
+
+    @Option(help: "YAML configuration file (listeners, limits, models).")
+    var config: String?
+
+    @Option(help: "Artifact directory of a single model (model.onnx, optional warden-model.json).")
+    var modelDir: String?
+
+    @Option(help: "Model name (default: the contract's, else the directory's).")
+    var name: String?
+
+    @Option(help: "Model version (default: the contract's, else 1).")
+    var version: String?
+
+    @Option(help: "Address to listen on.")
+    var host: String?
+
+    @Option(help: "Serving port (0 picks a free one).")
+    var port: Int?
+
+    @Option(help: "Plain-HTTP probe port for /livez and /readyz (0 picks a free one).")
+    var probePort: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        var configuration = try config.map(ServeConfiguration.init(contentsOfFile:)) ?? ServeConfiguration()
+        if config != nil, modelDir != nil { throw ValidationError("give either --config or --model-dir, not both") }
+        if let modelDir {
+            configuration.models = [.init(directory: modelDir, name: name, version: version)]
+        } else if configuration.models.isEmpty {
+            configuration.models = [.init(directory: ExampleModel.directory(), name: name, version: version)]
+        }
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        if let probePort { configuration.probePort = probePort }
+        if let logLevel { configuration.logLevel = logLevel }
+        guard let level = Logger.Level(rawValue: configuration.logLevel) else {
+            throw ValidationError("unknown log level '\(configuration.logLevel)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "warden")
+        let builder = WardenServerBuilder(configuration: configuration, logger: logger)
+        let repository: ModelRepository
+        do {
+            repository = try builder.loadRepository()
+        } catch {
+            logger.critical("cannot serve: \(error)", metadata: ["event": "model_load_failed"])
+            throw ExitCode(1)
+        }
+        let state = ServerState(repository: repository)
+        let group = builder.makeServiceGroup(state: state) { port in
+            logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
+        }
+        try await group.run()
+        logger.info("stopped", metadata: ["event": "stopped"])
+    }
+}

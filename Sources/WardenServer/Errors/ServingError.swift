@@ -1,0 +1,62 @@
+import WardenJSON
+
+/// Why a request was refused. Each case has a stable machine `code` — the same string in the
+/// response body, the log line and the metric label — an HTTP status, and a message that
+/// describes the problem without echoing any of the request's data.
+public struct ServingError: Error, Sendable, Equatable {
+    public let status: Int
+    public let code: String
+    public let message: String
+
+    public init(status: Int, code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public static func badRequest(_ code: String, _ message: String) -> ServingError {
+        ServingError(status: 400, code: code, message)
+    }
+
+    public static func notFound(_ message: String) -> ServingError {
+        ServingError(status: 404, code: "not_found", message)
+    }
+
+    public static let notReady = ServingError(status: 503, code: "model_not_ready", "the model is not ready")
+    public static let draining = ServingError(status: 503, code: "server_draining", "the server is shutting down")
+
+    public static func unsupportedMediaType(_ got: String?) -> ServingError {
+        ServingError(
+            status: 415, code: "unsupported_media_type",
+            "Content-Type must be application/json (or application/octet-stream with Inference-Header-Content-Length), got \(got.map { "'\($0.prefix(64))'" } ?? "none")"
+        )
+    }
+
+    public static func payloadTooLarge(limit: Int) -> ServingError {
+        ServingError(status: 413, code: "payload_too_large", "the request body is over the limit of \(limit) bytes")
+    }
+
+    public static func methodNotAllowed(_ method: String) -> ServingError {
+        ServingError(status: 405, code: "method_not_allowed", "method \(method) is not allowed on this route")
+    }
+
+    static let reasonPhrases: [Int: String] = [
+        400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+        413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+        429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable", 504: "Gateway Timeout",
+    ]
+
+    /// The response body: the Open Inference Protocol's `{"error": ...}` that Triton and KServe
+    /// clients read, plus the RFC 9457 problem fields.
+    public func body(requestID: String) -> JSONValue {
+        .object([
+            ("error", .string(message)),
+            ("type", .string("https://warden.dev/problems/\(code)")),
+            ("title", .string(Self.reasonPhrases[status] ?? "Error")),
+            ("status", .integer(Int64(status))),
+            ("detail", .string(message)),
+            ("code", .string(code)),
+            ("request_id", .string(requestID)),
+        ])
+    }
+}

@@ -1,0 +1,51 @@
+import Logging
+import ServiceLifecycle
+
+/// Warms every model up once the listeners are running, so readiness turns true only after
+/// real inferences succeed. A model that fails warm-up stays not ready, with the reason logged.
+struct WarmUpService: Service {
+    let state: ServerState
+    let logger: Logger
+
+    func run() async throws {
+        for model in state.repository.models {
+            let clock = ContinuousClock()
+            let start = clock.now
+            do {
+                try model.warmUp()
+                let elapsed = clock.now - start
+                logger.info(
+                    "model ready",
+                    metadata: [
+                        "event": "model_ready", "model": .string(model.name), "version": .string(model.version),
+                        "warmup_samples": .stringConvertible(max(model.contract.warmup.count, 1)),
+                        "warmup_ms": .string(
+                            String(format3: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
+                    ])
+            } catch {
+                logger.error(
+                    "model warm-up failed; the server stays not ready",
+                    metadata: [
+                        "event": "model_warmup_failed", "model": .string(model.name), "version": .string(model.version),
+                        "reason": .string("\(error)"),
+                    ])
+            }
+        }
+        if state.isReady { logger.info("ready", metadata: ["event": "server_ready"]) }
+    }
+}
+
+/// First to hear a shutdown signal: readiness turns false at once, then, after an optional
+/// delay (for load balancers to notice), the listeners stop and in-flight requests finish.
+struct DrainService: Service {
+    let state: ServerState
+    let delay: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        state.beginDraining()
+        logger.info("draining: readiness is now false", metadata: ["event": "drain_started"])
+        if delay > .zero { try? await Task.sleep(for: delay) }
+    }
+}

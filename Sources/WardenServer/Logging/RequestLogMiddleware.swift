@@ -1,0 +1,26 @@
+import Hummingbird
+import Logging
+
+/// Writes one structured log line per request (see `RequestLogRecord`), after the response.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = WardenRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let model = response.headers[.wardenModel] ?? context.parameters.get("model").flatMap { ModelContract.isValidName($0) ? $0 : nil }
+        let record = RequestLogRecord(
+            requestID: context.requestID,
+            method: request.method.rawValue,
+            route: context.endpointPath ?? "unmatched",
+            model: model,
+            version: response.headers[.wardenModelVersion],
+            status: response.status.code,
+            latencyMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+            errorCode: response.headers[.wardenErrorCode])
+        logger.info("request", metadata: record.metadata)
+        return response
+    }
+}

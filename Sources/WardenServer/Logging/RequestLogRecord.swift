@@ -1,0 +1,41 @@
+import Logging
+
+/// The only fields a request log line may carry. Log lines are built from this type alone, so
+/// a payload, a header value or a token has no way into a log: there is no field for it.
+public struct RequestLogRecord: Sendable, Equatable {
+    public var requestID: String
+    public var method: String
+    /// The route pattern (`/v2/models/{model}/infer`), never the raw path.
+    public var route: String
+    public var model: String?
+    public var version: String?
+    public var status: Int
+    public var latencyMilliseconds: Double
+    /// The stable error code, for refused requests.
+    public var errorCode: String?
+
+    public var metadata: Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "request_id": .string(requestID),
+            "method": .string(method),
+            "route": .string(route),
+            "status": .stringConvertible(status),
+            "latency_ms": .string(String(format3: latencyMilliseconds)),
+        ]
+        if let model { metadata["model"] = .string(model) }
+        if let version { metadata["version"] = .string(version) }
+        if let errorCode { metadata["error_code"] = .string(errorCode) }
+        return metadata
+    }
+}
+
+extension String {
+    /// A number with three decimals, without Foundation's formatter.
+    init(format3 value: Double) {
+        let thousandths = Int64((value * 1000).rounded())
+        let whole = thousandths / 1000
+        let fraction = abs(thousandths % 1000)
+        let digits = String(fraction)
+        self = "\(whole).\(String(repeating: "0", count: 3 - digits.count))\(digits)"
+    }
+}

@@ -1,0 +1,32 @@
+/// The models a server serves, by name and version. Built at startup, immutable after.
+public struct ModelRepository: Sendable {
+    public let models: [ServedModel]
+
+    public init(models: [ServedModel]) throws {
+        var seen = Set<String>()
+        for model in models {
+            guard seen.insert("\(model.name)/\(model.version)").inserted else {
+                throw ModelLoadFailure("model '\(model.name)' version '\(model.version)' is configured twice")
+            }
+        }
+        self.models = models
+    }
+
+    /// The named version, or without a version the highest one (numerically when versions are numbers).
+    public func model(_ name: String, version: String? = nil) -> ServedModel? {
+        let candidates = models.filter { $0.name == name }
+        if let version { return candidates.first { $0.version == version } }
+        return candidates.max { Self.versionOrder($0.version, $1.version) }
+    }
+
+    public func versions(of name: String) -> [String] {
+        models.filter { $0.name == name }.map(\.version).sorted(by: Self.versionOrder)
+    }
+
+    public var isReady: Bool { !models.isEmpty && models.allSatisfy(\.isReady) }
+
+    static func versionOrder(_ a: String, _ b: String) -> Bool {
+        if let x = Int(a), let y = Int(b) { return x < y }
+        return a < b
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Synchronization
+import WardenJSON
+import WardenONNX
+
+/// One model version being served: its engine session, its contract, and whether it has
+/// passed warm-up. Immutable except for the readiness flag.
+public final class ServedModel: Sendable {
+    public let session: InferenceSession
+    public let contract: ModelContract
+    public let directory: String
+    private let warmedUp = Atomic<Bool>(false)
+
+    public var name: String { contract.name }
+    public var version: String { contract.version }
+    public var isReady: Bool { warmedUp.load(ordering: .acquiring) }
+
+    public init(session: InferenceSession, contract: ModelContract, directory: String) {
+        self.session = session
+        self.contract = contract
+        self.directory = directory
+    }
+
+    /// Loads `model.onnx` and, when present, `warden-model.json` from `directory`. The name
+    /// is `name`, else the contract's, else the directory's.
+    public static func load(directory: String, name: String? = nil, version: String? = nil) throws -> ServedModel {
+        let modelPath = (directory as NSString).appendingPathComponent("model.onnx")
+        guard let bytes = FileManager.default.contents(atPath: modelPath) else {
+            throw ModelLoadFailure("cannot read \(modelPath)")
+        }
+        let session: InferenceSession
+        do {
+            session = try InferenceSession(modelBytes: Array(bytes))
+        } catch {
+            throw ModelLoadFailure("\(modelPath): \(error)")
+        }
+        let contractPath = (directory as NSString).appendingPathComponent(ModelContract.fileName)
+        var contract: ModelContract
+        if let data = FileManager.default.contents(atPath: contractPath) {
+            do {
+                contract = try ModelContract(json: try JSONParser.parse(data))
+                try contract.check(against: session)
+            } catch {
+                throw ModelLoadFailure("\(contractPath): \(error)")
+            }
+            if let name { contract.name = name }
+        } else {
+            let fallback = name ?? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+            contract = ModelContract.derived(from: session, name: fallback)
+        }
+        if let version { contract.version = version }
+        guard ModelContract.isValidName(contract.name), ModelContract.isValidName(contract.version) else {
+            throw ModelLoadFailure("model name '\(contract.name)' or version '\(contract.version)' has characters outside [A-Za-z0-9._-]")
+        }
+        return ServedModel(session: session, contract: contract, directory: directory)
+    }
+
+    /// Runs the contract's warm-up samples (or, without any, one synthetic batch) and marks
+    /// the model ready only if every one succeeds.
+    public func warmUp() throws {
+        if contract.warmup.isEmpty {
+            _ = try session.run(session.syntheticFeeds(batch: 1))
+        }
+        for (index, sample) in contract.warmup.enumerated() {
+            var feeds: [String: Value] = [:]
+            for input in session.inputs {
+                guard let json = sample[input.name] else {
+                    throw ModelLoadFailure("warm-up sample \(index) has no input '\(input.name)'")
+                }
+                do {
+                    feeds[input.name] = try JSONTensorCoding.value(from: json, for: input)
+                } catch {
+                    throw ModelLoadFailure("warm-up sample \(index), input '\(input.name)': \(error)")
+                }
+            }
+            do {
+                _ = try session.run(feeds)
+            } catch {
+                throw ModelLoadFailure("warm-up sample \(index) failed: \(error)")
+            }
+        }
+        warmedUp.store(true, ordering: .releasing)
+    }
+}
+
+/// A model directory that cannot be served, with the reason.
+public struct ModelLoadFailure: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

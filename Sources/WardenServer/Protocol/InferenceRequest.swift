@@ -1,0 +1,153 @@
+import WardenJSON
+import WardenONNX
+
+/// An Open Inference Protocol v2 request, checked against the model's contract and turned
+/// into engine inputs before anything reaches the engine.
+struct InferenceRequest {
+    struct RequestedOutput {
+        let name: String
+        let binary: Bool
+    }
+
+    var id: String?
+    var feeds: [String: Value]
+    /// The outputs to return, in request order (all, in contract order, when none are named).
+    var outputs: [RequestedOutput]
+
+    /// The largest number of elements one request tensor may hold.
+    static let maxElements = 1 << 24
+
+    /// Decodes `body`. With `jsonLength` (the Inference-Header-Content-Length header) the first
+    /// `jsonLength` bytes are the JSON header and the rest are binary tensor data.
+    init(body: [UInt8], jsonLength: Int?, model: ServedModel, limits: JSONParser.Limits) throws {
+        let headerEnd = jsonLength ?? body.count
+        guard headerEnd >= 0, headerEnd <= body.count else {
+            throw ServingError.badRequest(
+                "invalid_header_length", "Inference-Header-Content-Length is \(headerEnd) but the body has \(body.count) bytes")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body[..<headerEnd], limits: limits)
+        } catch let error as JSONParser.SyntaxError {
+            throw ServingError.badRequest("invalid_json", error.description)
+        }
+        guard case .object = json else { throw ServingError.badRequest("invalid_request", "the request must be a JSON object") }
+
+        switch json["id"] {
+        case nil: id = nil
+        case let .string(text)?:
+            guard text.utf8.count <= 256 else { throw ServingError.badRequest("invalid_request", "\"id\" is longer than 256 bytes") }
+            id = text
+        default: throw ServingError.badRequest("invalid_request", "\"id\" must be a string")
+        }
+        let parameters = json["parameters"]
+        if let parameters, case .object = parameters {
+        } else if parameters != nil {
+            throw ServingError.badRequest("invalid_request", "\"parameters\" must be an object")
+        }
+
+        guard case let .array(inputs)? = json["inputs"] else {
+            throw ServingError.badRequest("invalid_request", "\"inputs\" must be an array of tensors")
+        }
+        var binary = body[headerEnd...]
+        var feeds: [String: Value] = [:]
+        for tensor in inputs {
+            let (name, value) = try Self.decodeInput(tensor, binary: &binary, model: model, limits: limits)
+            guard feeds.updateValue(value, forKey: name) == nil else {
+                throw ServingError.badRequest("duplicate_input", "input '\(name)' is given twice")
+            }
+        }
+        guard binary.isEmpty else {
+            throw ServingError.badRequest("binary_size_mismatch", "\(binary.count) bytes of binary data are not claimed by any input")
+        }
+        for spec in model.contract.inputs where feeds[spec.name] == nil {
+            throw ServingError.badRequest("missing_input", "input '\(spec.name)' is required")
+        }
+        self.feeds = feeds
+
+        let binaryByDefault = parameters?["binary_data_output"] == .bool(true)
+        switch json["outputs"] {
+        case nil:
+            outputs = model.contract.outputs.map { RequestedOutput(name: $0.name, binary: binaryByDefault) }
+        case let .array(requested)?:
+            var seen = Set<String>()
+            outputs = try requested.map { item in
+                guard case let .string(name)? = item["name"] else {
+                    throw ServingError.badRequest("invalid_request", "each requested output needs a \"name\"")
+                }
+                guard model.contract.outputs.contains(where: { $0.name == name }) else {
+                    throw ServingError.badRequest("unknown_output", "the model has no output '\(name.prefix(128))'")
+                }
+                guard seen.insert(name).inserted else {
+                    throw ServingError.badRequest("duplicate_output", "output '\(name)' is requested twice")
+                }
+                let flag = item["parameters"]?["binary_data"]
+                return RequestedOutput(name: name, binary: flag.map { $0 == .bool(true) } ?? binaryByDefault)
+            }
+        default:
+            throw ServingError.badRequest("invalid_request", "\"outputs\" must be an array")
+        }
+    }
+
+    private static func decodeInput(
+        _ tensor: JSONValue, binary: inout ArraySlice<UInt8>, model: ServedModel, limits: JSONParser.Limits
+    ) throws -> (String, Value) {
+        guard case let .string(name)? = tensor["name"] else {
+            throw ServingError.badRequest("invalid_request", "each input needs a \"name\"")
+        }
+        guard let spec = model.contract.inputs.first(where: { $0.name == name }),
+            let target = spec.datatype.elementType
+        else {
+            throw ServingError.badRequest("unknown_input", "the model has no input '\(name.prefix(128))'")
+        }
+        guard case let .string(rawType)? = tensor["datatype"], let datatype = Datatype(rawValue: rawType) else {
+            throw ServingError.badRequest(
+                "invalid_datatype",
+                "input '\(name)': \"datatype\" must be one of \(Datatype.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard TensorDecoding.canFeed(datatype, into: target) else {
+            throw ServingError.badRequest(
+                "datatype_mismatch", "input '\(name)' has datatype \(datatype.rawValue), the model expects \(spec.datatype.rawValue)")
+        }
+        guard case let .array(dims)? = tensor["shape"] else {
+            throw ServingError.badRequest("invalid_shape", "input '\(name)': \"shape\" must be an array of integers")
+        }
+        let shape = try dims.map { dim -> Int in
+            guard case let .integer(d) = dim, d >= 0, d <= Int64(maxElements) else {
+                throw ServingError.badRequest("invalid_shape", "input '\(name)': shape dimensions must be integers in 0...\(maxElements)")
+            }
+            return Int(d)
+        }
+        guard spec.accepts(shape) else {
+            throw ServingError.badRequest(
+                "shape_mismatch", "input '\(name)' has shape \(shape), the model expects \(spec.shape) (-1: any size)")
+        }
+        var count = 1
+        for dim in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow, product <= maxElements else {
+                throw ServingError.badRequest("too_many_elements", "input '\(name)' has more than \(maxElements) elements")
+            }
+            count = product
+        }
+
+        let storage: TensorStorage
+        if let size = tensor["parameters"]?["binary_data_size"] {
+            guard case let .integer(bytes) = size, bytes >= 0, bytes <= Int64(binary.count) else {
+                throw ServingError.badRequest(
+                    "binary_size_mismatch", "input '\(name)': binary_data_size exceeds the \(binary.count) binary bytes left")
+            }
+            guard tensor["data"] == nil else {
+                throw ServingError.badRequest("invalid_request", "input '\(name)' has both \"data\" and binary data")
+            }
+            let slice = binary.prefix(Int(bytes))
+            binary = binary.dropFirst(Int(bytes))
+            storage = try TensorDecoding.fromBinary(slice, datatype: datatype, count: count, target: target, input: name)
+        } else if let data = tensor["data"] {
+            storage = try TensorDecoding.fromJSON(data, datatype: datatype, count: count, target: target, input: name)
+        } else {
+            throw ServingError.badRequest("missing_data", "input '\(name)' has neither \"data\" nor binary_data_size")
+        }
+        return (name, .tensor(Tensor(shape: shape, storage: storage)))
+    }
+}

@@ -1,0 +1,104 @@
+import WardenJSON
+import WardenONNX
+
+/// Encodes an inference result as an Open Inference Protocol v2 response: JSON `data`, or
+/// Triton's binary-data extension for outputs that ask for it (the JSON header is then
+/// followed by the raw tensors and its length goes in Inference-Header-Content-Length).
+struct InferenceResponse {
+    let body: [UInt8]
+    /// Length of the JSON header when binary data follows it.
+    let jsonLength: Int?
+
+    init(model: ServedModel, requestID: String?, outputs: [InferenceRequest.RequestedOutput], results: [String: Value]) {
+        var json = JSONWriter(capacity: 512)
+        var binary: [UInt8] = []
+        json.raw("{\"model_name\":")
+        json.string(model.name)
+        json.raw(",\"model_version\":")
+        json.string(model.version)
+        if let requestID {
+            json.raw(",\"id\":")
+            json.string(requestID)
+        }
+        json.raw(",\"outputs\":")
+        json.array(outputs) { json, output in
+            let tensor = Self.tensor(results[output.name])
+            json.raw("{\"name\":")
+            json.string(output.name)
+            json.raw(",\"datatype\":")
+            json.string(Datatype(tensor.elementType).rawValue)
+            json.raw(",\"shape\":")
+            json.array(tensor.shape) { $0.integer(Int64($1)) }
+            if output.binary {
+                let start = binary.count
+                Self.appendBinary(tensor.storage, to: &binary)
+                json.raw(",\"parameters\":{\"binary_data_size\":")
+                json.integer(Int64(binary.count - start))
+                json.raw("}}")
+            } else {
+                json.raw(",\"data\":")
+                Self.appendJSON(tensor.storage, to: &json)
+                json.raw("}")
+            }
+        }
+        json.raw("}")
+        if binary.isEmpty && !outputs.contains(where: \.binary) {
+            body = json.bytes
+            jsonLength = nil
+        } else {
+            jsonLength = json.bytes.count
+            body = json.bytes + binary
+        }
+    }
+
+    /// OIP has no map type: ZipMap's sequence of maps is returned as its score matrix.
+    static func tensor(_ value: Value?) -> Tensor {
+        switch value {
+        case let .tensor(tensor)?: return tensor
+        case let .mapSequence(sequence)?: return .float(sequence.values, shape: [sequence.rows, sequence.keys.count])
+        case let .map(map)?: return Tensor(shape: [map.values.count], storage: map.values)
+        case nil: return .float([], shape: [0])
+        }
+    }
+
+    static func appendJSON(_ storage: TensorStorage, to json: inout JSONWriter) {
+        switch storage {
+        case let .float(v): json.array(v) { $0.number($1) }
+        case let .double(v): json.array(v) { $0.number($1) }
+        case let .int32(v): json.array(v) { $0.integer(Int64($1)) }
+        case let .int64(v): json.array(v) { $0.integer($1) }
+        case let .bool(v): json.array(v) { $0.bool($1) }
+        case let .string(v): json.array(v) { $0.string($1) }
+        }
+    }
+
+    static func appendElement(_ storage: TensorStorage, at index: Int, to json: inout JSONWriter) {
+        switch storage {
+        case let .float(v): json.number(v[index])
+        case let .double(v): json.number(v[index])
+        case let .int32(v): json.integer(Int64(v[index]))
+        case let .int64(v): json.integer(v[index])
+        case let .bool(v): json.bool(v[index])
+        case let .string(v): json.string(v[index])
+        }
+    }
+
+    static func appendBinary(_ storage: TensorStorage, to out: inout [UInt8]) {
+        func little<T: FixedWidthInteger>(_ value: T) {
+            var v = value.littleEndian
+            withUnsafeBytes(of: &v) { out.append(contentsOf: $0) }
+        }
+        switch storage {
+        case let .float(v): for x in v { little(x.bitPattern) }
+        case let .double(v): for x in v { little(x.bitPattern) }
+        case let .int32(v): for x in v { little(x) }
+        case let .int64(v): for x in v { little(x) }
+        case let .bool(v): out.append(contentsOf: v.map { $0 ? 1 : 0 })
+        case let .string(v):
+            for s in v {
+                little(UInt32(s.utf8.count))
+                out.append(contentsOf: s.utf8)
+            }
+        }
+    }
+}

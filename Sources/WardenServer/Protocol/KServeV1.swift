@@ -1,0 +1,139 @@
+import WardenJSON
+import WardenONNX
+
+/// KServe's v1 protocol: `{"instances": [...]}` in, `{"predictions": [...]}` out.
+///
+/// An instance is a row: an array of values (for a matrix input, its columns; for a model with
+/// one input per column, the inputs in contract order) or an object of named features (input
+/// names, or the contract's `features` for a matrix input).
+enum KServeV1 {
+    static func feeds(body: [UInt8], model: ServedModel, limits: JSONParser.Limits) throws -> [String: Value] {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body, limits: limits)
+        } catch let error as JSONParser.SyntaxError {
+            throw ServingError.badRequest("invalid_json", error.description)
+        }
+        guard case let .array(instances)? = json["instances"], !instances.isEmpty else {
+            throw ServingError.badRequest("invalid_request", "\"instances\" must be a non-empty array")
+        }
+        guard instances.count <= InferenceRequest.maxElements else {
+            throw ServingError.badRequest("too_many_elements", "too many instances")
+        }
+        let specs = model.contract.inputs
+        if specs.count == 1, specs[0].shape.count == 2 {
+            return [specs[0].name: .tensor(try matrix(instances, spec: specs[0], features: model.contract.features))]
+        }
+        // One input per column: each input gets one value per instance.
+        var columns = [[JSONValue]](repeating: [], count: specs.count)
+        for (row, instance) in instances.enumerated() {
+            let values: [JSONValue]
+            switch instance {
+            case let .array(items):
+                guard items.count == specs.count else {
+                    throw ServingError.badRequest(
+                        "shape_mismatch", "instance \(row) has \(items.count) values, the model has \(specs.count) inputs")
+                }
+                values = items
+            case .object:
+                values = try specs.map { spec in
+                    guard let value = instance[spec.name] else {
+                        throw ServingError.badRequest("missing_input", "instance \(row) has no feature '\(spec.name)'")
+                    }
+                    return value
+                }
+                if case let .object(members) = instance, members.count != specs.count {
+                    throw ServingError.badRequest("unknown_input", "instance \(row) has features the model does not take")
+                }
+            default:
+                throw ServingError.badRequest("invalid_request", "instance \(row) must be an array or an object")
+            }
+            for (index, value) in values.enumerated() { columns[index].append(value) }
+        }
+        var feeds: [String: Value] = [:]
+        for (spec, column) in zip(specs, columns) {
+            let shape = spec.shape.count == 2 ? [column.count, 1] : [column.count]
+            guard spec.accepts(shape) else {
+                throw ServingError.badRequest(
+                    "shape_mismatch", "input '\(spec.name)' has shape \(spec.shape), which v1 instances cannot fill")
+            }
+            feeds[spec.name] = .tensor(try tensor(column, spec: spec, shape: shape))
+        }
+        return feeds
+    }
+
+    private static func matrix(_ instances: [JSONValue], spec: TensorSpec, features: [String]) throws -> Tensor {
+        let width = spec.shape[1] >= 0 ? spec.shape[1] : (features.isEmpty ? nil : features.count)
+        var cells: [JSONValue] = []
+        for (row, instance) in instances.enumerated() {
+            switch instance {
+            case let .array(items):
+                guard width == nil || items.count == width else {
+                    throw ServingError.badRequest(
+                        "shape_mismatch", "instance \(row) has \(items.count) values, the model expects \(width!)")
+                }
+                cells.append(contentsOf: items)
+            case let .object(members):
+                guard !features.isEmpty else {
+                    throw ServingError.badRequest("invalid_request", "this model's contract names no features: send instances as arrays")
+                }
+                guard members.count == features.count else {
+                    throw ServingError.badRequest("shape_mismatch", "instance \(row) must have exactly the features \(features)")
+                }
+                for feature in features {
+                    guard let value = instance[feature] else {
+                        throw ServingError.badRequest("missing_input", "instance \(row) has no feature '\(feature)'")
+                    }
+                    cells.append(value)
+                }
+            default:
+                throw ServingError.badRequest("invalid_request", "instance \(row) must be an array or an object")
+            }
+        }
+        let columns = instances.isEmpty ? 0 : cells.count / instances.count
+        return try tensor(cells, spec: spec, shape: [instances.count, columns])
+    }
+
+    private static func tensor(_ values: [JSONValue], spec: TensorSpec, shape: [Int]) throws -> Tensor {
+        guard let type = spec.datatype.elementType else {
+            throw ServingError.badRequest("datatype_mismatch", "input '\(spec.name)' has a datatype v1 cannot fill")
+        }
+        let storage = try TensorDecoding.fromJSON(
+            .array(values), datatype: spec.datatype, count: values.count, target: type, input: spec.name)
+        return Tensor(shape: shape, storage: storage)
+    }
+
+    /// One prediction per row: the row of the single output, or an object of every output's row.
+    static func predictions(_ results: [String: Value], model: ServedModel) -> [UInt8] {
+        let outputs = model.contract.outputs.map { ($0.name, InferenceResponse.tensor(results[$0.name])) }
+        let rows = outputs.first?.1.shape.first ?? 0
+        var json = JSONWriter(capacity: 256)
+        json.raw("{\"predictions\":")
+        json.array(0..<rows) { json, row in
+            if outputs.count == 1 {
+                writeRow(outputs[0].1, row: row, to: &json)
+            } else {
+                json.raw("{")
+                for (index, (name, tensor)) in outputs.enumerated() {
+                    if index > 0 { json.raw(",") }
+                    json.string(name)
+                    json.raw(":")
+                    writeRow(tensor, row: row, to: &json)
+                }
+                json.raw("}")
+            }
+        }
+        json.raw("}")
+        return json.bytes
+    }
+
+    private static func writeRow(_ tensor: Tensor, row: Int, to json: inout JSONWriter) {
+        let width = tensor.shape.dropFirst().reduce(1, *)
+        let range = (row * width)..<((row + 1) * width)
+        if tensor.rank <= 1 {
+            InferenceResponse.appendElement(tensor.storage, at: row, to: &json)
+        } else {
+            json.array(range) { json, index in InferenceResponse.appendElement(tensor.storage, at: index, to: &json) }
+        }
+    }
+}

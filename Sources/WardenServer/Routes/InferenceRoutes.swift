@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import WardenJSON
+import WardenONNX
+
+/// Open Inference Protocol v2 inference and KServe v1 prediction.
+struct InferenceRoutes {
+    let state: ServerState
+    let limits: ServingLimits
+
+    func register(on router: Router<WardenRequestContext>) {
+        router.post("/v2/models/{model}/infer") { request, context in
+            try await infer(request, context, version: nil)
+        }
+        router.post("/v2/models/{model}/versions/{version}/infer") { request, context in
+            try await infer(request, context, version: context.parameters.get("version"))
+        }
+        router.post("/v1/models/{model}:predict") { request, context in
+            try await predict(request, context)
+        }
+    }
+
+    /// The model a request names, ready to answer.
+    func model(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
+        guard !state.isDraining else { throw ServingError.draining }
+        let name = context.parameters.get("model") ?? ""
+        guard let model = state.repository.model(name, version: version) else {
+            throw ServingError.notFound(
+                version.map { "model '\(name.prefix(128))' has no version '\($0.prefix(64))'" } ?? "unknown model '\(name.prefix(128))'")
+        }
+        guard model.isReady else { throw ServingError.notReady }
+        return model
+    }
+
+    /// Checks Content-Type and Content-Encoding, then reads the body within the size limit.
+    func body(_ request: Request, binaryAllowed: Bool) async throws -> (bytes: [UInt8], jsonLength: Int?) {
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw ServingError(
+                status: 415, code: "unsupported_content_encoding", "Content-Encoding '\(encoding.prefix(32))' is not supported")
+        }
+        var jsonLength: Int?
+        if binaryAllowed, let header = request.headers[.inferenceHeaderContentLength] {
+            guard let length = Int(header), length >= 0 else {
+                throw ServingError.badRequest("invalid_header_length", "Inference-Header-Content-Length must be a non-negative integer")
+            }
+            jsonLength = length
+        }
+        let mediaType = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        switch mediaType {
+        case "application/json"?: break
+        case "application/octet-stream"? where jsonLength != nil: break
+        case nil where !limits.requireContentType: break
+        default: throw ServingError.unsupportedMediaType(request.headers[.contentType])
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limits.maxBodyBytes {
+            throw ServingError.payloadTooLarge(limit: limits.maxBodyBytes)
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limits.maxBodyBytes)
+            return (Array(buffer.readableBytesView), jsonLength)
+        } catch is NIOTooManyBytesError {
+            throw ServingError.payloadTooLarge(limit: limits.maxBodyBytes)
+        }
+    }
+
+    func infer(_ request: Request, _ context: WardenRequestContext, version: String?) async throws -> Response {
+        let model = try model(context, version: version)
+        let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
+        let decoded = try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
+        let results = try run(model, decoded.feeds, outputs: decoded.outputs.map(\.name))
+        let response = InferenceResponse(model: model, requestID: decoded.id, outputs: decoded.outputs, results: results)
+        var headers = modelHeaders(model, context)
+        if let jsonLength = response.jsonLength {
+            headers[.inferenceHeaderContentLength] = String(jsonLength)
+            headers[.contentType] = "application/octet-stream"
+        } else {
+            headers[.contentType] = "application/json"
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+    }
+
+    func predict(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
+        let model = try model(context, version: nil)
+        let (bytes, _) = try await body(request, binaryAllowed: false)
+        let feeds = try KServeV1.feeds(body: bytes, model: model, limits: limits.json)
+        let results = try run(model, feeds, outputs: model.contract.outputs.map(\.name))
+        var headers = modelHeaders(model, context)
+        headers[.contentType] = "application/json"
+        let body = KServeV1.predictions(results, model: model)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Runs the engine. Its errors are about the request's values, so they are 400s.
+    func run(_ model: ServedModel, _ feeds: [String: Value], outputs: [String]) throws -> [String: Value] {
+        do {
+            return try model.session.run(feeds, outputNames: outputs)
+        } catch let error as InferenceError {
+            throw ServingError.badRequest(error.code, error.description)
+        }
+    }
+
+    func modelHeaders(_ model: ServedModel, _ context: WardenRequestContext) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.requestID] = context.requestID
+        headers[.wardenModel] = model.name
+        headers[.wardenModelVersion] = model.version
+        return headers
+    }
+}

@@ -1,0 +1,66 @@
+import Hummingbird
+import NIOCore
+import WardenJSON
+
+/// Server and model metadata, and health, as the Open Inference Protocol and KServe v1 define them.
+struct MetadataRoutes {
+    let state: ServerState
+    static let serverVersion = "0.1.0"
+
+    func register(on router: Router<WardenRequestContext>) {
+        router.get("/v2") { _, context in
+            json(
+                .object([
+                    ("name", .string("warden")), ("version", .string(Self.serverVersion)),
+                    ("extensions", .array([.string("binary_tensor_data")])),
+                ]), context)
+        }
+        router.get("/v2/health/live") { _, _ in Response(status: .ok) }
+        router.get("/v2/health/ready") { _, _ in Response(status: state.isReady ? .ok : .serviceUnavailable) }
+        router.get("/v2/models/{model}") { _, context in try metadata(context, version: nil) }
+        router.get("/v2/models/{model}/versions/{version}") { _, context in
+            try metadata(context, version: context.parameters.get("version"))
+        }
+        router.get("/v2/models/{model}/ready") { _, context in try ready(context, version: nil) }
+        router.get("/v2/models/{model}/versions/{version}/ready") { _, context in
+            try ready(context, version: context.parameters.get("version"))
+        }
+        router.get("/v1/models/{model}") { _, context in
+            let model = try find(context, version: nil)
+            return json(.object([("name", .string(model.name)), ("ready", .bool(model.isReady && !state.isDraining))]), context)
+        }
+    }
+
+    func find(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
+        let name = context.parameters.get("model") ?? ""
+        guard let model = state.repository.model(name, version: version) else {
+            throw ServingError.notFound(
+                version.map { "model '\(name.prefix(128))' has no version '\($0.prefix(64))'" } ?? "unknown model '\(name.prefix(128))'")
+        }
+        return model
+    }
+
+    func metadata(_ context: WardenRequestContext, version: String?) throws -> Response {
+        let model = try find(context, version: version)
+        let contract = model.contract
+        return json(
+            .object([
+                ("name", .string(model.name)),
+                ("versions", .array(state.repository.versions(of: model.name).map(JSONValue.string))),
+                ("platform", .string("onnx")),
+                ("inputs", .array(contract.inputs.map(\.json))),
+                ("outputs", .array(contract.outputs.map(\.json))),
+            ]), context)
+    }
+
+    func ready(_ context: WardenRequestContext, version: String?) throws -> Response {
+        let model = try find(context, version: version)
+        return Response(status: model.isReady && !state.isDraining ? .ok : .serviceUnavailable)
+    }
+
+    func json(_ value: JSONValue, _ context: WardenRequestContext) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[.requestID] = context.requestID
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+    }
+}

@@ -1,0 +1,63 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// How `warden serve` is put together: the serving listener, the probe listener, warm-up and
+/// drain, as services in one group whose order is the shutdown order (last listed stops first).
+public struct WardenServerBuilder {
+    public var configuration: ServeConfiguration
+    public var logger: Logger
+
+    public init(configuration: ServeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Loads every model (decode, compile, contract check). A model that cannot load is an error:
+    /// the process must not start serving anything it cannot prove it can run.
+    public func loadRepository() throws -> ModelRepository {
+        try ModelRepository(
+            models: configuration.models.map { source in
+                let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
+                logger.info(
+                    "model loaded",
+                    metadata: [
+                        "event": "model_loaded", "model": .string(model.name), "version": .string(model.version),
+                        "operators": .stringConvertible(model.session.model.operators.count),
+                    ])
+                return model
+            })
+    }
+
+    public func servingRouter(state: ServerState) -> Router<WardenRequestContext> {
+        let router = Router(context: WardenRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.add(middleware: ErrorMiddleware())
+        MetadataRoutes(state: state).register(on: router)
+        InferenceRoutes(state: state, limits: configuration.limits).register(on: router)
+        return router
+    }
+
+    public func makeServiceGroup(state: ServerState, onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup
+    {
+        let serving = Application(
+            router: servingRouter(state: state),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            onServerRunning: { channel in await onServingPortBound(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let probe = Application(
+            router: ProbeRoutes.router(state: state),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.probePort)),
+            logger: logger)
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: probe),
+            .init(service: serving),
+            .init(service: WarmUpService(state: state, logger: logger), successTerminationBehavior: .ignore),
+            .init(service: DrainService(state: state, delay: configuration.drainDelay, logger: logger)),
+        ]
+        var group = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.drainTimeout
+        return ServiceGroup(configuration: group)
+    }
+}
