@@ -28,7 +28,7 @@ public struct ServingError: Error, Sendable, Equatable {
     public static func unsupportedMediaType(_ got: String?) -> ServingError {
         ServingError(
             status: 415, code: "unsupported_media_type",
-            "Content-Type must be application/json (or application/octet-stream with Inference-Header-Content-Length), got \(got.map { "'\($0.prefix(64))'" } ?? "none")"
+            "Content-Type must be application/json (or application/octet-stream with Inference-Header-Content-Length)\(got == nil ? ", and none was given" : "")"
         )
     }
 

@@ -23,6 +23,15 @@ public struct ModelRepository: Sendable {
         models.filter { $0.name == name }.map(\.version).sorted(by: Self.versionOrder)
     }
 
+    /// Why a lookup failed, naming only what the server has (the requested names are client text).
+    func missingModelMessage(name: String, version: String?) -> String {
+        let known = Set(models.map(\.name)).sorted()
+        if version != nil, known.contains(name) {
+            return "model '\(name)' has no such version (versions: \(versions(of: name).joined(separator: ", ")))"
+        }
+        return "no model of that name is served (models: \(known.joined(separator: ", ")))"
+    }
+
     public var isReady: Bool { !models.isEmpty && models.allSatisfy(\.isReady) }
 
     static func versionOrder(_ a: String, _ b: String) -> Bool {

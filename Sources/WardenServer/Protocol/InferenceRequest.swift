@@ -76,7 +76,10 @@ struct InferenceRequest {
                     throw ServingError.badRequest("invalid_request", "each requested output needs a \"name\"")
                 }
                 guard model.contract.outputs.contains(where: { $0.name == name }) else {
-                    throw ServingError.badRequest("unknown_output", "the model has no output '\(name.prefix(128))'")
+                    throw ServingError.badRequest(
+                        "unknown_output",
+                        "the request names an output the model does not have (outputs: \(model.contract.outputs.map(\.name).joined(separator: ", ")))"
+                    )
                 }
                 guard seen.insert(name).inserted else {
                     throw ServingError.badRequest("duplicate_output", "output '\(name)' is requested twice")
@@ -98,7 +101,10 @@ struct InferenceRequest {
         guard let spec = model.contract.inputs.first(where: { $0.name == name }),
             let target = spec.datatype.elementType
         else {
-            throw ServingError.badRequest("unknown_input", "the model has no input '\(name.prefix(128))'")
+            // The unknown name is the client's text: it is not echoed back.
+            throw ServingError.badRequest(
+                "unknown_input",
+                "the request names an input the model does not have (inputs: \(model.contract.inputs.map(\.name).joined(separator: ", ")))")
         }
         guard case let .string(rawType)? = tensor["datatype"], let datatype = Datatype(rawValue: rawType) else {
             throw ServingError.badRequest(

@@ -15,7 +15,7 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             let serving: ServingError
             switch error.status.code {
-            case 404: serving = .notFound("no route for \(request.method.rawValue) \(request.uri.path.prefix(200))")
+            case 404: serving = .notFound("no such route")
             case 405: serving = .methodNotAllowed(request.method.rawValue)
             case 413: serving = .payloadTooLarge(limit: context.maxUploadSize)
             default: serving = ServingError(status: error.status.code, code: "http_error", error.status.reasonPhrase)

@@ -26,8 +26,7 @@ struct InferenceRoutes {
         guard !state.isDraining else { throw ServingError.draining }
         let name = context.parameters.get("model") ?? ""
         guard let model = state.repository.model(name, version: version) else {
-            throw ServingError.notFound(
-                version.map { "model '\(name.prefix(128))' has no version '\($0.prefix(64))'" } ?? "unknown model '\(name.prefix(128))'")
+            throw ServingError.notFound(state.repository.missingModelMessage(name: name, version: version))
         }
         guard model.isReady else { throw ServingError.notReady }
         return model
@@ -37,7 +36,7 @@ struct InferenceRoutes {
     func body(_ request: Request, binaryAllowed: Bool) async throws -> (bytes: [UInt8], jsonLength: Int?) {
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
             throw ServingError(
-                status: 415, code: "unsupported_content_encoding", "Content-Encoding '\(encoding.prefix(32))' is not supported")
+                status: 415, code: "unsupported_content_encoding", "only identity Content-Encoding is supported")
         }
         var jsonLength: Int?
         if binaryAllowed, let header = request.headers[.inferenceHeaderContentLength] {

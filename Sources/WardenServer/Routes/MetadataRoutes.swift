@@ -34,8 +34,7 @@ struct MetadataRoutes {
     func find(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
         let name = context.parameters.get("model") ?? ""
         guard let model = state.repository.model(name, version: version) else {
-            throw ServingError.notFound(
-                version.map { "model '\(name.prefix(128))' has no version '\($0.prefix(64))'" } ?? "unknown model '\(name.prefix(128))'")
+            throw ServingError.notFound(state.repository.missingModelMessage(name: name, version: version))
         }
         return model
     }
