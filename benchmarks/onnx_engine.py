@@ -138,12 +138,16 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2000, help="timed batch-1 calls")
     parser.add_argument("--big-calls", type=int, default=100, help="timed batch-1024 calls")
     parser.add_argument("--rows", type=int, default=20000, help="training rows")
+    parser.add_argument("--only", help="run only models whose name contains this text")
+    parser.add_argument("--save", help="also keep each model and its batch-1024 input in this directory (for profiling)")
     args = parser.parse_args()
 
     print(f"onnxruntime {ort.__version__}, intra_op_num_threads=1; warden: {args.warden}", flush=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, model, kind, data in train_models(args.rows):
+            if args.only and args.only.lower() not in name.lower():
+                continue
             model_path = Path(tmp) / "model.onnx"
             model_path.write_bytes(model.SerializeToString())
             row = {"model": name}
@@ -152,6 +156,11 @@ def main() -> None:
                 batch = feed(model, kind, data, slice(start, start + batch_size))
                 batch_path = Path(tmp) / "batch.json"
                 batch_path.write_text(json.dumps(batch_json(batch)))
+                if args.save:
+                    stem = Path(args.save) / "".join(c if c.isalnum() else "_" for c in name)
+                    Path(args.save).mkdir(parents=True, exist_ok=True)
+                    stem.with_suffix(".onnx").write_bytes(model.SerializeToString())
+                    (stem.parent / f"{stem.name}.b{batch_size}.json").write_text(batch_path.read_text())
                 ort_stats = summarize(ort_timings(model, batch, calls), batch_size)
                 warden_stats = warden_timings(args.warden, model_path, batch_path, calls)
                 row[batch_size] = (ort_stats, warden_stats)

@@ -13,3 +13,6 @@ swift build --build-tests
 
 echo "== swift test"
 swift test --skip-build
+
+echo "== interop tests (real clients against a running warden serve)"
+WARDEN_BINARY="$PWD/.build/debug/warden" .venv/bin/python -m pytest tests/interop -q -p no:cacheprovider

@@ -31,7 +31,7 @@ public struct WardenServerBuilder {
 
     public func servingRouter(state: ServerState) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
-        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.add(middleware: RequestLogMiddleware(logger: logger, servedModels: Set(state.repository.models.map(\.name))))
         router.add(middleware: ErrorMiddleware())
         MetadataRoutes(state: state).register(on: router)
         InferenceRoutes(state: state, limits: configuration.limits).register(on: router)

@@ -111,7 +111,7 @@ import WardenJSON
                     uri: "/v2/models/churn/infer", method: .post, headers: Self.jsonHeaders, body: TestServer.json(body)
                 ) { response in
                     #expect(response.status.code == status, "\(label)")
-                    #expect(response.headers[.contentType] == "application/problem+json", "\(label)")
+                    #expect(response.headers[.contentType] == "application/json", "\(label)")
                     #expect(response.headers[.wardenErrorCode] == code, "\(label)")
                     let text = String(buffer: response.body)
                     #expect(!text.contains("secret_marker_9f3"), "\(label): the error echoes request data")
@@ -198,9 +198,14 @@ import WardenJSON
             ) {
                 #expect($0.status == .ok)
             }
-            try await client.execute(uri: "/v3/anything", method: .get) { response in
+            try await client.execute(uri: "/v3/anything", method: .get, headers: [.accept: "application/problem+json"]) { response in
                 #expect(response.status.code == 404)
                 #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/v2/models/churn/infer", method: .get) { response in
+                #expect(response.status.code == 405)
+                #expect(response.headers[.allow] == "POST")
+                #expect(response.headers[.wardenErrorCode] == "method_not_allowed")
             }
         }
     }

@@ -23,7 +23,6 @@ public struct ServingError: Error, Sendable, Equatable {
     }
 
     public static let notReady = ServingError(status: 503, code: "model_not_ready", "the model is not ready")
-    public static let draining = ServingError(status: 503, code: "server_draining", "the server is shutting down")
 
     public static func unsupportedMediaType(_ got: String?) -> ServingError {
         ServingError(
@@ -36,8 +35,10 @@ public struct ServingError: Error, Sendable, Equatable {
         ServingError(status: 413, code: "payload_too_large", "the request body is over the limit of \(limit) bytes")
     }
 
-    public static func methodNotAllowed(_ method: String) -> ServingError {
-        ServingError(status: 405, code: "method_not_allowed", "method \(method) is not allowed on this route")
+    public static func methodNotAllowed(_ method: String, allowed: [String]) -> ServingError {
+        ServingError(
+            status: 405, code: "method_not_allowed",
+            "method \(method) is not allowed on this route (allowed: \(allowed.joined(separator: ", ")))")
     }
 
     static let reasonPhrases: [Int: String] = [

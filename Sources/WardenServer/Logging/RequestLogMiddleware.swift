@@ -5,12 +5,16 @@ import Logging
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let logger: Logger
+    /// Names of served models: a path's model name is logged only if it is one of them.
+    let servedModels: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next(request, context)
+        var response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let model = response.headers[.wardenModel] ?? context.parameters.get("model").flatMap { ModelContract.isValidName($0) ? $0 : nil }
+        response.headers[.requestID] = context.requestID
+        // The path's model name is the client's text: it is logged only when it names a served model.
+        let model = response.headers[.wardenModel] ?? context.parameters.get("model").flatMap { servedModels.contains($0) ? $0 : nil }
         let record = RequestLogRecord(
             requestID: context.requestID,
             method: request.method.rawValue,

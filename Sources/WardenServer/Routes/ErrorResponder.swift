@@ -11,29 +11,43 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ServingError {
-            return Self.response(error, context: context)
+            return Self.response(error, request: request, context: context)
+        } catch let error as MethodNotAllowedError {
+            var response = Self.response(.methodNotAllowed(error.method, allowed: error.allowed), request: request, context: context)
+            response.headers[.allow] = error.allowed.joined(separator: ", ")
+            return response
         } catch let error as HTTPError {
             let serving: ServingError
             switch error.status.code {
             case 404: serving = .notFound("no such route")
-            case 405: serving = .methodNotAllowed(request.method.rawValue)
             case 413: serving = .payloadTooLarge(limit: context.maxUploadSize)
             default: serving = ServingError(status: error.status.code, code: "http_error", error.status.reasonPhrase)
             }
-            return Self.response(serving, context: context)
+            return Self.response(serving, request: request, context: context)
         } catch {
             context.logger.error("internal error", metadata: ["request_id": .string(context.requestID)])
-            return Self.response(ServingError(status: 500, code: "internal_error", "internal error"), context: context)
+            return Self.response(ServingError(status: 500, code: "internal_error", "internal error"), request: request, context: context)
         }
     }
 
-    static func response(_ error: ServingError, context: Context) -> Response {
+    /// RFC 9457's media type when the client asks for it; plain JSON otherwise, which is what
+    /// Triton's and KServe's clients parse error messages from.
+    static func mediaType(for request: Request) -> String {
+        (request.headers[.accept] ?? "").contains("application/problem+json") ? "application/problem+json" : "application/json"
+    }
+
+    static func response(_ error: ServingError, request: Request, context: Context) -> Response {
         var writer = JSONWriter()
         writer.value(error.body(requestID: context.requestID))
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        var headers: HTTPFields = [.contentType: mediaType(for: request)]
         headers[.requestID] = context.requestID
         headers[.wardenErrorCode] = error.code
         if error.status == 503 { headers[.retryAfter] = "1" }
+        // After refusing a body that is too large, stop reading it: close the connection.
+        if error.status == 413 {
+            headers[.connection] = "close"
+            context.closeConnectionAfterResponse()
+        }
         return Response(
             status: .init(code: error.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))

@@ -19,11 +19,15 @@ struct InferenceRoutes {
         router.post("/v1/models/{model}:predict") { request, context in
             try await predict(request, context)
         }
+        for path in ["/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer", "/v1/models/{model}:predict"] {
+            MethodNotAllowed.register(RouterPath(path), allowing: [.post], on: router)
+        }
     }
 
     /// The model a request names, ready to answer.
     func model(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
-        guard !state.isDraining else { throw ServingError.draining }
+        // While draining, requests still reaching the server are answered: readiness is what
+        // steers new traffic away, and the listener closes after the drain delay.
         let name = context.parameters.get("model") ?? ""
         guard let model = state.repository.model(name, version: version) else {
             throw ServingError.notFound(state.repository.missingModelMessage(name: name, version: version))

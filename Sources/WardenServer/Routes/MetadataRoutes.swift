@@ -7,7 +7,13 @@ struct MetadataRoutes {
     let state: ServerState
     static let serverVersion = "0.1.0"
 
+    static let getRoutes = [
+        "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{model}", "/v2/models/{model}/versions/{version}",
+        "/v2/models/{model}/ready", "/v2/models/{model}/versions/{version}/ready", "/v1/models/{model}",
+    ]
+
     func register(on router: Router<WardenRequestContext>) {
+        for path in Self.getRoutes { MethodNotAllowed.register(RouterPath(path), allowing: [.get], on: router) }
         router.get("/v2") { _, context in
             json(
                 .object([
@@ -15,8 +21,11 @@ struct MetadataRoutes {
                     ("extensions", .array([.string("binary_tensor_data")])),
                 ]), context)
         }
-        router.get("/v2/health/live") { _, _ in Response(status: .ok) }
-        router.get("/v2/health/ready") { _, _ in Response(status: state.isReady ? .ok : .serviceUnavailable) }
+        // OIP health bodies: {"live": true} / {"ready": ...}; KServe's SDK parses them.
+        router.get("/v2/health/live") { _, context in json(.object([("live", .bool(true))]), context) }
+        router.get("/v2/health/ready") { _, context in
+            json(.object([("ready", .bool(state.isReady))]), context, status: state.isReady ? .ok : .serviceUnavailable)
+        }
         router.get("/v2/models/{model}") { _, context in try metadata(context, version: nil) }
         router.get("/v2/models/{model}/versions/{version}") { _, context in
             try metadata(context, version: context.parameters.get("version"))
@@ -54,12 +63,13 @@ struct MetadataRoutes {
 
     func ready(_ context: WardenRequestContext, version: String?) throws -> Response {
         let model = try find(context, version: version)
-        return Response(status: model.isReady && !state.isDraining ? .ok : .serviceUnavailable)
+        let ready = model.isReady && !state.isDraining
+        return json(.object([("name", .string(model.name)), ("ready", .bool(ready))]), context, status: ready ? .ok : .serviceUnavailable)
     }
 
-    func json(_ value: JSONValue, _ context: WardenRequestContext) -> Response {
+    func json(_ value: JSONValue, _ context: WardenRequestContext, status: HTTPResponse.Status = .ok) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.requestID] = context.requestID
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
     }
 }

@@ -1,14 +1,25 @@
 import Hummingbird
+import NIOCore
 
-/// The per-request context: Hummingbird's core storage, and the id the request is known by in
-/// logs, responses and traces.
+/// The per-request context: Hummingbird's core storage, the id the request is known by in
+/// logs, responses and traces, and the connection it came on.
 public struct WardenRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let requestID: String
+    /// The connection, to close it after refusing a body that is too large to read.
+    let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         requestID = RequestIdentifier.make()
+        channel = source.channel
+    }
+
+    /// Closes the connection once the current response is written, instead of reading (and
+    /// discarding) the rest of a request body: the quiesce event makes Hummingbird's connection
+    /// handler close after the response.
+    func closeConnectionAfterResponse() {
+        channel?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }
 
     /// Bodies are collected by the inference handlers against their own limit.

@@ -6,9 +6,15 @@ import WardenONNX
 enum Fixtures {
     static let directory: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
 
-    static var modelNames: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".cases.json") }.map { String($0.dropLast(".cases.json".count)) }.sorted()
+    /// Converter-made models at the top level; single-operator models under `ops/`.
+    static var modelNames: [String] { names(in: "") + names(in: "ops/") }
+
+    static var operatorModelNames: [String] { names(in: "ops/") }
+
+    private static func names(in folder: String) -> [String] {
+        let path = directory.appendingPathComponent(folder).path
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return files.filter { $0.hasSuffix(".cases.json") }.map { folder + String($0.dropLast(".cases.json".count)) }.sorted()
     }
 
     static func bytes(_ name: String) throws -> [UInt8] {

@@ -66,8 +66,9 @@ struct FeatureMatrix {
         }
     }
 
-    /// X · Wᵀ + bias, W given row-major as [outputs, features]. Each output is one fused
-    /// multiply-add chain over the features, as MLAS's SGEMM computes it.
+    /// X · Wᵀ + bias, W given row-major as [outputs, features], accumulated over the features
+    /// in order. (MLAS fuses each multiply-add; the difference is in the last bit, and a fused
+    /// multiply-add here would be a libm call on baseline x86-64.)
     func product(weights: [Float], outputs: Int, bias: [Float]?) -> [Float] {
         var out = [Float](repeating: 0, count: rows * outputs)
         for r in 0..<rows {
@@ -75,7 +76,7 @@ struct FeatureMatrix {
             for o in 0..<outputs {
                 let wBase = o * features
                 var acc: Float = 0
-                for f in 0..<features { acc = acc.addingProduct(values[base + f], weights[wBase + f]) }
+                for f in 0..<features { acc += values[base &+ f] * weights[wBase &+ f] }
                 out[r * outputs + o] = (bias?[o] ?? 0) + acc
             }
         }

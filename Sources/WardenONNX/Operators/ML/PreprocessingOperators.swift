@@ -152,6 +152,8 @@ enum PreprocessingOperators {
             let x = try inputs.tensor(0)
             let positions: [Int?]
             switch x.storage {
+            // A handful of categories (the usual case) is found faster by comparison than by hashing.
+            case let .string(v) where strings.count <= 16: positions = v.map { value in strings.lastIndex(of: value) }
             case let .string(v): positions = v.map { stringIndex[$0] }
             case let .int64(v): positions = v.map { intIndex[$0] }
             case let .float(v): positions = v.map { $0.isNaN ? nil : intIndex[Int64(double: Double($0))] }

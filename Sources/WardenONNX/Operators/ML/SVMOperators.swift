@@ -42,7 +42,7 @@ enum SVMOperators {
 
         private func dot(_ x: ArraySlice<Float>, _ v: ArraySlice<Float>) -> Float {
             var acc: Float = 0
-            for (a, b) in zip(x, v) { acc = acc.addingProduct(a, b) }
+            for (a, b) in zip(x, v) { acc += a * b }
             return acc
         }
     }
@@ -95,7 +95,7 @@ enum SVMOperators {
                 var y: Float = 0
                 if supports > 0 {
                     for s in 0..<supports {
-                        y = y.addingProduct(kernel(row, vectors[(s * features)..<((s + 1) * features)]), coefficients[s])
+                        y += kernel(row, vectors[(s * features)..<((s + 1) * features)]) * coefficients[s]
                     }
                 } else {
                     y = kernel(row, coefficients[...])

@@ -96,18 +96,20 @@ enum MatrixOperators {
     }
 
     /// Row-major [m,k] x [k,n]. The i-k-j loop order keeps the inner loop contiguous in both
-    /// B and the output, which the compiler vectorises.
+    /// B and the output, which the compiler vectorises; indices use wrapping arithmetic (they
+    /// are bounded by the array sizes checked above) so no overflow check blocks that.
     static func multiply<T: NumericElement>(_ a: [T], _ b: [T], m: Int, k: Int, n: Int) -> [T] {
+        precondition(a.count >= m * k && b.count >= k * n)
         var out = [T](repeating: 0, count: m * n)
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { out in
                     for i in 0..<m {
-                        let row = i * n
+                        let row = i &* n
                         for p in 0..<k {
-                            let scale = a[i * k + p]
-                            let bRow = p * n
-                            for j in 0..<n { out[row + j] = T.add(out[row + j], T.multiply(scale, b[bRow + j])) }
+                            let scale = a[i &* k &+ p]
+                            let bRow = p &* n
+                            for j in 0..<n { out[row &+ j] = T.add(out[row &+ j], T.multiply(scale, b[bRow &+ j])) }
                         }
                     }
                 }

@@ -122,13 +122,8 @@ enum ShapeOperators {
                 shape[normalized] += tensor.shape[normalized]
             }
             let outer = shape[..<normalized].reduce(1, *)
-            var storage = TensorStorage.empty(tensors[0].elementType)
-            for o in 0..<outer {
-                for tensor in tensors {
-                    let block = tensor.shape[normalized...].reduce(1, *)
-                    _ = storage.appendSameType(tensor.storage.slice((o * block)..<((o + 1) * block)))
-                }
-            }
+            let blocks = tensors.map { $0.shape[normalized...].reduce(1, *) }
+            let storage = TensorStorage.concatenate(tensors.map(\.storage), blocks: blocks, outer: outer)
             return [.tensor(Tensor(shape: shape, storage: storage))]
         }
     }

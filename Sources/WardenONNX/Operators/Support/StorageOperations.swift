@@ -24,18 +24,43 @@ extension TensorStorage {
         }
     }
 
-    /// Appends `other`, which must have the same element type.
+    /// Appends `other`, which must have the same element type. The buffer is moved out of
+    /// `self` first, so the append happens in place instead of copying it.
     mutating func appendSameType(_ other: TensorStorage) -> Bool {
-        switch (self, other) {
-        case (.float(var a), let .float(b)): a += b; self = .float(a)
-        case (.double(var a), let .double(b)): a += b; self = .double(a)
-        case (.int32(var a), let .int32(b)): a += b; self = .int32(a)
-        case (.int64(var a), let .int64(b)): a += b; self = .int64(a)
-        case (.bool(var a), let .bool(b)): a += b; self = .bool(a)
-        case (.string(var a), let .string(b)): a += b; self = .string(a)
-        default: return false
-        }
+        guard elementType == other.elementType else { return false }
+        let current = self
+        self = .empty(elementType)
+        self = Self.concatenate([current, other], blocks: [current.count, other.count], outer: 1)
         return true
+    }
+
+    /// For each of `outer` rounds, block `i` of each part in turn: Concat along an axis.
+    /// All parts must share one element type.
+    static func concatenate(_ parts: [TensorStorage], blocks: [Int], outer: Int) -> TensorStorage {
+        func join<T>(_ arrays: [[T]]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(zip(arrays, blocks).reduce(0) { $0 + $1.1 } * outer)
+            for o in 0..<outer {
+                for (array, block) in zip(arrays, blocks) {
+                    // Element by element: blocks are often a single value (one column per input).
+                    var index = o &* block
+                    for _ in 0..<block {
+                        out.append(array[index])
+                        index &+= 1
+                    }
+                }
+            }
+            return out
+        }
+        switch parts.first {
+        case .float?: return .float(join(parts.map { if case let .float(v) = $0 { v } else { [] } }))
+        case .double?: return .double(join(parts.map { if case let .double(v) = $0 { v } else { [] } }))
+        case .int32?: return .int32(join(parts.map { if case let .int32(v) = $0 { v } else { [] } }))
+        case .int64?: return .int64(join(parts.map { if case let .int64(v) = $0 { v } else { [] } }))
+        case .bool?: return .bool(join(parts.map { if case let .bool(v) = $0 { v } else { [] } }))
+        case .string?: return .string(join(parts.map { if case let .string(v) = $0 { v } else { [] } }))
+        case nil: return .float([])
+        }
     }
 
     /// `count` copies of element `index`.

@@ -24,6 +24,8 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
     let targets: Int
     let maxFeature: Int
     let hasMissingTracks: Bool
+    /// Every branch node is BRANCH_LEQ: evaluation can skip the mode dispatch.
+    let allLessOrEqual: Bool
 
     init(_ definition: TreeEnsembleDefinition, context: NodeContext) throws {
         let source = definition.nodes
@@ -98,6 +100,7 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         self.targets = definition.targets
         self.maxFeature = source.map(\.feature).max() ?? 0
         self.hasMissingTracks = source.contains { $0.missingTracksTrue }
+        self.allLessOrEqual = nodes.allSatisfy { $0.mode == .leaf || $0.mode == .lessOrEqual }
     }
 
     /// Refuses trees with a cycle, which would make evaluation loop forever.
