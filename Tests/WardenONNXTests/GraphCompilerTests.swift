@@ -108,7 +108,7 @@ import Testing
         var builder = Self.identityChain()
         builder.opsets = [("", 99)]
         builder.nodes = [.init(op: "Identity", inputs: ["X"], outputs: ["Y"])]
-        #expect(throws: ModelLoadError.unsupported(["opset 99 of domain 'ai.onnx' (supported: 7...28)"])) {
+        #expect(throws: ModelLoadError.unsupported(["opset 99 of domain 'ai.onnx' (supported: 1...28)"])) {
             try Self.load(builder)
         }
     }
@@ -133,5 +133,38 @@ import Testing
         let session = try Self.load(builder)
         let out = try session.run(["X": .tensor(.float([1, 1], shape: [1, 2]))])
         #expect(out["Y"] == .tensor(.float([11, 41], shape: [1, 2])))
+    }
+
+    /// Malformed models made by scripts/fixtures/make_operator_fixtures.py with onnx.helper
+    /// (no checker): each is refused at load with its own error.
+    @Test(arguments: [
+        ("bad_cyclic", "model_invalid_graph"), ("bad_duplicate_output", "model_invalid_graph"),
+        ("bad_external_data", "model_external_data"), ("bad_huge_dims", "model_invalid_tensor"),
+        ("bad_undefined_input", "model_invalid_graph"), ("bad_unknown_op", "model_unsupported"),
+        ("bad_wrong_type", "model_unsupported"),
+    ])
+    func malformedModelIsRefused(_ name: String, _ code: String) throws {
+        #expect {
+            try Fixtures.session("ops/\(name)")
+        } throws: { error in
+            (error as? ModelLoadError)?.code == code
+        }
+    }
+
+    @Test func unknownOperatorsAreListedTogether() throws {
+        do {
+            _ = try Fixtures.session("ops/bad_unknown_op")
+            Issue.record("bad_unknown_op loaded")
+        } catch let ModelLoadError.unsupported(items) {
+            #expect(items.count == 3, "\(items)")
+        }
+    }
+
+    @Test func unknownAttributeIsRefused() {
+        var builder = Self.identityChain()
+        builder.nodes = [.init(op: "Relu", inputs: ["X"], outputs: ["Y"], attributes: [ONNXModelBuilder.intAttribute("frobnicate", 1)])]
+        #expect(throws: ModelLoadError.unsupported(["Relu node producing 'Y': attribute frobnicate not supported"])) {
+            try Self.load(builder)
+        }
     }
 }

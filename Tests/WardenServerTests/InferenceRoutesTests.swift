@@ -157,7 +157,7 @@ import WardenJSON
         }
     }
 
-    @Test func notReadyAndDrainingAnswer503() async throws {
+    @Test func notReadyAnswers503AndDrainingTurnsReadinessOff() async throws {
         let cold = try TestServer.state([try ServedModel.load(directory: TestServer.churnDirectory)], warm: false)
         try await TestServer.application(cold).test(.router) { client in
             try await client.execute(
@@ -177,7 +177,8 @@ import WardenJSON
             try await client.execute(
                 uri: "/v2/models/churn/infer", method: .post, headers: Self.jsonHeaders, body: TestServer.json(TestServer.churnRequest())
             ) {
-                #expect($0.headers[.wardenErrorCode] == "server_draining")
+                // Requests still arriving while draining are answered; readiness steers traffic away.
+                #expect($0.status == .ok)
             }
         }
     }

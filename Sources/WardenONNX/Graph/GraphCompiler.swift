@@ -77,6 +77,13 @@ struct GraphCompiler {
                     inputKinds: inputSlots.map { $0.map { kinds[$0] ?? .unknown } },
                     constants: inputSlots.map { $0.flatMap { constants[$0] } })
                 let lowered = try factory(context)
+                let ignored = (OperatorRegistry.ignoredAttributes[""] ?? []).union(OperatorRegistry.ignoredAttributes[node.opType] ?? [])
+                let unread = context.attributes.unread.subtracting(ignored).sorted()
+                if !unread.isEmpty {
+                    throw ModelLoadError.unsupported([
+                        "\(label): attribute\(unread.count > 1 ? "s" : "") \(unread.joined(separator: ", ")) not supported"
+                    ])
+                }
                 guard node.outputs.count <= lowered.outputs.count else {
                     throw ModelLoadError.invalidGraph(
                         "\(label) declares \(node.outputs.count) outputs, the operator has \(lowered.outputs.count)")

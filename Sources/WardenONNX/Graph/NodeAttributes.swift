@@ -1,8 +1,11 @@
 /// Typed, checked access to a node's attributes. A missing required attribute or one of the
-/// wrong type is a load-time error that names the node and the attribute.
-struct NodeAttributes {
+/// wrong type is a load-time error that names the node and the attribute. It records which
+/// attributes the operator read, so the compiler can refuse any it did not: an attribute the
+/// engine does not understand must not be silently ignored.
+final class NodeAttributes {
     let node: String
     private let byName: [String: AttributeProto]
+    private(set) var read = Set<String>()
 
     init(node: String, attributes: [AttributeProto]) throws {
         self.node = node
@@ -22,9 +25,16 @@ struct NodeAttributes {
 
     var names: [String] { byName.keys.sorted() }
 
-    func has(_ name: String) -> Bool { byName[name] != nil }
+    func has(_ name: String) -> Bool {
+        read.insert(name)
+        return byName[name] != nil
+    }
+
+    /// Attributes present but never read by the operator.
+    var unread: Set<String> { Set(byName.keys).subtracting(read) }
 
     private func get(_ name: String, _ kind: AttributeProto.Kind) throws -> AttributeProto? {
+        read.insert(name)
         guard let attribute = byName[name] else { return nil }
         // Old exporters leave `type` unset; accept that when the value field is the only one set.
         guard attribute.kind == kind || attribute.kind == .undefined else {

@@ -6,10 +6,12 @@ enum OperatorRegistry {
     static let defaultDomain = ""
     static let mlDomain = "ai.onnx.ml"
 
-    /// Opset versions the engine accepts for each domain. Operator versions after 22 that the
-    /// engine implements only add element types (float8, int4...) which it refuses by type, so
-    /// their semantics for the types it runs are unchanged; fixtures pin opsets 9 to 28.
-    static let supportedOpsets: [String: ClosedRange<Int>] = [defaultDomain: 7...28, mlDomain: 1...5]
+    /// Opset versions the engine accepts for each domain. Operators whose semantics changed
+    /// across versions read the node's opset (attribute vs input forms); legacy attributes that
+    /// would change meaning (`broadcast`/`axis` on pre-7 arithmetic) are refused as unread.
+    /// Versions after 22 of the operators implemented only add element types (float8, int4...),
+    /// which are refused by type. Fixtures pin opsets 1 to 28.
+    static let supportedOpsets: [String: ClosedRange<Int>] = [defaultDomain: 1...28, mlDomain: 1...5]
 
     static func normalize(domain: String) -> String {
         domain == "ai.onnx" ? defaultDomain : domain
@@ -38,6 +40,25 @@ enum OperatorRegistry {
             result.merge(table) { first, _ in first }
         }
     }
+
+    /// Attributes an operator may carry that do not change inference, so are not read:
+    /// `consumed_inputs` (opset < 6, a memory hint), training-only settings, hints ONNX Runtime
+    /// itself ignores (tree hit rates, LinearClassifier's multi_class), and float8 saturation
+    /// (float8 is refused by type).
+    static let ignoredAttributes: [String: Set<String>] = [
+        "": ["consumed_inputs"],
+        "Dropout": ["seed", "ratio", "is_test"],
+        "BatchNormalization": ["momentum", "is_test"],
+        "Gemm": ["broadcast"],
+        "Cast": ["saturate"], "CastLike": ["saturate"],
+        "TopK": ["sorted"],
+        "TreeEnsembleClassifier": ["nodes_hitrates", "nodes_hitrates_as_tensor"],
+        "TreeEnsembleRegressor": ["nodes_hitrates", "nodes_hitrates_as_tensor"],
+        "TreeEnsemble": ["nodes_hitrates"],
+        "LinearClassifier": ["multi_class"],
+        "SVMRegressor": ["post_transform"],
+        "LabelEncoder": ["default_float", "default_int64", "default_string", "default_tensor"],
+    ]
 
     /// Every supported "domain:OpType", for `warden onnx inspect` and the docs.
     static var supportedOperatorNames: [String] {

@@ -76,3 +76,27 @@ enum OutputComparison {
         }
     }
 }
+
+/// Outputs where Warden deliberately differs from ONNX Runtime, each with its reason
+/// (Fixtures/known-differences.json).
+enum KnownDifferences {
+    static let entries: Set<String> = {
+        guard let data = try? Data(contentsOf: Fixtures.directory.appendingPathComponent("known-differences.json")),
+            let document = try? JSONParser.parse(data), case let .array(items)? = document["differences"]
+        else { return [] }
+        var keys = Set<String>()
+        for item in items {
+            guard case let .array(fixtures)? = item["fixtures"], case let .string(caseName)? = item["case"],
+                case let .array(outputs)? = item["outputs"]
+            else { continue }
+            for case let .string(fixture) in fixtures {
+                for case let .string(output) in outputs { keys.insert("\(fixture)|\(caseName)|\(output)") }
+            }
+        }
+        return keys
+    }()
+
+    static func isListed(fixture: String, case caseName: String, output: String) -> Bool {
+        entries.contains("\(fixture)|\(caseName)|\(output)")
+    }
+}

@@ -21,10 +21,7 @@ enum BatchedScores {
         if transform == .probit { return scores.map(PostTransform.probit) }
         guard let secondClass else { return scores }
         return scores.flatMap { s -> [Float] in
-            switch secondClass {
-            case .complement, .none: [1 - s, s]
-            case .negate: transform == .logistic ? [PostTransform.logistic(-s), PostTransform.logistic(s)] : [-s, s]
-            }
+            transform.writeScores([s], secondClass: secondClass == .none ? .complement : secondClass)
         }
     }
 

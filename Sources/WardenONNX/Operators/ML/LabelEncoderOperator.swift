@@ -10,6 +10,8 @@ enum LabelEncoderOperator {
         init(_ value: Double) {
             if value.isNaN { self = .real(Double.nan.bitPattern) } else { self = .real((value == 0 ? 0 : value).bitPattern) }
         }
+
+        var isNaN: Bool { self == .real(Double.nan.bitPattern) }
     }
 
     static let factory: KernelFactory = { context in
@@ -26,13 +28,20 @@ enum LabelEncoderOperator {
         var table: [Key: Int] = [:]
         for (index, key) in keys.enumerated() where table[key] == nil { table[key] = index }
         let fallback = try defaultValue(a, valueType, context)
+        // Before opset 4 a NaN key never matches (plain float equality); from 4, NaN matches NaN.
+        let nanMatches = context.opset >= 4
         guard values.appendSameType(fallback) else { throw context.invalid("default value has the wrong type") }
         try context.requireType(0, in: [keyType])
         return LoweredNode(outputs: [.tensor(valueType)]) { [table, values] inputs in
             let x = try inputs.tensor(0)
             let lookup = try keysOf(x, as: keyType, inputs)
             let miss = keys.count
-            return [.tensor(Tensor(shape: x.shape, storage: values.picking(lookup.map { table[$0] ?? miss })))]
+            return [
+                .tensor(
+                    Tensor(
+                        shape: x.shape,
+                        storage: values.picking(lookup.map { key in (key.isNaN && !nanMatches) ? miss : table[key] ?? miss })))
+            ]
         }
     }
 

@@ -81,7 +81,7 @@ enum PostTransform: Sendable, Equatable {
 enum SecondClass: Sendable {
     /// No expansion.
     case none
-    /// [1 - s, s], with no transform (all weights non-negative: s is a probability).
+    /// [1 - s, s] (all weights non-negative: s is a probability), or [σ(-s), σ(s)] under LOGISTIC.
     case complement
     /// [-s, s], or [σ(-s), σ(s)] under LOGISTIC (weights of both signs: s is a margin).
     case negate
@@ -98,8 +98,9 @@ extension PostTransform {
         guard let s = row.first else { return row }
         if self == .probit { return [Self.probit(s)] }
         switch secondClass {
-        case .complement: return [1 - s, s]
-        case .negate: return self == .logistic ? [Self.logistic(-s), Self.logistic(s)] : [-s, s]
+        case .complement, .negate:
+            if self == .logistic { return [Self.logistic(-s), Self.logistic(s)] }
+            return secondClass == .complement ? [1 - s, s] : [-s, s]
         case .none: return [s]
         }
     }

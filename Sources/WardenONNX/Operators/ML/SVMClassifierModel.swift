@@ -36,7 +36,9 @@ struct SVMClassifierModel: Sendable {
         transform = try PostTransform(name: try a.string("post_transform", default: "NONE"), context)
         let total = vectorsPerClass.reduce(0, +)
         isSVC = total > 0
-        kernel = isSVC ? try SVMOperators.KernelFunction(a, context) : SVMOperators.KernelFunction(linear: ())
+        // Read (and checked) in both modes; liblinear models always use the linear kernel.
+        let declared = try SVMOperators.KernelFunction(a, context)
+        kernel = isSVC ? declared : SVMOperators.KernelFunction(linear: ())
         var starts: [Int] = []
         var running = 0
         for count in vectorsPerClass { starts.append(running); running += count }

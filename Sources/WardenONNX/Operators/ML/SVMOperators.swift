@@ -82,7 +82,8 @@ enum SVMOperators {
         let vectors = try a.floats("support_vectors") ?? []
         let oneClass = try a.int("one_class", default: 0) != 0
         guard !rho.isEmpty else { throw context.invalid("rho is empty") }
-        let kernel = supports > 0 ? try KernelFunction(a, context) : KernelFunction(linear: ())
+        let declared = try KernelFunction(a, context)
+        let kernel = supports > 0 ? declared : KernelFunction(linear: ())
         let features = supports > 0 ? vectors.count / supports : coefficients.count
         guard features > 0, supports == 0 || (vectors.count == supports * features && coefficients.count == supports) else {
             throw context.invalid("support vectors and coefficients do not match n_supports=\(supports)")

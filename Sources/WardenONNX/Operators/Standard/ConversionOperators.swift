@@ -54,27 +54,55 @@ enum ConversionOperators {
         }
     }
 
+    /// Strings parse as ONNX Runtime parses them (C's strtod family): leading whitespace skipped,
+    /// the longest numeric prefix taken ("1.5x" is 1.5, "0x10" is 16 as a float and 0 as an
+    /// integer), an error when there is no number at all or an int64 overflows; float overflow
+    /// gives ±inf and int32 wraps, as pinned by the ops/cast_string_* fixtures.
     private static func parse(_ values: [String], as target: ElementType, _ inputs: KernelInputs) throws -> TensorStorage {
-        if target == .string { return .string(values) }
-        let numbers = try values.map { text -> Double in
-            let trimmed = text.trimmingCharacters()
-            switch trimmed.lowercased() {
-            case "nan", "-nan", "+nan": return .nan
-            case "inf", "+inf", "infinity", "+infinity": return .infinity
-            case "-inf", "-infinity": return -.infinity
-            default:
-                guard let number = Double(trimmed) else { throw inputs.fail("cannot cast a non-numeric string to \(target)") }
-                return number
-            }
+        func fail() -> InferenceError { inputs.fail("cannot cast a non-numeric or out-of-range string to \(target)") }
+        switch target {
+        case .string: return .string(values)
+        case .float: return .float(try values.map { try CNumberParsing.float($0).orThrow(fail()) })
+        case .double: return .double(try values.map { try CNumberParsing.double($0).orThrow(fail()) })
+        case .int64: return .int64(try values.map { try CNumberParsing.int64($0).orThrow(fail()) })
+        case .int32:
+            return .int32(try values.map { Int32(truncatingIfNeeded: try CNumberParsing.int64($0).orThrow(fail())) })
+        case .bool: return .bool(try values.map { try CNumberParsing.uint64($0).orThrow(fail()) != 0 })
         }
-        return fromDoubles(numbers, target)
     }
 
-    /// Shortest text that reads back as the same value.
-    private static func format<T: BinaryFloatingPoint & LosslessStringConvertible>(_ value: T) -> String {
+    /// C's "%.8g", with ONNX Runtime's names for the special values.
+    static func format<T: BinaryFloatingPoint>(_ value: T) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-INF" : "INF" }
-        return value.description
+        return CNumberParsing.format8g(Double(value))
+    }
+}
+
+/// The C library's number parsing and formatting, for the casts that must match C++.
+enum CNumberParsing {
+    /// Nil when no character was consumed, or on ERANGE when `rangeMatters`.
+    private static func parse<T>(
+        _ text: String, rangeMatters: Bool, _ convert: (UnsafePointer<CChar>, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> T
+    ) -> T? {
+        text.withCString { start in
+            var end: UnsafeMutablePointer<CChar>?
+            errno = 0
+            let value = convert(start, &end)
+            guard let end, end != UnsafeMutablePointer(mutating: start), !(rangeMatters && errno == ERANGE) else { return nil }
+            return value
+        }
+    }
+
+    static func float(_ text: String) -> Float? { parse(text, rangeMatters: false) { strtof($0, $1) } }
+    static func double(_ text: String) -> Double? { parse(text, rangeMatters: false) { strtod($0, $1) } }
+    static func int64(_ text: String) -> Int64? { parse(text, rangeMatters: true) { Int64(strtoll($0, $1, 10)) } }
+    static func uint64(_ text: String) -> UInt64? { parse(text, rangeMatters: true) { UInt64(strtoull($0, $1, 10)) } }
+
+    static func format8g(_ value: Double) -> String {
+        var buffer = [CChar](repeating: 0, count: 48)
+        _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.8g", $0) }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

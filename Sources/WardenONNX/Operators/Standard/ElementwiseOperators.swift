@@ -102,16 +102,25 @@ enum ElementwiseOperators {
         let alpha: Float, beta: Float
         func apply<T: FloatElement>(_ x: [T]) -> [T] {
             let a = T(alpha), b = T(beta)
-            return x.map { Swift.max(0, Swift.min(1, a * $0 + b)) }
+            return x.map { value in
+                let y = a * value + b
+                return y.isNaN ? y : Swift.max(0, Swift.min(1, y))
+            }
         }
     }
 
+    /// min(max(x, low), high), as ONNX Runtime computes it: missing bounds are the extreme
+    /// finite values (so ±inf is clamped to ±max), a NaN bound is no bound, NaN stays NaN, and
+    /// low > high gives high.
     struct ClipRange: NumericTransform {
         let low: Double?, high: Double?
         func apply<T: NumericElement>(_ x: [T]) -> [T] {
-            let lo = low.map(T.init(double:)) ?? T.lowest
-            let hi = high.map(T.init(double:)) ?? T.highest
-            return x.map { $0 < lo ? lo : $0 > hi ? hi : $0 }
+            let lo = low.map(T.init(double:)) ?? T.lowestFinite
+            let hi = high.map(T.init(double:)) ?? T.highestFinite
+            return x.map { value in
+                let raised = value < lo ? lo : value
+                return raised > hi ? hi : raised
+            }
         }
     }
 
@@ -137,9 +146,15 @@ enum ElementwiseOperators {
     /// Dropout at inference is the identity; its optional mask output is all true.
     static let dropout: KernelFactory = { context in
         try context.requireInputs(1...3)
-        return LoweredNode(outputs: [context.kind(0), .tensor(.bool)]) { inputs in
+        // Before opset 10 the mask has the input's type, and ONNX Runtime fills it with zeros.
+        let legacyMask = context.opset < 10
+        return LoweredNode(outputs: [context.kind(0), legacyMask ? context.kind(0) : .tensor(.bool)]) { inputs in
             let x = try inputs.tensor(0)
-            return [.tensor(x), .tensor(.bool(Array(repeating: true, count: x.count), shape: x.shape))]
+            let mask =
+                legacyMask
+                ? Tensor(shape: x.shape, storage: .zeros(x.elementType, count: x.count))
+                : .bool(Array(repeating: true, count: x.count), shape: x.shape)
+            return [.tensor(x), .tensor(mask)]
         }
     }
 }

@@ -27,7 +27,8 @@ enum MatrixOperators {
                 var out = multiply(left, right, m: m, k: k, n: n)
                 let scale = T(alpha)
                 if scale != 1 { for index in out.indices { out[index] *= scale } }
-                if let bias, let cShape = c?.shape {
+                // beta = 0 drops C entirely, NaN and infinities included, as ONNX Runtime does.
+                if let bias, let cShape = c?.shape, beta != 0 {
                     guard Broadcast.shape(cShape, [m, n]) == [m, n] else {
                         throw inputs.fail("Gemm C of shape \(cShape) does not broadcast to [\(m), \(n)]")
                     }
@@ -156,6 +157,13 @@ enum MatrixOperators {
                     let base = o * size * inner + i
                     var maximum = -T.infinity
                     for s in 0..<size { maximum = Swift.max(maximum, x[base + s * inner]) }
+                    if log && T.self == Double.self {
+                        // ONNX Runtime's double LogSoftmax shifts by the largest finite value
+                        // (pinned by ops/logsoftmax_* fixtures: [1000, inf, -inf] → [-inf, NaN, -inf]).
+                        var finite = -T.infinity
+                        for s in 0..<size where x[base + s * inner].isFinite { finite = Swift.max(finite, x[base + s * inner]) }
+                        if finite.isFinite { maximum = finite }
+                    }
                     var sum: T = 0
                     for s in 0..<size { sum += T.exp(x[base + s * inner] - maximum) }
                     for s in 0..<size {

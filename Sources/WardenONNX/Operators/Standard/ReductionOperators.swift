@@ -30,7 +30,9 @@ enum ReductionOperators {
                 let x = try inputs.tensor(0)
                 var axes = try inputs.optionalTensor(1)?.integers(inputs, what: "axes") ?? attributeAxes ?? []
                 if axes.isEmpty {
-                    if noopWithEmptyAxes { return [.tensor(x)] }
+                    // Nothing is reduced, but each element still gets the reduction's own transform
+                    // (|x| for L1, x² for SumSquare...), as ONNX Runtime computes it.
+                    if noopWithEmptyAxes { return [.tensor(try Reducer(op: op, shape: x.shape, axes: [], keepDims: true).run(x, inputs))] }
                     axes = Array(0..<x.rank)
                 }
                 let reduced = Set(try axes.map { try Axis.normalize($0, rank: x.rank, inputs) })
@@ -84,23 +86,43 @@ enum ReductionOperators {
                 for (i, o) in target.enumerated() { acc[o] = f(acc[o], x[i]) }
                 return acc
             }
-            func nanFirst(_ f: @escaping (T, T) -> T) -> (T, T) -> T {
-                { a, b in a != a ? a : b != b ? b : f(a, b) }
+            /// Eigen's maxCoeff/minCoeff, which ONNX Runtime uses: the first element, replaced by
+            /// each later one that compares strictly better, so NaN counts only when it comes first.
+            func extreme(_ better: (T, T) -> Bool, empty: T) -> [T] {
+                var acc = [T](repeating: empty, count: count)
+                var seen = [Bool](repeating: false, count: count)
+                for (i, o) in target.enumerated() where !seen[o] || better(x[i], acc[o]) {
+                    acc[o] = x[i]
+                    seen[o] = true
+                }
+                return acc
             }
             switch op {
             case .ReduceSum: return fold(0, T.add)
             case .ReduceMean: return fold(0, T.add).map { T.divide($0, T(double: Double(groupSize))) }
-            case .ReduceMax: return fold(T.lowest, nanFirst { $0 < $1 ? $1 : $0 })
-            case .ReduceMin: return fold(T.highest, nanFirst { $1 < $0 ? $1 : $0 })
+            case .ReduceMax: return extreme(>, empty: T.lowest)
+            case .ReduceMin: return extreme(<, empty: T.highest)
             case .ReduceProd: return fold(1, T.multiply)
             case .ReduceSumSquare: return fold(0) { T.add($0, T.multiply($1, $1)) }
             case .ReduceL1: return fold(0) { T.add($0, $1 < 0 ? T.subtract(0, $1) : $1) }
             case .ReduceL2: return fold(0) { T.add($0, T.multiply($1, $1)) }.map { T(double: $0.double.squareRoot()) }
             case .ReduceLogSumExp:
-                let maxima = fold(T.lowest, nanFirst { $0 < $1 ? $1 : $0 })
+                // ONNX Runtime's shift: the largest finite element (the first element when it
+                // is finite or NaN, 0 when it is infinite), so an infinity gives ±inf, not NaN.
+                var shift = [Double](repeating: 0, count: count)
+                var started = [Bool](repeating: false, count: count)
+                for (i, o) in target.enumerated() {
+                    let v = x[i].double
+                    if !started[o] {
+                        shift[o] = v.isInfinite ? 0 : v
+                        started[o] = true
+                    } else if !(v.isInfinite || v.isNaN || v < shift[o]) {
+                        shift[o] = v
+                    }
+                }
                 var sums = [Double](repeating: 0, count: count)
-                for (i, o) in target.enumerated() { sums[o] += exp(x[i].double - maxima[o].double) }
-                return (0..<count).map { T(double: log(sums[$0]) + maxima[$0].double) }
+                for (i, o) in target.enumerated() { sums[o] += exp(x[i].double - shift[o]) }
+                return (0..<count).map { T(double: log(sums[$0]) + shift[$0]) }
             }
         }
     }
@@ -172,8 +194,15 @@ enum ReductionOperators {
                     for i in 0..<inner {
                         let base = o * size * inner + i
                         // Ties keep the lower index first, as ONNX specifies.
+                        // NaN ranks above every number (first when largest, last when smallest),
+                        // as in ONNX Runtime; ties keep the lower index first.
                         let ranked = (0..<size).sorted { p, q in
                             let a = v[base + p * inner], b = v[base + q * inner]
+                            let aNaN = a != a, bNaN = b != b
+                            if aNaN || bNaN {
+                                if aNaN && bNaN { return p < q }
+                                return largest ? aNaN : bNaN
+                            }
                             if a == b { return p < q }
                             return largest ? a > b : a < b
                         }

@@ -48,7 +48,7 @@ enum ShapeOperators {
     }
 
     /// Axes are an attribute before opset 13 and an input from 13.
-    static func axes(_ context: NodeContext, _ inputs: KernelInputs, attribute: [Int]?) throws -> [Int]? {
+    static func axes(_ inputs: KernelInputs, attribute: [Int]?) throws -> [Int]? {
         try inputs.optionalTensor(1)?.integers(inputs, what: "axes") ?? attribute
     }
 
@@ -58,7 +58,7 @@ enum ShapeOperators {
         return LoweredNode(outputs: [context.kind(0)]) { inputs in
             let x = try inputs.tensor(0)
             let shape: [Int]
-            if let requested = try axes(context, inputs, attribute: attributeAxes) {
+            if let requested = try axes(inputs, attribute: attributeAxes) {
                 let drop = Set(try requested.map { try Axis.normalize($0, rank: x.rank, inputs) })
                 for axis in drop where x.shape[axis] != 1 {
                     throw inputs.fail("cannot squeeze axis \(axis) of size \(x.shape[axis])")
@@ -76,7 +76,7 @@ enum ShapeOperators {
         let attributeAxes = try context.attributes.ints("axes")?.map { Int($0) }
         return LoweredNode(outputs: [context.kind(0)]) { inputs in
             let x = try inputs.tensor(0)
-            guard let requested = try axes(context, inputs, attribute: attributeAxes) else { throw inputs.fail("Unsqueeze needs axes") }
+            guard let requested = try axes(inputs, attribute: attributeAxes) else { throw inputs.fail("Unsqueeze needs axes") }
             let rank = x.rank + requested.count
             let inserted = Set(try requested.map { try Axis.normalize($0, rank: rank, inputs) })
             guard inserted.count == requested.count else { throw inputs.fail("axes \(requested) repeat") }
@@ -134,6 +134,9 @@ enum ShapeOperators {
         let axis = Int(try context.attributes.int("axis", default: 0))
         let attributeSplit = try context.attributes.ints("split")?.map { Int($0) }
         let outputs = context.node.outputs.count
+        if let declared = try context.attributes.int("num_outputs"), declared != outputs {
+            throw context.invalid("num_outputs is \(declared) but the node has \(outputs) outputs")
+        }
         return LoweredNode(outputs: Array(repeating: context.kind(0), count: outputs)) { inputs in
             let x = try inputs.tensor(0)
             let normalized = try Axis.normalize(axis, rank: x.rank, inputs)

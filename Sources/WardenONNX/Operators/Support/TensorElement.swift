@@ -13,6 +13,9 @@ protocol NumericElement: TensorElement, Numeric, Comparable {
     static var isInteger: Bool { get }
     static var lowest: Self { get }
     static var highest: Self { get }
+    /// The extreme finite values (Clip's default bounds in ONNX Runtime).
+    static var lowestFinite: Self { get }
+    static var highestFinite: Self { get }
     // Arithmetic that never traps: integers wrap (as in C and ONNX Runtime), and integer
     // division by zero yields zero, with kernels refusing it before it happens.
     static func add(_ a: Self, _ b: Self) -> Self
@@ -56,6 +59,8 @@ extension Float: FloatElement {
     static let isInteger = false
     static let lowest = -Float.infinity
     static let highest = Float.infinity
+    static let lowestFinite = -Float.greatestFiniteMagnitude
+    static let highestFinite = Float.greatestFiniteMagnitude
     static func exp(_ x: Float) -> Float { expf(x) }
     static func log(_ x: Float) -> Float { logf(x) }
     static func sqrt(_ x: Float) -> Float { sqrtf(x) }
@@ -73,6 +78,8 @@ extension Double: FloatElement {
     static let isInteger = false
     static let lowest = -Double.infinity
     static let highest = Double.infinity
+    static let lowestFinite = -Double.greatestFiniteMagnitude
+    static let highestFinite = Double.greatestFiniteMagnitude
     static func exp(_ x: Double) -> Double { c_exp(x) }
     static func log(_ x: Double) -> Double { c_log(x) }
     static func sqrt(_ x: Double) -> Double { c_sqrt(x) }
@@ -85,35 +92,31 @@ extension Int32: NumericElement {
     static let elementType = ElementType.int32
     static func storage(_ values: [Int32]) -> TensorStorage { .int32(values) }
     static func values(_ storage: TensorStorage) -> [Int32]? { if case let .int32(v) = storage { v } else { nil } }
-    /// Saturating and NaN-to-zero, never trapping on hostile values.
-    init(double: Double) {
-        self = double.isNaN ? 0 : Int32(clamping: Int64(exactly: double.rounded(.towardZero)) ?? (double < 0 ? Int64.min : Int64.max))
-    }
+    /// Truncating; NaN and out-of-range values give Int32.min, as x86-64's conversion
+    /// instruction (and so ONNX Runtime there) does. Never traps on hostile values.
+    init(double: Double) { self = double.isNaN || double >= 2_147_483_648 || double < -2_147_483_648 ? .min : Int32(double) }
     var double: Double { Double(self) }
     static let isInteger = true
     static let lowest = Int32.min
     static let highest = Int32.max
+    static let lowestFinite = Int32.min
+    static let highestFinite = Int32.max
 }
 
 extension Int64: NumericElement {
     static let elementType = ElementType.int64
     static func storage(_ values: [Int64]) -> TensorStorage { .int64(values) }
     static func values(_ storage: TensorStorage) -> [Int64]? { if case let .int64(v) = storage { v } else { nil } }
+    /// Truncating; NaN and out-of-range values give Int64.min, as on x86-64.
     init(double: Double) {
-        if double.isNaN {
-            self = 0
-        } else if double >= 9.223372036854775807e18 {
-            self = .max
-        } else if double <= -9.223372036854775808e18 {
-            self = .min
-        } else {
-            self = Int64(double)
-        }
+        self = double.isNaN || double >= 9.223372036854775807e18 || double < -9.223372036854775808e18 ? .min : Int64(double)
     }
     var double: Double { Double(self) }
     static let isInteger = true
     static let lowest = Int64.min
     static let highest = Int64.max
+    static let lowestFinite = Int64.min
+    static let highestFinite = Int64.max
 }
 
 extension Bool: TensorElement {

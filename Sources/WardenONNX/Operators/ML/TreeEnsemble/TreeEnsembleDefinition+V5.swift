@@ -67,8 +67,11 @@ extension TreeEnsembleDefinition {
                 nodes[id].falseID = f
                 return id
             }
-            // A root is a leaf when its two children coincide (the v5 layout has no root leaf flag).
-            _ = try place(root, leaf: root >= count || trueIDs[root] == falseIDs[root], depth: 0)
+            // The v5 layout has no flag for a root that is itself a leaf: a root index past the
+            // nodes, or a node whose two branches are the same leaf, stands for one. (Equal ids
+            // alone are not enough: a node may send both ways to node 4 and to leaf 4.)
+            let rootIsLeaf = root >= count || (trueIDs[root] == falseIDs[root] && trueLeafs[root] != 0 && falseLeafs[root] != 0)
+            _ = try place(root, leaf: rootIsLeaf, depth: 0)
         }
         self.init(nodes: nodes, weights: weights, targets: targets)
     }
