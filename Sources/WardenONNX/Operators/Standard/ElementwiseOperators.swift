@@ -144,17 +144,25 @@ enum ElementwiseOperators {
     }
 
     /// Dropout at inference is the identity; its optional mask output is all true.
+    // Kept out of line: inlined into the Dropout closure it crashes Swift 6.3.1's optimiser
+    // (CopyPropagation ownership verifier).
+    @inline(never)
+    static func zeroMask(like x: Tensor) -> Tensor {
+        Tensor(shape: x.shape, storage: TensorStorage.zeros(x.elementType, count: x.count))
+    }
+
     static let dropout: KernelFactory = { context in
         try context.requireInputs(1...3)
         // Before opset 10 the mask has the input's type, and ONNX Runtime fills it with zeros.
-        let legacyMask = context.opset < 10
-        return LoweredNode(outputs: [context.kind(0), legacyMask ? context.kind(0) : .tensor(.bool)]) { inputs in
+        if context.opset < 10 {
+            return LoweredNode(outputs: [context.kind(0), context.kind(0)]) { inputs in
+                let x = try inputs.tensor(0)
+                return [.tensor(x), .tensor(zeroMask(like: x))]
+            }
+        }
+        return LoweredNode(outputs: [context.kind(0), .tensor(.bool)]) { inputs in
             let x = try inputs.tensor(0)
-            let mask =
-                legacyMask
-                ? Tensor(shape: x.shape, storage: .zeros(x.elementType, count: x.count))
-                : .bool(Array(repeating: true, count: x.count), shape: x.shape)
-            return [.tensor(x), .tensor(mask)]
+            return [.tensor(x), .tensor(.bool(Array(repeating: true, count: x.count), shape: x.shape))]
         }
     }
 }

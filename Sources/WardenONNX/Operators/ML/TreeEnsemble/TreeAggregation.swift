@@ -68,23 +68,41 @@ extension TreeEnsembleModel {
 
     /// The leaf each row of `rows` reaches in the tree at `root`, into `leaves[0...]`.
     private func findLeaves(_ x: [T], rows: Range<Int>, stride: Int, root: Int32, into leaves: inout [Int32]) {
-        guard allLessOrEqual else {
+        // The common case: every branch uses one comparison (BRANCH_LEQ for scikit-learn and
+        // LightGBM, BRANCH_LT for XGBoost), so the walk is specialised for it.
+        switch uniformMode {
+        case .lessOrEqual?: walk(x, rows, stride, root, &leaves, LessOrEqual.self)
+        case .less?: walk(x, rows, stride, root, &leaves, Less.self)
+        case .greaterOrEqual?: walk(x, rows, stride, root, &leaves, GreaterOrEqual.self)
+        case .greater?: walk(x, rows, stride, root, &leaves, Greater.self)
+        default:
             for row in rows { leaves[row - rows.lowerBound] = Int32(leaf(x, base: row * stride, root: root)) }
-            return
         }
-        // The common case (scikit-learn, XGBoost, LightGBM numeric splits): every branch is
-        // BRANCH_LEQ, so the walk needs no mode dispatch. Four rows walk the tree together: a
-        // walk is a chain of dependent loads, and four independent chains overlap in the CPU.
+    }
+
+    /// Walks four rows down the tree together: each walk is a chain of dependent loads, and
+    /// four independent chains overlap in the CPU.
+    private func walk<C: BranchComparison>(
+        _ x: [T], _ rows: Range<Int>, _ stride: Int, _ root: Int32, _ leaves: inout [Int32], _: C.Type
+    ) {
+        let featureMask = ~PackedNode.missingTracksTrueBit
+        @inline(__always)
+        func next(_ node: PackedNode, _ value: T) -> Int {
+            let goesTrue = C.goesTrue(value, node.threshold) || (node.featureAndFlag & PackedNode.missingTracksTrueBit != 0 && value.isNaN)
+            return Int(goesTrue ? node.trueChild : node.falseChild)
+        }
+        @inline(__always)
+        func feature(_ node: PackedNode) -> Int { Int(node.featureAndFlag & featureMask) }
         var row = rows.lowerBound
         while row &+ 4 <= rows.upperBound {
             var a = Int(root), b = a, c = a, d = a
             while true {
-                let na = nodes[a], nb = nodes[b], nc = nodes[c], nd = nodes[d]
+                let na = packed[a], nb = packed[b], nc = packed[c], nd = packed[d]
                 var moving = false
-                if na.mode != .leaf { a = next(na, x[row &* stride &+ Int(na.feature)]); moving = true }
-                if nb.mode != .leaf { b = next(nb, x[(row &+ 1) &* stride &+ Int(nb.feature)]); moving = true }
-                if nc.mode != .leaf { c = next(nc, x[(row &+ 2) &* stride &+ Int(nc.feature)]); moving = true }
-                if nd.mode != .leaf { d = next(nd, x[(row &+ 3) &* stride &+ Int(nd.feature)]); moving = true }
+                if na.featureAndFlag >= 0 { a = next(na, x[row &* stride &+ feature(na)]); moving = true }
+                if nb.featureAndFlag >= 0 { b = next(nb, x[(row &+ 1) &* stride &+ feature(nb)]); moving = true }
+                if nc.featureAndFlag >= 0 { c = next(nc, x[(row &+ 2) &* stride &+ feature(nc)]); moving = true }
+                if nd.featureAndFlag >= 0 { d = next(nd, x[(row &+ 3) &* stride &+ feature(nd)]); moving = true }
                 if !moving { break }
             }
             let slot = row &- rows.lowerBound
@@ -96,20 +114,34 @@ extension TreeEnsembleModel {
         }
         while row < rows.upperBound {
             var index = Int(root)
-            var node = nodes[index]
-            while node.mode != .leaf {
-                index = next(node, x[row &* stride &+ Int(node.feature)])
-                node = nodes[index]
+            var node = packed[index]
+            while node.featureAndFlag >= 0 {
+                index = next(node, x[row &* stride &+ feature(node)])
+                node = packed[index]
             }
             leaves[row &- rows.lowerBound] = Int32(truncatingIfNeeded: index)
             row &+= 1
         }
     }
+}
 
-    /// The child a BRANCH_LEQ node sends `value` to.
-    @inline(__always)
-    private func next(_ node: Node, _ value: T) -> Int {
-        let goesTrue = value <= node.threshold || (node.missingTracksTrue && value.isNaN)
-        return Int(goesTrue ? node.trueChild : node.falseChild)
-    }
+/// One branch comparison as a type, so tree walks are compiled once per mode.
+protocol BranchComparison {
+    static func goesTrue<T: FloatElement>(_ value: T, _ threshold: T) -> Bool
+}
+
+enum LessOrEqual: BranchComparison {
+    @inline(__always) static func goesTrue<T: FloatElement>(_ value: T, _ threshold: T) -> Bool { value <= threshold }
+}
+
+enum Less: BranchComparison {
+    @inline(__always) static func goesTrue<T: FloatElement>(_ value: T, _ threshold: T) -> Bool { value < threshold }
+}
+
+enum GreaterOrEqual: BranchComparison {
+    @inline(__always) static func goesTrue<T: FloatElement>(_ value: T, _ threshold: T) -> Bool { value >= threshold }
+}
+
+enum Greater: BranchComparison {
+    @inline(__always) static func goesTrue<T: FloatElement>(_ value: T, _ threshold: T) -> Bool { value > threshold }
 }

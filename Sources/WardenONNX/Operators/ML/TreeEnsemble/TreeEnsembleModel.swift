@@ -17,6 +17,18 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
     }
 
     let nodes: [Node]
+    /// The same nodes in 16 bytes each (for Float), for the specialised walk: feature index
+    /// with bit 30 set when missing values go to the true branch, -1 for a leaf.
+    let packed: [PackedNode]
+
+    struct PackedNode: Sendable {
+        var featureAndFlag: Int32
+        var threshold: T
+        var trueChild: Int32
+        var falseChild: Int32
+
+        static var missingTracksTrueBit: Int32 { 1 << 30 }
+    }
     let roots: [Int32]
     let leafTargets: [Int32]
     let leafWeights: [T]
@@ -24,8 +36,9 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
     let targets: Int
     let maxFeature: Int
     let hasMissingTracks: Bool
-    /// Every branch node is BRANCH_LEQ: evaluation can skip the mode dispatch.
-    let allLessOrEqual: Bool
+    /// The one comparison every branch node uses, when they all use the same: evaluation then
+    /// skips the mode dispatch.
+    let uniformMode: TreeEnsembleDefinition.Mode?
 
     init(_ definition: TreeEnsembleDefinition, context: NodeContext) throws {
         let source = definition.nodes
@@ -54,7 +67,7 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         var memberSets: [[T]] = []
         nodes.reserveCapacity(source.count)
         for (position, node) in source.enumerated() {
-            guard node.feature >= 0, node.feature <= Int(Int32.max) else { throw context.invalid("negative feature id \(node.feature)") }
+            guard node.feature >= 0, node.feature < 1 << 24 else { throw context.invalid("feature id \(node.feature) is out of range") }
             // ORT rounds float thresholds to Float even for double inputs unless a double tensor gives them.
             let threshold = T(node.floatThreshold.map(Double.init) ?? node.threshold)
             if node.mode == .leaf {
@@ -93,6 +106,12 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         }
         try Self.checkAcyclic(nodes, roots: roots, context: context)
         self.nodes = nodes
+        self.packed = nodes.map { node in
+            let flag = node.missingTracksTrue ? PackedNode.missingTracksTrueBit : 0
+            return PackedNode(
+                featureAndFlag: node.mode == .leaf ? -1 : node.feature | flag, threshold: node.threshold,
+                trueChild: node.trueChild, falseChild: node.falseChild)
+        }
         self.roots = roots
         self.leafTargets = leafTargets
         self.leafWeights = leafWeights
@@ -100,7 +119,8 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         self.targets = definition.targets
         self.maxFeature = source.map(\.feature).max() ?? 0
         self.hasMissingTracks = source.contains { $0.missingTracksTrue }
-        self.allLessOrEqual = nodes.allSatisfy { $0.mode == .leaf || $0.mode == .lessOrEqual }
+        let branchModes = Set(nodes.map(\.mode)).subtracting([.leaf])
+        self.uniformMode = branchModes.count == 1 ? branchModes.first : nil
     }
 
     /// Refuses trees with a cycle, which would make evaluation loop forever.
