@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "warden", targets: ["WardenCLI"]),
         .library(name: "WardenONNX", targets: ["WardenONNX"]),
+        .library(name: "WardenJSON", targets: ["WardenJSON"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,7 @@ let package = Package(
             dependencies: ["WardenJSON", "WardenONNX"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"]),
         .testTarget(
             name: "WardenServerTests",
             dependencies: [

@@ -11,6 +11,11 @@ let package = Package(
             name: "ONNXLoaderFuzzer",
             dependencies: [.product(name: "WardenONNX", package: "Warden")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
-        )
+        ),
+        .executableTarget(
+            name: "JSONParserFuzzer",
+            dependencies: [.product(name: "WardenJSON", package: "Warden")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
     ]
 )

@@ -255,7 +255,8 @@ public struct JSONParser {
         guard position - start <= 512 else { throw error("number is too long") }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if isInteger, let integer = Int64(text) { return .integer(integer) }
-        guard let double = Double(text) else { throw error("invalid number") }
+        // A number beyond Double's range would become an infinity, which JSON cannot express.
+        guard let double = Double(text), double.isFinite else { throw error("number is out of range") }
         return .number(double)
     }
 }
