@@ -49,13 +49,23 @@ extension TreeEnsembleModel {
                         continue
                     }
                     let start = Int(node.trueChild)
-                    for w in start..<(start + Int(node.falseChild)) {
-                        let slot = out + Int(leafTargets[w])
+                    let end = start &+ Int(node.falseChild)
+                    if aggregate == .sum || aggregate == .average {
+                        // The common case, without the per-weight dispatch.
+                        for w in start..<end {
+                            let slot = out &+ Int(leafTargets[w])
+                            score[slot] += leafWeights[w]
+                            has[slot] = true
+                        }
+                        continue
+                    }
+                    for w in start..<end {
+                        let slot = out &+ Int(leafTargets[w])
                         let weight = leafWeights[w]
-                        switch aggregate {
-                        case .sum, .average: score[slot] += weight
-                        case .minimum: if !has[slot] || weight < score[slot] { score[slot] = weight }
-                        case .maximum: if !has[slot] || weight > score[slot] { score[slot] = weight }
+                        if aggregate == .minimum {
+                            if !has[slot] || weight < score[slot] { score[slot] = weight }
+                        } else if !has[slot] || weight > score[slot] {
+                            score[slot] = weight
                         }
                         has[slot] = true
                     }

@@ -82,8 +82,11 @@ enum TreeEnsembleOperators {
                         }
                     }, shape: [rows])
             }
-            let scores = results.flatMap {
-                $0.scores.prefix(labels.count) + Array(repeating: 0, count: max(0, labels.count - $0.scores.count))
+            var scores: [Float] = []
+            scores.reserveCapacity(rows * labels.count)
+            for result in results {
+                scores.append(contentsOf: result.scores.prefix(labels.count))
+                for _ in result.scores.count..<max(result.scores.count, labels.count) { scores.append(0) }
             }
             return [.tensor(label), .tensor(.float(scores, shape: [rows, labels.count]))]
         }
