@@ -37,18 +37,19 @@ extension TensorStorage {
     /// For each of `outer` rounds, block `i` of each part in turn: Concat along an axis.
     /// All parts must share one element type.
     static func concatenate(_ parts: [TensorStorage], blocks: [Int], outer: Int) -> TensorStorage {
+        let rowWidth = blocks.reduce(0, +)
         func join<T>(_ arrays: [[T]]) -> [T] {
-            var out: [T] = []
-            out.reserveCapacity(zip(arrays, blocks).reduce(0) { $0 + $1.1 } * outer)
-            for o in 0..<outer {
-                for (array, block) in zip(arrays, blocks) {
-                    // Element by element: blocks are often a single value (one column per input).
-                    var index = o &* block
-                    for _ in 0..<block {
-                        out.append(array[index])
-                        index &+= 1
-                    }
+            guard let filler = arrays.first(where: { !$0.isEmpty })?.first else { return [] }
+            var out = [T](repeating: filler, count: rowWidth * outer)
+            // Part by part, so each source array is fetched once rather than once per row.
+            var offset = 0
+            for (array, block) in zip(arrays, blocks) {
+                for o in 0..<outer {
+                    let source = o &* block
+                    let target = o &* rowWidth &+ offset
+                    for k in 0..<block { out[target &+ k] = array[source &+ k] }
                 }
+                offset &+= block
             }
             return out
         }
