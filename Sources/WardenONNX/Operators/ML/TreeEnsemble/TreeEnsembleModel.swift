@@ -17,18 +17,6 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
     }
 
     let nodes: [Node]
-    /// The same nodes in 16 bytes each (for Float), for the specialised walk: feature index
-    /// with bit 30 set when missing values go to the true branch, -1 for a leaf.
-    let packed: [PackedNode]
-
-    struct PackedNode: Sendable {
-        var featureAndFlag: Int32
-        var threshold: T
-        var trueChild: Int32
-        var falseChild: Int32
-
-        static var missingTracksTrueBit: Int32 { 1 << 30 }
-    }
     let roots: [Int32]
     let leafTargets: [Int32]
     let leafWeights: [T]
@@ -106,12 +94,6 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         }
         try Self.checkAcyclic(nodes, roots: roots, context: context)
         self.nodes = nodes
-        self.packed = nodes.map { node in
-            let flag = node.missingTracksTrue ? PackedNode.missingTracksTrueBit : 0
-            return PackedNode(
-                featureAndFlag: node.mode == .leaf ? -1 : node.feature | flag, threshold: node.threshold,
-                trueChild: node.trueChild, falseChild: node.falseChild)
-        }
         self.roots = roots
         self.leafTargets = leafTargets
         self.leafWeights = leafWeights
