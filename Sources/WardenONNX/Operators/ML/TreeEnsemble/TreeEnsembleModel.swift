@@ -17,6 +17,20 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
     }
 
     let nodes: [Node]
+    /// The same nodes in 16 bytes each (for Float): feature index with bit 30 set when missing
+    /// values go to the true branch, -1 for a leaf. A single row walking a large forest is
+    /// bound by cache misses, which the smaller nodes halve (RandomForest(100) at batch 1:
+    /// 9.9 → 6.2 µs); walks of several rows at once measured faster on `nodes`.
+    let packed: [PackedNode]
+
+    struct PackedNode: Sendable {
+        var featureAndFlag: Int32
+        var threshold: T
+        var trueChild: Int32
+        var falseChild: Int32
+
+        static var missingTracksTrueBit: Int32 { 1 << 30 }
+    }
     let roots: [Int32]
     let leafTargets: [Int32]
     let leafWeights: [T]
@@ -94,6 +108,12 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         }
         try Self.checkAcyclic(nodes, roots: roots, context: context)
         self.nodes = nodes
+        self.packed = nodes.map { node in
+            let flag = node.missingTracksTrue ? PackedNode.missingTracksTrueBit : 0
+            return PackedNode(
+                featureAndFlag: node.mode == .leaf ? -1 : node.feature | flag, threshold: node.threshold,
+                trueChild: node.trueChild, falseChild: node.falseChild)
+        }
         self.roots = roots
         self.leafTargets = leafTargets
         self.leafWeights = leafWeights
