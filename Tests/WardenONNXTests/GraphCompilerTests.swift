@@ -167,4 +167,89 @@ import Testing
             try Self.load(builder)
         }
     }
+
+    /// Shapes are checked at load where the model declares them: an operator that needs a
+    /// different number of features than its input declares is refused before any request.
+    @Test func featureCountMismatchesAreRefusedAtLoad() {
+        func classifier(inputWidth: Int64, throughCast: Bool) -> ONNXModelBuilder {
+            var builder = ONNXModelBuilder()
+            builder.opsets = [("", 17), ("ai.onnx.ml", 1)]
+            builder.inputs = [("X", 1, [nil, inputWidth])]
+            builder.outputs = [("label", 7), ("scores", 1)]
+            let linear = ONNXModelBuilder.Node(
+                op: "LinearClassifier", domain: "ai.onnx.ml", inputs: [throughCast ? "Xc" : "X"], outputs: ["label", "scores"],
+                attributes: [
+                    ONNXModelBuilder.floatsAttribute("coefficients", [1, 2, 3, -1, -2, -3], packed: true),
+                    ONNXModelBuilder.floatsAttribute("intercepts", [0, 0], packed: true),
+                    ONNXModelBuilder.intsAttribute("classlabels_ints", [0, 1], packed: true),
+                ])
+            builder.nodes =
+                throughCast
+                ? [.init(op: "Cast", inputs: ["X"], outputs: ["Xc"], attributes: [ONNXModelBuilder.intAttribute("to", 1)]), linear]
+                : [linear]
+            return builder
+        }
+        #expect(throws: Never.self) { try Self.load(classifier(inputWidth: 3, throughCast: false)) }
+        for throughCast in [false, true] {
+            #expect {
+                try Self.load(classifier(inputWidth: 4, throughCast: throughCast))
+            } throws: { error in
+                guard case let ModelLoadError.unsupported(items)? = error as? ModelLoadError else { return false }
+                return items.count == 1 && items[0].contains("expects 3 features, but the input declares 4")
+            }
+        }
+    }
+
+    @Test func gemmInnerDimensionIsCheckedAtLoad() {
+        var builder = Self.identityChain()
+        builder.inputs = [("X", 1, [nil, 4])]
+        builder.initializers = [ONNXModelBuilder.floatInitializer("W", dims: [3, 2], values: [1, 2, 3, 4, 5, 6], raw: false)]
+        builder.nodes = [.init(op: "Gemm", inputs: ["X", "W"], outputs: ["Y"])]
+        #expect {
+            try Self.load(builder)
+        } throws: { error in
+            "\(error)".contains("Gemm's B expects 3 features, but the input declares 4")
+        }
+    }
+
+    @Test func treesReadingPastTheDeclaredFeaturesAreRefusedAtLoad() throws {
+        func forest(inputWidth: Int64) -> ONNXModelBuilder {
+            var builder = ONNXModelBuilder()
+            builder.opsets = [("", 17), ("ai.onnx.ml", 3)]
+            builder.inputs = [("X", 1, [nil, inputWidth])]
+            builder.outputs = [("Y", 1)]
+            let modes: (inout ProtobufWriter) -> Void = { a in
+                a.string(1, "nodes_modes")
+                a.int(20, 8)
+                for mode in ["BRANCH_LEQ", "LEAF", "LEAF"] { a.string(9, mode) }
+            }
+            builder.nodes = [
+                .init(
+                    op: "TreeEnsembleRegressor", domain: "ai.onnx.ml", inputs: ["X"], outputs: ["Y"],
+                    attributes: [
+                        ONNXModelBuilder.intsAttribute("nodes_treeids", [0, 0, 0], packed: false),
+                        ONNXModelBuilder.intsAttribute("nodes_nodeids", [0, 1, 2], packed: false),
+                        ONNXModelBuilder.intsAttribute("nodes_featureids", [5, 0, 0], packed: false),
+                        modes,
+                        ONNXModelBuilder.floatsAttribute("nodes_values", [0.5, 0, 0], packed: false),
+                        ONNXModelBuilder.intsAttribute("nodes_truenodeids", [1, 0, 0], packed: false),
+                        ONNXModelBuilder.intsAttribute("nodes_falsenodeids", [2, 0, 0], packed: false),
+                        ONNXModelBuilder.intsAttribute("target_treeids", [0, 0], packed: false),
+                        ONNXModelBuilder.intsAttribute("target_nodeids", [1, 2], packed: false),
+                        ONNXModelBuilder.intsAttribute("target_ids", [0, 0], packed: false),
+                        ONNXModelBuilder.floatsAttribute("target_weights", [1, 2], packed: false),
+                        ONNXModelBuilder.intAttribute("n_targets", 1),
+                    ])
+            ]
+            return builder
+        }
+        let session = try Self.load(forest(inputWidth: 6))
+        let out = try session.run(["X": .tensor(.float([0, 0, 0, 0, 0, 0.25, 0, 0, 0, 0, 0, 0.75], shape: [2, 6]))])
+        #expect(out["Y"] == .tensor(.float([1, 2], shape: [2, 1])))
+        #expect {
+            try Self.load(forest(inputWidth: 5))
+        } throws: { error in
+            "\(error)".contains("the trees read feature 5, but the input declares 5 features")
+        }
+    }
 }

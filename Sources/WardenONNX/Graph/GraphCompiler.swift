@@ -20,6 +20,9 @@ struct GraphCompiler {
         var slots = SlotTable()
         var constants: [Int: Tensor] = [:]
         var kinds: [Int: ValueKind] = [:]
+        // Declared shapes, known for graph inputs and carried through shape-preserving nodes,
+        // so operators can check feature counts against them at load.
+        var shapes: [Int: [ShapeDimension]] = [:]
 
         for initializer in graph.initializers {
             guard !initializer.name.isEmpty else { throw ModelLoadError.invalidGraph("an initializer has no name") }
@@ -34,6 +37,7 @@ struct GraphCompiler {
             let declared = try GraphInput(info)
             let slot = try slots.define(info.name, by: "graph input")
             kinds[slot] = declared.kind
+            shapes[slot] = declared.shape
             inputs.append(declared.bound(to: slot))
         }
 
@@ -75,7 +79,8 @@ struct GraphCompiler {
                     node: node, label: label, opset: version,
                     attributes: try NodeAttributes(node: label, attributes: node.attributes),
                     inputKinds: inputSlots.map { $0.map { kinds[$0] ?? .unknown } },
-                    constants: inputSlots.map { $0.flatMap { constants[$0] } })
+                    constants: inputSlots.map { $0.flatMap { constants[$0] } },
+                    inputShapes: inputSlots.map { $0.flatMap { shapes[$0] ?? constants[$0].map { $0.shape.map(ShapeDimension.fixed) } } })
                 let lowered = try factory(context)
                 let ignored = (OperatorRegistry.ignoredAttributes[""] ?? []).union(OperatorRegistry.ignoredAttributes[node.opType] ?? [])
                 let unread = context.attributes.unread.subtracting(ignored).sorted()
@@ -89,6 +94,11 @@ struct GraphCompiler {
                         "\(label) declares \(node.outputs.count) outputs, the operator has \(lowered.outputs.count)")
                 }
                 for (slot, kind) in zip(outputSlots, lowered.outputs) where slot >= 0 { kinds[slot] = kind }
+                if Self.shapePreserving.contains(node.opType), let first = inputSlots.first ?? nil, let shape = shapes[first],
+                    let output = outputSlots.first, output >= 0
+                {
+                    shapes[output] = shape
+                }
 
                 let presentInputs = inputSlots.compactMap { $0 }
                 if presentInputs.allSatisfy({ constants[$0] != nil }) {
@@ -125,6 +135,13 @@ struct GraphCompiler {
             slotCount: slots.count, constants: constants, steps: steps, inputs: inputs, outputs: outputs,
             opsets: opsets, operators: operatorsUsed.sorted())
     }
+
+    /// Operators whose first output has their first input's shape.
+    static let shapePreserving: Set<String> = [
+        "Identity", "Cast", "CastLike", "Scaler", "Imputer", "Normalizer", "Binarizer", "Abs", "Neg", "Relu", "Sigmoid",
+        "Tanh", "Exp", "Log", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Erf", "LeakyRelu", "HardSigmoid",
+        "Clip", "Dropout", "IsNaN", "IsInf", "Not", "Softmax", "LogSoftmax", "BatchNormalization",
+    ]
 
     static func label(_ node: NodeProto) -> String {
         node.name.isEmpty ? "\(node.opType) node producing '\(node.outputs.first ?? "?")'" : "\(node.opType) node '\(node.name)'"

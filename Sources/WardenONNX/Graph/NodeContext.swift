@@ -10,6 +10,9 @@ struct NodeContext {
     let inputKinds: [ValueKind?]
     /// Values of inputs that are constants (initializers or Constant nodes), when known.
     let constants: [Tensor?]
+    /// Declared shapes of inputs, where known at load (graph inputs, constants, and values
+    /// passed through shape-preserving nodes).
+    let inputShapes: [[ShapeDimension]?]
 
     var inputCount: Int { inputKinds.count }
 
@@ -54,6 +57,22 @@ struct NodeContext {
             known = type
         }
         return known
+    }
+
+    /// The fixed size of the last axis of input `index` (the feature count of a [N, F] input),
+    /// when the model declares it.
+    func declaredWidth(_ index: Int) -> Int? {
+        guard index < inputShapes.count, let shape = inputShapes[index], let last = shape.last, shape.count <= 2,
+            case let .fixed(width) = last
+        else { return nil }
+        return width
+    }
+
+    /// Refuses, at load, an operator that needs `expected` features when its input declares another count.
+    func checkWidth(_ index: Int, expected: Int, what: String) throws {
+        if let width = declaredWidth(index), width != expected {
+            throw invalid("\(what) expects \(expected) features, but the input declares \(width)")
+        }
     }
 
     func unsupported(_ what: String) -> ModelLoadError {

@@ -19,6 +19,7 @@ enum LinearModelOperators {
         guard classes == 1 || classes == labels.count else {
             throw context.invalid("\(classes) score columns (from intercepts) but \(labels.count) class labels")
         }
+        try context.checkWidth(0, expected: coefficients.count / classes, what: "the classifier")
         let expandBinary = classes == 1 && labels.count == 2
         let columns = expandBinary ? 2 : classes
         return LoweredNode(outputs: [.tensor(labels.elementType), .tensor(.float)]) { inputs in
@@ -67,6 +68,7 @@ enum LinearModelOperators {
         guard targets > 0, coefficients.count % targets == 0 else {
             throw context.invalid("\(coefficients.count) coefficients do not split into \(targets) targets")
         }
+        try context.checkWidth(0, expected: coefficients.count / targets, what: "the regressor")
         return LoweredNode(outputs: [.tensor(.float)]) { inputs in
             let x = try FeatureMatrix(try inputs.tensor(0), inputs)
             guard x.features * targets == coefficients.count else {

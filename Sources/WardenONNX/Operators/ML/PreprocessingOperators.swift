@@ -23,6 +23,7 @@ enum PreprocessingOperators {
         guard !scale.isEmpty, offset.count == scale.count else {
             throw context.invalid("scale and offset must have the same non-zero length")
         }
+        if scale.count > 1 { try context.checkWidth(0, expected: scale.count, what: "Scaler") }
         return LoweredNode(outputs: [.tensor(.float)]) { inputs in
             let x = try inputs.tensor(0)
             let width = try stride(x, inputs)

@@ -53,6 +53,7 @@ enum SVMOperators {
         let a = context.attributes
         let labels = try ClassLabels(a, intsName: "classlabels_ints", context)
         let model = try SVMClassifierModel(a, classCount: labels.count, context)
+        try context.checkWidth(0, expected: model.features, what: "the SVM")
         return LoweredNode(outputs: [.tensor(labels.elementType), .tensor(.float)]) { inputs in
             let x = try FeatureMatrix(try inputs.tensor(0), inputs)
             guard x.features == model.features else {
@@ -88,6 +89,7 @@ enum SVMOperators {
         guard features > 0, supports == 0 || (vectors.count == supports * features && coefficients.count == supports) else {
             throw context.invalid("support vectors and coefficients do not match n_supports=\(supports)")
         }
+        try context.checkWidth(0, expected: features, what: "the SVM")
         return LoweredNode(outputs: [.tensor(.float)]) { inputs in
             let x = try FeatureMatrix(try inputs.tensor(0), inputs)
             guard x.features == features else { throw inputs.fail("rows have \(x.features) features, the model expects \(features)") }

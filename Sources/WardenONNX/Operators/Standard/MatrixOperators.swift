@@ -14,6 +14,10 @@ enum MatrixOperators {
         let beta = try context.attributes.float("beta", default: 1)
         let transA = try context.attributes.int("transA", default: 0) != 0
         let transB = try context.attributes.int("transB", default: 0) != 0
+        // Weights are constants: their inner dimension must match the input's declared width.
+        if let weights = context.constant(1), weights.rank == 2, !transA {
+            try context.checkWidth(0, expected: transB ? weights.shape[1] : weights.shape[0], what: "Gemm's B")
+        }
         // A constant B (the usual weights) is laid out once, as the kernel wants it.
         return LoweredNode(outputs: [.tensorOrUnknown(type)]) { inputs in
             let a = try inputs.tensor(0), b = try inputs.tensor(1), c = try inputs.optionalTensor(2)

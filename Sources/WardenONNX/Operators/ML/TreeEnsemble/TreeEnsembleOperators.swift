@@ -49,6 +49,9 @@ enum TreeEnsembleOperators {
         let labels = try ClassLabels(a, intsName: "classlabels_int64s", context)
         let definition = try TreeEnsembleDefinition(v3: a, prefix: "class", targets: labels.count, context: context)
         let models = try Models(definition, context)
+        if let width = context.declaredWidth(0), models.single.maxFeature >= width {
+            throw context.invalid("the trees read feature \(models.single.maxFeature), but the input declares \(width) features")
+        }
         let base = try baseValueList(a, context)
         let finalizer = TreeClassification(
             definition: definition, classCount: labels.count, baseValues: base,
@@ -109,6 +112,9 @@ enum TreeEnsembleOperators {
         guard targets > 0 else { throw context.invalid("n_targets must be positive") }
         let definition = try TreeEnsembleDefinition(v3: a, prefix: "target", targets: targets, context: context)
         let models = try Models(definition, context)
+        if let width = context.declaredWidth(0), models.single.maxFeature >= width {
+            throw context.invalid("the trees read feature \(models.single.maxFeature), but the input declares \(width) features")
+        }
         let regression = TreeRegression(
             aggregate: try TreeAggregate(name: try a.string("aggregate_function", default: "SUM"), context),
             baseValues: try baseValueList(a, context),
@@ -136,6 +142,9 @@ enum TreeEnsembleOperators {
         let a = context.attributes
         let definition = try TreeEnsembleDefinition(v5: a, context: context)
         let models = try Models(definition, context)
+        if let width = context.declaredWidth(0), models.single.maxFeature >= width {
+            throw context.invalid("the trees read feature \(models.single.maxFeature), but the input declares \(width) features")
+        }
         let aggregates: [TreeAggregate] = [.average, .sum, .minimum, .maximum]
         let transforms: [PostTransform] = [.none, .logistic, .softmax, .softmaxZero, .probit]
         let aggregateCode = Int(try a.int("aggregate_function", default: 1))
