@@ -1,0 +1,103 @@
+"""`warden onnx inspect` and `warden onnx run`, as people and scripts call them: exit codes,
+messages, and answers equal to the recorded onnxruntime outputs."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES_DIR, warden_binary
+
+TIMEOUT = 60
+
+
+def warden(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(warden_binary()), *args], input=stdin, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+
+
+def test_inspect_describes_a_supported_model():
+    result = warden("onnx", "inspect", str(FIXTURES_DIR / "pipeline_churn.onnx"))
+    assert result.returncode == 0, result.stderr
+    assert "ai.onnx.ml 1" in result.stdout
+    assert "contract: tensor(string) [?, 1]" in result.stdout
+    assert "ai.onnx.ml:LinearClassifier" in result.stdout
+    assert "status: supported" in result.stdout
+
+
+def test_inspect_json_lists_every_problem_and_exits_1():
+    result = warden("onnx", "inspect", "--json", str(FIXTURES_DIR / "ops" / "bad_unknown_op.onnx"))
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["supported"] is False
+    assert len(report["problems"]) == 3
+
+
+@pytest.mark.parametrize("name", ["bad_cyclic", "bad_external_data", "bad_huge_dims"])
+def test_inspect_refuses_malformed_models(name):
+    result = warden("onnx", "inspect", str(FIXTURES_DIR / "ops" / f"{name}.onnx"))
+    assert result.returncode != 0
+    assert (result.stdout + result.stderr).strip(), "no message"
+
+
+def test_inspect_of_a_missing_file_says_so():
+    result = warden("onnx", "inspect", "/nonexistent/model.onnx")
+    assert result.returncode != 0
+    assert "cannot read /nonexistent/model.onnx" in result.stderr
+
+
+def close(a, b) -> bool:
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-5)
+
+
+@pytest.mark.parametrize("model", ["random_forest", "logreg_multiclass_zipmap", "pipeline_churn"])
+def test_run_gives_onnxruntime_answers(model, tmp_path):
+    cases = json.loads((FIXTURES_DIR / f"{model}.cases.json").read_text())
+    case = cases["cases"][0]
+    inputs = tmp_path / "input.json"
+    inputs.write_text(json.dumps(case["inputs"]))
+    result = warden("onnx", "run", str(FIXTURES_DIR / f"{model}.onnx"), "--input", str(inputs))
+    assert result.returncode == 0, result.stderr
+    outputs = json.loads(result.stdout)
+    for name, expected in case["outputs"].items():
+        assert close(outputs[name], expected), name
+
+
+def test_run_reads_standard_input_and_selects_outputs():
+    cases = json.loads((FIXTURES_DIR / "random_forest.cases.json").read_text())
+    result = warden(
+        "onnx", "run", str(FIXTURES_DIR / "random_forest.onnx"), "--input", "-", "--output", "label",
+        stdin=json.dumps(cases["cases"][0]["inputs"]),
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(json.loads(result.stdout)) == ["label"]
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ("{not json", "is not valid JSON"),
+        ('{"nope": [[1]]}', "the model has no input 'nope'"),
+        ('{"X": [[1, 2], [3]]}', "not rectangular"),
+        ('{"X": [["a", "b", "c", "d", "e", "f", "g", "h"]]}', "expected a number"),
+        ('{"X": [[1, 2, 3]]}', "dimension 1 must be 8"),
+    ],
+)
+def test_run_refuses_bad_input_with_a_clear_message(document, message, tmp_path):
+    inputs = tmp_path / "input.json"
+    inputs.write_text(document)
+    result = warden("onnx", "run", str(FIXTURES_DIR / "random_forest.onnx"), "--input", str(inputs))
+    assert result.returncode != 0
+    assert message in result.stderr
