@@ -19,24 +19,50 @@ enum BinaryOperators {
             return LoweredNode(outputs: [.tensorOrUnknown(type)]) { inputs in
                 let a = try inputs.tensor(0), b = try inputs.tensor(1)
                 if op == .Pow { return [.tensor(try power(a, b, inputs))] }
-                return [.tensor(try combine(a, b, inputs, op))]
+                return [.tensor(try combine(a, b, inputs, BinaryFunction(op)))]
             }
         }
     }
 
-    static func combine(_ a: Tensor, _ b: Tensor, _ inputs: KernelInputs, _ op: Arithmetic) throws -> Tensor {
-        func run<T: NumericElement>(_ x: [T], _ y: [T]) throws -> Tensor {
-            let f: (T, T) -> T
+    /// One elementwise function of two numbers, for every numeric type.
+    enum BinaryFunction {
+        case add, subtract, multiply, divide, maximum, minimum
+
+        init(_ op: Arithmetic) {
             switch op {
-            case .Add: f = T.add
-            case .Sub: f = T.subtract
-            case .Mul: f = T.multiply
-            case .Div:
-                if T.isInteger, y.contains(0) { throw inputs.fail("integer division by zero") }
-                f = T.divide
-            case .Pow: f = { x, y in T(double: Foundation_pow(x.double, y.double)) }
+            case .Add: self = .add
+            case .Sub: self = .subtract
+            case .Mul: self = .multiply
+            case .Div, .Pow: self = .divide  // Pow never gets here: it has its own kernel
             }
-            let (values, shape) = try Broadcast.map(x, a.shape, y, b.shape, inputs, f)
+        }
+
+        init(_ op: Variadic) {
+            switch op {
+            case .Max: self = .maximum
+            case .Min: self = .minimum
+            case .Sum, .Mean: self = .add
+            }
+        }
+
+        func function<T: NumericElement>(_: T.Type) -> (T, T) -> T {
+            switch self {
+            case .add: T.add
+            case .subtract: T.subtract
+            case .multiply: T.multiply
+            case .divide: T.divide
+            // NaN wins in Max and Min, as in ONNX Runtime's Eigen-based kernels; ties keep the first.
+            case .maximum: { x, y in x != x ? x : y != y ? y : (x < y ? y : x) }
+            case .minimum: { x, y in x != x ? x : y != y ? y : (y < x ? y : x) }
+            }
+        }
+    }
+
+    /// Applies `function` elementwise with broadcasting to two tensors of one numeric type.
+    static func combine(_ a: Tensor, _ b: Tensor, _ inputs: KernelInputs, _ function: BinaryFunction) throws -> Tensor {
+        func run<T: NumericElement>(_ x: [T], _ y: [T]) throws -> Tensor {
+            if function == .divide, T.isInteger, y.contains(0) { throw inputs.fail("integer division by zero") }
+            let (values, shape) = try Broadcast.map(x, a.shape, y, b.shape, inputs, function.function(T.self))
             return Tensor(shape: shape, elements: values)
         }
         switch (a.storage, b.storage) {
@@ -76,7 +102,7 @@ enum BinaryOperators {
             return LoweredNode(outputs: [.tensorOrUnknown(type)]) { inputs in
                 var result = try inputs.tensor(0)
                 for index in 1..<max(inputs.count, 1) {
-                    result = try fold(result, try inputs.tensor(index), inputs, op)
+                    result = try combine(result, try inputs.tensor(index), inputs, BinaryFunction(op))
                 }
                 if op == .Mean {
                     let n = Double(inputs.count)
@@ -94,27 +120,4 @@ enum BinaryOperators {
             return x.map { T.divide($0, d) }
         }
     }
-
-    private static func fold(_ a: Tensor, _ b: Tensor, _ inputs: KernelInputs, _ op: Variadic) throws -> Tensor {
-        func run<T: NumericElement>(_ x: [T], _ y: [T]) throws -> Tensor {
-            let f: (T, T) -> T
-            switch op {
-            // NaN wins in Max and Min, as in ONNX Runtime's Eigen-based kernels.
-            case .Max: f = { x, y in x != x ? x : y != y ? y : (x < y ? y : x) }
-            case .Min: f = { x, y in x != x ? x : y != y ? y : (y < x ? y : x) }
-            case .Sum, .Mean: f = T.add
-            }
-            let (values, shape) = try Broadcast.map(x, a.shape, y, b.shape, inputs, f)
-            return Tensor(shape: shape, elements: values)
-        }
-        switch (a.storage, b.storage) {
-        case let (.float(x), .float(y)): return try run(x, y)
-        case let (.double(x), .double(y)): return try run(x, y)
-        case let (.int32(x), .int32(y)): return try run(x, y)
-        case let (.int64(x), .int64(y)): return try run(x, y)
-        default: throw inputs.fail("operands have types \(a.elementType) and \(b.elementType), expected one numeric type")
-        }
-    }
 }
-
-private func Foundation_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
