@@ -61,7 +61,7 @@ public final class InferenceSession: Sendable {
             throw InferenceError.invalidInput(name: input.name, reason: "expected \(input.kind), got \(kind)")
         }
         guard case let .tensor(tensor) = value else { return }
-        guard tensor.count == Tensor.elementCount(tensor.shape), tensor.shape.allSatisfy({ $0 >= 0 }) else {
+        guard Tensor.checkedElementCount(tensor.shape) == tensor.count else {
             throw InferenceError.invalidInput(name: input.name, reason: "shape \(tensor.shape) does not match its \(tensor.count) elements")
         }
         guard let declared = input.shape else { return }

@@ -58,10 +58,13 @@ enum IndexingOperators {
                 let forward = steps[k] > 0
                 let start = forward ? resolve(starts[k], low: 0, high: size) : resolve(starts[k], low: -1, high: size - 1)
                 let end = forward ? resolve(ends[k], low: 0, high: size) : resolve(ends[k], low: -1, high: size - 1)
-                let length =
-                    forward ? Swift.max(0, (end - start + steps[k] - 1) / steps[k]) : Swift.max(0, (start - end - steps[k] - 1) / -steps[k])
+                // A step longer than the axis takes one element, like a step of the axis length:
+                // clamping it keeps every later product within Int's range.
+                let stride = Swift.max(-(size + 1), Swift.min(size + 1, steps[k]))
+                let span = forward ? end - start : start - end
+                let length = span <= 0 ? 0 : (span - 1) / Swift.abs(stride) + 1
                 begin[axis] = start
-                step[axis] = steps[k]
+                step[axis] = stride
                 shape[axis] = length
             }
             let strides = Broadcast.strides(of: data.shape, in: data.shape).enumerated().map { index, _ in

@@ -24,8 +24,9 @@ enum ShapeOperators {
                 throw inputs.fail("invalid target shape \(requested)")
             }
             if let axis = inferred.first {
-                let known = shape.enumerated().filter { $0.offset != axis }.map(\.element).reduce(1, *)
-                guard known > 0, x.count % known == 0 else { throw inputs.fail("cannot reshape \(x.shape) to \(requested)") }
+                guard let known = Tensor.checkedElementCount(shape.enumerated().filter { $0.offset != axis }.map(\.element)),
+                    known > 0, x.count % known == 0
+                else { throw inputs.fail("cannot reshape \(x.shape) to \(requested)") }
                 shape[axis] = x.count / known
             }
             guard Tensor.checkedElementCount(shape) == x.count else {
@@ -146,7 +147,7 @@ enum ShapeOperators {
                 let chunk = (size + outputs - 1) / max(outputs, 1)
                 sizes = (0..<outputs).map { Swift.max(0, Swift.min(chunk, size - $0 * chunk)) }
             }
-            guard sizes.count == outputs, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == size else {
+            guard sizes.count == outputs, sizes.allSatisfy({ $0 >= 0 && $0 <= size }), sizes.reduce(0, +) == size else {
                 throw inputs.fail("split sizes \(sizes) do not divide axis of size \(size) into \(outputs) outputs")
             }
             var start = 0
@@ -206,7 +207,10 @@ enum ShapeOperators {
             guard repeats.count == x.rank, repeats.allSatisfy({ $0 >= 0 }) else {
                 throw inputs.fail("repeats \(repeats) must give one non-negative count per axis of \(x.shape)")
             }
-            let shape = zip(x.shape, repeats).map(*)
+            // Checked: repeats come from the request and may be huge.
+            let products = zip(x.shape, repeats).map { $0.multipliedReportingOverflow(by: $1) }
+            guard !products.contains(where: \.overflow) else { throw inputs.fail("repeats overflow the tiled shape") }
+            let shape = products.map(\.partialValue)
             try RuntimeLimits.check(shape, inputs)
             let strides = Broadcast.strides(of: x.shape, in: x.shape)
             var offsets: [Int] = []
