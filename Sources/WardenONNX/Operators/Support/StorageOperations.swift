@@ -73,7 +73,9 @@ extension TensorStorage {
 /// Bounds on tensors that operators create from request-controlled sizes (Expand, Tile,
 /// ConstantOfShape...), so a hostile shape cannot exhaust memory.
 enum RuntimeLimits {
-    static let maxCreatedElements = 1 << 26
+    /// 16 Mi elements (64 MB of float32): far above any tabular batch, low enough that one
+    /// request cannot stall the server (the fuzzer found 64 Mi taking seconds under Tile).
+    static let maxCreatedElements = 1 << 24
 
     static func check(_ shape: [Int], _ inputs: KernelInputs) throws {
         guard let count = Tensor.checkedElementCount(shape), count <= maxCreatedElements else {
