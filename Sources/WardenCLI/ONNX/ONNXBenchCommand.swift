@@ -23,15 +23,8 @@ struct ONNXBenchCommand: ParsableCommand {
 
     func run() throws {
         let session = try InferenceSession(modelBytes: try CLIFile.read(model))
-        let document = try JSONParser.parse(try CLIFile.read(input))
-        var feeds: [String: Value] = [:]
-        var rows = 0
-        for declared in session.inputs {
-            guard let json = document[declared.name] else { throw ValidationError("\(input) has no input '\(declared.name)'") }
-            let value = try JSONTensorCoding.value(from: json, for: declared)
-            if case let .tensor(tensor) = value { rows = tensor.shape.first ?? 1 }
-            feeds[declared.name] = value
-        }
+        let feeds = try JSONFeeds.read(input, for: session)
+        let rows = feeds.values.compactMap { $0.tensor?.shape.first }.first ?? 1
         for _ in 0..<warmup { _ = try session.run(feeds) }
         var samples: [Double] = []
         samples.reserveCapacity(iterations)

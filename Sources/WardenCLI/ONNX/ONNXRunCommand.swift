@@ -23,25 +23,7 @@ struct ONNXRunCommand: ParsableCommand {
 
     func run() throws {
         let session = try InferenceSession(modelBytes: try CLIFile.read(model))
-        let text = input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : Data(try CLIFile.read(input))
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(text)
-        } catch {
-            throw ValidationError("\(input) is not valid JSON: \(error)")
-        }
-        guard case let .object(members) = document else { throw ValidationError("\(input) must hold a JSON object of inputs") }
-        var feeds: [String: Value] = [:]
-        for (name, json) in members {
-            guard let declared = session.inputs.first(where: { $0.name == name }) else {
-                throw ValidationError("the model has no input '\(name)' (inputs: \(session.inputs.map(\.name).joined(separator: ", ")))")
-            }
-            do {
-                feeds[name] = try JSONTensorCoding.value(from: json, for: declared)
-            } catch {
-                throw ValidationError("input '\(name)': \(error)")
-            }
-        }
+        let feeds = try JSONFeeds.read(input, for: session)
         let names = outputs.isEmpty ? session.outputs.map(\.name) : outputs
         let results = try session.run(feeds, outputNames: names)
         print(JSONValue.object(names.map { ($0, JSONTensorCoding.json(results[$0]!)) }).serialized())
