@@ -25,7 +25,7 @@ public final class ServedModel: Sendable {
     /// is `name`, else the contract's, else the directory's.
     public static func load(directory: String, name: String? = nil, version: String? = nil) throws -> ServedModel {
         let modelPath = (directory as NSString).appendingPathComponent("model.onnx")
-        guard let bytes = FileManager.default.contents(atPath: modelPath) else {
+        guard let bytes = try boundedContents(modelPath, limit: DecodingLimits().maxFileBytes) else {
             throw ModelLoadFailure("cannot read \(modelPath)")
         }
         let session: InferenceSession
@@ -36,7 +36,7 @@ public final class ServedModel: Sendable {
         }
         let contractPath = (directory as NSString).appendingPathComponent(ModelContract.fileName)
         var contract: ModelContract
-        if let data = FileManager.default.contents(atPath: contractPath) {
+        if let data = try boundedContents(contractPath, limit: maxContractBytes) {
             do {
                 contract = try ModelContract(json: try JSONParser.parse(data))
                 try contract.check(against: session)
@@ -81,6 +81,19 @@ public final class ServedModel: Sendable {
         }
         warmedUp.store(true, ordering: .releasing)
     }
+}
+
+/// Contracts are small documents; anything larger is not one.
+let maxContractBytes = 4 << 20
+
+/// A file's contents, or nil if it does not exist. The size is checked before reading, so an
+/// oversized file is never loaded into memory.
+func boundedContents(_ path: String, limit: Int) throws -> Data? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limit {
+        throw ModelLoadFailure("\(path) is \(size) bytes, over the limit of \(limit)")
+    }
+    return FileManager.default.contents(atPath: path)
 }
 
 /// A model directory that cannot be served, with the reason.
