@@ -23,8 +23,6 @@ final class NodeAttributes {
         self.byName = byName
     }
 
-    var names: [String] { byName.keys.sorted() }
-
     func has(_ name: String) -> Bool {
         read.insert(name)
         return byName[name] != nil

@@ -59,9 +59,4 @@ enum OperatorRegistry {
         "SVMRegressor": ["post_transform"],
         "LabelEncoder": ["default_float", "default_int64", "default_string", "default_tensor"],
     ]
-
-    /// Every supported "domain:OpType", for `warden onnx inspect` and the docs.
-    static var supportedOperatorNames: [String] {
-        standardOperators.keys.map { $0 }.sorted() + mlOperators.keys.map { "ai.onnx.ml:\($0)" }.sorted()
-    }
 }

@@ -24,5 +24,4 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
     }
 
     public var isFloatingPoint: Bool { self == .float || self == .double }
-    public var isNumeric: Bool { self != .string && self != .bool }
 }

@@ -23,8 +23,16 @@ public struct ModelRepository: Sendable {
         models.filter { $0.name == name }.map(\.version).sorted(by: Self.versionOrder)
     }
 
-    /// Why a lookup failed, naming only what the server has (the requested names are client text).
-    func missingModelMessage(name: String, version: String?) -> String {
+    /// The named model, or a 404 that names only what the server has (the requested names are
+    /// client text).
+    func servedModel(_ name: String, version: String?) throws -> ServedModel {
+        guard let model = model(name, version: version) else {
+            throw ServingError.notFound(missingModelMessage(name: name, version: version))
+        }
+        return model
+    }
+
+    private func missingModelMessage(name: String, version: String?) -> String {
         let known = Set(models.map(\.name)).sorted()
         if version != nil, known.contains(name) {
             return "model '\(name)' has no such version (versions: \(versions(of: name).joined(separator: ", ")))"

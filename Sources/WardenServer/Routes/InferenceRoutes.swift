@@ -28,10 +28,7 @@ struct InferenceRoutes {
     func model(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
         // While draining, requests still reaching the server are answered: readiness is what
         // steers new traffic away, and the listener closes after the drain delay.
-        let name = context.parameters.get("model") ?? ""
-        guard let model = state.repository.model(name, version: version) else {
-            throw ServingError.notFound(state.repository.missingModelMessage(name: name, version: version))
-        }
+        let model = try state.repository.servedModel(context.parameters.get("model") ?? "", version: version)
         guard model.isReady else { throw ServingError.notReady }
         return model
     }

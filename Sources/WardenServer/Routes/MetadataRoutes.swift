@@ -41,11 +41,7 @@ struct MetadataRoutes {
     }
 
     func find(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
-        let name = context.parameters.get("model") ?? ""
-        guard let model = state.repository.model(name, version: version) else {
-            throw ServingError.notFound(state.repository.missingModelMessage(name: name, version: version))
-        }
-        return model
+        try state.repository.servedModel(context.parameters.get("model") ?? "", version: version)
     }
 
     func metadata(_ context: WardenRequestContext, version: String?) throws -> Response {

@@ -9,8 +9,6 @@ enum Fixtures {
     /// Converter-made models at the top level; single-operator models under `ops/`.
     static var modelNames: [String] { names(in: "") + names(in: "ops/") }
 
-    static var operatorModelNames: [String] { names(in: "ops/") }
-
     private static func names(in folder: String) -> [String] {
         let path = directory.appendingPathComponent(folder).path
         let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []

@@ -37,7 +37,6 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
     let memberSets: [[T]]
     let targets: Int
     let maxFeature: Int
-    let hasMissingTracks: Bool
     /// The one comparison every branch node uses, when they all use the same: evaluation then
     /// skips the mode dispatch.
     let uniformMode: TreeEnsembleDefinition.Mode?
@@ -120,7 +119,6 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         self.memberSets = memberSets
         self.targets = definition.targets
         self.maxFeature = source.map(\.feature).max() ?? 0
-        self.hasMissingTracks = source.contains { $0.missingTracksTrue }
         let branchModes = Set(nodes.map(\.mode)).subtracting([.leaf])
         self.uniformMode = branchModes.count == 1 ? branchModes.first : nil
     }
