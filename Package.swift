@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // JSON values and a bounded parser, shared by the engine's tools, schemas and the server.
@@ -23,6 +26,18 @@ let package = Package(
         // The engine depends on no package: it parses untrusted model files and must stay fuzzable
         // alone. Built with bounds checks on in every configuration: memory safety is the point of it.
         .target(name: "WardenONNX", dependencies: ["WardenJSON"]),
+        // Artifact trust: digests, DSSE, Sigstore bundles, OpenSSF model-signing, cosign simple
+        // signing, in-toto attestations, revocation lists. Knows nothing of HTTP or registries.
+        .target(
+            name: "WardenTrust",
+            dependencies: [
+                "WardenJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // The HTTP application: Open Inference Protocol v2, KServe v1, health, lifecycle.
         .target(
             name: "WardenServer",
@@ -41,6 +56,7 @@ let package = Package(
                 "WardenJSON",
                 "WardenONNX",
                 "WardenServer",
+                "WardenTrust",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -52,6 +68,16 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"]),
+        .testTarget(
+            name: "WardenTrustTests",
+            dependencies: [
+                "WardenJSON",
+                "WardenTrust",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(
             name: "WardenServerTests",
             dependencies: [

@@ -1,0 +1,80 @@
+/// Why an artifact was refused. Every check in WardenTrust fails with one of these: a stable
+/// machine code (the same in the CLI's JSON, the receipt, logs and metrics) and one human line
+/// that names the file, the check and what was expected.
+public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    public let code: Code
+    public let detail: String
+
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var description: String { "\(code.rawValue): \(detail)" }
+
+    /// Stable codes, grouped by `Class` so a caller can map a failure to an exit status.
+    public enum Code: String, Sendable, CaseIterable {
+        // The inputs themselves are unusable.
+        case malformedBundle = "malformed_bundle"
+        case unknownMediaType = "unknown_media_type"
+        case malformedKey = "malformed_key"
+        case malformedCertificate = "malformed_certificate"
+        case malformedStatement = "malformed_statement"
+        case unsafePath = "unsafe_path"
+        case unreadableFile = "unreadable_file"
+        // Signatures and identities.
+        case signatureInvalid = "signature_invalid"
+        case untrustedKey = "untrusted_key"
+        case keyNotValidAtTime = "key_not_valid_at_time"
+        case certificateInvalid = "certificate_invalid"
+        case identityMismatch = "identity_mismatch"
+        // The signed content does not describe these bytes.
+        case digestMismatch = "digest_mismatch"
+        case missingFile = "missing_file"
+        case unexpectedFile = "unexpected_file"
+        case subjectMismatch = "subject_mismatch"
+        case sizeLimitExceeded = "size_limit_exceeded"
+        // Attestations, revocation and the gate.
+        case attestationMissing = "attestation_missing"
+        case attestationRejected = "attestation_rejected"
+        case revoked = "revoked"
+        case revocationListInvalid = "revocation_list_invalid"
+        case policyDenied = "policy_denied"
+        // Fetching.
+        case registryError = "registry_error"
+
+        public var failureClass: Class {
+            switch self {
+            case .malformedBundle, .unknownMediaType, .malformedKey, .malformedCertificate, .malformedStatement,
+                .unsafePath, .unreadableFile:
+                .input
+            case .signatureInvalid, .untrustedKey, .keyNotValidAtTime, .certificateInvalid, .identityMismatch:
+                .signature
+            case .digestMismatch, .missingFile, .unexpectedFile, .subjectMismatch, .sizeLimitExceeded:
+                .integrity
+            case .attestationMissing, .attestationRejected: .attestation
+            case .revoked, .revocationListInvalid: .revocation
+            case .policyDenied: .policy
+            case .registryError: .registry
+            }
+        }
+    }
+
+    /// Failure classes; each has its own process exit status (see `exitStatus`).
+    public enum Class: String, Sendable {
+        case input, signature, integrity, attestation, revocation, policy, registry
+
+        /// Exit statuses of `warden fetch` and `warden verify`; 1 stays "usage or internal error".
+        public var exitStatus: Int32 {
+            switch self {
+            case .input: 10
+            case .signature: 11
+            case .integrity: 12
+            case .attestation: 13
+            case .revocation: 14
+            case .policy: 15
+            case .registry: 16
+            }
+        }
+    }
+}
