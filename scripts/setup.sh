@@ -16,15 +16,22 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [[ -s requirements/test.txt ]]; then
-    if [[ ! -x .venv/bin/python ]]; then
-        python3 -m venv .venv
-    fi
-    stamp=.venv/.requirements-test.sha256
-    wanted=$(sha256sum requirements/test.txt | cut -d' ' -f1)
+# install_venv DIR REQUIREMENTS: a virtualenv with exactly those pins, reinstalled only when
+# the requirements file changes.
+install_venv() {
+    local venv=$1 requirements=$2
+    [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+    local stamp=$venv/.requirements.sha256
+    local wanted
+    wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
     if [[ ! -f $stamp || $(cat "$stamp") != "$wanted" ]]; then
-        echo "setup: installing Python test requirements"
-        .venv/bin/pip install --quiet --disable-pip-version-check -r requirements/test.txt
+        echo "setup: installing $requirements into $venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
         echo "$wanted" >"$stamp"
     fi
-fi
+}
+
+# Clients and peers for the interop tests.
+install_venv .venv requirements/test.txt
+# The real signing tools (model_signing, in-toto, cyclonedx) for the trust tests.
+install_venv .venv-trust requirements/trust.txt

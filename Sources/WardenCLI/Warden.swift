@@ -6,6 +6,8 @@ struct Warden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",
         abstract: "Serve only machine-learning models you can prove are approved.",
-        subcommands: [ServeCommand.self, ONNXCommand.self]
+        subcommands: [
+            ServeCommand.self, VerifyCommand.self, KeygenCommand.self, SignCommand.self, ONNXCommand.self,
+        ]
     )
 }

@@ -7,6 +7,11 @@ public struct DSSEEnvelope: Sendable, Equatable {
     public struct Signature: Sendable, Equatable {
         public let keyID: String
         public let bytes: [UInt8]
+
+        public init(keyID: String, bytes: [UInt8]) {
+            self.keyID = keyID
+            self.bytes = bytes
+        }
     }
 
     public let payloadType: String

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import WardenJSON
+import WardenTrust
+
+/// `warden verify`: check a model's signature without writing anything. The `key` and
+/// `certificate` forms mirror `model_signing verify` for people migrating from it.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Verify a signed model; exit 0 only when it verifies.",
+        subcommands: [VerifyKeyCommand.self, VerifyCertificateCommand.self])
+}
+
+/// What every direct verification form takes.
+struct DirectVerifyOptions: ParsableArguments {
+    @Argument(help: "The model folder (or single file).")
+    var model: String
+
+    @Option(name: .long, help: "The signature bundle (model.sig).")
+    var signature: String
+
+    @Option(name: .customLong("ignore-paths"), parsing: .upToNextOption, help: "Paths not covered by the signature.")
+    var ignorePaths: [String] = []
+
+    @Flag(name: .long, help: "Print the result as one JSON document.")
+    var json = false
+
+    func verify(trust: () throws(TrustFailure) -> BundleTrust) async throws {
+        try await TrustOutcome.run(json: json) { () async throws(TrustFailure) in
+            let bytes: [UInt8]
+            do { bytes = try CLIFile.read(signature) } catch { throw TrustFailure(.unreadableFile, "cannot read \(signature)") }
+            let bundle = try SigstoreBundle(bytes: bytes)
+            var ignored = IgnorePaths.relative(ignorePaths, to: model)
+            if let inside = IgnorePaths.inside(model: model, signature) { ignored.append(inside) }
+            let report = try await ModelSignatureVerifier(trust: try trust(), ignorePaths: ignored).verify(bundle: bundle, model: model)
+            if json {
+                print(
+                    JSONValue.object([
+                        ("verified", .bool(true)), ("signer", .string(report.signer.description)),
+                        ("model_name", .string(report.manifest.modelName)), ("digest", .string(report.manifest.rootDigest.description)),
+                        ("files", .integer(Int64(report.manifest.resources.count))),
+                    ]).serialized())
+            } else {
+                print("Verification succeeded: \(report.manifest.resources.count) resources, signed by \(report.signer)")
+            }
+        }
+    }
+}
+
+struct VerifyKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "key", abstract: "Verify with a public key (model_signing verify key).")
+
+    @OptionGroup var options: DirectVerifyOptions
+
+    @Option(name: .customLong("public-key"), help: "PEM SubjectPublicKeyInfo public key.")
+    var publicKey: String
+
+    func run() async throws {
+        try await options.verify { () throws(TrustFailure) in
+            guard let pem = try? CLIFile.read(publicKey) else { throw TrustFailure(.unreadableFile, "cannot read \(publicKey)") }
+            return .keys([TrustedKey(name: publicKey, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
+        }
+    }
+}
+
+struct VerifyCertificateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certificate", abstract: "Verify a certificate-signed model against CA roots (model_signing verify certificate).")
+
+    @OptionGroup var options: DirectVerifyOptions
+
+    @Option(name: .customLong("certificate-chain"), parsing: .upToNextOption, help: "PEM root (and intermediate) certificates to trust.")
+    var certificateChain: [String]
+
+    func run() async throws {
+        try await options.verify { () throws(TrustFailure) in
+            var pems: [String] = []
+            for path in certificateChain {
+                guard let pem = try? CLIFile.read(path) else { throw TrustFailure(.unreadableFile, "cannot read \(path)") }
+                pems.append(String(decoding: pem, as: UTF8.self))
+            }
+            return .certificateAuthorities(try CertificateChainVerifier(rootPEMs: pems))
+        }
+    }
+}
