@@ -26,12 +26,16 @@ let package = Package(
         // The engine depends on no package: it parses untrusted model files and must stay fuzzable
         // alone. Built with bounds checks on in every configuration: memory safety is the point of it.
         .target(name: "WardenONNX", dependencies: ["WardenJSON"]),
+        // Strict YAML configuration reading: unknown keys and wrong types are errors.
+        .target(name: "WardenConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Artifact trust: digests, DSSE, Sigstore bundles, OpenSSF model-signing, cosign simple
         // signing, in-toto attestations, revocation lists. Knows nothing of HTTP or registries.
         .target(
             name: "WardenTrust",
             dependencies: [
                 "WardenJSON",
+                "WardenConfig",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -44,10 +48,21 @@ let package = Package(
             dependencies: [
                 "WardenJSON",
                 "WardenONNX",
+                "WardenConfig",
+                "WardenTrust",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // OCI distribution client and OCI image-layout folder; every read verified by digest.
+        .target(
+            name: "WardenRegistry",
+            dependencies: [
+                "WardenJSON",
+                "WardenTrust",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -57,6 +72,7 @@ let package = Package(
                 "WardenONNX",
                 "WardenServer",
                 "WardenTrust",
+                "WardenRegistry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -82,6 +98,7 @@ let package = Package(
             name: "WardenServerTests",
             dependencies: [
                 "WardenJSON",
+                "WardenConfig",
                 "WardenONNX",
                 "WardenServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

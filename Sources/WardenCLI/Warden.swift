@@ -7,7 +7,8 @@ struct Warden: AsyncParsableCommand {
         commandName: "warden",
         abstract: "Serve only machine-learning models you can prove are approved.",
         subcommands: [
-            ServeCommand.self, VerifyCommand.self, KeygenCommand.self, SignCommand.self, ONNXCommand.self,
+            ServeCommand.self, FetchCommand.self, VerifyCommand.self, KeygenCommand.self, SignCommand.self, AttestCommand.self,
+            PushCommand.self, RevocationCommand.self, ONNXCommand.self,
         ]
     )
 }

@@ -1,4 +1,5 @@
 import Testing
+import WardenConfig
 
 @testable import WardenServer
 

@@ -8,7 +8,8 @@ import WardenTrust
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify a signed model; exit 0 only when it verifies.",
-        subcommands: [VerifyKeyCommand.self, VerifyCertificateCommand.self])
+        subcommands: [VerifyArtifactCommand.self, VerifyKeyCommand.self, VerifyCertificateCommand.self],
+        defaultSubcommand: VerifyArtifactCommand.self)
 }
 
 /// What every direct verification form takes.

@@ -1,4 +1,5 @@
 import Foundation
+import WardenConfig
 import Yams
 
 /// Everything `warden serve` needs, from a YAML file (`--config`) or from flags.
@@ -75,92 +76,5 @@ public struct ServeConfiguration: Sendable {
             throw ConfigurationError("cannot read \(path)")
         }
         try self.init(yaml: text)
-    }
-}
-
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Reads keys from a YAML mapping, checking types, and refuses keys nobody read.
-struct StrictMapping {
-    private var values: [String: Any]
-    private var read = Set<String>()
-    let path: String
-
-    init(_ values: [String: Any], path: String) {
-        self.values = values
-        self.path = path
-    }
-
-    private func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    private mutating func take(_ key: String) -> Any? {
-        read.insert(key)
-        return values[key]
-    }
-
-    mutating func string(_ key: String) throws -> String? {
-        guard let value = take(key) else { return nil }
-        guard let text = value as? String else { throw ConfigurationError("\(name(key)) must be a string") }
-        return text
-    }
-
-    /// Versions are often written as bare numbers (`version: 2`).
-    mutating func versionString(_ key: String) throws -> String? {
-        guard let value = take(key) else { return nil }
-        if let text = value as? String { return text }
-        if let number = value as? Int { return String(number) }
-        throw ConfigurationError("\(name(key)) must be a string or an integer")
-    }
-
-    mutating func bool(_ key: String) throws -> Bool? {
-        guard let value = take(key) else { return nil }
-        guard let flag = value as? Bool else { throw ConfigurationError("\(name(key)) must be true or false") }
-        return flag
-    }
-
-    mutating func positiveInt(_ key: String) throws -> Int? {
-        guard let value = take(key) else { return nil }
-        guard let number = value as? Int, number > 0 else { throw ConfigurationError("\(name(key)) must be a positive integer") }
-        return number
-    }
-
-    mutating func port(_ key: String) throws -> Int? {
-        guard let value = take(key) else { return nil }
-        guard let number = value as? Int, (0...65535).contains(number) else {
-            throw ConfigurationError("\(name(key)) must be a port number")
-        }
-        return number
-    }
-
-    mutating func seconds(_ key: String) throws -> Duration? {
-        guard let value = take(key) else { return nil }
-        if let number = value as? Int, number >= 0 { return .seconds(number) }
-        if let number = value as? Double, number >= 0 { return .milliseconds(Int64(number * 1000)) }
-        throw ConfigurationError("\(name(key)) must be a non-negative number of seconds")
-    }
-
-    mutating func mapping(_ key: String) throws -> StrictMapping? {
-        guard let value = take(key) else { return nil }
-        guard let map = value as? [String: Any] else { throw ConfigurationError("\(name(key)) must be a mapping") }
-        return StrictMapping(map, path: name(key))
-    }
-
-    mutating func mappings(_ key: String) throws -> [StrictMapping] {
-        guard let value = take(key) else { return [] }
-        guard let list = value as? [Any] else { throw ConfigurationError("\(name(key)) must be a list") }
-        return try list.enumerated().map { index, item in
-            guard let map = item as? [String: Any] else { throw ConfigurationError("\(name(key))[\(index)] must be a mapping") }
-            return StrictMapping(map, path: "\(name(key))[\(index)]")
-        }
-    }
-
-    func finish() throws {
-        let unknown = Set(values.keys).subtracting(read).sorted()
-        guard unknown.isEmpty else {
-            throw ConfigurationError("unknown key\(unknown.count > 1 ? "s" : "") \(unknown.map { name($0) }.joined(separator: ", "))")
-        }
     }
 }

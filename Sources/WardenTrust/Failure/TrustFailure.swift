@@ -23,6 +23,7 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         case unsafePath = "unsafe_path"
         case unreadableFile = "unreadable_file"
         // Signatures and identities.
+        case signatureMissing = "signature_missing"
         case signatureInvalid = "signature_invalid"
         case untrustedKey = "untrusted_key"
         case keyNotValidAtTime = "key_not_valid_at_time"
@@ -48,7 +49,7 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
             case .malformedBundle, .unknownMediaType, .malformedKey, .malformedCertificate, .malformedStatement,
                 .unsafePath, .unreadableFile:
                 .input
-            case .signatureInvalid, .untrustedKey, .keyNotValidAtTime, .certificateInvalid, .identityMismatch:
+            case .signatureMissing, .signatureInvalid, .untrustedKey, .keyNotValidAtTime, .certificateInvalid, .identityMismatch:
                 .signature
             case .digestMismatch, .missingFile, .unexpectedFile, .subjectMismatch, .sizeLimitExceeded:
                 .integrity

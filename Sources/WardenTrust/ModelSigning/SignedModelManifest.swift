@@ -13,6 +13,11 @@ public struct SignedModelManifest: Sendable, Equatable {
         /// A file's relative path, or `path:start:end` for a shard.
         public let name: String
         public let digest: SHA256Digest
+
+        public init(name: String, digest: SHA256Digest) {
+            self.name = name
+            self.digest = digest
+        }
     }
 
     /// The model-signing predicate since model_signing 0.3 / 1.x.

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import WardenJSON
+import WardenRegistry
+import WardenTrust
+
+/// What `fetch` and `verify` both take: where the artifact is, what to trust, what to expect.
+struct ArtifactOptions: ParsableArguments {
+    @Option(name: .long, help: "The artifact: oci:PATH:TAG, oci:PATH@sha256:…, or HOST/REPOSITORY:TAG.")
+    var model: String
+
+    @Option(name: .long, help: "Trust policy file: keys, authorities, who may sign what (docs/trust.md).")
+    var trust: String
+
+    @Option(name: .customLong("expected-digest"), help: "The pinned manifest digest (sha256:…); defaults to the reference's digest.")
+    var expectedDigest: String?
+
+    @Flag(name: .long, help: "Print the result as one JSON document.")
+    var json = false
+
+    func fetcher() throws(TrustFailure) -> ArtifactFetcher {
+        let policy = try TrustPolicy(contentsOfFile: trust)
+        return ArtifactFetcher(verifier: ArtifactVerifier(policy: policy, gate: BuiltinStartupGate(requiredStage: policy.requiredStage)))
+    }
+
+    func reference() throws(TrustFailure) -> ArtifactReference {
+        do { return try ArtifactReference(parsing: model) } catch { throw TrustFailure(.malformedStatement, error.description) }
+    }
+
+    func pin() throws(TrustFailure) -> SHA256Digest? {
+        guard let expectedDigest else { return nil }
+        guard let digest = SHA256Digest(parsing: expectedDigest) else {
+            throw TrustFailure(.malformedStatement, "--expected-digest must be sha256:<64 hex>")
+        }
+        return digest
+    }
+
+    func printSuccess(_ report: VerificationReport, action: String) {
+        if json {
+            print(JSONValue.object([("verified", .bool(true)), ("receipt", report.receipt)]).serialized())
+        } else {
+            print(
+                "\(action) \(report.reference) (\(report.manifestDigest)): signed by \(report.signer?.description ?? "?"), stage \(report.stage)"
+            )
+        }
+    }
+}
+
+/// `warden fetch`: the init container's job. Pull, verify everything, install read-only.
+struct FetchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Pull a model, verify signature, attestations, revocation and the startup gate, install it read-only.")
+
+    @OptionGroup var options: ArtifactOptions
+
+    @Option(name: .long, help: "Folder to install into; must not exist yet (its parent must).")
+    var dest: String
+
+    func run() async throws {
+        try await TrustOutcome.run(json: options.json) { () async throws(TrustFailure) in
+            let report = try await options.fetcher().fetch(try options.reference(), to: dest, expectedDigest: try options.pin())
+            options.printSuccess(report, action: "installed into \(dest):")
+        }
+    }
+}
+
+/// `warden verify REF`: the same checks as fetch, writing nothing that stays.
+struct VerifyArtifactCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "artifact", abstract: "Verify an artifact in a registry or layout as fetch would, without installing it.")
+
+    @OptionGroup var options: ArtifactOptions
+
+    func run() async throws {
+        try await TrustOutcome.run(json: options.json) { () async throws(TrustFailure) in
+            let scratch = NSTemporaryDirectory() + "warden-verify-" + UUID().uuidString
+            guard (try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)) != nil else {
+                throw TrustFailure(.unreadableFile, "cannot create \(scratch)")
+            }
+            defer { ArtifactFetcher.removeInstalled(scratch) }
+            let report = try await options.fetcher().fetch(
+                try options.reference(), to: scratch + "/model", expectedDigest: try options.pin())
+            options.printSuccess(report, action: "verified")
+        }
+    }
+}

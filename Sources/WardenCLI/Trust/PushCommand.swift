@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import WardenRegistry
+import WardenTrust
+
+/// `warden push`: publish a model folder as an OCI artifact, with its signature and attestations
+/// attached as referrers.
+struct PushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "push", abstract: "Publish a model folder to a registry or OCI layout.")
+
+    @Argument(help: "The model folder.")
+    var model: String
+
+    @Option(name: .long, help: "Destination: oci:PATH:TAG or HOST/REPOSITORY:TAG.")
+    var to: String
+
+    @Option(name: .long, help: "Model signature bundle to attach (warden sign / model_signing).")
+    var signature: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "DSSE attestation envelopes to attach (warden attest, in-toto).")
+    var attestation: [String] = []
+
+    func run() async throws {
+        let reference = try ArtifactReference(parsing: to)
+        guard reference.digest == nil else { throw ValidationError("push to a tag, not a digest") }
+        let store = try StoreOpener.store(for: reference)
+        if let layout = store as? LayoutStore { try layout.create() }
+        let pusher = ModelArtifactPusher(store: store)
+        var ignored: [String] = []
+        if let signature, let inside = IgnorePaths.inside(model: model, signature) { ignored.append(inside) }
+        let manifest = try await pusher.pushModel(at: model, tag: reference.reference, ignoring: ignored)
+        if let signature {
+            _ = try await pusher.attach(try CLIFile.read(signature), mediaType: MediaType.sigstoreBundle, to: manifest)
+        }
+        for path in attestation {
+            _ = try await pusher.attach(try CLIFile.read(path), mediaType: MediaType.dsseEnvelope, to: manifest)
+        }
+        print("pushed \(reference) \(manifest.digest)")
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import WardenJSON
+import WardenTrust
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `warden fetch`: pull, verify, and install an artifact atomically. The files land in a
+/// staging folder beside the destination, are verified there, made read-only, and renamed
+/// into place in one step; on any failure the staging folder is removed and the destination
+/// never exists.
+public struct ArtifactFetcher: Sendable {
+    public let verifier: ArtifactVerifier
+    public let limits: ModelArtifactPuller.Limits
+
+    public init(verifier: ArtifactVerifier, limits: ModelArtifactPuller.Limits = .init()) {
+        self.verifier = verifier
+        self.limits = limits
+    }
+
+    public func fetch(
+        _ reference: ArtifactReference, to destination: String, expectedDigest: SHA256Digest?, at time: Date = Date()
+    ) async throws(TrustFailure) -> VerificationReport {
+        let destination = URL(fileURLWithPath: destination).standardizedFileURL.path
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw TrustFailure(.unsafePath, "\(destination) already exists; fetch installs into a new folder")
+        }
+        let parent = (destination as NSString).deletingLastPathComponent
+        let staging = parent + "/." + (destination as NSString).lastPathComponent + ".partial-" + UUID().uuidString
+        guard mkdir(staging, 0o700) == 0 else {
+            throw TrustFailure(.unreadableFile, "cannot create \(staging): \(String(cString: strerror(errno)))")
+        }
+        do throws(TrustFailure) {
+            let report = try await install(reference, staging: staging, expectedDigest: expectedDigest, at: time)
+            try ReadOnlyTree.seal(staging)
+            guard rename(staging, destination) == 0 else {
+                throw TrustFailure(.unreadableFile, "cannot move the artifact into \(destination): \(String(cString: strerror(errno)))")
+            }
+            return report
+        } catch {
+            ReadOnlyTree.remove(staging)
+            throw error
+        }
+    }
+
+    private func install(
+        _ reference: ArtifactReference, staging: String, expectedDigest: SHA256Digest?, at time: Date
+    ) async throws(TrustFailure) -> VerificationReport {
+        let store: any ArtifactStore
+        do { store = try StoreOpener.store(for: reference) } catch { throw error.trustFailure }
+        let puller = ModelArtifactPuller(store: store, limits: limits)
+        let pin = expectedDigest ?? reference.digest
+        let digest = try await puller.resolve(reference.reference, expectedDigest: pin)
+        let pulled = try await puller.pull(digest, into: staging)
+        var revocationEnvelope: [UInt8]?
+        if let rule = verifier.policy.revocation {
+            do {
+                revocationEnvelope = try await RevocationListStore(store: store).fetch(tag: rule.reference)
+            } catch {
+                throw TrustFailure(.revocationListInvalid, "cannot read the revocation list \(rule.reference): \(error)")
+            }
+        }
+        let files = pulled.manifest.layers.map {
+            VerificationReport.File(name: $0.annotation(MediaType.titleAnnotation) ?? "", digest: $0.digest, size: $0.size)
+        }
+        let evidence = ArtifactEvidence(
+            reference: reference.description, modelDirectory: staging, manifestDigest: digest, files: files,
+            signatureBundles: pulled.signatureBundles, attestationEnvelopes: pulled.attestationEnvelopes,
+            revocationEnvelope: revocationEnvelope)
+        let report = try await verifier.verify(evidence, expectedDigest: pin, at: time)
+        let metadata = staging + "/" + InstalledArtifact.metadataFolder
+        do {
+            try FileManager.default.createDirectory(atPath: metadata, withIntermediateDirectories: false)
+            try Data(pulled.manifestBytes).write(to: URL(fileURLWithPath: metadata + "/" + InstalledArtifact.manifestFile))
+            try Data(report.receipt.serialized().utf8).write(to: URL(fileURLWithPath: metadata + "/" + InstalledArtifact.receiptFile))
+        } catch {
+            throw TrustFailure(.unreadableFile, "cannot write the receipt: \(error.localizedDescription)")
+        }
+        return report
+    }
+}
+
+/// Read-only sealing of an installed tree (files 0444, folders 0555), and its removal.
+enum ReadOnlyTree {
+    static func seal(_ root: String) throws(TrustFailure) {
+        let entries = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? []
+        // Deepest first, so a folder is sealed after everything in it.
+        for entry in entries.sorted(by: { $0.count > $1.count }) {
+            let path = root + "/" + entry
+            var status = stat()
+            guard lstat(path, &status) == 0 else { throw TrustFailure(.unreadableFile, "cannot stat \(path)") }
+            let mode: mode_t = (status.st_mode & S_IFMT) == S_IFDIR ? 0o555 : 0o444
+            guard chmod(path, mode) == 0 else { throw TrustFailure(.unreadableFile, "cannot make \(path) read-only") }
+        }
+        guard chmod(root, 0o555) == 0 else { throw TrustFailure(.unreadableFile, "cannot make \(root) read-only") }
+    }
+
+    /// Removes a (possibly sealed) tree: folders are made writable again first.
+    static func remove(_ root: String) {
+        chmod(root, 0o700)
+        for entry in (FileManager.default.enumerator(atPath: root)?.allObjects as? [String]) ?? [] {
+            var status = stat()
+            let path = root + "/" + entry
+            if lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR { chmod(path, 0o700) }
+        }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+extension ArtifactFetcher {
+    /// Removes an installed (read-only) artifact folder.
+    public static func removeInstalled(_ path: String) { ReadOnlyTree.remove(path) }
+}

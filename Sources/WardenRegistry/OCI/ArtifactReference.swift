@@ -1,0 +1,89 @@
+import WardenTrust
+
+/// Where an artifact is: `oci:PATH:TAG` / `oci:PATH@sha256:…` for an image-layout folder (as
+/// skopeo and oras write them), or `HOST[:PORT]/REPOSITORY:TAG` / `…@sha256:…` for a registry.
+public struct ArtifactReference: Sendable, Equatable, CustomStringConvertible {
+    public enum Location: Sendable, Equatable {
+        case layout(path: String)
+        case registry(host: String, repository: String)
+    }
+
+    public let location: Location
+    /// A tag, or a digest in `sha256:` form.
+    public let reference: String
+
+    public var digest: SHA256Digest? { SHA256Digest(parsing: reference) }
+
+    public init(location: Location, reference: String) {
+        self.location = location
+        self.reference = reference
+    }
+
+    public init(parsing text: String) throws(RegistryError) {
+        if text.hasPrefix("oci:") {
+            let body = String(text.dropFirst(4))
+            if let at = body.range(of: "@sha256:") {
+                try self.init(
+                    location: .layout(path: String(body[..<at.lowerBound])), digestText: String(body[body.index(after: at.lowerBound)...]))
+                return
+            }
+            guard let colon = body.lastIndex(of: ":"), !body[..<colon].isEmpty else {
+                throw RegistryError.malformedReference("\(text): expected oci:PATH:TAG or oci:PATH@sha256:DIGEST")
+            }
+            self.init(location: .layout(path: String(body[..<colon])), reference: try Self.tag(String(body[body.index(after: colon)...])))
+            return
+        }
+        guard let slash = text.firstIndex(of: "/") else {
+            throw RegistryError.malformedReference("\(text): expected HOST[:PORT]/REPOSITORY:TAG or oci:PATH:TAG")
+        }
+        let host = String(text[..<slash])
+        var rest = String(text[text.index(after: slash)...])
+        let reference: String
+        if let at = rest.range(of: "@") {
+            let digestText = String(rest[at.upperBound...])
+            guard SHA256Digest(parsing: digestText) != nil else { throw RegistryError.malformedReference("\(text): bad digest") }
+            reference = digestText
+            rest = String(rest[..<at.lowerBound])
+        } else if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
+            reference = try Self.tag(String(rest[rest.index(after: colon)...]))
+            rest = String(rest[..<colon])
+        } else {
+            reference = "latest"
+        }
+        guard Self.isRepositoryName(rest) else { throw RegistryError.malformedReference("\(text): bad repository name \(rest)") }
+        self.init(location: .registry(host: host, repository: rest), reference: reference)
+    }
+
+    private init(location: Location, digestText: String) throws(RegistryError) {
+        guard SHA256Digest(parsing: digestText) != nil else { throw RegistryError.malformedReference("bad digest \(digestText)") }
+        self.init(location: location, reference: digestText)
+    }
+
+    /// OCI tag grammar: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
+    static func tag(_ text: String) throws(RegistryError) -> String {
+        let allowed = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "." || c == "-") }
+        guard let first = text.first, first != ".", first != "-", text.count <= 128, text.allSatisfy(allowed) else {
+            throw RegistryError.malformedReference("bad tag \"\(text)\"")
+        }
+        return text
+    }
+
+    /// OCI repository grammar, lowercase path components separated by `/`.
+    static func isRepositoryName(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 255
+            && text.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { component in
+                guard let first = component.first, first.isLowercase || first.isNumber else { return false }
+                return component.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) }
+            }
+    }
+
+    /// The same location with another tag or digest.
+    public func with(reference: String) -> ArtifactReference { ArtifactReference(location: location, reference: reference) }
+
+    public var description: String {
+        switch location {
+        case let .layout(path): digest != nil ? "oci:\(path)@\(reference)" : "oci:\(path):\(reference)"
+        case let .registry(host, repository): digest != nil ? "\(host)/\(repository)@\(reference)" : "\(host)/\(repository):\(reference)"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import WardenConfig
+import Yams
+
+extension TrustPolicy {
+    /// Reads a trust policy file; key and certificate paths are relative to the file's folder.
+    public init(contentsOfFile path: String) throws(TrustFailure) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrustFailure(.unreadableFile, "cannot read trust policy \(path)")
+        }
+        do {
+            try self.init(yaml: String(decoding: data, as: UTF8.self), baseDirectory: (path as NSString).deletingLastPathComponent)
+        } catch let error as TrustFailure {
+            throw error
+        } catch {
+            throw TrustFailure(.malformedKey, "trust policy \(path): \(error)")
+        }
+    }
+
+    public init(yaml: String, baseDirectory: String) throws {
+        guard let root = try Yams.load(yaml: yaml) as? [String: Any] else { throw ConfigurationError("the trust policy must be a mapping") }
+        var reader = StrictMapping(root, path: "")
+        func resolve(_ file: String) -> String { file.hasPrefix("/") || baseDirectory.isEmpty ? file : baseDirectory + "/" + file }
+        func read(_ file: String) throws -> String {
+            guard let data = FileManager.default.contents(atPath: resolve(file)) else {
+                throw ConfigurationError("cannot read \(resolve(file))")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+        var keys: [String: TrustedKey] = [:]
+        if var keyMap = try reader.mapping("keys") {
+            for name in keyMap.keys {
+                guard var entry = try keyMap.mapping(name) else { continue }
+                guard let file = try entry.string("public_key") else { throw ConfigurationError("\(entry.path).public_key is required") }
+                keys[name] = TrustedKey(
+                    name: name, key: try VerificationKey(pem: try read(file)), notBefore: try entry.date("not_before"),
+                    notAfter: try entry.date("not_after"))
+                try entry.finish()
+            }
+            try keyMap.finish()
+        }
+        var authorities: [String: Authority] = [:]
+        if var authorityMap = try reader.mapping("certificate_authorities") {
+            for name in authorityMap.keys {
+                guard var entry = try authorityMap.mapping(name) else { continue }
+                let roots = try entry.strings("roots") ?? []
+                guard !roots.isEmpty else { throw ConfigurationError("\(entry.path).roots must list at least one PEM file") }
+                authorities[name] = Authority(
+                    name: name, verifier: try CertificateChainVerifier(rootPEMs: try roots.map(read)),
+                    identities: try entry.strings("identities") ?? [])
+                try entry.finish()
+            }
+            try authorityMap.finish()
+        }
+        let modelSigners = try reader.strings("model_signers") ?? []
+        var approval: AttestationRule?
+        var scan: AttestationRule?
+        var sbom: AttestationRule?
+        if var attestations = try reader.mapping("attestations") {
+            approval = try Self.rule(try attestations.mapping("approval"), allowsSeverity: false)
+            scan = try Self.rule(try attestations.mapping("scan"), allowsSeverity: true)
+            sbom = try Self.rule(try attestations.mapping("sbom"), allowsSeverity: false)
+            try attestations.finish()
+        }
+        var revocation: RevocationRule?
+        if var entry = try reader.mapping("revocation") {
+            revocation = RevocationRule(
+                signers: try entry.strings("signers") ?? [], reference: try entry.string("reference") ?? "revocations",
+                stateFile: try entry.string("state_file").map(resolve),
+                minimumSerial: Int64(try entry.nonNegativeInt("minimum_serial") ?? 0))
+            try entry.finish()
+        }
+        let stage = try reader.string("required_stage") ?? "Approved"
+        try reader.finish()
+        try self.init(
+            keys: keys, authorities: authorities, modelSigners: modelSigners, approval: approval, scan: scan, sbom: sbom,
+            revocation: revocation, requiredStage: stage)
+    }
+
+    private static func rule(_ mapping: StrictMapping?, allowsSeverity: Bool) throws -> AttestationRule? {
+        guard var entry = mapping else { return nil }
+        let signers = try entry.strings("signers") ?? []
+        guard !signers.isEmpty else { throw ConfigurationError("\(entry.path).signers must name at least one key") }
+        var maximum: Severity?
+        if allowsSeverity, let text = try entry.string("max_severity") {
+            guard let parsed = Severity(text) else { throw ConfigurationError("\(entry.path).max_severity: unknown severity \(text)") }
+            maximum = parsed
+        }
+        let rule = AttestationRule(signers: signers, required: try entry.bool("required") ?? true, maximumSeverity: maximum)
+        try entry.finish()
+        return rule
+    }
+}

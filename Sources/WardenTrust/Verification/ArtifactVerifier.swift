@@ -1,0 +1,103 @@
+import Foundation
+import WardenJSON
+
+/// Verifies fetched evidence against a trust policy, in order: the model signature (and that
+/// the files are exactly what it signed), attestations, revocation, then the startup gate.
+/// Every check fails closed with its own reason; the gate can only add refusals.
+public struct ArtifactVerifier: Sendable {
+    public let policy: TrustPolicy
+    public let gate: any StartupGate
+    /// Names inside the model folder that are Warden's own (receipt, manifest copy).
+    public static let metadataFolder = ".warden"
+
+    public init(policy: TrustPolicy, gate: any StartupGate) {
+        self.policy = policy
+        self.gate = gate
+    }
+
+    public func verify(
+        _ evidence: ArtifactEvidence, expectedDigest: SHA256Digest?, at time: Date = Date()
+    ) async throws(TrustFailure) -> VerificationReport {
+        var report = VerificationReport(manifestDigest: evidence.manifestDigest, expectedDigest: expectedDigest)
+        report.reference = evidence.reference
+        report.files = evidence.files
+        report.verifiedAt = time
+        try await verifyModelSignature(evidence, into: &report, at: time)
+        try AttestationCheck(policy: policy, subject: evidence.manifestDigest, author: report.signer)
+            .apply(evidence.attestationEnvelopes, to: &report, at: time)
+        try checkRevocation(evidence, into: &report, at: time)
+        let decision = try await gate.decide(report.gateInput)
+        report.decision = decision
+        guard decision.permit else {
+            throw TrustFailure(.policyDenied, "startup gate (\(decision.gate)) denied: " + decision.reasons.joined(separator: "; "))
+        }
+        return report
+    }
+
+    private func verifyModelSignature(_ evidence: ArtifactEvidence, into report: inout VerificationReport, at time: Date)
+        async throws(TrustFailure)
+    {
+        guard !evidence.signatureBundles.isEmpty else {
+            throw TrustFailure(.signatureMissing, "no model signature is attached to \(evidence.manifestDigest)")
+        }
+        var firstFailure: TrustFailure?
+        for bytes in evidence.signatureBundles {
+            do throws(TrustFailure) {
+                let bundle = try SigstoreBundle(bytes: bytes)
+                let modelReport = try await verify(bundle, model: evidence.modelDirectory, at: time)
+                report.signer = modelReport.signer
+                report.modelName = modelReport.manifest.modelName
+                report.bundleVersion = modelReport.bundleVersion.rawValue
+                return
+            } catch {
+                firstFailure = firstFailure ?? error
+            }
+        }
+        throw firstFailure!
+    }
+
+    /// One bundle, with the trust material its kind of signer calls for.
+    private func verify(_ bundle: SigstoreBundle, model: String, at time: Date) async throws(TrustFailure) -> ModelSignatureVerifier.Report
+    {
+        let ignored = [Self.metadataFolder]
+        switch bundle.material {
+        case .publicKey:
+            let keys = policy.keys(named: policy.modelSigners)
+            return try await ModelSignatureVerifier(trust: .keys(keys), ignorePaths: ignored).verify(bundle: bundle, model: model, at: time)
+        case .certificates:
+            var firstFailure = TrustFailure(.untrustedKey, "no certificate authority may sign models under this trust policy")
+            for authority in policy.authorities(named: policy.modelSigners) {
+                do throws(TrustFailure) {
+                    let report = try await ModelSignatureVerifier(trust: .certificateAuthorities(authority.verifier), ignorePaths: ignored)
+                        .verify(bundle: bundle, model: model, at: time)
+                    if case let .certificate(identity, _) = report.signer, !authority.identities.isEmpty,
+                        !authority.identities.contains(identity)
+                    {
+                        throw TrustFailure(.identityMismatch, "signed by \(identity), which \(authority.name) may not sign models as")
+                    }
+                    return report
+                } catch {
+                    firstFailure = error
+                }
+            }
+            throw firstFailure
+        }
+    }
+
+    private func checkRevocation(_ evidence: ArtifactEvidence, into report: inout VerificationReport, at time: Date) throws(TrustFailure) {
+        guard let rule = policy.revocation else { return }
+        guard let envelope = evidence.revocationEnvelope else {
+            throw TrustFailure(.revocationListInvalid, "no revocation list at \(rule.reference); the policy requires one")
+        }
+        let state = rule.stateFile.map(RevocationState.init(path:))
+        let minimum = max(rule.minimumSerial, state?.highestSerial() ?? 0)
+        let (list, _) = try RevocationList.verified(
+            envelope: envelope, keys: policy.keys(named: rule.signers), minimumSerial: minimum, at: time)
+        report.revocationSerial = list.serial
+        if let entry = list.entry(for: evidence.manifestDigest) {
+            report.revoked = true
+            throw TrustFailure(.revoked, "\(evidence.manifestDigest) is revoked (list \(list.serial)): \(entry.reason)")
+        }
+        try state?.record(list.serial)
+    }
+}
