@@ -50,6 +50,7 @@ let package = Package(
                 "WardenONNX",
                 "WardenConfig",
                 "WardenTrust",
+                "WardenRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

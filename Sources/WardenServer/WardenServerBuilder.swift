@@ -18,6 +18,7 @@ public struct WardenServerBuilder {
     public func loadRepository() throws -> ModelRepository {
         try ModelRepository(
             models: configuration.models.map { source in
+                try ArtifactGuard.check(source, hardened: configuration.hardened)
                 let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
                 logger.info(
                     "model loaded",

@@ -24,6 +24,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Model version (default: the contract's, else 1).")
     var version: String?
 
+    @Option(help: "Pinned artifact digest (sha256:…) for --model-dir: re-hashed against what warden fetch installed.")
+    var expectedDigest: String?
+
+    @Flag(help: "Serve only pinned, fetch-installed, read-only model directories.")
+    var hardened = false
+
     @Option(help: "Address to listen on.")
     var host: String?
 
@@ -40,7 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = try config.map(ServeConfiguration.init(contentsOfFile:)) ?? ServeConfiguration()
         if config != nil, modelDir != nil { throw ValidationError("give either --config or --model-dir, not both") }
         if let modelDir {
-            configuration.models = [.init(directory: modelDir, name: name, version: version)]
+            configuration.models = [.init(directory: modelDir, name: name, version: version, expectedDigest: expectedDigest)]
+        } else if expectedDigest != nil {
+            throw ValidationError("--expected-digest goes with --model-dir")
         } else if configuration.models.isEmpty {
             configuration.models = [.init(directory: ExampleModel.directory(), name: name, version: version)]
         }
@@ -48,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { configuration.port = port }
         if let probePort { configuration.probePort = probePort }
         if let logLevel { configuration.logLevel = logLevel }
+        if hardened { configuration.hardened = true }
         guard let level = Logger.Level(rawValue: configuration.logLevel) else {
             throw ValidationError("unknown log level '\(configuration.logLevel)'")
         }

@@ -15,12 +15,21 @@ struct ArtifactOptions: ParsableArguments {
     @Option(name: .customLong("expected-digest"), help: "The pinned manifest digest (sha256:…); defaults to the reference's digest.")
     var expectedDigest: String?
 
+    @Option(name: .customLong("max-bytes"), help: "Largest artifact accepted, all files together (default 16 GiB).")
+    var maxBytes: Int64?
+
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
 
     func fetcher() throws(TrustFailure) -> ArtifactFetcher {
         let policy = try TrustPolicy(contentsOfFile: trust)
-        return ArtifactFetcher(verifier: ArtifactVerifier(policy: policy, gate: BuiltinStartupGate(requiredStage: policy.requiredStage)))
+        var limits = ModelArtifactPuller.Limits()
+        if let maxBytes {
+            limits.maximumTotalBytes = maxBytes
+            limits.maximumFileBytes = min(limits.maximumFileBytes, maxBytes)
+        }
+        return ArtifactFetcher(
+            verifier: ArtifactVerifier(policy: policy, gate: BuiltinStartupGate(requiredStage: policy.requiredStage)), limits: limits)
     }
 
     func reference() throws(TrustFailure) -> ArtifactReference {

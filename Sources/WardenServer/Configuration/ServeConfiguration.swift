@@ -9,11 +9,15 @@ public struct ServeConfiguration: Sendable {
         public var directory: String
         public var name: String?
         public var version: String?
+        /// The pinned artifact digest: the directory must be exactly what `warden fetch`
+        /// installed for it, re-hashed before loading.
+        public var expectedDigest: String?
 
-        public init(directory: String, name: String? = nil, version: String? = nil) {
+        public init(directory: String, name: String? = nil, version: String? = nil, expectedDigest: String? = nil) {
             self.directory = directory
             self.name = name
             self.version = version
+            self.expectedDigest = expectedDigest
         }
     }
 
@@ -28,6 +32,9 @@ public struct ServeConfiguration: Sendable {
     /// Longest a graceful shutdown may take before in-flight work is cancelled.
     public var drainTimeout: Duration = .seconds(25)
     public var logLevel = "info"
+    /// Production mode: every model must be pinned and installed by `warden fetch`, and its
+    /// directory must not be writable.
+    public var hardened = false
 
     public init() {}
 
@@ -55,6 +62,10 @@ public struct ServeConfiguration: Sendable {
             drainTimeout = try shutdown.seconds("drain_timeout_seconds") ?? drainTimeout
             try shutdown.finish()
         }
+        if var security = try reader.mapping("security") {
+            hardened = try security.bool("hardened") ?? hardened
+            try security.finish()
+        }
         if var logging = try reader.mapping("logging") {
             logLevel = try logging.string("level") ?? logLevel
             try logging.finish()
@@ -63,7 +74,8 @@ public struct ServeConfiguration: Sendable {
             var model = entry
             let source = ModelSource(
                 directory: try model.string("directory") ?? { throw ConfigurationError("\(model.path): \"directory\" is required") }(),
-                name: try model.string("name"), version: try model.versionString("version"))
+                name: try model.string("name"), version: try model.versionString("version"),
+                expectedDigest: try model.string("expected_digest"))
             try model.finish()
             return source
         }

@@ -14,6 +14,15 @@ public enum Severity: Int, Sendable, Comparable, CaseIterable, CustomStringConve
         }
     }
 
-    public var description: String { String(describing: Self.allCases[rawValue]).lowercased() }
+    public var description: String {
+        switch self {
+        case .unknown: "unknown"
+        case .negligible: "negligible"
+        case .low: "low"
+        case .medium: "medium"
+        case .high: "high"
+        case .critical: "critical"
+        }
+    }
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -19,6 +19,10 @@ struct AttestationCheck {
                 let (kind, rule) = rule(for: statement.predicateType)
             else { continue }
             do throws(TrustFailure) {
+                if kind == .approval, let author = try? envelope.signer(among: policy.keys(named: policy.modelSigners), at: time) {
+                    throw TrustFailure(
+                        .attestationRejected, "an approval is signed by \(author.name), who signs the model; an author cannot approve")
+                }
                 let signer = try envelope.signer(among: policy.keys(named: rule.signers), at: time)
                 guard statement.covers(subject) else {
                     let others = statement.subjects.compactMap { $0.sha256?.description }.joined(separator: ", ")

@@ -1,0 +1,436 @@
+"""`warden fetch` end to end on an OCI image layout: a model signed with `warden sign`, approval
+and scan attestations made with in-toto + securesystemslib, a CycloneDX SBOM from cyclonedx-py,
+a signed revocation list; then every attack in the matrix, each refused with its own reason and
+nothing left behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from trust_tools import (
+    EXIT_ATTESTATION,
+    EXIT_INPUT,
+    EXIT_INTEGRITY,
+    EXIT_POLICY,
+    EXIT_REVOCATION,
+    EXIT_SIGNATURE,
+    TRUST_VENV,
+    copy_churn_model,
+    require_trust_venv,
+    trust_python,
+    warden,
+)
+
+TRUST_POLICY = """\
+keys:
+  author: {public_key: keys/author.pub}
+  approver: {public_key: keys/approver.pub}
+  scanner: {public_key: keys/scanner.pub}
+  security: {public_key: keys/security.pub}
+model_signers: [author]
+attestations:
+  approval: {signers: [approver]}
+  scan: {signers: [scanner], max_severity: high}
+  sbom: {signers: [scanner, author]}
+revocation:
+  signers: [security]
+  reference: revocations
+  state_file: revocation-serial
+"""
+
+
+@dataclass
+class World:
+    root: Path
+    layout: Path
+    digest: str
+
+    @property
+    def trust(self) -> Path:
+        return self.root / "trust.yaml"
+
+    def key(self, name: str) -> Path:
+        return self.root / "keys" / f"{name}.key"
+
+    def ref(self, tag: str = "churn-v1") -> str:
+        return f"oci:{self.layout}:{tag}"
+
+    def fetch(self, *extra: str, dest: str = "installed", ref: str | None = None, pin: str | None = "default"):
+        pin_args = [] if pin is None else ["--expected-digest", self.digest if pin == "default" else pin]
+        return warden(
+            "fetch", "--model", ref or self.ref(), "--trust", self.trust, "--dest", self.root / dest, "--json", *pin_args, *extra
+        )
+
+    def attest(self, kind: str, key: str, *args: str, digest: str | None = None) -> Path:
+        out = self.root / f"{kind}-{key}-{time.monotonic_ns()}.json"
+        result = trust_python("attest.py", kind, self.key(key), digest or self.digest, out, *args)
+        assert result.returncode == 0, result.stderr
+        return out
+
+    def publish_revocations(self, serial: int, *revoke: str, key: str = "security", valid_for: int = 3600):
+        result = warden(
+            "revocation", "publish", "--to", f"oci:{self.layout}:revocations", "--private-key", self.key(key),
+            "--serial", str(serial), "--valid-for", str(valid_for), *(["--revoke", *revoke] if revoke else []),
+        )
+        assert result.returncode == 0, result.stderr
+
+
+def push(world: World, model: Path, tag: str, signature: Path | None, *attestations: Path) -> str:
+    args = ["push", model, "--to", world.ref(tag)]
+    if signature:
+        args += ["--signature", signature]
+    if attestations:
+        args += ["--attestation", *attestations]
+    result = warden(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-1]
+
+
+def sign(world: World, model: Path, key: str = "author") -> Path:
+    signature = world.root / f"{model.name}-{key}.sig"
+    result = warden("sign", model, "--private-key", world.key(key), "--signature", signature)
+    assert result.returncode == 0, result.stderr
+    return signature
+
+
+@pytest.fixture(scope="module")
+def sbom(tmp_path_factory) -> Path:
+    require_trust_venv()
+    out = tmp_path_factory.mktemp("sbom") / "bom.json"
+    result = subprocess.run(
+        [str(TRUST_VENV / "bin" / "cyclonedx-py"), "environment", str(TRUST_VENV), "--of", "JSON", "-o", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture
+def world(tmp_path, sbom) -> World:
+    root = tmp_path
+    (root / "keys").mkdir()
+    for name in ("author", "approver", "scanner", "security", "stranger"):
+        assert warden("keygen", "--out", root / "keys" / name).returncode == 0
+    (root / "trust.yaml").write_text(TRUST_POLICY)
+    model = copy_churn_model(root / "churn")
+    layout = root / "registry"
+    digest = push(World(root, layout, ""), model, "churn-v1", sign(World(root, layout, ""), model))
+    w = World(root, layout, digest)
+    approval = w.attest("approval", "approver", "--stage", "Approved", "--approver", "alice")
+    scan = w.attest("scan", "scanner", "--severity", "low", "--severity", "high")
+    bom = w.attest("sbom", "scanner", "--sbom", str(sbom))
+    # Re-pushing the same content is idempotent: same digest, attestations attached to it.
+    assert push(w, model, "churn-v1", None, approval, scan, bom) == digest
+    w.publish_revocations(1)
+    return w
+
+
+def refused(result, exit_status: int, code: str) -> dict:
+    assert result.returncode == exit_status, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert document["verified"] is False and document["code"] == code, document
+    return document
+
+
+def nothing_left(world: World, dest: str = "installed") -> None:
+    assert not (world.root / dest).exists()
+    assert not [p for p in world.root.iterdir() if ".partial-" in p.name]
+
+
+# --- The good path ----------------------------------------------------------------------------
+
+
+def test_fetch_installs_verified_artifact_read_only_with_receipt(world):
+    result = world.fetch()
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed = world.root / "installed"
+    assert sorted(p.name for p in installed.iterdir()) == [".warden", "model.onnx", "warden-model.json"]
+    for path in [installed, *installed.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o555 if path.is_dir() else 0o444), (path, oct(mode))
+    receipt = json.loads((installed / ".warden" / "receipt.json").read_text())
+    assert receipt["manifest_digest"] == world.digest
+    assert receipt["decision"] == {"permit": True, "gate": "builtin", "reasons": []}
+    model = receipt["input"]["model"]
+    assert model["stage"] == "Approved" and model["signatures"]["valid"] and model["revoked"] is False
+    assert model["attestations"]["approval"]["predicate"]["approver"] == "alice"
+    assert model["attestations"]["scan"]["predicate"]["highest"] == "high"
+    assert model["attestations"]["sbom"]["predicate"]["format"] == "CycloneDX"
+    assert model["attestations"]["sbom"]["predicate"]["components"] > 10
+    assert receipt["revocation_serial"] == 1
+    files = {f["name"]: f["sha256"] for f in receipt["files"]}
+    assert files["model.onnx"] == hashlib.sha256((installed / "model.onnx").read_bytes()).hexdigest()
+
+
+def test_verify_runs_the_same_checks_without_installing(world):
+    result = warden("verify", "--model", world.ref(), "--trust", world.trust, "--expected-digest", world.digest, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["receipt"]["manifest_digest"] == world.digest
+    nothing_left(world)
+
+
+def test_fetch_by_digest_reference_pins_itself(world):
+    result = world.fetch(ref=f"oci:{world.layout}@{world.digest}", pin=None)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_serve_rechecks_the_installed_artifact_against_the_pin(world):
+    assert world.fetch().returncode == 0
+    installed = world.root / "installed"
+    ok = subprocess.run(
+        [*serve_args(installed, world.digest), "--hardened"], capture_output=True, text=True, timeout=20
+    )
+    assert "server_ready" in ok.stdout, ok.stdout + ok.stderr
+    other = "sha256:" + "0" * 64
+    bad = subprocess.run(serve_args(installed, other), capture_output=True, text=True, timeout=20)
+    assert bad.returncode != 0 and "digest_mismatch" in bad.stdout
+
+
+def test_serve_refuses_an_installed_artifact_changed_after_fetch(world):
+    assert world.fetch().returncode == 0
+    installed = world.root / "installed"
+    os.chmod(installed, 0o755)
+    os.chmod(installed / "warden-model.json", 0o644)
+    (installed / "warden-model.json").write_text((installed / "warden-model.json").read_text().replace("churn", "churm", 1))
+    result = subprocess.run(serve_args(installed, world.digest), capture_output=True, text=True, timeout=20)
+    assert result.returncode != 0 and "warden-model.json" in result.stdout and "digest_mismatch" in result.stdout
+
+
+def test_hardened_serve_refuses_a_writable_model_directory(world):
+    assert world.fetch().returncode == 0
+    installed = world.root / "installed"
+    os.chmod(installed, 0o755)
+    result = subprocess.run([*serve_args(installed, world.digest), "--hardened"], capture_output=True, text=True, timeout=20)
+    assert result.returncode != 0 and "writable" in result.stdout
+
+
+def serve_args(directory: Path, digest: str) -> list[str]:
+    from conftest import warden_binary
+
+    # --port 0: the server only has to get as far as loading; `timeout` stops it once ready.
+    return ["timeout", "3", str(warden_binary()), "serve", "--model-dir", str(directory), "--expected-digest", digest,
+            "--port", "0", "--probe-port", "0"]
+
+
+# --- Pins and registry integrity --------------------------------------------------------------
+
+
+def test_digest_pin_mismatch_is_refused(world):
+    refused(world.fetch(pin="sha256:" + "1" * 64), EXIT_INTEGRITY, "digest_mismatch")
+    nothing_left(world)
+
+
+def test_fetch_without_a_pin_is_denied_by_the_startup_gate(world):
+    document = refused(world.fetch(pin=None), EXIT_POLICY, "policy_denied")
+    assert "expected digest" in document["detail"]
+    nothing_left(world)
+
+
+def test_tag_moved_to_another_digest_is_refused(world):
+    other = copy_churn_model(world.root / "other")
+    (other / "warden-model.json").write_text((other / "warden-model.json").read_text().replace("churn", "churn2", 1))
+    push(world, other, "churn-v1", sign(world, other))
+    document = refused(world.fetch(), EXIT_INTEGRITY, "digest_mismatch")
+    assert "resolves to" in document["detail"]
+    nothing_left(world)
+
+
+def test_registry_blob_whose_bytes_differ_from_its_digest_is_refused(world):
+    manifest = json.loads((world.layout / "blobs" / "sha256" / world.digest.split(":")[1]).read_bytes())
+    blob = world.layout / "blobs" / "sha256" / manifest["layers"][0]["digest"].split(":")[1]
+    data = bytearray(blob.read_bytes())
+    data[0] ^= 0xFF
+    blob.write_bytes(bytes(data))
+    refused(world.fetch(), EXIT_INTEGRITY, "digest_mismatch")
+    nothing_left(world)
+
+
+def test_oversized_artifact_is_refused(world):
+    refused(world.fetch("--max-bytes", "1000"), EXIT_INTEGRITY, "size_limit_exceeded")
+    nothing_left(world)
+
+
+@pytest.mark.parametrize("title", ["../escape.onnx", "/etc/evil", "a/../../b", "sub//x"])
+def test_hostile_file_name_in_the_manifest_is_refused(world, title):
+    manifest_path = world.layout / "blobs" / "sha256" / world.digest.split(":")[1]
+    manifest = json.loads(manifest_path.read_bytes())
+    manifest["layers"][0]["annotations"]["org.opencontainers.image.title"] = title
+    tag_manifest(world, manifest, "hostile")
+    refused(world.fetch(ref=world.ref("hostile"), pin=None), EXIT_INPUT, "unsafe_path")
+    nothing_left(world)
+    assert not (world.root.parent / "escape.onnx").exists()
+
+
+def tag_manifest(world: World, manifest: dict, tag: str) -> str:
+    """Writes a (hostile) manifest straight into the layout, as a compromised registry would."""
+    data = json.dumps(manifest).encode()
+    digest = hashlib.sha256(data).hexdigest()
+    (world.layout / "blobs" / "sha256" / digest).write_bytes(data)
+    index = json.loads((world.layout / "index.json").read_text())
+    index["manifests"].append({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": f"sha256:{digest}", "size": len(data),
+        "annotations": {"org.opencontainers.image.ref.name": tag},
+    })
+    (world.layout / "index.json").write_text(json.dumps(index))
+    return f"sha256:{digest}"
+
+
+# --- Signatures ---------------------------------------------------------------------------------
+
+
+def test_unsigned_artifact_is_refused(world):
+    bare = copy_churn_model(world.root / "bare")
+    (bare / "extra.txt").write_text("x")
+    digest = push(world, bare, "bare", None)
+    refused(world.fetch(ref=world.ref("bare"), pin=digest), EXIT_SIGNATURE, "signature_missing")
+
+
+def test_extra_file_not_covered_by_the_signature_is_refused(world):
+    model = copy_churn_model(world.root / "grown")
+    signature = sign(world, model)
+    (model / "backdoor.py").write_text("import os\n")
+    digest = push(world, model, "grown", signature)
+    document = refused(world.fetch(ref=world.ref("grown"), pin=digest), EXIT_INTEGRITY, "unexpected_file")
+    assert "backdoor.py" in document["detail"]
+
+
+def test_signature_of_another_model_is_refused(world):
+    # Same file names, other contents: the signature names every file, with other digests.
+    other, mine = copy_churn_model(world.root / "other"), copy_churn_model(world.root / "mine")
+    for model, suffix in ((other, "B"), (mine, "A")):
+        contract = model / "warden-model.json"
+        contract.write_text(contract.read_text().replace('"churn"', f'"churn{suffix}"', 1))
+    digest = push(world, mine, "mismatch", sign(world, other))
+    document = refused(world.fetch(ref=world.ref("mismatch"), pin=digest), EXIT_INTEGRITY, "digest_mismatch")
+    assert "warden-model.json" in document["detail"]
+
+
+def test_signature_by_an_untrusted_key_is_refused(world):
+    model = copy_churn_model(world.root / "stranger-signed")
+    (model / "notes.txt").write_text("x")
+    digest = push(world, model, "stranger", sign(world, model, key="stranger"))
+    refused(world.fetch(ref=world.ref("stranger"), pin=digest), EXIT_SIGNATURE, "untrusted_key")
+
+
+# --- Attestations -----------------------------------------------------------------------------
+
+
+def fresh_artifact(world: World, name: str, *attestation_kinds: tuple[str, str, tuple[str, ...]]) -> str:
+    """A newly signed artifact with only the given attestations attached."""
+    model = copy_churn_model(world.root / name)
+    (model / "id.txt").write_text(name)
+    digest = push(world, model, name, sign(world, model))
+    envelopes = [world.attest(kind, key, *args, digest=digest) for kind, key, args in attestation_kinds]
+    if envelopes:
+        assert push(world, model, name, None, *envelopes) == digest
+    return digest
+
+
+APPROVAL = ("approval", "approver", ("--stage", "Approved", "--approver", "alice"))
+SCAN_OK = ("scan", "scanner", ("--severity", "medium"))
+
+
+def test_missing_approval_is_refused(world, sbom):
+    digest = fresh_artifact(world, "unapproved", SCAN_OK, ("sbom", "scanner", ("--sbom", str(sbom))))
+    refused(world.fetch(ref=world.ref("unapproved"), pin=digest), EXIT_ATTESTATION, "attestation_missing")
+
+
+def test_approval_signed_by_the_author_is_refused(world, sbom):
+    digest = fresh_artifact(
+        world, "self-approved", ("approval", "author", ("--stage", "Approved", "--approver", "author")), SCAN_OK,
+        ("sbom", "scanner", ("--sbom", str(sbom))),
+    )
+    document = refused(world.fetch(ref=world.ref("self-approved"), pin=digest), EXIT_ATTESTATION, "attestation_rejected")
+    assert "author" in document["detail"]
+
+
+def test_approval_for_another_stage_is_denied_by_the_gate(world, sbom):
+    digest = fresh_artifact(
+        world, "staging-only", ("approval", "approver", ("--stage", "Staging", "--approver", "alice")), SCAN_OK,
+        ("sbom", "scanner", ("--sbom", str(sbom))),
+    )
+    document = refused(world.fetch(ref=world.ref("staging-only"), pin=digest), EXIT_POLICY, "policy_denied")
+    assert "Staging" in document["detail"]
+
+
+def test_attestation_about_another_subject_is_refused(world, sbom):
+    model = copy_churn_model(world.root / "elsewhere")
+    (model / "id.txt").write_text("elsewhere")
+    digest = push(world, model, "elsewhere", sign(world, model))
+    wrong = world.attest("approval", "approver", "--stage", "Approved", "--approver", "alice", digest=world.digest)
+    scan = world.attest("scan", "scanner", "--severity", "low", digest=digest)
+    bom = world.attest("sbom", "scanner", "--sbom", str(sbom), digest=digest)
+    assert push(world, model, "elsewhere", None, wrong, scan, bom) == digest
+    refused(world.fetch(ref=world.ref("elsewhere"), pin=digest), EXIT_INTEGRITY, "subject_mismatch")
+
+
+def test_scan_with_a_critical_finding_is_refused(world, sbom):
+    digest = fresh_artifact(
+        world, "vulnerable", APPROVAL, ("scan", "scanner", ("--severity", "low", "--severity", "critical")),
+        ("sbom", "scanner", ("--sbom", str(sbom))),
+    )
+    document = refused(world.fetch(ref=world.ref("vulnerable"), pin=digest), EXIT_ATTESTATION, "attestation_rejected")
+    assert "critical" in document["detail"]
+
+
+def test_scan_signed_by_a_key_not_allowed_for_scans_does_not_count(world, sbom):
+    digest = fresh_artifact(
+        world, "self-scanned", APPROVAL, ("scan", "approver", ("--severity", "low",)), ("sbom", "scanner", ("--sbom", str(sbom))),
+    )
+    refused(world.fetch(ref=world.ref("self-scanned"), pin=digest), EXIT_ATTESTATION, "attestation_missing")
+
+
+# --- Revocation -------------------------------------------------------------------------------
+
+
+def test_revoked_digest_is_refused(world):
+    world.publish_revocations(2, f"{world.digest}=CVE-2026-0001 in the preprocessing")
+    document = refused(world.fetch(), EXIT_REVOCATION, "revoked")
+    assert "CVE-2026-0001" in document["detail"]
+    nothing_left(world)
+
+
+def test_rolled_back_revocation_list_is_refused(world):
+    world.publish_revocations(5)
+    assert world.fetch(dest="first").returncode == 0
+    world.publish_revocations(4)
+    document = refused(world.fetch(dest="second"), EXIT_REVOCATION, "revocation_list_invalid")
+    assert "rollback" in document["detail"]
+
+
+def test_expired_revocation_list_is_refused(world):
+    world.publish_revocations(2, valid_for=0)
+    document = refused(world.fetch(), EXIT_REVOCATION, "revocation_list_invalid")
+    assert "expired" in document["detail"]
+
+
+def test_revocation_list_signed_by_another_key_is_refused(world):
+    world.publish_revocations(3, key="stranger")
+    refused(world.fetch(), EXIT_REVOCATION, "revocation_list_invalid")
+
+
+def test_missing_revocation_list_is_refused(world):
+    index = json.loads((world.layout / "index.json").read_text())
+    index["manifests"] = [m for m in index["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != "revocations"]
+    (world.layout / "index.json").write_text(json.dumps(index))
+    refused(world.fetch(), EXIT_REVOCATION, "revocation_list_invalid")
+
+
+# --- Trust policy -----------------------------------------------------------------------------
+
+
+def test_policy_letting_the_author_approve_is_rejected_at_load(world):
+    world.trust.write_text(TRUST_POLICY.replace("approval: {signers: [approver]}", "approval: {signers: [approver, author]}"))
+    result = world.fetch()
+    assert result.returncode == EXIT_INPUT
+    assert "author cannot approve" in json.loads(result.stdout)["detail"]
