@@ -33,10 +33,12 @@ struct AttestCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-attach"), help: "Only write --out; do not attach to the artifact.")
     var noAttach = false
 
+    @OptionGroup var registry: RegistryOptions
+
     func run() async throws {
         let key = try SigningKey(pem: String(decoding: try CLIFile.read(privateKey), as: UTF8.self))
         let reference = try ArtifactReference(parsing: model)
-        let store = try StoreOpener.store(for: reference)
+        let store = try registry.store(for: reference)
         guard let subject = try await store.resolve(reference.reference) else { throw ValidationError("no artifact at \(model)") }
         let (type, body) = try statementPredicate()
         let statement = JSONValue.object([

@@ -21,6 +21,8 @@ struct ArtifactOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
 
+    @OptionGroup var registry: RegistryOptions
+
     func fetcher() throws(TrustFailure) -> ArtifactFetcher {
         let policy = try TrustPolicy(contentsOfFile: trust)
         var limits = ModelArtifactPuller.Limits()
@@ -29,7 +31,8 @@ struct ArtifactOptions: ParsableArguments {
             limits.maximumFileBytes = min(limits.maximumFileBytes, maxBytes)
         }
         return ArtifactFetcher(
-            verifier: ArtifactVerifier(policy: policy, gate: BuiltinStartupGate(requiredStage: policy.requiredStage)), limits: limits)
+            verifier: ArtifactVerifier(policy: policy, gate: BuiltinStartupGate(requiredStage: policy.requiredStage)), limits: limits,
+            credentialsFile: registry.credentials)
     }
 
     func reference() throws(TrustFailure) -> ArtifactReference {

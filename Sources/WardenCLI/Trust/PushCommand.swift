@@ -20,10 +20,12 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "DSSE attestation envelopes to attach (warden attest, in-toto).")
     var attestation: [String] = []
 
+    @OptionGroup var registry: RegistryOptions
+
     func run() async throws {
         let reference = try ArtifactReference(parsing: to)
         guard reference.digest == nil else { throw ValidationError("push to a tag, not a digest") }
-        let store = try StoreOpener.store(for: reference)
+        let store = try registry.store(for: reference)
         if let layout = store as? LayoutStore { try layout.create() }
         let pusher = ModelArtifactPusher(store: store)
         var ignored: [String] = []

@@ -30,6 +30,8 @@ struct RevocationPublishCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also write the envelope here.")
     var out: String?
 
+    @OptionGroup var registry: RegistryOptions
+
     func run() async throws {
         let key = try SigningKey(pem: String(decoding: try CLIFile.read(privateKey), as: UTF8.self))
         let entries = try revoke.map { item -> RevocationList.Entry in
@@ -44,7 +46,7 @@ struct RevocationPublishCommand: AsyncParsableCommand {
         let bytes = Array(envelope.json.serialized().utf8)
         if let out { try Data(bytes).write(to: URL(fileURLWithPath: out)) }
         let reference = try ArtifactReference(parsing: to)
-        let store = try StoreOpener.store(for: reference)
+        let store = try registry.store(for: reference)
         if let layout = store as? LayoutStore { try layout.create() }
         let descriptor = try await RevocationListStore(store: store).publish(envelope: bytes, tag: reference.reference)
         print("published revocation list \(serial) (\(entries.count) revoked) as \(reference) \(descriptor.digest)")

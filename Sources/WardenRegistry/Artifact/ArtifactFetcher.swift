@@ -13,10 +13,12 @@ import WardenTrust
 public struct ArtifactFetcher: Sendable {
     public let verifier: ArtifactVerifier
     public let limits: ModelArtifactPuller.Limits
+    public let credentialsFile: String?
 
-    public init(verifier: ArtifactVerifier, limits: ModelArtifactPuller.Limits = .init()) {
+    public init(verifier: ArtifactVerifier, limits: ModelArtifactPuller.Limits = .init(), credentialsFile: String? = nil) {
         self.verifier = verifier
         self.limits = limits
+        self.credentialsFile = credentialsFile
     }
 
     public func fetch(
@@ -48,7 +50,7 @@ public struct ArtifactFetcher: Sendable {
         _ reference: ArtifactReference, staging: String, expectedDigest: SHA256Digest?, at time: Date
     ) async throws(TrustFailure) -> VerificationReport {
         let store: any ArtifactStore
-        do { store = try StoreOpener.store(for: reference) } catch { throw error.trustFailure }
+        do { store = try StoreOpener.store(for: reference, credentialsFile: credentialsFile) } catch { throw error.trustFailure }
         let puller = ModelArtifactPuller(store: store, limits: limits)
         let pin = expectedDigest ?? reference.digest
         let digest = try await puller.resolve(reference.reference, expectedDigest: pin)

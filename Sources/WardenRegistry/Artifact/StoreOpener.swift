@@ -1,11 +1,15 @@
 /// Opens the store a reference points at.
 public enum StoreOpener {
-    public static func store(for reference: ArtifactReference) throws(RegistryError) -> any ArtifactStore {
+    /// `credentialsFile`: a Docker-style config.json with the registry's credentials, if any.
+    public static func store(for reference: ArtifactReference, credentialsFile: String? = nil) throws(RegistryError) -> any ArtifactStore {
         switch reference.location {
         case let .layout(path):
             return LayoutStore(root: path)
-        case .registry:
-            throw RegistryError.transport("registry references are not supported by this build; use an oci: layout")
+        case let .registry(host, repository):
+            let credentials = try credentialsFile.flatMap { path throws(RegistryError) in
+                try RegistryCredentials.load(fromFile: path, host: host)
+            }
+            return DistributionStore(host: host, repository: repository, credentials: credentials)
         }
     }
 }
