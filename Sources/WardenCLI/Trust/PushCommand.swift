@@ -20,6 +20,9 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "DSSE attestation envelopes to attach (warden attest, in-toto).")
     var attestation: [String] = []
 
+    @Option(name: .customLong("cosign-key"), help: "Also sign the manifest in cosign's simple-signing format (.sig tag).")
+    var cosignKey: String?
+
     @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
@@ -36,6 +39,11 @@ struct PushCommand: AsyncParsableCommand {
         }
         for path in attestation {
             _ = try await pusher.attach(try CLIFile.read(path), mediaType: MediaType.dsseEnvelope, to: manifest)
+        }
+        if let cosignKey {
+            let key = try SigningKey(pem: String(decoding: try CLIFile.read(cosignKey), as: UTF8.self))
+            _ = try await CosignTags(store: store, limit: 1 << 20).sign(
+                manifest: manifest.digest, dockerReference: reference.repositoryName, with: key)
         }
         print("pushed \(reference) \(manifest.digest)")
     }

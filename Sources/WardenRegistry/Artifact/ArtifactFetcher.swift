@@ -66,10 +66,11 @@ public struct ArtifactFetcher: Sendable {
         let files = pulled.manifest.layers.map {
             VerificationReport.File(name: $0.annotation(MediaType.titleAnnotation) ?? "", digest: $0.digest, size: $0.size)
         }
-        let evidence = ArtifactEvidence(
+        var evidence = ArtifactEvidence(
             reference: reference.description, modelDirectory: staging, manifestDigest: digest, files: files,
             signatureBundles: pulled.signatureBundles, attestationEnvelopes: pulled.attestationEnvelopes,
             revocationEnvelope: revocationEnvelope)
+        evidence.cosignSignatures = pulled.cosignSignatures.map { ($0.payload, $0.signature) }
         let report = try await verifier.verify(evidence, expectedDigest: pin, at: time)
         let metadata = staging + "/" + InstalledArtifact.metadataFolder
         do {

@@ -20,8 +20,10 @@ public struct ModelArtifactPuller: Sendable {
         public let manifest: ImageManifest
         /// Sigstore bundles attached as referrers (model_signing signatures).
         public let signatureBundles: [[UInt8]]
-        /// DSSE envelopes attached as referrers (attestations).
+        /// DSSE envelopes attached as referrers or under cosign's `.att` tag (attestations).
         public let attestationEnvelopes: [[UInt8]]
+        /// cosign simple-signing signatures found under the `.sig` tag.
+        public let cosignSignatures: [CosignSignature]
     }
 
     public let store: any ArtifactStore
@@ -54,9 +56,10 @@ public struct ModelArtifactPuller: Sendable {
             }
             try await download(manifest, into: staging)
             let (bundles, envelopes) = try await referrers(of: digest)
+            let cosign = try await CosignTags(store: store, limit: limits.maximumReferrerBytes).read(for: digest)
             return Pulled(
-                manifestDigest: digest, manifestBytes: bytes, manifest: manifest, signatureBundles: bundles, attestationEnvelopes: envelopes
-            )
+                manifestDigest: digest, manifestBytes: bytes, manifest: manifest, signatureBundles: bundles,
+                attestationEnvelopes: envelopes + cosign.attestations, cosignSignatures: cosign.signatures)
         } catch let error as RegistryError {
             throw error.trustFailure
         } catch let error as TrustFailure {

@@ -80,6 +80,14 @@ public struct ArtifactReference: Sendable, Equatable, CustomStringConvertible {
     /// The same location with another tag or digest.
     public func with(reference: String) -> ArtifactReference { ArtifactReference(location: location, reference: reference) }
 
+    /// The repository without tag or digest, as cosign's `docker-reference` names it.
+    public var repositoryName: String {
+        switch location {
+        case let .layout(path): "oci:\(path)"
+        case let .registry(host, repository): "\(host)/\(repository)"
+        }
+    }
+
     public var description: String {
         switch location {
         case let .layout(path): digest != nil ? "oci:\(path)@\(reference)" : "oci:\(path):\(reference)"

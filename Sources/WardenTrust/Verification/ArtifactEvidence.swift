@@ -6,6 +6,8 @@ public struct ArtifactEvidence: Sendable {
     /// Layer files as the manifest lists them (name, digest, size).
     public var files: [VerificationReport.File]
     public var signatureBundles: [[UInt8]]
+    /// cosign simple-signing signatures over the manifest: (payload, signature).
+    public var cosignSignatures: [(payload: [UInt8], signature: [UInt8])] = []
     public var attestationEnvelopes: [[UInt8]]
     /// The signed revocation list, when the store had one.
     public var revocationEnvelope: [UInt8]?

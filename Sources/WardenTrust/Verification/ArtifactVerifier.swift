@@ -37,10 +37,23 @@ public struct ArtifactVerifier: Sendable {
     private func verifyModelSignature(_ evidence: ArtifactEvidence, into report: inout VerificationReport, at time: Date)
         async throws(TrustFailure)
     {
-        guard !evidence.signatureBundles.isEmpty else {
+        guard !evidence.signatureBundles.isEmpty || !evidence.cosignSignatures.isEmpty else {
             throw TrustFailure(.signatureMissing, "no model signature is attached to \(evidence.manifestDigest)")
         }
         var firstFailure: TrustFailure?
+        // A cosign signature covers the manifest, whose layer digests every file was checked against.
+        let cosign = SimpleSigningVerifier(keys: policy.keys(named: policy.modelSigners))
+        for signature in evidence.cosignSignatures {
+            do throws(TrustFailure) {
+                let key = try cosign.verify(
+                    payload: signature.payload, signature: signature.signature, manifestDigest: evidence.manifestDigest, at: time)
+                report.signer = .key(name: key.name, fingerprint: key.key.fingerprint)
+                report.bundleVersion = "cosign-simple-signing"
+                return
+            } catch {
+                firstFailure = firstFailure ?? error
+            }
+        }
         for bytes in evidence.signatureBundles {
             do throws(TrustFailure) {
                 let bundle = try SigstoreBundle(bytes: bytes)
