@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds Warden, serves the bundled example churn model on the embedded defaults
-# (127.0.0.1:8080, probes on :8081), sends it one Open Inference Protocol request and prints
-# the request and the answer. The server keeps running until Ctrl-C; with --check it stops
-# after the request (for CI and scripts).
+# Builds Warden and walks the bundled example churn model through the whole supply chain on
+# the embedded defaults: dev keys generated now (never committed), sign (OpenSSF
+# model-signing), push to an OCI image-layout folder, approve (in-toto attestation), publish a
+# signed revocation list, fetch (verify everything, install read-only with a receipt), then
+# serve the installed artifact pinned by digest on 127.0.0.1:8080 (probes on :8081), send it
+# one Open Inference Protocol request and print the request and the answer. The server keeps
+# running until Ctrl-C; with --check it stops after the request (for CI and scripts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +19,34 @@ echo "== building warden (release)"
 swift build -c release --product warden
 warden=.build/release/warden
 
-echo "== serving examples/churn on 127.0.0.1:$port"
-"$warden" serve --port "$port" --probe-port "$probe_port" &
+# Everything the walk-through makes lives in .quickstart/ (git-ignored), made anew each run.
+work=.quickstart
+if [[ -d $work ]]; then chmod -R u+w "$work" && rm -rf "$work"; fi
+mkdir -p "$work/keys" "$work/models"
+store="oci:$work/registry"
+
+echo "== dev keys (generated now, never committed): author, approver, security"
+for role in author approver security; do
+    "$warden" keygen --out "$work/keys/$role" >/dev/null
+done
+cp examples/trust/trust-policy.yaml "$work/trust-policy.yaml"
+
+echo "== sign examples/churn (OpenSSF model-signing bundle)"
+"$warden" sign examples/churn --private-key "$work/keys/author.key" --signature "$work/churn.sig"
+
+echo "== push to $store:churn-v1"
+digest=$("$warden" push examples/churn --to "$store:churn-v1" --signature "$work/churn.sig" | awk '{print $NF}')
+echo "   pinned digest: $digest"
+
+echo "== approve for stage Approved (approver's key), publish the revocation list (security's key)"
+"$warden" attest "$store:churn-v1" --private-key "$work/keys/approver.key" --approve Approved --approver quickstart
+"$warden" revocation publish --to "$store:revocations" --private-key "$work/keys/security.key" --serial 1
+
+echo "== fetch: verify signature, attestations, revocation and the startup gate; install read-only"
+"$warden" fetch --model "$store:churn-v1" --trust "$work/trust-policy.yaml" --expected-digest "$digest" --dest "$work/models/churn"
+
+echo "== serving the installed artifact on 127.0.0.1:$port (re-hashed against $digest first)"
+"$warden" serve --model-dir "$work/models/churn" --expected-digest "$digest" --port "$port" --probe-port "$probe_port" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 

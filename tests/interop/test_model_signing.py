@@ -124,11 +124,21 @@ def test_warden_verifies_model_signing_key_signature(ms_signed, keys, model):
     assert document["verified"] is True and document["files"] == 2 and document["model_name"] == "churn"
 
 
-def test_warden_verifies_model_signing_shards(keys, model, tmp_path):
+@pytest.mark.parametrize("shard_size", ["100", "4096"])
+def test_warden_verifies_model_signing_shards(shard_size, keys, model, tmp_path):
+    # 100-byte shards cut model.onnx into 21 pieces: model_signing lists them by numeric offset
+    # (…:200:300 before …:1000:1100), and the subject digest commits to that order.
+    (model / "empty.txt").write_text("")
     signature = tmp_path / "shards.sig"
-    result = trust_python("model_signing_api.py", "sign-shards", model, signature, f"{keys}.key", "4096")
+    result = trust_python("model_signing_api.py", "sign-shards", model, signature, f"{keys}.key", shard_size)
     assert result.returncode == 0, result.stderr
-    assert verify_key(model, signature, f"{keys}.pub").returncode == 0
+    verified = verify_key(model, signature, f"{keys}.pub")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    data = bytearray((model / "model.onnx").read_bytes())
+    data[1050] ^= 0x01
+    (model / "model.onnx").write_bytes(bytes(data))
+    tampered = verify_key(model, signature, f"{keys}.pub")
+    assert tampered.returncode == EXIT_INTEGRITY and refusal(tampered)["code"] == "digest_mismatch"
 
 
 def test_warden_honours_ignore_paths_like_model_signing(keys, model, tmp_path):

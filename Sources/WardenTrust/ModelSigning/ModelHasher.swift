@@ -12,14 +12,15 @@ public enum ModelHasher {
                 names.append(file.name)
                 jobs.append(FileHasher.Job(path: file.path))
             case let .shards(size):
-                // An empty file is still one (empty) shard, so its presence is signed.
+                // model_signing gives an empty file no shard at all; matching it keeps signatures
+                // interchangeable (an empty file cannot carry weights).
                 var start: Int64 = 0
-                repeat {
+                while start < file.size {
                     let end = min(start + size, file.size)
                     names.append("\(file.name):\(start):\(end)")
                     jobs.append(FileHasher.Job(path: file.path, range: start..<end))
                     start = end
-                } while start < file.size
+                }
             }
         }
         let digests = try FileHasher.digests(of: jobs)

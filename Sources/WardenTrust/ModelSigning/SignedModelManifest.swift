@@ -32,6 +32,8 @@ public struct SignedModelManifest: Sendable, Equatable {
     public let ignorePaths: [String]
     /// Sorted by name, as the subject digest commits to them.
     public let resources: [Resource]
+    /// The statement's subject digest (for v0.1 manifests, over the resources in name order).
+    public let subjectDigest: SHA256Digest
 
     public init(statement: InTotoStatement) throws(TrustFailure) {
         switch statement.predicateType {
@@ -89,8 +91,10 @@ public struct SignedModelManifest: Sendable, Equatable {
         }
         self.resources = resources.sorted { $0.name < $1.name }
         modelName = statement.subjects[0].name
-        // The subject commits to the resources: SHA-256 over their digests in name order.
-        let recomputed = SHA256Digest.of(self.resources.flatMap(\.digest.bytes))
+        // The subject commits to the resources: SHA-256 over their digests in the order listed
+        // (model_signing lists them by path component, shards by numeric offset).
+        let recomputed = SHA256Digest.of(resources.flatMap(\.digest.bytes))
+        self.subjectDigest = subjectDigest
         guard recomputed == subjectDigest else {
             throw TrustFailure(
                 .subjectMismatch, "statement subject \(subjectDigest) does not commit to its resources (they hash to \(recomputed))")
@@ -106,14 +110,15 @@ public struct SignedModelManifest: Sendable, Equatable {
             resources.append(Resource(name: subject.name, digest: digest))
         }
         self.resources = resources.sorted { $0.name < $1.name }
+        subjectDigest = SHA256Digest.of(self.resources.flatMap(\.digest.bytes))
         modelName = ""
         method = .files
         allowSymlinks = false
         ignorePaths = []
     }
 
-    /// The digest a registry pin or receipt uses for the whole signed model.
-    public var rootDigest: SHA256Digest { SHA256Digest.of(resources.flatMap(\.digest.bytes)) }
+    /// The subject digest: what the signed statement names the whole model by.
+    public var rootDigest: SHA256Digest { subjectDigest }
 
     /// shard_size is a protobuf Struct number, so producers write it as 8 or 8.0.
     private static func positiveInteger(_ value: JSONValue?) -> Int64? {
