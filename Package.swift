@@ -91,6 +91,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"]),
+        .testTarget(name: "WardenRegistryTests", dependencies: ["WardenRegistry", "WardenTrust"]),
         .testTarget(
             name: "WardenTrustTests",
             dependencies: [

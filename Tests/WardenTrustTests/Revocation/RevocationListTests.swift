@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import WardenTrust
+
+/// Revocation lists: signed by an allowed key, current, and never older than what was seen.
+@Suite struct RevocationListTests {
+    let security = SigningKey.generate(.p256)
+    var keys: [TrustedKey] { [TrustedKey(name: "security", key: security.publicKey)] }
+    let now = Date()
+    let revoked = SHA256Digest.of(Array("model".utf8))
+
+    func envelope(serial: Int64, expiresIn: TimeInterval = 3600, issuedIn: TimeInterval = 0, key: SigningKey? = nil) throws -> [UInt8] {
+        let list = RevocationList(
+            serial: serial, issuedAt: now.addingTimeInterval(issuedIn), expiresAt: now.addingTimeInterval(expiresIn),
+            entries: [RevocationList.Entry(digest: revoked, reason: "leaked training data")])
+        let signed = try DSSEEnvelope.sign(payloadType: RevocationList.payloadType, payload: list.payload, with: key ?? security)
+        return Array(signed.json.serialized().utf8)
+    }
+
+    @Test func currentSignedListVerifies() throws {
+        let (list, signer) = try RevocationList.verified(envelope: try envelope(serial: 3), keys: keys, minimumSerial: 2, at: now)
+        #expect(signer.name == "security" && list.serial == 3)
+        #expect(list.entry(for: revoked)?.reason == "leaked training data")
+    }
+
+    @Test func expiredListIsRefused() throws {
+        let failure = #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try envelope(serial: 3, expiresIn: -1), keys: keys, minimumSerial: 0, at: now)
+        }
+        #expect(failure?.code == .revocationListInvalid && failure?.detail.contains("expired") == true)
+    }
+
+    @Test func olderSerialIsRefused() throws {
+        let failure = #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try envelope(serial: 3), keys: keys, minimumSerial: 4, at: now)
+        }
+        #expect(failure?.detail.contains("rollback") == true)
+    }
+
+    @Test func listFromTheFutureIsRefused() throws {
+        #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try envelope(serial: 3, issuedIn: 3600), keys: keys, minimumSerial: 0, at: now)
+        }
+    }
+
+    @Test func listSignedByAnotherKeyIsRefused() throws {
+        let failure = #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try envelope(serial: 3, key: .generate(.p256)), keys: keys, minimumSerial: 0, at: now)
+        }
+        #expect(failure?.code == .revocationListInvalid)
+    }
+
+    @Test func stateFileOnlyGrows() throws {
+        let folder = try ScratchDirectory()
+        let state = RevocationState(path: folder.path + "/serial")
+        #expect(state.highestSerial() == 0)
+        try state.record(5)
+        try state.record(3)
+        #expect(state.highestSerial() == 5)
+    }
+}
