@@ -46,12 +46,12 @@ def registry_binary() -> str:
     pytest.skip("docker-registry is not installed")
 
 
-def start_registry(root: Path, htpasswd: Path | None = None) -> Registry:
+def start_registry(root: Path, htpasswd: Path | None = None, token_auth: str = "") -> Registry:
     binary = registry_binary()
     port = free_ports(1)[0]
     root.mkdir(parents=True, exist_ok=True)
     storage = root / "storage"
-    auth = f"auth:\n  htpasswd:\n    realm: warden-test\n    path: {htpasswd}\n" if htpasswd else ""
+    auth = f"auth:\n  htpasswd:\n    realm: warden-test\n    path: {htpasswd}\n" if htpasswd else token_auth
     config = root / "config.yml"
     config.write_text(
         "version: 0.1\nlog:\n  level: error\n"

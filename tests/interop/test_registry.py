@@ -232,3 +232,30 @@ def test_basic_auth_registry_needs_the_credentials_file(auth_registry, keys):
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     # The password never reaches the output.
     assert "s3cret-pass" not in allowed.stdout + allowed.stderr + denied.stdout + denied.stderr
+
+
+@pytest.fixture
+def token_registry(tmp_path):
+    from token_server import TokenServer
+
+    (tmp_path / "token").mkdir()
+    tokens = TokenServer(tmp_path / "token", "ci-robot", "t0ken-pass")
+    running = start_registry(tmp_path / "token", token_auth=tokens.registry_auth())
+    credentials = tmp_path / "token" / "config.json"
+    credentials.write_text(json.dumps({"auths": {running.host: {"username": "ci-robot", "password": "t0ken-pass"}}}))
+    yield running, tokens, credentials
+    running.stop()
+    tokens.stop()
+
+
+def test_bearer_token_registry_is_reached_through_the_token_service(token_registry, keys):
+    registry, tokens, credentials = token_registry
+    ref = f"{registry.host}/models/churn:v1"
+    assert requests.get(registry.url("/v2/"), timeout=5).headers["WWW-Authenticate"].startswith("Bearer ")
+    digest = publish(keys, ref, credentials=credentials)
+    result = fetch(keys, ref, digest, "installed", "--registry-credentials", str(credentials))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert any("scope=repository%3Amodels%2Fchurn" in path for path in tokens.requests)
+    denied = fetch(keys, ref, digest, "denied")
+    assert denied.returncode == EXIT_REGISTRY
+    assert "t0ken-pass" not in result.stdout + result.stderr + denied.stdout + denied.stderr

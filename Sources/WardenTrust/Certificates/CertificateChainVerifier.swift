@@ -16,15 +16,15 @@ public struct CertificateChainVerifier: Sendable {
     public init(rootPEMs: [String]) throws(TrustFailure) {
         var roots: [Certificate] = []
         for text in rootPEMs {
-            let blocks: [PEMDocument]
+            let blocks: [PEM.Block]
             do {
-                blocks = try PEMDocument.parseMultiple(pemString: text)
+                blocks = try PEM.blocks(in: text)
             } catch {
                 throw TrustFailure(.malformedCertificate, "trust root file is not PEM")
             }
-            for block in blocks where block.discriminator == "CERTIFICATE" {
+            for block in blocks where block.label == "CERTIFICATE" {
                 do {
-                    roots.append(try Certificate(derEncoded: block.derBytes))
+                    roots.append(try Certificate(derEncoded: block.der))
                 } catch {
                     throw TrustFailure(.malformedCertificate, "a trust root is not a valid X.509 certificate")
                 }

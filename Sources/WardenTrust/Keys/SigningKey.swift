@@ -11,8 +11,10 @@ public enum SigningKey: Sendable {
     case p384(P384.Signing.PrivateKey)
     case ed25519(Curve25519.Signing.PrivateKey)
 
-    public enum Algorithm: String, Sendable, CaseIterable {
+    public enum Algorithm: String, Sendable, CaseIterable, CustomStringConvertible {
         case p256 = "ecdsa-p256", p384 = "ecdsa-p384", ed25519
+
+        public var description: String { rawValue }
     }
 
     public static func generate(_ algorithm: Algorithm) -> SigningKey {

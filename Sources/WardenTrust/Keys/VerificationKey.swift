@@ -14,11 +14,11 @@ public struct VerificationKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(pem: String) throws(TrustFailure) {
-        do {
-            spki = try Certificate.PublicKey(pemEncoded: pem)
-        } catch {
+        let blocks = (try? PEM.blocks(in: pem)) ?? []
+        guard blocks.count == 1, blocks[0].label == "PUBLIC KEY", let key = try? Certificate.PublicKey(derEncoded: blocks[0].der) else {
             throw TrustFailure(.malformedKey, "not a PEM SubjectPublicKeyInfo public key (P-256, P-384, P-521, Ed25519 or RSA)")
         }
+        spki = key
     }
 
     public init(der: [UInt8]) throws(TrustFailure) {
