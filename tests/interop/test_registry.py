@@ -259,3 +259,41 @@ def test_bearer_token_registry_is_reached_through_the_token_service(token_regist
     denied = fetch(keys, ref, digest, "denied")
     assert denied.returncode == EXIT_REGISTRY
     assert "t0ken-pass" not in result.stdout + result.stderr + denied.stdout + denied.stderr
+
+
+def test_attestation_under_the_cosign_att_tag_is_read(registry, keys):
+    """cosign attest stores DSSE envelopes as layers of the `sha256-<hex>.att` tag."""
+    require_trust_venv()
+    ref = f"{registry.host}/models/churn:att"
+    model = copy_churn_model(keys / "att-model")
+    sig = keys / "att.sig"
+    assert warden("sign", model, "--private-key", keys / "author.key", "--signature", sig).returncode == 0
+    pushed = warden("push", model, "--to", ref, "--signature", sig)
+    assert pushed.returncode == 0, pushed.stderr
+    digest = pushed.stdout.split()[-1]
+    envelope = keys / "att-approval.json"
+    made = trust_python("attest.py", "approval", keys / "approver.key", digest, envelope, "--stage", "Approved", "--approver", "carol")
+    assert made.returncode == 0, made.stderr
+    data = envelope.read_bytes()
+    layer_digest = upload_blob(registry, data)
+    config = b"{}"
+    config_digest = upload_blob(registry, config)
+    manifest = {
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": len(config)},
+        "layers": [{
+            "mediaType": "application/vnd.dsse.envelope.v1+json", "digest": layer_digest, "size": len(data),
+            "annotations": {"predicateType": "https://warden.dev/attestations/approval/v1"},
+        }],
+    }
+    response = requests.put(
+        registry.url(f"/v2/models/churn/manifests/sha256-{digest.split(':')[1]}.att"), data=json.dumps(manifest),
+        headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}, timeout=5,
+    )
+    assert response.status_code == 201, response.text
+    assert warden("revocation", "publish", "--to", f"{registry.host}/models/churn:revocations", "--private-key",
+                  keys / "security.key", "--serial", "1").returncode == 0
+    result = fetch(keys, ref, digest)
+    assert result.returncode == 0, result.stdout + result.stderr
+    approval = json.loads(result.stdout)["receipt"]["input"]["model"]["attestations"]["approval"]
+    assert approval["predicate"]["approver"] == "carol"
