@@ -30,6 +30,13 @@ let package = Package(
         .target(name: "WardenONNX", dependencies: ["WardenJSON"]),
         // Strict YAML configuration reading: unknown keys and wrong types are errors.
         .target(name: "WardenConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Rego: parser and evaluator for OPA policies (v1 and v0 syntax), with OPA's builtins.
+        .target(
+            name: "WardenPolicy",
+            dependencies: [
+                "WardenJSON", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // Artifact trust: digests, DSSE, Sigstore bundles, OpenSSF model-signing, cosign simple
         // signing, in-toto attestations, revocation lists. Knows nothing of HTTP or registries.
         .target(

@@ -5,9 +5,20 @@ import Testing
 /// tests that need them are skipped, except under CI, where a missing suite is a failure: a
 /// suite that silently did not run proves nothing.
 enum SharedSuites {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/suites")
+    /// `$WARDEN_SHARED_SUITES`, else `shared/suites` beside the repository or beside any folder
+    /// above it, else the workplace's `/work/shared/suites` (CI may clone the repository
+    /// elsewhere on the same machine).
+    static let root: URL = {
+        if let path = ProcessInfo.processInfo.environment["WARDEN_SHARED_SUITES"] { return URL(fileURLWithPath: path) }
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.deletingLastPathComponent().appendingPathComponent("shared/suites")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/work/shared/suites")
+    }()
 
     static var isAvailable: Bool { FileManager.default.fileExists(atPath: root.path) }
 

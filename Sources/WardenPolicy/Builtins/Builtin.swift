@@ -1,0 +1,133 @@
+/// A builtin function: its arity (nil: variadic) and its body. A body returns nil for
+/// "undefined" and throws `BuiltinError` for errors (undefined unless strict mode).
+struct Builtin: Sendable {
+    let arity: Int?
+    let body: @Sendable ([Value], BuiltinContext) throws -> Value?
+}
+
+struct BuiltinContext {
+    let now: Int64
+}
+
+struct BuiltinError: Error {
+    let message: String
+    var isTypeError = false
+    /// Errors OPA raises whatever the strict mode (conflicting outputs, …).
+    var alwaysFails = false
+
+    static func operand(_ position: Int, _ expected: String, _ actual: Value) -> BuiltinError {
+        BuiltinError(message: "operand \(position) must be \(expected) but got \(actual.typeName)", isTypeError: true)
+    }
+}
+
+/// Typed access to builtin arguments.
+extension Array where Element == Value {
+    func string(_ index: Int) throws -> String {
+        guard case let .string(s) = self[index] else { throw BuiltinError.operand(index + 1, "string", self[index]) }
+        return s
+    }
+
+    func number(_ index: Int) throws -> Number {
+        guard case let .number(n) = self[index] else { throw BuiltinError.operand(index + 1, "number", self[index]) }
+        return n
+    }
+
+    func integer(_ index: Int) throws -> Int64 {
+        let n = try number(index)
+        guard let i = n.exactInteger else { throw BuiltinError(message: "operand \(index + 1) must be an integer", isTypeError: true) }
+        return i
+    }
+
+    func array(_ index: Int) throws -> [Value] {
+        guard case let .array(items) = self[index] else { throw BuiltinError.operand(index + 1, "array", self[index]) }
+        return items
+    }
+
+    func set(_ index: Int) throws -> [Value] {
+        guard case let .set(items) = self[index] else { throw BuiltinError.operand(index + 1, "set", self[index]) }
+        return items
+    }
+
+    func object(_ index: Int) throws -> [(key: Value, value: Value)] {
+        guard case let .object(pairs) = self[index] else { throw BuiltinError.operand(index + 1, "object", self[index]) }
+        return pairs
+    }
+
+    /// Elements of an array or set (strings where the builtin also takes a set of strings).
+    func collection(_ index: Int) throws -> [Value] {
+        switch self[index] {
+        case let .array(items), let .set(items): return items
+        default: throw BuiltinError.operand(index + 1, "one of {array, set}", self[index])
+        }
+    }
+
+    func strings(_ index: Int) throws -> [String] {
+        try collection(index).map { value in
+            guard case let .string(s) = value else { throw BuiltinError.operand(index + 1, "a collection of strings", value) }
+            return s
+        }
+    }
+}
+
+/// Infix operators: comparisons, arithmetic, set algebra.
+enum Operators {
+    static func apply(_ op: String, _ a: Value, _ b: Value, strict: Bool) throws -> Value? {
+        do {
+            return try evaluate(op, a, b)
+        } catch let error as BuiltinError {
+            if strict || error.alwaysFails { throw PolicyError(error.isTypeError ? .typeMismatch : .builtin, "\(op): \(error.message)") }
+            return nil
+        }
+    }
+
+    private static func evaluate(_ op: String, _ a: Value, _ b: Value) throws -> Value? {
+        switch op {
+        case "==": return .bool(a == b)
+        case "!=": return .bool(a != b)
+        case "<": return .bool(a < b)
+        case "<=": return .bool(a < b || a == b)
+        case ">": return .bool(b < a)
+        case ">=": return .bool(b < a || a == b)
+        case "|":
+            guard case let .set(x) = a, case let .set(y) = b else {
+                throw BuiltinError(message: "operands must be sets", isTypeError: true)
+            }
+            return .makeSet(x + y)
+        case "&":
+            guard case let .set(x) = a, case let .set(y) = b else {
+                throw BuiltinError(message: "operands must be sets", isTypeError: true)
+            }
+            let other = Set(y)
+            return .set(x.filter { other.contains($0) })
+        case "-":
+            if case let .set(x) = a, case let .set(y) = b {
+                let other = Set(y)
+                return .set(x.filter { !other.contains($0) })
+            }
+            return try arithmetic(op, a, b)
+        default:
+            return try arithmetic(op, a, b)
+        }
+    }
+
+    private static func arithmetic(_ op: String, _ a: Value, _ b: Value) throws -> Value {
+        guard case let .number(x) = a, case let .number(y) = b else {
+            throw BuiltinError(message: "operands must be numbers", isTypeError: true)
+        }
+        switch op {
+        case "+": return .number(Number.add(x, y))
+        case "-": return .number(Number.subtract(x, y))
+        case "*": return .number(Number.multiply(x, y))
+        case "/":
+            guard y.doubleValue != 0 else { throw BuiltinError(message: "divide by zero") }
+            if let i = x.exactInteger, let j = y.exactInteger, i % j == 0 { return .integer(i / j) }
+            return .number(Number(x.doubleValue / y.doubleValue))
+        case "%":
+            guard let i = x.exactInteger, let j = y.exactInteger else { throw BuiltinError(message: "modulo on floating-point number") }
+            guard j != 0 else { throw BuiltinError(message: "modulo by zero") }
+            return .integer(i % j)
+        default:
+            throw BuiltinError(message: "unknown operator \(op)")
+        }
+    }
+}

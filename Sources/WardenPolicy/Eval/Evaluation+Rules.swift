@@ -1,0 +1,177 @@
+extension Evaluation {
+    /// A rule's value for this evaluation (nil when undefined), computed once and cached.
+    func ruleValue(_ ruleSet: Policy.RuleSet) throws -> Value? {
+        if let cached = cache[ruleSet.path] { return cached }
+        guard !active.contains(ruleSet.path) else {
+            throw PolicyError(
+                .recursion, "rule \(ruleSet.path.joined(separator: ".")) is recursive", at: ruleSet.definitions.first?.location)
+        }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= options.maximumDepth else { throw PolicyError(.limit, "rules nest deeper than \(options.maximumDepth)") }
+        active.insert(ruleSet.path)
+        defer { active.remove(ruleSet.path) }
+        let scope = Scope(package: ruleSet.package, aliases: ruleSet.aliases)
+        let value: Value?
+        switch ruleSet.kind {
+        case .complete:
+            value = try completeValue(ruleSet, scope)
+        case .partialSet:
+            var items: [Value] = []
+            for rule in ruleSet.definitions {
+                try evalBody(rule.body[...], Environment(), scope) { env in
+                    try evalTerm(rule.key!, env, scope) { item, _ in items.append(item) }
+                }
+            }
+            value = .makeSet(items)
+        case .partialObject:
+            var members: [Value: Value] = [:]
+            for rule in ruleSet.definitions {
+                try evalBody(rule.body[...], Environment(), scope) { env in
+                    try evalTerm(rule.key!, env, scope) { key, env2 in
+                        try evalTerm(rule.value, env2, scope) { item, _ in
+                            if let existing = members[key], existing != item {
+                                throw PolicyError(
+                                    .conflict, "object keys must be unique (\(ruleSet.path.joined(separator: ".")) key \(key))",
+                                    at: rule.location)
+                            }
+                            members[key] = item
+                        }
+                    }
+                }
+            }
+            value = .makeObject(members.map { (key: $0.key, value: $0.value) })
+        case .function:
+            value = nil
+        }
+        cache[ruleSet.path] = .some(value)
+        return value
+    }
+
+    private func completeValue(_ ruleSet: Policy.RuleSet, _ scope: Scope) throws -> Value? {
+        var found: Value?
+        for rule in ruleSet.definitions {
+            guard let value = try definitionValue(rule, Environment(), scope) else { continue }
+            if let found, found != value {
+                throw PolicyError(
+                    .conflict, "complete rules must not produce multiple outputs (\(ruleSet.path.joined(separator: ".")))",
+                    at: rule.location)
+            }
+            found = value
+        }
+        if let found { return found }
+        guard let fallback = ruleSet.defaultRule else { return nil }
+        var value: Value?
+        try evalTerm(fallback.value, Environment(), scope) { v, _ in value = v }
+        return value
+    }
+
+    /// One definition (with its else chain): the value of its first branch that holds. Every
+    /// solution of that branch must give the same value.
+    func definitionValue(_ rule: Rule, _ env: Environment, _ scope: Scope) throws -> Value? {
+        for (valueTerm, body) in [(rule.value, rule.body)] + rule.elses.map({ ($0.value, $0.body) }) {
+            var found: Value?
+            try evalBody(body[...], env, scope) { env2 in
+                try evalTerm(valueTerm, env2, scope) { value, _ in
+                    if let found, found != value {
+                        throw PolicyError(.conflict, "complete rules must not produce multiple outputs (\(rule.name))", at: rule.location)
+                    }
+                    found = value
+                }
+            }
+            if let found { return found }
+        }
+        return nil
+    }
+
+    // MARK: Calls
+
+    func evalCall(_ name: [String], _ args: [Term], _ env: Environment, _ scope: Scope, _ k: (Value, Environment) throws -> Void) throws {
+        if let ruleSet = userFunction(name, scope) {
+            return try evalTerms(args[...], env, scope, []) { values, env2 in
+                if let result = try callFunction(ruleSet, values) { try k(result, env2) }
+            }
+        }
+        let builtinName = name.joined(separator: ".")
+        if builtinName == "print" {
+            return try evalPrint(args, env, scope) { try k(.bool(true), env) }
+        }
+        guard let builtin = Builtins.table[builtinName] else {
+            throw PolicyError(.typeError, "undefined function \(builtinName)")
+        }
+        if let arity = builtin.arity, arity != args.count {
+            // A call with one argument more than the builtin takes binds its output: f(x, out).
+            guard args.count == arity + 1 else {
+                throw PolicyError(.typeError, "\(builtinName): arity mismatch (takes \(arity), given \(args.count))")
+            }
+            return try evalTerms(args.dropLast()[...], env, scope, []) { values, env2 in
+                if let result = try callBuiltin(builtin, builtinName, values) {
+                    try unify(args.last!, result, env2, scope) { env3 in try k(.bool(true), env3) }
+                }
+            }
+        }
+        try evalTerms(args[...], env, scope, []) { values, env2 in
+            if let result = try callBuiltin(builtin, builtinName, values) { try k(result, env2) }
+        }
+    }
+
+    private func callBuiltin(_ builtin: Builtin, _ name: String, _ values: [Value]) throws -> Value? {
+        do {
+            return try builtin.body(values, BuiltinContext(now: now))
+        } catch let error as BuiltinError {
+            if options.strictBuiltinErrors || error.alwaysFails {
+                throw PolicyError(error.isTypeError ? .typeMismatch : .builtin, "\(name): \(error.message)")
+            }
+            return nil
+        }
+    }
+
+    private func userFunction(_ name: [String], _ scope: Scope) -> Policy.RuleSet? {
+        if name.first == "data" { return policy.ruleSets[Array(name.dropFirst())].flatMap { $0.kind == .function ? $0 : nil } }
+        if let alias = scope.aliases[name[0]], let ruleSet = policy.ruleSets[alias + name.dropFirst()], ruleSet.kind == .function {
+            return ruleSet
+        }
+        if let ruleSet = policy.ruleSets[scope.package + name], ruleSet.kind == .function { return ruleSet }
+        return nil
+    }
+
+    func callFunction(_ ruleSet: Policy.RuleSet, _ args: [Value]) throws -> Value? {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= options.maximumDepth else { throw PolicyError(.limit, "function calls nest deeper than \(options.maximumDepth)") }
+        let scope = Scope(package: ruleSet.package, aliases: ruleSet.aliases)
+        var found: Value?
+        for rule in ruleSet.definitions {
+            var matched: [Environment] = []
+            var params = Environment()
+            for term in rule.args { for name in Self.patternVariables(term) { params.declared.insert(name) } }
+            try unifyAll(Array(zip(rule.args, args))[...], params, scope) { matched.append($0) }
+            for env in matched {
+                guard let value = try definitionValue(rule, env, scope) else { continue }
+                if let found, found != value {
+                    throw PolicyError(.conflict, "functions must not produce multiple outputs for same inputs", at: rule.location)
+                }
+                found = value
+            }
+        }
+        if found == nil, let fallback = ruleSet.defaultRule {
+            try evalTerm(fallback.value, Environment(), scope) { v, _ in found = v }
+        }
+        return found
+    }
+
+    private func evalPrint(_ args: [Term], _ env: Environment, _ scope: Scope, _ k: () throws -> Void) throws {
+        var parts: [String] = []
+        for arg in args {
+            var text = "<undefined>"
+            try evalTerm(arg, env, scope) { value, _ in
+                if case let .string(s) = value { text = s } else { text = value.description }
+                throw Halt()
+            } onHalt: {
+            }
+            parts.append(text)
+        }
+        printed.append(parts.joined(separator: " "))
+        try k()
+    }
+}

@@ -1,0 +1,329 @@
+import Foundation
+
+/// Local variables of one body: bound values and names declared local (`some`, `:=`, args).
+struct Environment {
+    var bindings: [String: Value] = [:]
+    var declared: Set<String> = []
+}
+
+/// Where a body is being evaluated: its package (for rule names) and imports.
+struct Scope {
+    let package: [String]
+    let aliases: [String: [String]]
+    static let query = Scope(package: [], aliases: [:])
+}
+
+/// Stops an enumeration early (the answer is already known).
+struct Halt: Error {}
+
+/// One evaluation of a query against a policy, input and data: top-down, with backtracking by
+/// continuations, rule values cached for the evaluation, and bounded in steps, depth and time.
+final class Evaluation {
+    let policy: Policy
+    var input: Value?
+    var data: Value
+    let options: EvaluationOptions
+    var cache: [[String]: Value?] = [:]
+    var ruleOverrides: [[String]: Value] = [:]
+    var active: Set<[String]> = []
+    var steps = 0
+    var depth = 0
+    let deadline: ContinuousClock.Instant
+    let now: Int64
+    var printed: [String] = []
+
+    init(policy: Policy, input: Value?, data: Value, options: EvaluationOptions) {
+        self.policy = policy
+        self.input = input
+        self.data = data
+        self.options = options
+        deadline = ContinuousClock.now.advanced(by: options.timeout)
+        now = options.now ?? Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+    }
+
+    // MARK: Entry points
+
+    func solve(_ body: Body, text: String) throws(PolicyError) -> [Solution] {
+        var solutions: [Solution] = []
+        let names = Self.queryVariables(body)
+        do {
+            try evalBody(body[...], Environment(), .query, record: true) { env in
+                let expressions = (0..<body.count).map { env.bindings["$e\($0)"] ?? .bool(true) }
+                var bindings: [String: Value] = [:]
+                for name in names { if let value = env.bindings[name] { bindings[name] = value } }
+                solutions.append(Solution(expressions: expressions, bindings: bindings))
+            }
+        } catch {
+            throw Self.policyError(error)
+        }
+        return solutions
+    }
+
+    func document(at path: [String]) throws(PolicyError) -> Value? {
+        var result: Value?
+        do {
+            try resolveData(path, [][...], Environment(), .query) { value, _ in result = value }
+        } catch {
+            throw Self.policyError(error)
+        }
+        return result
+    }
+
+    static func policyError(_ error: any Error) -> PolicyError {
+        if let error = error as? PolicyError { return error }
+        return PolicyError(.builtin, "\(error)")
+    }
+
+    /// User variables of a query, in order of appearance (for its bindings).
+    static func queryVariables(_ body: Body) -> [String] {
+        var names: [String] = []
+        func visit(_ term: Term) {
+            switch term {
+            case let .variable(name):
+                if name != "_", name != "input", name != "data", !names.contains(name) { names.append(name) }
+            case let .ref(head, path):
+                visit(head)
+                path.forEach(visit)
+            case let .array(items), let .set(items): items.forEach(visit)
+            case let .object(pairs):
+                pairs.forEach {
+                    visit($0.0); visit($0.1)
+                }
+            case let .call(_, args): args.forEach(visit)
+            case let .membership(key, value, collection):
+                key.map(visit)
+                visit(value)
+                visit(collection)
+            case let .binary(_, a, b):
+                visit(a)
+                visit(b)
+            case let .unaryMinus(a): visit(a)
+            default: break
+            }
+        }
+        for statement in body {
+            switch statement.expression {
+            case let .term(t): visit(t)
+            case let .assign(a, b), let .unify(a, b):
+                visit(a)
+                visit(b)
+            case let .someIn(key, value, _):
+                key.map(visit)
+                visit(value)
+            case let .someDeclaration(declared): names += declared.filter { !names.contains($0) }
+            default: break
+            }
+        }
+        return names
+    }
+
+    // MARK: Bodies and statements
+
+    func evalBody(
+        _ body: ArraySlice<Statement>, _ env: Environment, _ scope: Scope, record: Bool = false, _ k: (Environment) throws -> Void
+    ) throws {
+        guard let statement = body.first else { return try k(env) }
+        try tick(statement.location)
+        let index = body.startIndex
+        try evalStatement(statement, env, scope) { env2, value in
+            var next = env2
+            if record { next.bindings["$e\(index)"] = value }
+            try evalBody(body.dropFirst(), next, scope, record: record, k)
+        }
+    }
+
+    func tick(_ location: SourceLocation) throws {
+        steps += 1
+        guard steps <= options.maximumSteps else {
+            throw PolicyError(.limit, "evaluation exceeded \(options.maximumSteps) steps", at: location)
+        }
+        if steps & 1023 == 0, ContinuousClock.now > deadline {
+            throw PolicyError(.limit, "evaluation exceeded its time budget", at: location)
+        }
+    }
+
+    func evalStatement(_ statement: Statement, _ env: Environment, _ scope: Scope, _ k: (Environment, Value) throws -> Void) throws {
+        guard !statement.with.isEmpty else { return try evalExpression(statement.expression, env, scope, statement.location, k) }
+        // `with`: evaluate the replacement values first, then run the expression in a world
+        // where input/data are patched and every cached rule value is forgotten.
+        var replacements: [(Term, Value)] = []
+        for modifier in statement.with {
+            var value: Value?
+            try evalTerm(modifier.value, env, scope) { v, _ in
+                value = v
+                throw Halt()
+            } onHalt: {
+            }
+            guard let value else { return }
+            replacements.append((modifier.target, value))
+        }
+        let saved = (input, data, cache, ruleOverrides)
+        defer { (input, data, cache, ruleOverrides) = saved }
+        cache = [:]
+        for (target, value) in replacements { try applyWith(target, value, statement.location) }
+        var results: [(Environment, Value)] = []
+        try evalExpression(statement.expression, env, scope, statement.location) { results.append(($0, $1)) }
+        (input, data, cache, ruleOverrides) = saved
+        for (env2, value) in results { try k(env2, value) }
+    }
+
+    private func applyWith(_ target: Term, _ value: Value, _ location: SourceLocation) throws {
+        var root: String
+        var path: [String] = []
+        switch target {
+        case let .variable(name): root = name
+        case let .ref(.variable(name), segments):
+            root = name
+            for segment in segments {
+                guard case let .scalar(.string(part)) = segment else {
+                    throw PolicyError(.compile, "with targets must be input or data paths with string keys", at: location)
+                }
+                path.append(part)
+            }
+        default: throw PolicyError(.compile, "with target must be input or data", at: location)
+        }
+        switch root {
+        case "input": input = Self.patch(input ?? .object([]), path[...], value)
+        case "data":
+            if policy.ruleSets[path] != nil || policy.ruleSets.keys.contains(where: { $0.starts(with: path) }) {
+                ruleOverrides[path] = value
+            } else {
+                data = Self.patch(data, path[...], value)
+            }
+        default:
+            throw PolicyError(.compile, "with on functions and builtins (\(root)) is not supported", at: location)
+        }
+    }
+
+    static func patch(_ base: Value, _ path: ArraySlice<String>, _ value: Value) -> Value {
+        guard let first = path.first else { return value }
+        var pairs: [(key: Value, value: Value)] = []
+        if case let .object(existing) = base { pairs = existing }
+        let key = Value.string(first)
+        let child = pairs.first { $0.key == key }?.value ?? .object([])
+        pairs.removeAll { $0.key == key }
+        pairs.append((key, patch(child, path.dropFirst(), value)))
+        return .makeObject(pairs)
+    }
+
+    func evalExpression(
+        _ expression: Expression, _ env: Environment, _ scope: Scope, _ location: SourceLocation, _ k: (Environment, Value) throws -> Void
+    ) throws {
+        switch expression {
+        case let .term(term):
+            try evalTerm(term, env, scope) { value, env2 in
+                if value != .bool(false) { try k(env2, value) }
+            }
+        case let .not(inner):
+            var found = false
+            try evalExpressionOnce(inner.node, env, scope, inner.location) { found = true }
+            if !found { try k(env, .bool(true)) }
+        case let .assign(pattern, term):
+            var env1 = env
+            for name in Self.patternVariables(pattern) {
+                guard env.bindings[name] == nil, !env.declared.contains(name) else {
+                    throw PolicyError(.compile, "var \(name) assigned above", at: location)
+                }
+                env1.declared.insert(name)
+            }
+            try evalTerm(term, env1, scope) { value, env2 in
+                try unify(pattern, value, env2, scope) { env3 in try k(env3, .bool(true)) }
+            }
+        case let .unify(a, b):
+            try unifyTerms(a, b, env, scope) { env2 in try k(env2, .bool(true)) }
+        case let .someDeclaration(names):
+            var env1 = env
+            for name in names {
+                env1.bindings[name] = nil
+                env1.declared.insert(name)
+            }
+            try k(env1, .bool(true))
+        case let .someIn(key, value, collection):
+            var env1 = env
+            for name in (key.map(Self.patternVariables) ?? []) + Self.patternVariables(value) {
+                env1.bindings[name] = nil
+                env1.declared.insert(name)
+            }
+            try evalTerm(collection, env1, scope) { container, env2 in
+                try iterate(container) { elementKey, element in
+                    try unify(value, element, env2, scope) { env3 in
+                        if let key {
+                            try unify(key, elementKey, env3, scope) { env4 in try k(env4, .bool(true)) }
+                        } else {
+                            try k(env3, .bool(true))
+                        }
+                    }
+                }
+            }
+        case let .every(keyName, valueName, collection, body):
+            try evalTerm(collection, env, scope) { container, env2 in
+                var allHold = true
+                try iterate(container) { elementKey, element in
+                    guard allHold else { return }
+                    var inner = env2
+                    inner.bindings[valueName] = element
+                    inner.declared.insert(valueName)
+                    if let keyName {
+                        inner.bindings[keyName] = elementKey
+                        inner.declared.insert(keyName)
+                    }
+                    var holds = false
+                    do {
+                        try evalBody(body[...], inner, scope) { _ in
+                            holds = true
+                            throw Halt()
+                        }
+                    } catch is Halt {}
+                    if !holds { allHold = false }
+                }
+                if allHold { try k(env2, .bool(true)) }
+            }
+        }
+    }
+
+    /// Runs `expression` until its first solution.
+    func evalExpressionOnce(_ expression: Expression, _ env: Environment, _ scope: Scope, _ location: SourceLocation, _ found: () -> Void)
+        throws
+    {
+        do {
+            try evalExpression(expression, env, scope, location) { _, _ in
+                found()
+                throw Halt()
+            }
+        } catch is Halt {}
+    }
+
+    /// Calls `body` for each (key, value) of a collection: index/element, key/value, element/element.
+    func iterate(_ container: Value, _ body: (Value, Value) throws -> Void) throws {
+        switch container {
+        case let .array(items):
+            for (index, item) in items.enumerated() { try body(.integer(Int64(index)), item) }
+        case let .object(pairs):
+            for pair in pairs { try body(pair.key, pair.value) }
+        case let .set(items):
+            for item in items { try body(item, item) }
+        default:
+            return
+        }
+    }
+
+    static func patternVariables(_ term: Term) -> [String] {
+        switch term {
+        case let .variable(name): return name == "_" ? [] : [name]
+        case let .array(items): return items.flatMap(patternVariables)
+        case let .object(pairs): return pairs.flatMap { patternVariables($0.1) }
+        default: return []
+        }
+    }
+}
+
+extension Evaluation {
+    /// Evaluates a term whose continuation may halt the enumeration early.
+    func evalTerm(_ term: Term, _ env: Environment, _ scope: Scope, _ k: (Value, Environment) throws -> Void, onHalt: () -> Void) throws {
+        do {
+            try evalTerm(term, env, scope, k)
+        } catch is Halt {
+            onHalt()
+        }
+    }
+}

@@ -1,0 +1,108 @@
+/// A compiled set of Rego modules: rules indexed by their full path (`data.<package>.<name>`).
+/// Built once, immutable, shared by every evaluation.
+public struct Policy: Sendable {
+    public enum Syntax: Sendable { case v0, v1 }
+
+    struct RuleSet: Sendable {
+        let path: [String]
+        let kind: RuleKind
+        let definitions: [Rule]
+        let defaultRule: Rule?
+        let package: [String]
+        /// `import data.a.b` makes `b` mean `data.a.b` in the module that imports it.
+        let aliases: [String: [String]]
+    }
+
+    let ruleSets: [[String]: RuleSet]
+    /// Every package path and each of its prefixes, for `data.a` when only `a.b` exists.
+    let packagePaths: Set<[String]>
+
+    /// Parses and compiles `modules` (file name → text). The syntax is v1 unless `syntax` says
+    /// v0; a module that imports `rego.v1` is always read as v1.
+    public init(modules: [(name: String, text: String)], syntax: Syntax = .v1) throws(PolicyError) {
+        var parsed: [Module] = []
+        for (name, text) in modules {
+            let moduleSyntax: Parser.Syntax = syntax == .v1 || text.contains("import rego.v1") ? .v1 : .v0
+            var parser = try Parser(text, file: name, syntax: moduleSyntax)
+            parsed.append(try parser.module())
+        }
+        var grouped: [[String]: [Rule]] = [:]
+        var packages = Set<[String]>()
+        var packageOf: [[String]: [String]] = [:]
+        var aliasesOf: [[String]: [String: [String]]] = [:]
+        for module in parsed {
+            var aliases: [String: [String]] = [:]
+            for path in module.imports where path.first == "data" && path.count > 1 { aliases[path.last!] = Array(path.dropFirst()) }
+            for length in 0...module.package.count { packages.insert(Array(module.package.prefix(length))) }
+            for rule in module.rules {
+                let path = module.package + [rule.name]
+                grouped[path, default: []].append(rule)
+                packageOf[path] = module.package
+                aliasesOf[path] = aliases
+            }
+        }
+        var ruleSets: [[String]: RuleSet] = [:]
+        for (path, rules) in grouped {
+            let defaults = rules.filter(\.isDefault)
+            let definitions = rules.filter { !$0.isDefault }
+            guard defaults.count <= 1 else {
+                throw PolicyError(.compile, "multiple default rules \(path.joined(separator: ".")) found", at: defaults[1].location)
+            }
+            let kinds = Set(rules.map(\.kind))
+            guard kinds.count == 1, let kind = kinds.first else {
+                throw PolicyError(
+                    .compile, "conflicting rules \(path.joined(separator: ".")) found (mixed complete, partial and function definitions)",
+                    at: rules[0].location)
+            }
+            if kind == .function, Set(rules.map(\.args.count)).count > 1 {
+                throw PolicyError(.typeError, "function \(path.joined(separator: ".")) has arity mismatch", at: rules[0].location)
+            }
+            ruleSets[path] = RuleSet(
+                path: path, kind: kind, definitions: definitions, defaultRule: defaults.first, package: packageOf[path]!,
+                aliases: aliasesOf[path] ?? [:])
+        }
+        self.ruleSets = ruleSets
+        packagePaths = packages
+    }
+
+    /// Evaluates `query` (Rego body text, e.g. `data.serving.startup.permit` or
+    /// `x := data.p.q`) and returns every solution, as `opa eval` does.
+    public func evaluate(
+        query: String, input: Value?, data: Value = .object([]), options: EvaluationOptions = EvaluationOptions()
+    ) throws(PolicyError) -> [Solution] {
+        var parser = try Parser(query, file: "query", syntax: .v1)
+        let body = try parser.query()
+        let evaluation = Evaluation(policy: self, input: input, data: data, options: options)
+        return try evaluation.solve(body, text: query)
+    }
+
+    /// The value of one rule or document (`["serving", "startup", "permit"]`); nil when undefined.
+    public func value(of path: [String], input: Value?, data: Value = .object([]), options: EvaluationOptions = EvaluationOptions())
+        throws(PolicyError) -> Value?
+    {
+        let evaluation = Evaluation(policy: self, input: input, data: data, options: options)
+        return try evaluation.document(at: path)
+    }
+}
+
+/// Bounds and modes for one evaluation.
+public struct EvaluationOptions: Sendable {
+    /// Builtin errors abort evaluation (OPA's --strict-builtin-errors) instead of being undefined.
+    public var strictBuiltinErrors = false
+    /// Evaluation steps (expressions, iterations) before giving up.
+    public var maximumSteps = 1_000_000
+    /// Nesting of rule and function calls.
+    public var maximumDepth = 256
+    /// Wall-clock budget.
+    public var timeout: Duration = .seconds(1)
+    /// The time `time.now_ns` answers (fixed per evaluation, as in OPA).
+    public var now: Int64?
+
+    public init() {}
+}
+
+/// One solution of a query: the expressions' values and the query's variable bindings.
+public struct Solution: Sendable, Equatable {
+    public let expressions: [Value]
+    public let bindings: [String: Value]
+}

@@ -1,0 +1,81 @@
+/// The parsed form of a policy.
+indirect enum Term: Sendable {
+    case scalar(Value)
+    case variable(String)
+    /// `head.seg1[seg2]…`: the head is a variable (`input`, `data`, a local) or a call/term.
+    case ref(head: Term, path: [Term])
+    case array([Term])
+    case object([(Term, Term)])
+    case set([Term])
+    case arrayComprehension(Term, Body)
+    case setComprehension(Term, Body)
+    case objectComprehension(Term, Term, Body)
+    /// A call of a builtin or user function; the name is its dotted path (`time.now_ns`, `data.lib.f`).
+    case call(name: [String], args: [Term])
+    /// `x in coll` or `k, v in coll` as a boolean term.
+    case membership(key: Term?, value: Term, collection: Term)
+    /// Infix operators (arithmetic, set operators, comparisons) as terms.
+    case binary(op: String, Term, Term)
+    case unaryMinus(Term)
+}
+
+struct Located<T: Sendable>: Sendable {
+    let node: T
+    let location: SourceLocation
+}
+
+indirect enum Expression: Sendable {
+    case term(Term)
+    case not(Located<Expression>)
+    /// `x := t` (local assignment)
+    case assign(Term, Term)
+    /// `a = b` (unification)
+    case unify(Term, Term)
+    /// `some x, y` declares locals.
+    case someDeclaration([String])
+    /// `some k, v in coll`
+    case someIn(key: Term?, value: Term, collection: Term)
+    case every(key: String?, value: String, collection: Term, body: Body)
+}
+
+struct WithModifier: Sendable {
+    let target: Term
+    let value: Term
+}
+
+struct Statement: Sendable {
+    let expression: Expression
+    let with: [WithModifier]
+    let location: SourceLocation
+}
+
+typealias Body = [Statement]
+
+enum RuleKind: Sendable, Equatable {
+    case complete
+    case partialSet
+    case partialObject
+    case function
+}
+
+struct Rule: Sendable {
+    let name: String
+    let kind: RuleKind
+    let isDefault: Bool
+    /// Partial set element, or partial object key.
+    let key: Term?
+    /// The value (true when the head gives none).
+    let value: Term
+    let args: [Term]
+    let body: Body
+    /// `else` branches, in order.
+    let elses: [(value: Term, body: Body)]
+    let location: SourceLocation
+}
+
+struct Module: Sendable {
+    let package: [String]
+    let imports: [[String]]
+    let rules: [Rule]
+    let file: String
+}

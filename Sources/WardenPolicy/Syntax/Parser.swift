@@ -1,0 +1,543 @@
+/// Parses Rego modules and queries, in v1 syntax (the default) or v0 (`--v0-compatible`).
+/// v0 keeps the future keywords (`if`, `contains`, `in`, `every`) reserved, so v1 text read as
+/// v0 is parsed as written, never as a rule named `if` that would permit everything.
+/// Constructs the evaluator does not implement are parse errors that name them.
+struct Parser {
+    enum Syntax: Sendable { case v0, v1 }
+
+    private var tokens: [Token]
+    private var position = 0
+    private let syntax: Syntax
+    /// Whether newlines separate expressions here (bodies) or are whitespace (inside brackets).
+    private var newlineSignificant: [Bool] = [true]
+    private static let keywords: Set<String> = [
+        "if", "contains", "in", "every", "some", "not", "with", "as", "else", "default", "package", "import",
+    ]
+
+    init(_ text: String, file: String, syntax: Syntax) throws(PolicyError) {
+        var lexer = Lexer(text, file: file)
+        tokens = try lexer.tokens()
+        self.syntax = syntax
+    }
+
+    // MARK: Modules
+
+    mutating func module() throws(PolicyError) -> Module {
+        skipNewlines()
+        guard identifier("package") else { throw error("a module starts with a package declaration") }
+        let package = try dottedPath()
+        var imports: [[String]] = []
+        var rules: [Rule] = []
+        var usesRegoV1Import = false
+        skipSeparators()
+        while identifier("import") {
+            let path = try dottedPath()
+            if identifier("as") { _ = try name() }
+            if path == ["rego", "v1"] { usesRegoV1Import = true }
+            guard ["input", "data", "future", "rego"].contains(path.first ?? "") else {
+                throw error("import of \(path.joined(separator: ".")) is not supported")
+            }
+            imports.append(path)
+            skipSeparators()
+        }
+        _ = usesRegoV1Import
+        while !isAtEnd {
+            rules.append(contentsOf: try rule())
+            skipSeparators()
+        }
+        return Module(package: package, imports: imports, rules: rules, file: tokens[0].location.file)
+    }
+
+    /// A query: a body of expressions, as `opa eval` takes it.
+    mutating func query() throws(PolicyError) -> Body {
+        skipSeparators()
+        let body = try bodyStatements(until: nil)
+        guard isAtEnd else { throw error("unexpected \(describe(peek())) in query") }
+        return body
+    }
+
+    // MARK: Rules
+
+    private mutating func rule() throws(PolicyError) -> [Rule] {
+        let location = peek().location
+        let isDefault = identifier("default")
+        let ruleName = try name()
+        if case .symbol(".") = peek().kind {
+            throw error("rules with dotted (ref) heads such as \(ruleName).… are not supported")
+        }
+        var args: [Term] = []
+        var kind = RuleKind.complete
+        var key: Term?
+        if symbol("(", spaceSensitive: true) {
+            kind = .function
+            pushNewlines(false)
+            if !symbol(")") {
+                repeat { args.append(try term()) } while symbol(",")
+                try expect(")")
+            }
+            popNewlines()
+        }
+        if identifier("contains") {
+            kind = .partialSet
+            key = try term()
+        } else if kind == .complete, symbol("[", spaceSensitive: true) {
+            pushNewlines(false)
+            key = try term()
+            try expect("]")
+            popNewlines()
+            kind = .partialSet
+        }
+        var value: Term = .scalar(.bool(true))
+        var hasValue = false
+        if symbol(":=") || symbol("=") {
+            value = try term()
+            hasValue = true
+            if kind == .partialSet, key != nil, !(tokens[position - 1].kind == .symbol("contains")) {
+                kind = .partialObject
+            }
+        }
+        if kind == .partialSet, hasValue { kind = .partialObject }
+        if isDefault {
+            guard kind == .complete || kind == .function, hasValue else {
+                throw error("a default rule needs a value: default \(ruleName) := …")
+            }
+            return [
+                Rule(
+                    name: ruleName, kind: kind, isDefault: true, key: nil, value: value, args: args, body: [], elses: [], location: location
+                )
+            ]
+        }
+        let body = try ruleBody(ruleName: ruleName, requireIf: syntax == .v1)
+        var elses: [(value: Term, body: Body)] = []
+        skipNewlines()
+        while identifier("else") {
+            guard kind == .complete || kind == .function else { throw error("else is only allowed on complete rules and functions") }
+            var elseValue: Term = .scalar(.bool(true))
+            if symbol(":=") || symbol("=") { elseValue = try term() }
+            elses.append((elseValue, try ruleBody(ruleName: ruleName, requireIf: syntax == .v1)))
+            skipNewlines()
+        }
+        if case .symbol("{") = peek().kind {
+            throw error("rules with several bodies (\(ruleName) { … } { … }) are not supported; write one rule per body")
+        }
+        return [
+            Rule(
+                name: ruleName, kind: kind, isDefault: false, key: key, value: value, args: args, body: body, elses: elses,
+                location: location)
+        ]
+    }
+
+    /// `if { body }`, `if expr`, `{ body }` (v0 only), or nothing (a fact).
+    private mutating func ruleBody(ruleName: String, requireIf: Bool) throws(PolicyError) -> Body {
+        if identifier("if") {
+            if case .symbol("{") = peek().kind {
+                return try braceBody()
+            }
+            let location = peek().location
+            return [try statement(location: location)]
+        }
+        if case .symbol("{") = peek().kind {
+            if requireIf {
+                throw error("`if` keyword is required before the body of rule \(ruleName) (Rego v1; use --v0-compatible for v0 policies)")
+            }
+            return try braceBody()
+        }
+        return []
+    }
+
+    private mutating func braceBody() throws(PolicyError) -> Body {
+        try expect("{")
+        pushNewlines(true)
+        skipSeparators()
+        let body = try bodyStatements(until: "}")
+        try expect("}")
+        popNewlines()
+        guard !body.isEmpty else { throw error("a rule body cannot be empty") }
+        return body
+    }
+
+    private mutating func bodyStatements(until closing: String?) throws(PolicyError) -> Body {
+        var body: Body = []
+        while true {
+            skipSeparators()
+            if let closing, case .symbol(closing) = peek().kind { break }
+            if isAtEnd { break }
+            body.append(try statement(location: peek().location))
+            guard separator() || closingAhead(closing) else {
+                throw error("expected a newline or ; after an expression, found \(describe(peek()))")
+            }
+        }
+        return body
+    }
+
+    private func closingAhead(_ closing: String?) -> Bool {
+        if isAtEnd { return true }
+        if let closing, case .symbol(closing) = peek().kind { return true }
+        return false
+    }
+
+    // MARK: Statements
+
+    private mutating func statement(location: SourceLocation) throws(PolicyError) -> Statement {
+        let expression = try self.expression()
+        var modifiers: [WithModifier] = []
+        while identifier("with") {
+            let target = try term()
+            guard identifier("as") else { throw error("expected `as` in with modifier") }
+            modifiers.append(WithModifier(target: target, value: try term()))
+        }
+        return Statement(expression: expression, with: modifiers, location: location)
+    }
+
+    private mutating func expression() throws(PolicyError) -> Expression {
+        let location = peek().location
+        if identifier("not") {
+            return .not(Located(node: try expression(), location: location))
+        }
+        if identifier("some") {
+            let first = try term()
+            if symbol(",") {
+                let second = try term()
+                if identifier("in") {
+                    return .someIn(key: first, value: second, collection: try term())
+                }
+                var names = [try variableName(first), try variableName(second)]
+                while symbol(",") { names.append(try variableName(try term())) }
+                return .someDeclaration(names)
+            }
+            if identifier("in") { return .someIn(key: nil, value: first, collection: try term()) }
+            if case let .membership(nil, value, collection) = first { return .someIn(key: nil, value: value, collection: collection) }
+            return .someDeclaration([try variableName(first)])
+        }
+        if identifier("every") {
+            var keyName: String?
+            var valueName = try name()
+            if symbol(",") {
+                keyName = valueName
+                valueName = try name()
+            }
+            guard identifier("in") else { throw error("expected `in` after every's variables") }
+            let collection = try term()
+            return .every(key: keyName, value: valueName, collection: collection, body: try braceBody())
+        }
+        let left = try term()
+        if symbol(":=") { return .assign(left, try term()) }
+        if symbol("=") { return .unify(left, try term()) }
+        return .term(left)
+    }
+
+    private func variableName(_ term: Term) throws(PolicyError) -> String {
+        guard case let .variable(name) = term else { throw error("some declares variables; found another term") }
+        return name
+    }
+
+    // MARK: Terms (precedence: in < | < & < comparison < + - < * / %)
+
+    mutating func term() throws(PolicyError) -> Term {
+        let left = try unionLevel()
+        if identifier("in") {
+            return .membership(key: nil, value: left, collection: try unionLevel())
+        }
+        return left
+    }
+
+    private mutating func unionLevel() throws(PolicyError) -> Term {
+        var left = try intersectionLevel()
+        while symbol("|") { left = .binary(op: "|", left, try intersectionLevel()) }
+        return left
+    }
+
+    private mutating func intersectionLevel() throws(PolicyError) -> Term {
+        var left = try comparisonLevel()
+        while symbol("&") { left = .binary(op: "&", left, try comparisonLevel()) }
+        return left
+    }
+
+    private mutating func comparisonLevel() throws(PolicyError) -> Term {
+        var left = try additiveLevel()
+        while let op = ["==", "!=", "<=", ">=", "<", ">"].first(where: { peekSymbol($0) }) {
+            advance()
+            left = .binary(op: op, left, try additiveLevel())
+        }
+        return left
+    }
+
+    private mutating func additiveLevel() throws(PolicyError) -> Term {
+        var left = try multiplicativeLevel()
+        while let op = ["+", "-"].first(where: { peekSymbol($0) }) {
+            advance()
+            left = .binary(op: op, left, try multiplicativeLevel())
+        }
+        return left
+    }
+
+    private mutating func multiplicativeLevel() throws(PolicyError) -> Term {
+        var left = try unary()
+        while let op = ["*", "/", "%"].first(where: { peekSymbol($0) }) {
+            advance()
+            left = .binary(op: op, left, try unary())
+        }
+        return left
+    }
+
+    private mutating func unary() throws(PolicyError) -> Term {
+        if symbol("-") {
+            let operand = try unary()
+            if case let .scalar(.number(n)) = operand { return .scalar(.number(Number.subtract(Number(Int64(0)), n))) }
+            return .unaryMinus(operand)
+        }
+        return try postfix(try primary())
+    }
+
+    /// `.name`, `[term]` and calls after a primary term.
+    private mutating func postfix(_ base: Term) throws(PolicyError) -> Term {
+        var path: [Term] = []
+        var head = base
+        while true {
+            if case .symbol(".") = peek().kind, !peek().spaceBefore {
+                advance()
+                path.append(.scalar(.string(try name())))
+            } else if case .symbol("[") = peek().kind, !peek().spaceBefore {
+                advance()
+                pushNewlines(false)
+                path.append(try term())
+                try expect("]")
+                popNewlines()
+            } else if case .symbol("(") = peek().kind, !peek().spaceBefore {
+                guard let callName = Self.callName(head: head, path: path) else { throw error("only named functions can be called") }
+                advance()
+                pushNewlines(false)
+                var args: [Term] = []
+                if !symbol(")") {
+                    repeat { args.append(try term()) } while symbol(",")
+                    try expect(")")
+                }
+                popNewlines()
+                head = .call(name: callName, args: args)
+                path = []
+            } else {
+                break
+            }
+        }
+        return path.isEmpty ? head : .ref(head: head, path: path)
+    }
+
+    private static func callName(head: Term, path: [Term]) -> [String]? {
+        guard case let .variable(first) = head else { return nil }
+        var names = [first]
+        for segment in path {
+            guard case let .scalar(.string(part)) = segment else { return nil }
+            names.append(part)
+        }
+        return names
+    }
+
+    private mutating func primary() throws(PolicyError) -> Term {
+        let token = peek()
+        switch token.kind {
+        case let .number(text):
+            advance()
+            if let integer = Int64(text) { return .scalar(.integer(integer)) }
+            guard let double = Double(text) else { throw error("bad number \(text)") }
+            return .scalar(.double(double))
+        case let .string(text):
+            advance()
+            return .scalar(.string(text))
+        case let .identifier(word):
+            switch word {
+            case "true": advance(); return .scalar(.bool(true))
+            case "false": advance(); return .scalar(.bool(false))
+            case "null": advance(); return .scalar(.null)
+            case "set":
+                if case .symbol("(") = tokens[position + 1].kind {
+                    advance()
+                    advance()
+                    try expect(")")
+                    return .set([])
+                }
+            default: break
+            }
+            guard !Self.keywords.contains(word) else { throw error("unexpected keyword \(word)") }
+            advance()
+            return .variable(word)
+        case .symbol("("):
+            advance()
+            pushNewlines(false)
+            let inner = try term()
+            try expect(")")
+            popNewlines()
+            return inner
+        case .symbol("["):
+            advance()
+            pushNewlines(false)
+            if symbol("]") {
+                popNewlines()
+                return .array([])
+            }
+            let first = try intersectionLevelOrMembership()
+            if symbol("|") {
+                let body = try comprehensionBody(closing: "]")
+                popNewlines()
+                return .arrayComprehension(first, body)
+            }
+            var items = [first]
+            while symbol(",") {
+                if case .symbol("]") = peek().kind { break }
+                items.append(try term())
+            }
+            try expect("]")
+            popNewlines()
+            return .array(items)
+        case .symbol("{"):
+            advance()
+            pushNewlines(false)
+            if symbol("}") {
+                popNewlines()
+                return .object([])
+            }
+            let first = try intersectionLevelOrMembership()
+            if symbol(":") {
+                let value = try intersectionLevelOrMembership()
+                if symbol("|") {
+                    let body = try comprehensionBody(closing: "}")
+                    popNewlines()
+                    return .objectComprehension(first, value, body)
+                }
+                var pairs = [(first, value)]
+                while symbol(",") {
+                    if case .symbol("}") = peek().kind { break }
+                    let key = try term()
+                    try expect(":")
+                    pairs.append((key, try term()))
+                }
+                try expect("}")
+                popNewlines()
+                return .object(pairs)
+            }
+            if symbol("|") {
+                let body = try comprehensionBody(closing: "}")
+                popNewlines()
+                return .setComprehension(first, body)
+            }
+            var items = [first]
+            while symbol(",") {
+                if case .symbol("}") = peek().kind { break }
+                items.append(try term())
+            }
+            try expect("}")
+            popNewlines()
+            return .set(items)
+        default:
+            throw error("unexpected \(describe(token))")
+        }
+    }
+
+    /// Inside `[` and `{`, `|` starts a comprehension body, so the first term stops above `|`.
+    private mutating func intersectionLevelOrMembership() throws(PolicyError) -> Term {
+        let left = try intersectionLevel()
+        if identifier("in") { return .membership(key: nil, value: left, collection: try intersectionLevel()) }
+        return left
+    }
+
+    private mutating func comprehensionBody(closing: String) throws(PolicyError) -> Body {
+        pushNewlines(true)
+        let body = try bodyStatements(until: closing)
+        try expect(closing)
+        popNewlines()
+        guard !body.isEmpty else { throw error("a comprehension body cannot be empty") }
+        return body
+    }
+
+    // MARK: Token helpers
+
+    private var isAtEnd: Bool { peek().kind == .end }
+
+    private func peek() -> Token {
+        var i = position
+        if !(newlineSignificant.last ?? true) {
+            while tokens[i].kind == .newline { i += 1 }
+        }
+        return tokens[i]
+    }
+
+    private mutating func advance() {
+        if !(newlineSignificant.last ?? true) {
+            while tokens[position].kind == .newline { position += 1 }
+        }
+        if tokens[position].kind != .end { position += 1 }
+    }
+
+    private mutating func pushNewlines(_ significant: Bool) { newlineSignificant.append(significant) }
+    private mutating func popNewlines() { newlineSignificant.removeLast() }
+
+    private mutating func skipNewlines() {
+        while tokens[position].kind == .newline { position += 1 }
+    }
+
+    private mutating func skipSeparators() {
+        while tokens[position].kind == .newline || tokens[position].kind == .symbol(";") { position += 1 }
+    }
+
+    private mutating func separator() -> Bool {
+        guard tokens[position].kind == .newline || tokens[position].kind == .symbol(";") else { return false }
+        skipSeparators()
+        return true
+    }
+
+    private func peekSymbol(_ text: String) -> Bool { peek().kind == .symbol(text) }
+
+    private mutating func symbol(_ text: String, spaceSensitive: Bool = false) -> Bool {
+        guard peekSymbol(text), !(spaceSensitive && peek().spaceBefore) else { return false }
+        advance()
+        return true
+    }
+
+    private mutating func identifier(_ word: String) -> Bool {
+        guard peek().kind == .identifier(word) else { return false }
+        advance()
+        return true
+    }
+
+    private mutating func name() throws(PolicyError) -> String {
+        guard case let .identifier(word) = peek().kind, !Self.keywords.contains(word) else {
+            throw error("expected a name, found \(describe(peek()))")
+        }
+        advance()
+        return word
+    }
+
+    private mutating func dottedPath() throws(PolicyError) -> [String] {
+        var path = [try name()]
+        while true {
+            if symbol(".") {
+                path.append(try name())
+            } else if symbol("[") {
+                guard case let .string(part) = peek().kind else { throw error("expected a string in a package path") }
+                advance()
+                try expect("]")
+                path.append(part)
+            } else {
+                return path
+            }
+        }
+    }
+
+    private mutating func expect(_ text: String) throws(PolicyError) {
+        guard symbol(text) else { throw error("expected \(text), found \(describe(peek()))") }
+    }
+
+    private func describe(_ token: Token) -> String {
+        switch token.kind {
+        case let .identifier(word): "\"\(word)\""
+        case let .string(text): "string \"\(text)\""
+        case let .number(text): text
+        case let .symbol(text): "\"\(text)\""
+        case .newline: "end of line"
+        case .end: "end of file"
+        }
+    }
+
+    private func error(_ message: String) -> PolicyError {
+        PolicyError(.parse, message, at: peek().location)
+    }
+}
