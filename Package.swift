@@ -87,6 +87,8 @@ let package = Package(
                 "WardenServer",
                 "WardenTrust",
                 "WardenRegistry",
+                "WardenPolicy",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -195,18 +195,17 @@ struct Parser {
             return .not(Located(node: try expression(), location: location))
         }
         if identifier("some") {
-            let first = try term()
+            let first = try unionLevel()
             if symbol(",") {
-                let second = try term()
+                let second = try unionLevel()
                 if identifier("in") {
                     return .someIn(key: first, value: second, collection: try term())
                 }
                 var names = [try variableName(first), try variableName(second)]
-                while symbol(",") { names.append(try variableName(try term())) }
+                while symbol(",") { names.append(try variableName(try unionLevel())) }
                 return .someDeclaration(names)
             }
             if identifier("in") { return .someIn(key: nil, value: first, collection: try term()) }
-            if case let .membership(nil, value, collection) = first { return .someIn(key: nil, value: value, collection: collection) }
             return .someDeclaration([try variableName(first)])
         }
         if identifier("every") {
