@@ -23,6 +23,13 @@ struct ArtifactOptions: ParsableArguments {
 
     @OptionGroup var registry: RegistryOptions
 
+    @Option(
+        name: .customLong("gate-policy"), help: "Rego startup gate (data.serving.startup.permit); replaces the built-in gate. Repeatable.")
+    var gatePolicy: [String] = []
+
+    @Flag(name: .customLong("v0-compatible"), help: "Read the gate policy in Rego v0 syntax (the requirements' text).")
+    var v0Compatible = false
+
     func fetcher() throws(TrustFailure) -> ArtifactFetcher {
         let policy = try TrustPolicy(contentsOfFile: trust)
         var limits = ModelArtifactPuller.Limits()
@@ -30,8 +37,11 @@ struct ArtifactOptions: ParsableArguments {
             limits.maximumTotalBytes = maxBytes
             limits.maximumFileBytes = min(limits.maximumFileBytes, maxBytes)
         }
+        let gate: any StartupGate =
+            gatePolicy.isEmpty
+            ? BuiltinStartupGate(requiredStage: policy.requiredStage) : try RegoStartupGate(files: gatePolicy, v0Compatible: v0Compatible)
         return ArtifactFetcher(
-            verifier: ArtifactVerifier(policy: policy, gate: BuiltinStartupGate(requiredStage: policy.requiredStage)), limits: limits,
+            verifier: ArtifactVerifier(policy: policy, gate: gate), limits: limits,
             credentialsFile: registry.credentials)
     }
 

@@ -125,7 +125,8 @@ final class Evaluation {
         guard let statement = body.first else { return try k(env) }
         try tick(statement.location)
         let index = body.startIndex
-        try evalStatement(statement, env, scope) { env2, value in
+        // A query's term expressions report their value, false included, as OPA captures them.
+        try evalStatement(statement, env, scope, capture: record) { env2, value in
             var next = env2
             if record { next.bindings["$e\(index)"] = value }
             try evalBody(body.dropFirst(), next, scope, record: record, k)
@@ -142,8 +143,12 @@ final class Evaluation {
         }
     }
 
-    func evalStatement(_ statement: Statement, _ env: Environment, _ scope: Scope, _ k: (Environment, Value) throws -> Void) throws {
-        guard !statement.with.isEmpty else { return try evalExpression(statement.expression, env, scope, statement.location, k) }
+    func evalStatement(
+        _ statement: Statement, _ env: Environment, _ scope: Scope, capture: Bool = false, _ k: (Environment, Value) throws -> Void
+    ) throws {
+        guard !statement.with.isEmpty else {
+            return try evalExpression(statement.expression, env, scope, statement.location, capture: capture, k)
+        }
         // `with`: evaluate the replacement values first, then run the expression in a world
         // where input/data are patched and every cached rule value is forgotten.
         var replacements: [(Term, Value)] = []
@@ -162,7 +167,7 @@ final class Evaluation {
         cache = [:]
         for (target, value) in replacements { try applyWith(target, value, statement.location) }
         var results: [(Environment, Value)] = []
-        try evalExpression(statement.expression, env, scope, statement.location) { results.append(($0, $1)) }
+        try evalExpression(statement.expression, env, scope, statement.location, capture: capture) { results.append(($0, $1)) }
         (input, data, cache, ruleOverrides) = saved
         for (env2, value) in results { try k(env2, value) }
     }
@@ -207,12 +212,13 @@ final class Evaluation {
     }
 
     func evalExpression(
-        _ expression: Expression, _ env: Environment, _ scope: Scope, _ location: SourceLocation, _ k: (Environment, Value) throws -> Void
+        _ expression: Expression, _ env: Environment, _ scope: Scope, _ location: SourceLocation, capture: Bool = false,
+        _ k: (Environment, Value) throws -> Void
     ) throws {
         switch expression {
         case let .term(term):
             try evalTerm(term, env, scope) { value, env2 in
-                if value != .bool(false) { try k(env2, value) }
+                if capture || value != .bool(false) { try k(env2, value) }
             }
         case let .not(inner):
             var found = false
