@@ -101,6 +101,7 @@ let package = Package(
         ),
         .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"]),
         .testTarget(name: "WardenRegistryTests", dependencies: ["WardenRegistry", "WardenTrust"]),
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "WardenTrustTests",
             dependencies: [

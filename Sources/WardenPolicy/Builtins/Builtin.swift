@@ -1,3 +1,5 @@
+import Foundation
+
 /// A builtin function: its arity (nil: variadic) and its body. A body returns nil for
 /// "undefined" and throws `BuiltinError` for errors (undefined unless strict mode).
 struct Builtin: Sendable {
@@ -80,6 +82,15 @@ enum Operators {
         }
     }
 
+    /// True when an arithmetic operator cannot take these operand types at all.
+    static func isTypeMismatch(_ op: String, _ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.number, .number): return false
+        case (.set, .set): return op != "-" && op != "|" && op != "&" ? true : false
+        default: return true
+        }
+    }
+
     private static func evaluate(_ op: String, _ a: Value, _ b: Value) throws -> Value? {
         switch op {
         case "==": return .bool(a == b)
@@ -121,7 +132,7 @@ enum Operators {
         case "/":
             guard y.doubleValue != 0 else { throw BuiltinError(message: "divide by zero") }
             if let i = x.exactInteger, let j = y.exactInteger, i % j == 0 { return .integer(i / j) }
-            return .number(Number(x.doubleValue / y.doubleValue))
+            return .number(Number(decimal: x.decimalValue / y.decimalValue))
         case "%":
             guard let i = x.exactInteger, let j = y.exactInteger else { throw BuiltinError(message: "modulo on floating-point number") }
             guard j != 0 else { throw BuiltinError(message: "modulo by zero") }

@@ -87,6 +87,17 @@ extension Evaluation {
     // MARK: Calls
 
     func evalCall(_ name: [String], _ args: [Term], _ env: Environment, _ scope: Scope, _ k: (Value, Environment) throws -> Void) throws {
+        if let mock = functionMocks[mockKey(name, scope)] {
+            return try evalTerms(args[...], env, scope, []) { values, env2 in
+                switch mock {
+                case let .value(value): try k(value, env2)
+                case let .function(ruleSet):
+                    if let result = try callFunction(ruleSet, values) { try k(result, env2) }
+                case let .builtin(builtin, builtinName):
+                    if let result = try callBuiltin(builtin, builtinName, values) { try k(result, env2) }
+                }
+            }
+        }
         if let ruleSet = userFunction(name, scope) {
             return try evalTerms(args[...], env, scope, []) { values, env2 in
                 if let result = try callFunction(ruleSet, values) { try k(result, env2) }
@@ -115,7 +126,7 @@ extension Evaluation {
         }
     }
 
-    private func callBuiltin(_ builtin: Builtin, _ name: String, _ values: [Value]) throws -> Value? {
+    func callBuiltin(_ builtin: Builtin, _ name: String, _ values: [Value]) throws -> Value? {
         do {
             return try builtin.body(values, BuiltinContext(now: now))
         } catch let error as BuiltinError {
@@ -126,9 +137,17 @@ extension Evaluation {
         }
     }
 
-    private func userFunction(_ name: [String], _ scope: Scope) -> Policy.RuleSet? {
+    /// The key a `with` mock is stored under: a user function's full path, or the builtin's name.
+    func mockKey(_ name: [String], _ scope: Scope) -> String {
+        userFunction(name, scope).map { "data." + $0.path.joined(separator: ".") } ?? name.joined(separator: ".")
+    }
+
+    func userFunction(_ name: [String], _ scope: Scope) -> Policy.RuleSet? {
         if name.first == "data" { return policy.ruleSets[Array(name.dropFirst())].flatMap { $0.kind == .function ? $0 : nil } }
-        if let alias = scope.aliases[name[0]], let ruleSet = policy.ruleSets[alias + name.dropFirst()], ruleSet.kind == .function {
+        if let alias = scope.aliases[name[0]], alias.first == "data",
+            let ruleSet = policy.ruleSets[Array(alias.dropFirst()) + Array(name.dropFirst())],
+            ruleSet.kind == .function
+        {
             return ruleSet
         }
         if let ruleSet = policy.ruleSets[scope.package + name], ruleSet.kind == .function { return ruleSet }
@@ -136,6 +155,13 @@ extension Evaluation {
     }
 
     func callFunction(_ ruleSet: Policy.RuleSet, _ args: [Value]) throws -> Value? {
+        // Rego forbids recursion; OPA rejects it at compile time, Warden as soon as it happens.
+        guard !active.contains(ruleSet.path) else {
+            throw PolicyError(
+                .recursion, "function \(ruleSet.path.joined(separator: ".")) is recursive", at: ruleSet.definitions.first?.location)
+        }
+        active.insert(ruleSet.path)
+        defer { active.remove(ruleSet.path) }
         depth += 1
         defer { depth -= 1 }
         guard depth <= options.maximumDepth else { throw PolicyError(.limit, "function calls nest deeper than \(options.maximumDepth)") }

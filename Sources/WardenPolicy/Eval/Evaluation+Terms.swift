@@ -94,6 +94,11 @@ extension Evaluation {
                 }
             }
         case let .binary(op, left, right):
+            if case let .scalar(a) = left, case let .scalar(b) = right, ["+", "-", "*", "/", "%"].contains(op),
+                Operators.isTypeMismatch(op, a, b)
+            {
+                throw PolicyError(.typeError, "\(op): operands \(a.typeName) and \(b.typeName) cannot be combined")
+            }
             try evalTerm(left, env, scope) { a, env2 in
                 try evalTerm(right, env2, scope) { b, env3 in
                     if let result = try Operators.apply(op, a, b, strict: options.strictBuiltinErrors) { try k(result, env3) }
@@ -126,7 +131,7 @@ extension Evaluation {
         case "data":
             try resolveData([], [][...], env, scope, k)
         default:
-            if let alias = scope.aliases[name] { return try resolveData(alias, [][...], env, scope, k) }
+            if let alias = scope.aliases[name] { return try resolveAlias(alias, [][...], env, scope, k) }
             if policy.ruleSets[scope.package + [name]] != nil { return try resolveData(scope.package + [name], [][...], env, scope, k) }
             throw PolicyError(.unsafeVariable, "var \(name) is unsafe (not bound where it is used)")
         }
@@ -144,11 +149,25 @@ extension Evaluation {
                 guard let input else { return }
                 return try walk(input, path, env, scope, k)
             default:
-                if let alias = scope.aliases[name] { return try resolveData(alias, path, env, scope, k) }
+                if let alias = scope.aliases[name] { return try resolveAlias(alias, path, env, scope, k) }
                 if policy.ruleSets[scope.package + [name]] != nil { return try resolveData(scope.package + [name], path, env, scope, k) }
             }
         }
         try evalTerm(head, env, scope) { base, env2 in try walk(base, path, env2, scope, k) }
+    }
+
+    /// An imported name: `data.…` resolves through rules, `input.…` through the input.
+    func resolveAlias(
+        _ alias: [String], _ rest: ArraySlice<Term>, _ env: Environment, _ scope: Scope, _ k: (Value, Environment) throws -> Void
+    )
+        throws
+    {
+        let prefix = alias.dropFirst().map { Term.scalar(.string($0)) }
+        if alias.first == "input" {
+            guard let input else { return }
+            return try walk(input, (prefix + rest)[...], env, scope, k)
+        }
+        try resolveData(Array(alias.dropFirst()), rest, env, scope, k)
     }
 
     /// Follows `path` into `base`: ground segments index, free ones iterate and bind.
@@ -174,6 +193,11 @@ extension Evaluation {
         if let override = ruleOverrides[path] { return try walk(override, rest, env, scope, k) }
         if let ruleSet = policy.ruleSets[path] {
             if ruleSet.kind == .function { throw PolicyError(.typeError, "function \(path.joined(separator: ".")) must be called") }
+            if baseDocument(at: path) != nil {
+                throw PolicyError(
+                    .compile, "conflicting rule for data path \(path.joined(separator: "/")) found", at: ruleSet.definitions.first?.location
+                )
+            }
             guard let value = try ruleValue(ruleSet) else { return }
             return try walk(value, rest, env, scope, k)
         }
@@ -195,6 +219,15 @@ extension Evaluation {
             value = child
         }
         try walk(value, rest, env, scope, k)
+    }
+
+    func baseDocument(at path: [String]) -> Value? {
+        var value = data
+        for part in path {
+            guard let child = value[.string(part)] else { return nil }
+            value = child
+        }
+        return value
     }
 
     /// A package as an object: its base data, its rules' values, its sub-packages.

@@ -31,6 +31,14 @@ final class Evaluation {
     let deadline: ContinuousClock.Instant
     let now: Int64
     var printed: [String] = []
+    /// `with f as …` replacements of functions and builtins, by mock key.
+    var functionMocks: [String: FunctionMock] = [:]
+
+    enum FunctionMock {
+        case value(Value)
+        case function(Policy.RuleSet)
+        case builtin(Builtin, String)
+    }
 
     init(policy: Policy, input: Value?, data: Value, options: EvaluationOptions) {
         self.policy = policy
@@ -152,7 +160,34 @@ final class Evaluation {
         // `with`: evaluate the replacement values first, then run the expression in a world
         // where input/data are patched and every cached rule value is forgotten.
         var replacements: [(Term, Value)] = []
+        var mocks: [String: FunctionMock] = [:]
         for modifier in statement.with {
+            if let name = Self.functionName(modifier.target),
+                !["input", "data"].contains(name[0])
+                    || name.count > 1 && name[0] == "data"
+                        && policy.ruleSets[Array(name.dropFirst())]?.kind == .function
+            {
+                let key = mockKey(name, scope)
+                if let replacement = Self.functionName(modifier.value), let ruleSet = userFunction(replacement, scope) {
+                    mocks[key] = .function(ruleSet)
+                    continue
+                }
+                if let replacement = Self.functionName(modifier.value), let builtin = Builtins.table[replacement.joined(separator: ".")],
+                    userFunction(replacement, scope) == nil, !isBoundVariable(replacement, env, scope)
+                {
+                    mocks[key] = .builtin(builtin, replacement.joined(separator: "."))
+                    continue
+                }
+                var mocked: Value?
+                try evalTerm(modifier.value, env, scope) { v, _ in
+                    mocked = v
+                    throw Halt()
+                } onHalt: {
+                }
+                guard let mocked else { return }
+                mocks[key] = .value(mocked)
+                continue
+            }
             var value: Value?
             try evalTerm(modifier.value, env, scope) { v, _ in
                 value = v
@@ -163,12 +198,18 @@ final class Evaluation {
             replacements.append((modifier.target, value))
         }
         let saved = (input, data, cache, ruleOverrides)
-        defer { (input, data, cache, ruleOverrides) = saved }
+        let savedMocks = functionMocks
+        defer {
+            (input, data, cache, ruleOverrides) = saved
+            functionMocks = savedMocks
+        }
         cache = [:]
+        functionMocks.merge(mocks) { _, new in new }
         for (target, value) in replacements { try applyWith(target, value, statement.location) }
         var results: [(Environment, Value)] = []
         try evalExpression(statement.expression, env, scope, statement.location, capture: capture) { results.append(($0, $1)) }
         (input, data, cache, ruleOverrides) = saved
+        functionMocks = savedMocks
         for (env2, value) in results { try k(env2, value) }
     }
 
@@ -200,6 +241,25 @@ final class Evaluation {
         }
     }
 
+    /// The dotted name a term spells (`f`, `time.now_ns`, `data.lib.f`), if it is one.
+    static func functionName(_ term: Term) -> [String]? {
+        switch term {
+        case let .variable(name): return [name]
+        case let .ref(.variable(head), path):
+            var names = [head]
+            for segment in path {
+                guard case let .scalar(.string(part)) = segment else { return nil }
+                names.append(part)
+            }
+            return names
+        default: return nil
+        }
+    }
+
+    private func isBoundVariable(_ name: [String], _ env: Environment, _ scope: Scope) -> Bool {
+        name.count == 1 && (env.bindings[name[0]] != nil || env.declared.contains(name[0]))
+    }
+
     static func patch(_ base: Value, _ path: ArraySlice<String>, _ value: Value) -> Value {
         guard let first = path.first else { return value }
         var pairs: [(key: Value, value: Value)] = []
@@ -221,9 +281,13 @@ final class Evaluation {
                 if capture || value != .bool(false) { try k(env2, value) }
             }
         case let .not(inner):
-            var found = false
-            try evalExpressionOnce(inner.node, env, scope, inner.location) { found = true }
-            if !found { try k(env, .bool(true)) }
+            // As OPA's compiler does, calls nested in a negated comparison or call are evaluated
+            // before the negation: when one is undefined, the whole expression is.
+            try hoistNestedCalls(inner.node, env, scope) { rewritten, env2 in
+                var found = false
+                try evalExpressionOnce(rewritten, env2, scope, inner.location) { found = true }
+                if !found { try k(env2, .bool(true)) }
+            }
         case let .assign(pattern, term):
             var env1 = env
             for name in Self.patternVariables(pattern) {
@@ -285,6 +349,40 @@ final class Evaluation {
                 if allHold { try k(env2, .bool(true)) }
             }
         }
+    }
+
+    func hoistNestedCalls(_ expression: Expression, _ env: Environment, _ scope: Scope, _ k: (Expression, Environment) throws -> Void)
+        throws
+    {
+        guard case let .term(term) = expression else { return try k(expression, env) }
+        switch term {
+        case let .binary(op, left, right):
+            try hoist(left, env, scope) { a, env2 in
+                try hoist(right, env2, scope) { b, env3 in try k(.term(.binary(op: op, a, b)), env3) }
+            }
+        case let .call(name, args):
+            try hoistAll(args[...], env, scope, []) { rewritten, env2 in try k(.term(.call(name: name, args: rewritten)), env2) }
+        default:
+            try k(expression, env)
+        }
+    }
+
+    private func hoist(_ term: Term, _ env: Environment, _ scope: Scope, _ k: (Term, Environment) throws -> Void) throws {
+        switch term {
+        case .call, .binary, .unaryMinus:
+            try evalTerm(term, env, scope) { value, env2 in try k(.scalar(value), env2) }
+        default:
+            try k(term, env)
+        }
+    }
+
+    private func hoistAll(
+        _ terms: ArraySlice<Term>, _ env: Environment, _ scope: Scope, _ done: [Term], _ k: ([Term], Environment) throws -> Void
+    )
+        throws
+    {
+        guard let first = terms.first else { return try k(done, env) }
+        try hoist(first, env, scope) { term, env2 in try hoistAll(terms.dropFirst(), env2, scope, done + [term], k) }
     }
 
     /// Runs `expression` until its first solution.

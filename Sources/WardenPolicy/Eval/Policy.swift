@@ -32,10 +32,14 @@ public struct Policy: Sendable {
         var aliasesOf: [[String]: [String: [String]]] = [:]
         for module in parsed {
             var aliases: [String: [String]] = [:]
-            for path in module.imports where path.first == "data" && path.count > 1 { aliases[path.last!] = Array(path.dropFirst()) }
+            for (path, alias) in module.imports where ["data", "input"].contains(path.first ?? "") && path.count > 1 {
+                aliases[alias] = path
+            }
             for length in 0...module.package.count { packages.insert(Array(module.package.prefix(length))) }
             for rule in module.rules {
-                let path = module.package + [rule.name]
+                let path = module.package + [rule.name] + rule.headPath
+                // A ref head's prefixes behave as packages: data.p.r is the object its rules build.
+                for length in (module.package.count + 1)..<path.count { packages.insert(Array(path.prefix(length))) }
                 grouped[path, default: []].append(rule)
                 packageOf[path] = module.package
                 aliasesOf[path] = aliases

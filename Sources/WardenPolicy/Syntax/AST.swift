@@ -60,6 +60,8 @@ enum RuleKind: Sendable, Equatable {
 
 struct Rule: Sendable {
     let name: String
+    /// Further constant keys of a ref head (`r.limits.cpu := 2` → ["limits", "cpu"]).
+    var headPath: [String] = []
     let kind: RuleKind
     let isDefault: Bool
     /// Partial set element, or partial object key.
@@ -75,7 +77,8 @@ struct Rule: Sendable {
 
 struct Module: Sendable {
     let package: [String]
-    let imports: [[String]]
+    /// Import paths and their names (`import data.lib.helpers as h` → h).
+    let imports: [(path: [String], alias: String)]
     let rules: [Rule]
     let file: String
 }

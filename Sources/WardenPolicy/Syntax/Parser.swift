@@ -26,21 +26,19 @@ struct Parser {
         skipNewlines()
         guard identifier("package") else { throw error("a module starts with a package declaration") }
         let package = try dottedPath()
-        var imports: [[String]] = []
+        var imports: [(path: [String], alias: String)] = []
         var rules: [Rule] = []
-        var usesRegoV1Import = false
         skipSeparators()
         while identifier("import") {
-            let path = try dottedPath()
-            if identifier("as") { _ = try name() }
-            if path == ["rego", "v1"] { usesRegoV1Import = true }
+            let path = try dottedPath(allowKeywords: true)
+            var alias = path.last ?? ""
+            if identifier("as") { alias = try name() }
             guard ["input", "data", "future", "rego"].contains(path.first ?? "") else {
                 throw error("import of \(path.joined(separator: ".")) is not supported")
             }
-            imports.append(path)
+            imports.append((path, alias))
             skipSeparators()
         }
-        _ = usesRegoV1Import
         while !isAtEnd {
             rules.append(contentsOf: try rule())
             skipSeparators()
@@ -62,8 +60,13 @@ struct Parser {
         let location = peek().location
         let isDefault = identifier("default")
         let ruleName = try name()
-        if case .symbol(".") = peek().kind {
-            throw error("rules with dotted (ref) heads such as \(ruleName).… are not supported")
+        var headPath: [String] = []
+        while case .symbol(".") = peek().kind, !peek().spaceBefore {
+            advance()
+            headPath.append(try name())
+        }
+        if !headPath.isEmpty, case .symbol("[") = peek().kind, !peek().spaceBefore, !isDefault {
+            // `r.a[k] := v` is fine (a partial object at r.a); a variable deeper in the head is not.
         }
         var args: [Term] = []
         var kind = RuleKind.complete
@@ -101,11 +104,10 @@ struct Parser {
             guard kind == .complete || kind == .function, hasValue else {
                 throw error("a default rule needs a value: default \(ruleName) := …")
             }
-            return [
-                Rule(
-                    name: ruleName, kind: kind, isDefault: true, key: nil, value: value, args: args, body: [], elses: [], location: location
-                )
-            ]
+            var rule = Rule(
+                name: ruleName, kind: kind, isDefault: true, key: nil, value: value, args: args, body: [], elses: [], location: location)
+            rule.headPath = headPath
+            return [rule]
         }
         let body = try ruleBody(ruleName: ruleName, requireIf: syntax == .v1)
         var elses: [(value: Term, body: Body)] = []
@@ -120,11 +122,10 @@ struct Parser {
         if case .symbol("{") = peek().kind {
             throw error("rules with several bodies (\(ruleName) { … } { … }) are not supported; write one rule per body")
         }
-        return [
-            Rule(
-                name: ruleName, kind: kind, isDefault: false, key: key, value: value, args: args, body: body, elses: elses,
-                location: location)
-        ]
+        var rule = Rule(
+            name: ruleName, kind: kind, isDefault: false, key: key, value: value, args: args, body: body, elses: elses, location: location)
+        rule.headPath = headPath
+        return [rule]
     }
 
     /// `if { body }`, `if expr`, `{ body }` (v0 only), or nothing (a fact).
@@ -505,10 +506,15 @@ struct Parser {
         return word
     }
 
-    private mutating func dottedPath() throws(PolicyError) -> [String] {
+    private mutating func dottedPath(allowKeywords: Bool = false) throws(PolicyError) -> [String] {
         var path = [try name()]
         while true {
             if symbol(".") {
+                if allowKeywords, case let .identifier(word) = peek().kind {
+                    advance()
+                    path.append(word)
+                    continue
+                }
                 path.append(try name())
             } else if symbol("[") {
                 guard case let .string(part) = peek().kind else { throw error("expected a string in a package path") }

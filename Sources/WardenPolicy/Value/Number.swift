@@ -68,12 +68,26 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// OPA computes with arbitrary-precision decimals (0.1 + 0.2 == 0.3); decimal arithmetic on
+    /// the shortest decimal form of each operand gives the same answers for policy-sized numbers.
+    var decimalValue: Decimal {
+        switch storage {
+        case let .integer(i): Decimal(i)
+        case let .double(d): Decimal(string: "\(d)") ?? Decimal(d)
+        }
+    }
+
+    init(decimal: Decimal) {
+        self.init(Double(truncating: decimal as NSNumber))
+        if case .double = storage, let exact = Double("\(decimal)") { self = Number(exact) }
+    }
+
     static func add(_ a: Number, _ b: Number) -> Number {
         if case let .integer(x) = a.storage, case let .integer(y) = b.storage {
             let (sum, overflow) = x.addingReportingOverflow(y)
             if !overflow { return Number(sum) }
         }
-        return Number(a.doubleValue + b.doubleValue)
+        return Number(decimal: a.decimalValue + b.decimalValue)
     }
 
     static func subtract(_ a: Number, _ b: Number) -> Number {
@@ -81,7 +95,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             let (difference, overflow) = x.subtractingReportingOverflow(y)
             if !overflow { return Number(difference) }
         }
-        return Number(a.doubleValue - b.doubleValue)
+        return Number(decimal: a.decimalValue - b.decimalValue)
     }
 
     static func multiply(_ a: Number, _ b: Number) -> Number {
@@ -89,6 +103,6 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             let (product, overflow) = x.multipliedReportingOverflow(by: y)
             if !overflow { return Number(product) }
         }
-        return Number(a.doubleValue * b.doubleValue)
+        return Number(decimal: a.decimalValue * b.decimalValue)
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import WardenPolicy
+import Yams
+
+/// Runs the Rego case corpus in tests/policy/cases (OPA's YAML test-case format; every
+/// expected answer was produced by the real OPA, and tests/policy/test_oracle_selfcheck.py
+/// re-checks them against OPA in CI). Warden's answer must equal OPA's.
+@Suite struct OPACaseTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let file: String
+        let note: String
+        let modules: [String]
+        let data: Value
+        let input: Value?
+        let query: String
+        let wantResult: [Value]?
+        let wantErrorCode: String?
+        let strict: Bool
+        let v0: Bool
+
+        var testDescription: String { "\(file): \(note)" }
+    }
+
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("tests/policy/cases")
+
+    static let cases: [Case] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter { $0.hasSuffix(".yaml") }.sorted() ?? []
+        return files.flatMap { file -> [Case] in
+            guard let text = try? String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8),
+                let root = try? Yams.load(yaml: text) as? [String: Any], let items = root["cases"] as? [[String: Any]]
+            else { return [] }
+            return items.map { item in
+                Case(
+                    file: file, note: item["note"] as? String ?? "?", modules: item["modules"] as? [String] ?? [],
+                    data: item["data"].map(value) ?? .object([]), input: item["input"].map(value), query: item["query"] as? String ?? "",
+                    wantResult: (item["want_result"] as? [Any])?.map(value), wantErrorCode: item["want_error_code"] as? String,
+                    strict: item["strict_error"] as? Bool ?? false, v0: item["v0_compatible"] as? Bool ?? false)
+            }
+        }
+    }()
+
+    static func value(_ any: Any) -> Value {
+        switch any {
+        case is NSNull: return .null
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .integer(Int64(i))
+        case let d as Double: return .double(d)
+        case let s as String: return .string(s)
+        case let list as [Any]: return .array(list.map(value))
+        case let map as [String: Any]: return .makeObject(map.map { (key: Value.string($0.key), value: value($0.value)) })
+        case let date as Date: return .string(ISO8601DateFormatter().string(from: date))
+        default: return .null
+        }
+    }
+
+    @Test func corpusIsThere() {
+        #expect(Self.cases.count >= 300, "tests/policy/cases holds \(Self.cases.count) cases")
+    }
+
+    @Test(arguments: cases) func caseMatchesOPA(_ testCase: Case) throws {
+        var options = EvaluationOptions()
+        options.strictBuiltinErrors = testCase.strict
+        options.now = 1_767_225_600_000_000_000
+        let outcome: Result<[Solution], PolicyError>
+        do {
+            let policy = try Policy(
+                modules: testCase.modules.enumerated().map { ("module\($0.offset).rego", $0.element) }, syntax: testCase.v0 ? .v0 : .v1)
+            outcome = .success(try policy.evaluate(query: testCase.query, input: testCase.input, data: testCase.data, options: options))
+        } catch {
+            outcome = .failure(error)
+        }
+        switch (outcome, testCase.wantResult, testCase.wantErrorCode) {
+        case let (.success(solutions), want?, _):
+            // Result sets compare without order: bindings rendered as canonical JSON, sorted.
+            let got = solutions.map { Value.makeObject($0.bindings.map { (key: Value.string($0.key), value: $0.value) }) }
+                .map(Self.canonical).sorted()
+            let expected = want.map(Self.canonical).sorted()
+            #expect(got == expected, "query \(testCase.query)")
+        case let (.failure(error), nil, code?):
+            #expect(error.code.rawValue == code || Self.equivalentCodes[code]?.contains(error.code.rawValue) == true, "\(error)")
+        case let (.success(solutions), nil, code?):
+            Issue.record("expected error \(code), got \(solutions.count) solution(s)")
+        case let (.failure(error), _, _):
+            Issue.record("unexpected error: \(error)")
+        default:
+            Issue.record("case has neither want_result nor want_error_code")
+        }
+    }
+
+    /// Codes Warden reports at evaluation where OPA's type checker reports at compile time.
+    static let equivalentCodes: [String: Set<String>] = [
+        "rego_type_error": ["eval_type_error", "rego_type_error"],
+        "rego_compile_error": ["rego_compile_error", "rego_unsafe_var_error", "rego_parse_error", "rego_type_error"],
+        "rego_unsafe_var_error": ["rego_unsafe_var_error", "rego_compile_error"],
+    ]
+
+    /// JSON text with numbers normalised (2.0 → 2) and object keys sorted.
+    static func canonical(_ value: Value) -> String { value.description }
+}
