@@ -3,7 +3,8 @@
 Runs inside .venv-policy (requirements/policy.txt).  Two engines:
 
 * OPA v1.20.2 via opa-golib-python-bindings 0.4.4 (`opa_bindings`, Go c-shared library).
-* regorus via gordon-to-regorus 0.13.0 (`regorus`, Rust).
+* regorus via gordon-to-regorus 0.13.0 (`regorus`, Rust), in a worker subprocess (it can
+  crash the process: a recursive function overflows its stack).
 
 Normalised result, the same for both engines (shaped like `opa eval --format json`)::
 
@@ -12,7 +13,7 @@ Normalised result, the same for both engines (shaped like `opa eval --format jso
      "error": None,
      "prints": ["module-0.rego:3: hello"],     # print() output, in order
      "warnings": [...],                       # regorus only: parser warnings it wrote to stderr
-     "nonstrict_mocked": [...]}               # see "strict builtin errors" below
+     "nonstrict_mocked": [...]}               # see "Strict builtin errors" below
 
     undefined       -> "result": []           (never None: empty list = undefined)
     error           -> "result": None, "error": {"code", "message", "stage", "raw"}
@@ -28,6 +29,7 @@ Normalisation choices
   its first line, without the "file:row:" prefix; `raw` is the untouched text.
 * regorus has no error codes.  `code` is a best-effort guess from its message
   (REGORUS_CODE_HINTS below), else "regorus_error"; the corpus only ever stores OPA's codes.
+  A dead regorus worker is code "engine_crash".
 * Result lists keep each engine's order.  Compare with `same_answer`, which ignores order
   (like OPA's own test runner, which compares result *sets*) and treats integral floats as
   ints (OPA keeps the literal `1.0`, regorus prints `1`).  Sets come out of both engines as
@@ -48,16 +50,21 @@ Rego versions
 Strict builtin errors
 ---------------------
 * OPA: the bindings hard-code rego.StrictBuiltinErrors(true); there is no switch.  OPA's
-  default (opa eval, the SDK) is non-strict: a builtin that fails makes that call
-  *undefined* instead of an error.  `opa_eval(strict_builtin_errors=False)` emulates that
-  with real OPA: it evaluates strictly and, when OPA reports an eval_builtin_error /
-  eval_type_error from builtin `f`, evaluates again with `with f as <undefined function>`
-  appended to the query (repeated for up to 5 builtins).  The names are listed in
-  `nonstrict_mocked`.  This is exact only when each mocked builtin is called once (or only
-  at calls that fail): the mock makes every call of `f` undefined.  Only single-expression
-  queries are supported in this mode.
+  default (opa eval, the SDK) is non-strict: a builtin call that fails is *undefined*
+  instead of an error.  `opa_eval(strict_builtin_errors=False)` emulates that with real
+  OPA: it evaluates strictly and, when OPA reports an eval_builtin_error / eval_type_error
+  from builtin `f`, evaluates again with `with f as data.__oracle_nonstrict.f` appended
+  to the query.  That stand-in calls a Python function which evaluates the real `f` on the
+  same arguments in a separate (strict) OPA engine and hands back its value, or nothing
+  when it failed - so every call of `f` gets OPA's own answer, and the failing calls are
+  undefined.  Repeated for up to 5 builtins; their names are listed in `nonstrict_mocked`.
+  Limits: single-expression queries only; arguments and results pass through JSON, so a
+  result set is rebuilt as a set, and a call with a set anywhere in its arguments makes
+  the oracle answer "oracle_unsupported" rather than guess.
 * regorus: always strict as well (the Python binding has no switch).  `mock_undefined`
-  applies the same `with` mocks so the non-strict answers can be cross-checked.
+  applies the same stand-ins (backed by regorus itself) so the non-strict answers can be
+  cross-checked.  regorus cannot replace an infix operator (`/` is builtin `div`) with
+  `with`, so such cases cannot be cross-checked.
 """
 
 from __future__ import annotations
@@ -133,31 +140,124 @@ def _single_expression(query: str) -> bool:
     return ";" not in query and "\n" not in query.strip()
 
 
-def _mock_module(v0: bool) -> str:
+# builtins that Rego spells as infix operators (OPA names them so in its error messages)
+OPERATOR_BUILTINS = {"div": "/", "rem": "%", "plus": "+", "minus": "-", "mul": "*"}
+
+
+def _ns_ident(name: str) -> str:
+    return "ns_" + name.replace(".", "_")
+
+
+def _ns_module(mocks: Mapping[str, int], v0: bool) -> str:
+    """Stand-ins: `f(a0, ...)` is the real f's value, or undefined where the real f fails.
+
+    Arguments travel to the Python side as JSON, which has no sets: a call whose
+    arguments contain a set goes to __oracle_unsupported instead, which fails loudly."""
     lines = [f"package {_MOCK_PKG}", ""]
-    for n in range(0, 7):
-        params = ", ".join("_" for _ in range(n))
+    if v0:
+        lines.append("has_set(x) { walk(x, [_, v]); is_set(v) }")
+    else:
+        lines.append("has_set(x) if { walk(x, [_, v]); is_set(v) }")
+    for name, n in mocks.items():
+        ident = _ns_ident(name)
+        params = ", ".join(f"a{i}" for i in range(n))
+        call = f"__oracle_ext_{ident}({params})"
+        arr = f"[{params}]"
         if v0:
-            lines.append(f"undef{n}({params}) = 1 {{ false }}")
+            lines.append(f"{ident}({params}) = v {{ not has_set({arr}); r := {call}; v := r.ok }}")
+            lines.append(
+                f"{ident}({params}) = v {{ not has_set({arr}); r := {call}; s := r.set; v := {{e | e := s[_]}} }}"
+            )
+            lines.append(f"{ident}({params}) = v {{ has_set({arr}); v := __oracle_unsupported({arr}) }}")
         else:
-            lines.append(f"undef{n}({params}) := 1 if false")
+            lines.append(f"{ident}({params}) := v if {{ not has_set({arr}); r := {call}; v := r.ok }}")
+            lines.append(
+                f"{ident}({params}) := v if {{ not has_set({arr}); r := {call}; s := r.set; v := {{e | some e in s}} }}"
+            )
+            lines.append(f"{ident}({params}) := v if {{ has_set({arr}); v := __oracle_unsupported({arr}) }}")
     return "\n".join(lines) + "\n"
 
 
+def _unsupported(_args):
+    raise RuntimeError("oracle_unsupported: a stood-in builtin was called with a set argument")
+
+
+def _helper_query(name: str, n: int) -> str:
+    if name in OPERATOR_BUILTINS:
+        call = f"input[0] {OPERATOR_BUILTINS[name]} input[1]"
+    else:
+        call = f"{name}({', '.join(f'input[{i}]' for i in range(n))})"
+    return f"x := {call}; t := type_name(x)"
+
+
+def _helper_answer(res: dict) -> dict:
+    if res.get("error") or not res.get("result"):
+        return {}
+    b = res["result"][0].get("bindings") or {}
+    return {"set": b["x"]} if b.get("t") == "set" else {"ok": b.get("x")}
+
+
 def _with_mocks(query: str, mocks: Mapping[str, int]) -> str:
-    suffix = "".join(f" with {name} as data.{_MOCK_PKG}.undef{n}" for name, n in mocks.items())
-    return query + suffix
+    return query + "".join(f" with {name} as data.{_MOCK_PKG}.{_ns_ident(name)}" for name in mocks)
+
+
+def _restore_query_text(res: dict, query: str) -> dict:
+    """Show the caller's query text in expressions, not the one with the `with` stand-ins."""
+    for r in res.get("result") or []:
+        for e in r.get("expressions") or []:
+            if isinstance(e.get("text"), str) and e["text"].startswith(query):
+                e["text"] = query
+    return res
+
+
+def _mock_arity(texts: Sequence[str], name: str) -> int:
+    return 2 if name in OPERATOR_BUILTINS else _call_arity(texts, name)
+
+
+def _call_arity(texts: Sequence[str], name: str) -> int:
+    """Number of arguments at the first call `name(...)` found in the texts (default 1)."""
+    pat = re.compile(r"(?<![\w.])" + re.escape(name) + r"\(")
+    for text in texts:
+        m = pat.search(text)
+        if not m:
+            continue
+        depth, args, i, seen = 0, 0, m.end(), False
+        while i < len(text):
+            c = text[i]
+            if c == '"':
+                seen = True
+                i += 1
+                while i < len(text) and text[i] != '"':
+                    i += 2 if text[i] == "\\" else 1
+            elif c == "`":
+                seen = True
+                i = text.index("`", i + 1)
+            elif c in "([{":
+                depth += 1
+                seen = True
+            elif c in ")]}":
+                if depth == 0:
+                    return args + 1 if seen else 0
+                depth -= 1
+            elif c == "," and depth == 0:
+                args += 1
+            elif not c.isspace():
+                seen = True
+            i += 1
+    return 1
 
 
 # ----------------------------------------------------------------------------- OPA
 
 
-def _opa_once(modules: dict, data: Any, input: Any, query: str) -> dict:
+def _opa_once(modules: dict, data: Any, input: Any, query: str, functions: Mapping = {}) -> dict:
     from opa_bindings import OpaEngine, OpaError
     from opa_bindings import engine as _engine_mod
 
     eng = OpaEngine()
     try:
+        for fname, (fn, arity) in functions.items():
+            eng.register_function(fname, fn, arity=arity)
         for path, text in modules.items():
             try:
                 eng.add_policy(path, text)
@@ -188,6 +288,15 @@ def _opa_once(modules: dict, data: Any, input: Any, query: str) -> dict:
         eng.close()
 
 
+def _opa_ext(name: str, n: int):
+    query = _helper_query(name, n)
+
+    def ext(*args):
+        return _helper_answer(_opa_once({}, {}, list(args), query))
+
+    return ext
+
+
 def opa_eval(
     modules: Mapping[str, str] | Sequence[str],
     data: dict | None,
@@ -197,22 +306,37 @@ def opa_eval(
     *,
     mock_undefined: Iterable[str] = (),
 ) -> dict:
-    """Evaluate `query` with the real OPA.  See the module docstring for the result shape."""
+    """Evaluate `query` with the real OPA.  See the module docstring for the result shape.
+
+    `mock_undefined` forces the non-strict stand-ins for these builtins from the start."""
     mods = _modules_dict(modules)
-    with_mock_module = {**mods, "__oracle_nonstrict.rego": _mock_module(False)}
-    mocks: dict[str, int] = {}  # builtin name -> arity of its undefined stand-in
+    texts = list(mods.values()) + [query]
+    mocks: dict[str, int] = {}  # builtin name -> arity
     pending = list(mock_undefined)
     for _ in range(6):
         if pending and not _single_expression(query):
-            return _err("oracle_unsupported", "mocks need a single-expression query", "oracle", "")
+            return _err("oracle_unsupported", "non-strict emulation needs a single-expression query", "oracle", "")
         for name in pending:
-            mocks[name] = _opa_mock_arity(with_mock_module, data, input, query, mocks, name)
+            mocks[name] = _mock_arity(texts, name)
         pending = []
         if mocks:
-            res = _opa_once(with_mock_module, data, input, _with_mocks(query, mocks))
+            functions = {
+                f"__oracle_ext_{_ns_ident(name)}": (_opa_ext(name, n), n) for name, n in mocks.items()
+            }
+            functions["__oracle_unsupported"] = (_unsupported, 1)
+            res = _opa_once(
+                {**mods, "__oracle_nonstrict.rego": _ns_module(mocks, False)},
+                data,
+                input,
+                _with_mocks(query, mocks),
+                functions,
+            )
+            res = _restore_query_text(res, query)
             res["nonstrict_mocked"] = sorted(mocks)
         else:
             res = _opa_once(mods, data, input, query)
+        if res["error"] and "oracle_unsupported" in res["error"]["raw"]:
+            return _err("oracle_unsupported", "stood-in builtin called with a set argument", "oracle", res["error"]["raw"])
         err = res["error"]
         if (
             strict_builtin_errors
@@ -226,15 +350,6 @@ def opa_eval(
             return res
         pending = [m.group(1)]
     return _err("oracle_unsupported", "too many failing builtins to emulate", "oracle", "")
-
-
-def _opa_mock_arity(mods: dict, data, input, query: str, mocks: dict, name: str) -> int:
-    """OPA type-checks `with f as g`: the stand-in must take as many arguments as f."""
-    for n in range(0, 7):
-        probe = _opa_once(mods, data, input, _with_mocks(query, {**mocks, name: n}))
-        if not (probe["error"] and "arity mismatch" in probe["error"]["raw"]):
-            return n
-    return 1
 
 
 # ----------------------------------------------------------------------------- regorus
@@ -406,20 +521,40 @@ def _regorus_eval_inprocess(
         return _regorus_once(regorus, mods, data, input, query, v0)
     if not _single_expression(query):
         return _err("oracle_unsupported", "mocks need a single-expression query", "oracle", "")
-    mods["__oracle_nonstrict.rego"] = _mock_module(v0)
-    # regorus checks a stand-in's arity only when the call is reached, so probing would be
-    # masked by other failing calls: read the arity off the first call in the source.
     texts = list(mods.values()) + [query]
-    mocks = {name: _call_arity(texts, name) for name in names}
-    res = _regorus_once(regorus, mods, data, input, _with_mocks(query, mocks), v0)
+    mocks = {name: _mock_arity(texts, name) for name in names}
+    mods["__oracle_nonstrict.rego"] = _ns_module(mocks, v0)
+    exts = {f"__oracle_ext_{_ns_ident(name)}": (_regorus_ext(regorus, name, n), n) for name, n in mocks.items()}
+    exts["__oracle_unsupported"] = (_unsupported, 1)
+    res = _regorus_once(regorus, mods, data, input, _with_mocks(query, mocks), v0, exts)
+    if res["error"] and "oracle_unsupported" in res["error"]["raw"]:
+        return _err("oracle_unsupported", "stood-in builtin called with a set argument", "oracle", res["error"]["raw"])
+    res = _restore_query_text(res, query)
     res["nonstrict_mocked"] = sorted(mocks)
     return res
 
 
-def _regorus_once(regorus, mods: dict, data, input, query: str, v0: bool) -> dict:
+def _regorus_ext(regorus, name: str, n: int):
+    query = _helper_query(name, n)
+
+    def ext(*args):
+        h = regorus.Engine()
+        try:
+            h.set_input(list(args))
+            out = json.loads(h.eval_query_as_json(query))
+        except Exception:  # noqa: BLE001 - the real builtin failed: undefined
+            return {}
+        return _helper_answer({"result": out.get("result") or [], "error": None})
+
+    return ext
+
+
+def _regorus_once(regorus, mods: dict, data, input, query: str, v0: bool, exts: Mapping = {}) -> dict:
     eng = regorus.Engine()
     eng.set_rego_v0(bool(v0))
     eng.set_gather_prints(True)
+    for path, (fn, n) in exts.items():
+        eng.add_extension(path, n, fn)
     with _capture_fd2() as captured:
         res = _regorus_run(eng, mods, data, input, query)
     warnings = _regorus_warnings(captured[0] if captured else "")

@@ -59,6 +59,8 @@ struct SemanticVersion: Comparable {
 
     init?(_ text: String) {
         var main = Substring(text)
+        // OPA's semver accepts a leading "v" (v1.2.3), as Go tooling writes versions.
+        if main.hasPrefix("v") { main = main.dropFirst() }
         if let plus = main.firstIndex(of: "+") {
             let build = main[main.index(after: plus)...]
             guard !build.isEmpty, build.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(Self.isIdentifier) else {

@@ -30,9 +30,12 @@ extension Builtins {
         },
         "glob.match": fixed(3) { args in
             let pattern = try args.string(0)
-            var delimiters = ["."]
-            if args[1] != .null { delimiters = try args.strings(1) }
-            if delimiters.isEmpty { delimiters = ["."] }
+            // null: no delimiters at all; an empty list: the default ".".
+            var delimiters: [String] = []
+            if args[1] != .null {
+                delimiters = try args.strings(1)
+                if delimiters.isEmpty { delimiters = ["."] }
+            }
             let text = try args.string(2)
             return .bool(
                 try RegexCache.regex(try Glob.regex(pattern, delimiters: delimiters)).firstMatch(
@@ -60,7 +63,7 @@ enum RegexCache {
 enum Glob {
     static func regex(_ pattern: String, delimiters: [String]) throws -> String {
         let delimiterClass = delimiters.map { NSRegularExpression.escapedPattern(for: $0) }.joined()
-        let notDelimiter = "[^\(delimiterClass)]"
+        let notDelimiter = delimiters.isEmpty ? "." : "[^\(delimiterClass)]"
         var out = "^"
         var chars = Array(pattern)[...]
         var braceDepth = 0

@@ -6,8 +6,8 @@ extension Builtins {
         "contains": fixed(2) { .bool(try $0.string(0).contains(try $0.string(1)) || (try $0.string(1)).isEmpty) },
         "startswith": fixed(2) { .bool(try $0.string(0).hasPrefix(try $0.string(1))) },
         "endswith": fixed(2) { .bool(try $0.string(0).hasSuffix(try $0.string(1))) },
-        "lower": fixed(1) { .string(try $0.string(0).lowercased()) },
-        "upper": fixed(1) { .string(try $0.string(0).uppercased()) },
+        "lower": fixed(1) { .string(mapScalars(try $0.string(0)) { $0.properties.lowercaseMapping }) },
+        "upper": fixed(1) { .string(mapScalars(try $0.string(0)) { $0.properties.uppercaseMapping }) },
         "split": fixed(2) { args in
             let text = try args.string(0)
             let separator = try args.string(1)
@@ -17,8 +17,10 @@ extension Builtins {
         "replace": fixed(3) { args in
             let old = try args.string(1)
             let text = try args.string(0)
-            guard !old.isEmpty else { return .string(text) }
-            return .string(text.replacingOccurrences(of: old, with: try args.string(2)))
+            let new = try args.string(2)
+            // Go's strings.Replace with an empty old string inserts `new` around every character.
+            guard !old.isEmpty else { return .string(new + text.unicodeScalars.map { String($0) + new }.joined()) }
+            return .string(text.replacingOccurrences(of: old, with: new))
         },
         "trim": fixed(2) { .string(trim(try $0.string(0), cutset: try $0.string(1), left: true, right: true)) },
         "trim_left": fixed(2) { .string(trim(try $0.string(0), cutset: try $0.string(1), left: true, right: false)) },
@@ -76,6 +78,16 @@ extension Builtins {
         },
         "sprintf": fixed(2) { args in .string(try Formatter.sprintf(try args.string(0), try args.array(1))) },
     ]
+
+    /// Go's unicode.ToUpper/ToLower: one rune to one rune (ß stays ß), unlike full case mapping.
+    static func mapScalars(_ text: String, _ mapping: (Unicode.Scalar) -> String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let mapped = mapping(scalar)
+            if mapped.unicodeScalars.count == 1 { out += mapped } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
 
     static func stringOrStrings(_ args: [Value], _ index: Int) throws -> [String] {
         if case let .string(s) = args[index] { return [s] }
@@ -136,15 +148,25 @@ enum Formatter {
     static func goType(_ value: Value) -> String {
         switch value {
         case .string: "string"
-        case .number(let n): n.exactInteger != nil ? "int" : "float64"
+        case .number(let n): n.exactInteger != nil ? "int64" : "float64"
         case .bool: "bool"
         default: "ast.Term"
         }
     }
 
+    /// How OPA prints a value with %v/%s: strings bare, composites in Rego's own syntax.
     static func plain(_ value: Value) -> String {
         if case let .string(s) = value { return s }
-        return value.description
+        return regoText(value)
+    }
+
+    static func regoText(_ value: Value) -> String {
+        switch value {
+        case let .array(items): return "[" + items.map(regoText).joined(separator: ", ") + "]"
+        case let .set(items): return items.isEmpty ? "set()" : "{" + items.map(regoText).joined(separator: ", ") + "}"
+        case let .object(pairs): return "{" + pairs.map { regoText($0.key) + ": " + regoText($0.value) }.joined(separator: ", ") + "}"
+        default: return value.description
+        }
     }
 
     static func format(_ arg: Value, verb: Character, spec: String) -> String {
@@ -168,6 +190,10 @@ enum Formatter {
             text = (i < 0 ? "-" : "") + String(abs(i), radix: radix, uppercase: verb == "X")
         case ("x", .string(let s)):
             text = s.utf8.map { String(format: "%02x", $0) }.joined()
+        case ("f", .number(let n)) where n.exactInteger != nil, ("e", .number(let n)) where n.exactInteger != nil:
+            var digits = String(abs(n.exactInteger!))
+            if let precision, digits.count < precision { digits = String(repeating: "0", count: precision - digits.count) + digits }
+            text = "%!\(verb)(int64=\(n.exactInteger! < 0 ? "-" : "")\(digits))"
         case ("f", .number(let n)), ("F", .number(let n)):
             text = String(format: "%.\(precision ?? 6)f", n.doubleValue)
         case ("e", .number(let n)):
@@ -178,6 +204,8 @@ enum Formatter {
             text = Value.quoted(s)
         case ("t", .bool(let b)):
             text = b ? "true" : "false"
+        case ("s", .number(let n)):
+            text = "%!s(\(goType(arg))=\(goFloat(n)))"
         case ("s", _), ("v", _):
             text = plain(arg)
             if case .number(let n) = arg { text = goFloat(n) }

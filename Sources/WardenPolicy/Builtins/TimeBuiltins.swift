@@ -14,16 +14,16 @@ extension Builtins {
             return .integer(ns)
         },
         "time.date": fixed(1) { args in
-            let parts = try civil(try timestamp(args[0]))
-            return .array([.integer(Int64(parts.tm_year) + 1900), .integer(Int64(parts.tm_mon) + 1), .integer(Int64(parts.tm_mday))])
+            let parts = try zoned(args[0])
+            return .array([.integer(Int64(parts.year!)), .integer(Int64(parts.month!)), .integer(Int64(parts.day!))])
         },
         "time.clock": fixed(1) { args in
-            let parts = try civil(try timestamp(args[0]))
-            return .array([.integer(Int64(parts.tm_hour)), .integer(Int64(parts.tm_min)), .integer(Int64(parts.tm_sec))])
+            let parts = try zoned(args[0])
+            return .array([.integer(Int64(parts.hour!)), .integer(Int64(parts.minute!)), .integer(Int64(parts.second!))])
         },
         "time.weekday": fixed(1) { args in
             let days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-            return .string(days[Int(try civil(try timestamp(args[0])).tm_wday)])
+            return .string(days[try zoned(args[0]).weekday! - 1])
         },
         "time.add_date": fixed(4) { args in
             let ns = try args.integer(0)
@@ -63,6 +63,29 @@ extension Builtins {
             return .array([years, months, days, hours, minutes, seconds].map(Value.integer))
         },
     ]
+
+    /// Calendar fields of a timestamp, or of `[timestamp, "Area/City"]` in that time zone.
+    static func zoned(_ value: Value) throws -> DateComponents {
+        var zone = TimeZone(identifier: "UTC")!
+        var stamp = value
+        if case let .array(items) = value, items.count == 2 {
+            guard case let .string(name) = items[1] else { throw BuiltinError.operand(1, "[number, string]", value) }
+            if !name.isEmpty, name != "UTC" {
+                guard let named = name == "Local" ? TimeZone.current : TimeZone(identifier: name) else {
+                    throw BuiltinError(message: "unknown time zone \(name)")
+                }
+                zone = named
+            }
+            stamp = items[0]
+        }
+        guard case let .number(n) = stamp, let ns = n.exactInteger else {
+            throw BuiltinError.operand(1, "number or [number, string]", value)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let date = Date(timeIntervalSince1970: TimeInterval(floorDiv(ns, 1_000_000_000)))
+        return calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+    }
 
     static func timestamp(_ value: Value) throws -> Int64 {
         switch value {

@@ -112,7 +112,7 @@ extension Evaluation {
         }
         if let arity = builtin.arity, arity != args.count {
             // A call with one argument more than the builtin takes binds its output: f(x, out).
-            guard args.count == arity + 1 else {
+            guard args.count == arity + 1, !Self.isLiteral(args.last!) else {
                 throw PolicyError(.typeError, "\(builtinName): arity mismatch (takes \(arity), given \(args.count))")
             }
             return try evalTerms(args.dropLast()[...], env, scope, []) { values, env2 in
@@ -121,8 +121,35 @@ extension Evaluation {
                 }
             }
         }
+        let literal = args.allSatisfy(Self.isLiteral)
         try evalTerms(args[...], env, scope, []) { values, env2 in
+            // OPA's type checker rejects wrongly typed constant arguments before evaluation.
+            if literal, let typeError = Self.literalTypeError(builtin, values) {
+                throw PolicyError(.typeError, "\(builtinName): \(typeError)")
+            }
             if let result = try callBuiltin(builtin, builtinName, values) { try k(result, env2) }
+        }
+    }
+
+    /// The type error a call with constant arguments would raise (OPA reports it at compile time).
+    static func literalTypeError(_ builtin: Builtin, _ values: [Value]) -> String? {
+        do {
+            _ = try builtin.body(values, BuiltinContext(now: 0))
+            return nil
+        } catch let error as BuiltinError where error.isTypeError {
+            return error.message
+        } catch {
+            return nil
+        }
+    }
+
+    /// A term with no variables, references or calls: its type is known before evaluation.
+    static func isLiteral(_ term: Term) -> Bool {
+        switch term {
+        case .scalar: true
+        case let .array(items), let .set(items): items.allSatisfy(isLiteral)
+        case let .object(pairs): pairs.allSatisfy { isLiteral($0.0) && isLiteral($0.1) }
+        default: false
         }
     }
 

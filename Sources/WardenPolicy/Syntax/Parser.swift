@@ -357,7 +357,9 @@ struct Parser {
                 }
             default: break
             }
-            guard !Self.keywords.contains(word) else { throw error("unexpected keyword \(word)") }
+            // `contains` is also a builtin: `contains(s, "x")` is a call, not the keyword.
+            let isCall = word == "contains" && tokens[position + 1].kind == .symbol("(") && !tokens[position + 1].spaceBefore
+            guard !Self.keywords.contains(word) || isCall else { throw error("unexpected keyword \(word)") }
             advance()
             return .variable(word)
         case .symbol("("):
