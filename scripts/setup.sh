@@ -16,17 +16,18 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# install_venv DIR REQUIREMENTS: a virtualenv with exactly those pins, reinstalled only when
-# the requirements file changes.
+# install_venv DIR REQUIREMENTS [PIP FLAGS…]: a virtualenv with exactly those pins,
+# reinstalled only when the requirements file changes.
 install_venv() {
     local venv=$1 requirements=$2
+    shift 2
     [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
     local stamp=$venv/.requirements.sha256
     local wanted
     wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
     if [[ ! -f $stamp || $(cat "$stamp") != "$wanted" ]]; then
         echo "setup: installing $requirements into $venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$@" -r "$requirements"
         echo "$wanted" >"$stamp"
     fi
 }
@@ -35,3 +36,6 @@ install_venv() {
 install_venv .venv requirements/test.txt
 # The real signing tools (model_signing, in-toto, cyclonedx) for the trust tests.
 install_venv .venv-trust requirements/trust.txt
+# The Rego oracle: the real OPA (Go, embedded) and regorus. opa-golib-python-bindings declares
+# Python >=3.14 but is a ctypes wrapper that runs on 3.11 (requirements/policy.txt says more).
+install_venv .venv-policy requirements/policy.txt --ignore-requires-python

@@ -16,3 +16,6 @@ swift test --skip-build
 
 echo "== interop tests (real clients against a running warden serve)"
 WARDEN_BINARY="$PWD/.build/debug/warden" .venv/bin/python -m pytest tests/interop -q -p no:cacheprovider
+
+echo "== Rego against the real OPA (corpus self-check and property tests)"
+WARDEN_BINARY="$PWD/.build/debug/warden" .venv-policy/bin/python -m pytest tests/policy -q -p no:cacheprovider

@@ -88,7 +88,7 @@ def _pkg_module(body: str, pkg: str = "p") -> str:
 
 def case(note, modules, query, **kw) -> None:
     """A case with explicit module texts (dedented) and query."""
-    mods = [textwrap.dedent(m).strip("\n") + "\n" for m in modules]
+    mods = [textwrap.dedent(m).strip("\n").expandtabs(4) + "\n" for m in modules]
     _current.append(Spec(note, mods, query, **kw))
 
 
@@ -355,13 +355,6 @@ def define_cases() -> None:
     define_policies()
     define_v0()
 
-
-def define_policies() -> None:
-    pass
-
-
-def define_v0() -> None:
-    pass
 
 def define_rules() -> None:
     section("rules.yaml")
@@ -1426,6 +1419,526 @@ def define_builtin_errors() -> None:
     rules_both("runtime/default-deny-fails-closed", "default r := false\n\nr if to_number(input.n) < 10", input={"n": "eleven"})
     expr("runtime/conflict-error-not-builtin", "x if { some x in [1, 2] }", strict=False)
     rules("runtime/conflict-error-strict-same", "r := x if { some x in [1, 2] }", strict=True)
+
+STARTUP_GATE = """\
+package serving.startup
+
+import rego.v1
+
+default permit := false
+
+permit if {
+	input.model.stage == "Approved"
+	input.model.signatures.valid
+	input.model.digest == input.expected_digest
+	not input.model.revoked
+}
+"""
+
+KILL_SWITCH = """\
+package serving.killswitch
+
+import rego.v1
+
+default allow := false
+
+allow if count(deny) == 0
+
+deny contains "kill switch engaged" if data.killswitch.global == true
+
+deny contains msg if {
+	some id in data.killswitch.blocked_clients
+	input.client.spiffe_id == id
+	msg := sprintf("client %s is blocked", [id])
+}
+
+deny contains msg if {
+	some pattern in data.killswitch.blocked_client_globs
+	glob.match(pattern, ["/"], input.client.spiffe_id)
+	msg := sprintf("client %s matches blocked pattern %s", [input.client.spiffe_id, pattern])
+}
+
+deny contains msg if {
+	some v in data.killswitch.blocked_versions[input.model.name]
+	v == input.model.version
+	msg := sprintf("model %s version %s is disabled", [input.model.name, v])
+}
+
+deny contains msg if {
+	some w in data.killswitch.freeze_windows
+	now := time.parse_rfc3339_ns(input.request_time)
+	time.parse_rfc3339_ns(w.start) <= now
+	now < time.parse_rfc3339_ns(w.end)
+	msg := sprintf("freeze window %s is active", [w.name])
+}
+
+deny contains "request time missing or invalid" if {
+	not valid_request_time
+}
+
+valid_request_time if time.parse_rfc3339_ns(input.request_time)
+"""
+
+ADMISSION = """\
+package serving.admission
+
+import rego.v1
+
+default allow := false
+
+allow if count(violations) == 0
+
+decision := {"allow": allow, "violations": violations}
+
+violations contains msg if {
+	not input.request.model.format in data.admission.allowed_formats
+	msg := sprintf("model format %v is not allowed", [input.request.model.format])
+}
+
+violations contains msg if {
+	limit := units.parse_bytes(data.admission.max_memory)
+	units.parse_bytes(input.request.resources.memory) > limit
+	msg := sprintf("memory %s exceeds %s", [input.request.resources.memory, data.admission.max_memory])
+}
+
+violations contains msg if {
+	some label in data.admission.required_labels
+	not input.request.labels[label]
+	msg := sprintf("missing label %q", [label])
+}
+
+violations contains msg if {
+	not strings.any_prefix_match(input.request.model.uri, data.admission.allowed_uri_prefixes)
+	msg := sprintf("model uri %s is not from an allowed registry", [input.request.model.uri])
+}
+
+violations contains msg if {
+	input.request.replicas > data.admission.max_replicas
+	msg := sprintf("replicas %d > %d", [input.request.replicas, data.admission.max_replicas])
+}
+
+violations contains msg if {
+	not semver.is_valid(input.request.model.version)
+	msg := sprintf("version %v is not semver", [input.request.model.version])
+}
+
+violations contains "privileged containers are not allowed" if {
+	some c in input.request.containers
+	c.securityContext.privileged == true
+}
+
+violations contains msg if {
+	some c in input.request.containers
+	not regex.match(`^[a-z0-9-]+$`, c.name)
+	msg := sprintf("container name %q is invalid", [c.name])
+}
+"""
+
+RBAC = """\
+package serving.rbac
+
+import rego.v1
+
+default allow := false
+
+allow if {
+	some role in user_roles
+	some grant in data.rbac.grants[role]
+	grant.action == input.action
+	glob.match(grant.model, [], input.model)
+}
+
+user_roles contains role if {
+	some role in data.rbac.bindings[input.subject]
+}
+
+user_roles contains "anonymous" if not data.rbac.bindings[input.subject]
+"""
+
+
+STARTUP_GATE = """\
+package serving.startup
+
+import rego.v1
+
+default permit := false
+
+permit if {
+	input.model.stage == "Approved"
+	input.model.signatures.valid
+	input.model.digest == input.expected_digest
+	not input.model.revoked
+}
+"""
+
+KILL_SWITCH = """\
+package serving.killswitch
+
+import rego.v1
+
+default allow := false
+
+allow if count(deny) == 0
+
+deny contains "kill switch engaged" if data.killswitch.global == true
+
+deny contains msg if {
+	some id in data.killswitch.blocked_clients
+	input.client.spiffe_id == id
+	msg := sprintf("client %s is blocked", [id])
+}
+
+deny contains msg if {
+	some pattern in data.killswitch.blocked_client_globs
+	glob.match(pattern, ["/"], input.client.spiffe_id)
+	msg := sprintf("client %s matches blocked pattern %s", [input.client.spiffe_id, pattern])
+}
+
+deny contains msg if {
+	some v in data.killswitch.blocked_versions[input.model.name]
+	v == input.model.version
+	msg := sprintf("model %s version %s is disabled", [input.model.name, v])
+}
+
+deny contains msg if {
+	some w in data.killswitch.freeze_windows
+	now := time.parse_rfc3339_ns(input.request_time)
+	time.parse_rfc3339_ns(w.start) <= now
+	now < time.parse_rfc3339_ns(w.end)
+	msg := sprintf("freeze window %s is active", [w.name])
+}
+
+deny contains "request time missing or invalid" if {
+	not valid_request_time
+}
+
+valid_request_time if time.parse_rfc3339_ns(input.request_time)
+"""
+
+ADMISSION = """\
+package serving.admission
+
+import rego.v1
+
+default allow := false
+
+allow if count(violations) == 0
+
+decision := {"allow": allow, "violations": violations}
+
+violations contains msg if {
+	not input.request.model.format in data.admission.allowed_formats
+	msg := sprintf("model format %v is not allowed", [input.request.model.format])
+}
+
+violations contains msg if {
+	limit := units.parse_bytes(data.admission.max_memory)
+	units.parse_bytes(input.request.resources.memory) > limit
+	msg := sprintf("memory %s exceeds %s", [input.request.resources.memory, data.admission.max_memory])
+}
+
+violations contains msg if {
+	some label in data.admission.required_labels
+	not input.request.labels[label]
+	msg := sprintf("missing label %q", [label])
+}
+
+violations contains msg if {
+	not strings.any_prefix_match(input.request.model.uri, data.admission.allowed_uri_prefixes)
+	msg := sprintf("model uri %s is not from an allowed registry", [input.request.model.uri])
+}
+
+violations contains msg if {
+	input.request.replicas > data.admission.max_replicas
+	msg := sprintf("replicas %d > %d", [input.request.replicas, data.admission.max_replicas])
+}
+
+violations contains msg if {
+	not semver.is_valid(input.request.model.version)
+	msg := sprintf("version %v is not semver", [input.request.model.version])
+}
+
+violations contains "privileged containers are not allowed" if {
+	some c in input.request.containers
+	c.securityContext.privileged == true
+}
+
+violations contains msg if {
+	some c in input.request.containers
+	not regex.match(`^[a-z0-9-]+$`, c.name)
+	msg := sprintf("container name %q is invalid", [c.name])
+}
+"""
+
+RBAC = """\
+package serving.rbac
+
+import rego.v1
+
+default allow := false
+
+allow if {
+	some role in user_roles
+	some grant in data.rbac.grants[role]
+	grant.action == input.action
+	glob.match(grant.model, [], input.model)
+}
+
+user_roles contains role if {
+	some role in data.rbac.bindings[input.subject]
+}
+
+user_roles contains "anonymous" if not data.rbac.bindings[input.subject]
+"""
+
+
+def define_policies() -> None:
+    section("policies.yaml")
+    good = {
+        "model": {"stage": "Approved", "signatures": {"valid": True}, "digest": "sha256:abc", "revoked": False},
+        "expected_digest": "sha256:abc",
+    }
+
+    def with_model(**kw):
+        m = {**good["model"], **kw}
+        return {**good, "model": {k: v for k, v in m.items() if v is not _DROP}}
+
+    q = "x = data.serving.startup.permit"
+    case("startup/all-checks-pass", [STARTUP_GATE], q, input=good)
+    case("startup/stage-staging", [STARTUP_GATE], q, input=with_model(stage="Staging"))
+    case("startup/stage-case-sensitive", [STARTUP_GATE], q, input=with_model(stage="approved"))
+    case("startup/signature-invalid", [STARTUP_GATE], q, input=with_model(signatures={"valid": False}))
+    case("startup/signatures-missing", [STARTUP_GATE], q, input=with_model(signatures=_DROP))
+    case("startup/signature-valid-string-is-truthy", [STARTUP_GATE], q, input=with_model(signatures={"valid": "false"}))
+    case("startup/signature-valid-null-is-truthy", [STARTUP_GATE], q, input=with_model(signatures={"valid": None}))
+    case("startup/signature-valid-zero-is-truthy", [STARTUP_GATE], q, input=with_model(signatures={"valid": 0}))
+    case("startup/digest-mismatch", [STARTUP_GATE], q, input={**good, "expected_digest": "sha256:def"})
+    case("startup/expected-digest-missing", [STARTUP_GATE], q, input={"model": good["model"]})
+    case("startup/both-digests-missing", [STARTUP_GATE], q,
+         input={"model": {k: v for k, v in good["model"].items() if k != "digest"}})
+    case("startup/revoked", [STARTUP_GATE], q, input=with_model(revoked=True))
+    case("startup/revoked-missing", [STARTUP_GATE], q, input=with_model(revoked=_DROP))
+    case("startup/revoked-non-boolean", [STARTUP_GATE], q, input=with_model(revoked="yes"))
+    case("startup/no-input", [STARTUP_GATE], q)
+    case("startup/empty-input", [STARTUP_GATE], q, input={})
+    case("startup/input-not-object", [STARTUP_GATE], q, input=["Approved"])
+    case("startup/whole-package", [STARTUP_GATE], "x = data.serving.startup", input=good)
+    case("startup/bare-query-true", [STARTUP_GATE], "data.serving.startup.permit", input=good)
+    case("startup/bare-query-false-value", [STARTUP_GATE], "data.serving.startup.permit",
+         input=with_model(revoked=True))
+    case("startup/with-input-in-query", [STARTUP_GATE],
+         'x = data.serving.startup.permit with input.model.stage as "Rejected"', input=good)
+
+    # kill switch
+    ks_data = {
+        "killswitch": {
+            "global": False,
+            "blocked_clients": ["spiffe://prod.example/ns/batch/sa/scraper"],
+            "blocked_client_globs": ["spiffe://prod.example/ns/untrusted/**"],
+            "blocked_versions": {"fraud-detector": ["1.4.0", "1.4.1"]},
+            "freeze_windows": [
+                {"name": "year-end", "start": "2024-12-31T22:00:00Z", "end": "2025-01-01T02:00:00Z"}
+            ],
+        }
+    }
+    ks_in = {
+        "client": {"spiffe_id": "spiffe://prod.example/ns/web/sa/frontend"},
+        "model": {"name": "fraud-detector", "version": "1.5.0"},
+        "request_time": "2024-06-01T12:00:00Z",
+    }
+
+    def ks(**kw):
+        return {**ks_in, **kw}
+
+    for rule in ("allow", "deny"):
+        case(f"killswitch/clean-request-{rule}", [KILL_SWITCH], f"x = data.serving.killswitch.{rule}",
+             input=ks_in, data=ks_data)
+    case("killswitch/blocked-client", [KILL_SWITCH], "x = data.serving.killswitch.deny",
+         input=ks(client={"spiffe_id": "spiffe://prod.example/ns/batch/sa/scraper"}), data=ks_data)
+    case("killswitch/blocked-client-allow", [KILL_SWITCH], "x = data.serving.killswitch.allow",
+         input=ks(client={"spiffe_id": "spiffe://prod.example/ns/batch/sa/scraper"}), data=ks_data)
+    case("killswitch/blocked-client-glob", [KILL_SWITCH], "x = data.serving.killswitch.deny",
+         input=ks(client={"spiffe_id": "spiffe://prod.example/ns/untrusted/sa/any/thing"}), data=ks_data)
+    case("killswitch/client-glob-no-match", [KILL_SWITCH], "x = data.serving.killswitch.allow",
+         input=ks(client={"spiffe_id": "spiffe://prod.example/ns/untrustedx/sa/a"}), data=ks_data)
+    case("killswitch/blocked-version", [KILL_SWITCH], "x = data.serving.killswitch.deny",
+         input=ks(model={"name": "fraud-detector", "version": "1.4.1"}), data=ks_data)
+    case("killswitch/other-model-same-version", [KILL_SWITCH], "x = data.serving.killswitch.allow",
+         input=ks(model={"name": "churn", "version": "1.4.1"}), data=ks_data)
+    case("killswitch/in-freeze-window", [KILL_SWITCH], "x = data.serving.killswitch.deny",
+         input=ks(request_time="2025-01-01T00:30:00+01:00"), data=ks_data)
+    case("killswitch/window-end-exclusive", [KILL_SWITCH], "x = data.serving.killswitch.allow",
+         input=ks(request_time="2025-01-01T02:00:00Z"), data=ks_data)
+    case("killswitch/window-start-inclusive", [KILL_SWITCH], "x = data.serving.killswitch.allow",
+         input=ks(request_time="2024-12-31T22:00:00Z"), data=ks_data)
+    case("killswitch/global-switch", [KILL_SWITCH], "x = data.serving.killswitch.deny",
+         input=ks_in, data={"killswitch": {**ks_data["killswitch"], "global": True}})
+    case("killswitch/several-reasons", [KILL_SWITCH], "x = data.serving.killswitch.deny",
+         input=ks(client={"spiffe_id": "spiffe://prod.example/ns/batch/sa/scraper"},
+                  model={"name": "fraud-detector", "version": "1.4.0"}),
+         data={"killswitch": {**ks_data["killswitch"], "global": True}})
+    case("killswitch/bad-request-time", [KILL_SWITCH], "x = data.serving.killswitch.deny",
+         input=ks(request_time="yesterday"), data=ks_data)
+    case("killswitch/bad-request-time-strict", [KILL_SWITCH], "x = data.serving.killswitch.allow",
+         input=ks(request_time="yesterday"), data=ks_data, strict=True)
+    case("killswitch/missing-request-time", [KILL_SWITCH], "x = data.serving.killswitch.allow",
+         input={k: v for k, v in ks_in.items() if k != "request_time"}, data=ks_data)
+    case("killswitch/no-data", [KILL_SWITCH], "x = data.serving.killswitch.allow", input=ks_in)
+    case("killswitch/no-input", [KILL_SWITCH], "x = data.serving.killswitch.deny", data=ks_data)
+
+    # admission
+    adm_data = {
+        "admission": {
+            "allowed_formats": ["onnx", "safetensors"],
+            "max_memory": "8Gi",
+            "required_labels": ["team", "cost-center"],
+            "allowed_uri_prefixes": ["s3://models/", "oci://registry.example/models/"],
+            "max_replicas": 10,
+        }
+    }
+    adm_in = {
+        "request": {
+            "model": {"format": "onnx", "uri": "s3://models/fraud/1.5.0", "version": "1.5.0"},
+            "resources": {"memory": "4Gi"},
+            "labels": {"team": "risk", "cost-center": "cc-12"},
+            "replicas": 3,
+            "containers": [{"name": "server", "securityContext": {"privileged": False}}],
+        }
+    }
+
+    def adm(**kw):
+        r = {**adm_in["request"]}
+        for k, v in kw.items():
+            if v is _DROP:
+                r.pop(k, None)
+            else:
+                r[k] = v
+        return {"request": r}
+
+    dq = "x = data.serving.admission.decision"
+    case("admission/clean", [ADMISSION], dq, input=adm_in, data=adm_data)
+    case("admission/format-not-allowed", [ADMISSION], dq,
+         input=adm(model={**adm_in["request"]["model"], "format": "pickle"}), data=adm_data)
+    case("admission/format-missing-slips-through", [ADMISSION], dq,
+         input=adm(model={k: v for k, v in adm_in["request"]["model"].items() if k != "format"}), data=adm_data)
+    case("admission/memory-too-large", [ADMISSION], dq, input=adm(resources={"memory": "16Gi"}), data=adm_data)
+    case("admission/memory-decimal-units", [ADMISSION], dq, input=adm(resources={"memory": "8G"}), data=adm_data)
+    case("admission/memory-unparseable", [ADMISSION], dq, input=adm(resources={"memory": "lots"}), data=adm_data)
+    case("admission/memory-unparseable-strict", [ADMISSION], dq, input=adm(resources={"memory": "lots"}),
+         data=adm_data, strict=True)
+    case("admission/missing-labels", [ADMISSION], dq, input=adm(labels={"team": "risk"}), data=adm_data)
+    case("admission/uri-not-allowed", [ADMISSION], dq,
+         input=adm(model={**adm_in["request"]["model"], "uri": "https://evil.example/model.onnx"}), data=adm_data)
+    case("admission/too-many-replicas", [ADMISSION], dq, input=adm(replicas=11), data=adm_data)
+    case("admission/version-not-semver", [ADMISSION], dq,
+         input=adm(model={**adm_in["request"]["model"], "version": "latest"}), data=adm_data)
+    case("admission/privileged-container", [ADMISSION], dq,
+         input=adm(containers=[{"name": "server", "securityContext": {"privileged": True}},
+                               {"name": "Sidecar_1", "securityContext": {}}]), data=adm_data)
+    case("admission/many-violations", [ADMISSION], "x = data.serving.admission.violations",
+         input=adm(replicas=50, labels={}, model={"format": "pt", "uri": "file:///m", "version": "v2"}),
+         data=adm_data)
+    case("admission/allow-only", [ADMISSION], "x = data.serving.admission.allow", input=adm(replicas=50), data=adm_data)
+    case("admission/empty-request-allow", [ADMISSION], "x = data.serving.admission.allow", input={"request": {}},
+         data=adm_data)
+
+    # rbac
+    rbac_data = {
+        "rbac": {
+            "bindings": {"alice": ["admin"], "bob": ["reader"]},
+            "grants": {
+                "admin": [{"action": "*", "model": "*"}],
+                "reader": [{"action": "infer", "model": "fraud-*"}],
+                "anonymous": [{"action": "infer", "model": "public-*"}],
+            },
+        }
+    }
+    rq = "x = data.serving.rbac.allow"
+    case("rbac/reader-allowed", [RBAC], rq, input={"subject": "bob", "action": "infer", "model": "fraud-v2"}, data=rbac_data)
+    case("rbac/reader-wrong-model", [RBAC], rq, input={"subject": "bob", "action": "infer", "model": "churn"}, data=rbac_data)
+    case("rbac/reader-wrong-action", [RBAC], rq, input={"subject": "bob", "action": "delete", "model": "fraud-v2"},
+         data=rbac_data)
+    case("rbac/admin-wildcard-action-is-literal", [RBAC], rq,
+         input={"subject": "alice", "action": "delete", "model": "x"}, data=rbac_data)
+    case("rbac/anonymous-public", [RBAC], rq, input={"subject": "mallory", "action": "infer", "model": "public-demo"},
+         data=rbac_data)
+    case("rbac/roles-set", [RBAC], "x = data.serving.rbac.user_roles", input={"subject": "mallory"}, data=rbac_data)
+
+
+class _Drop:
+    pass
+
+
+_DROP = _Drop()
+
+
+def define_v0() -> None:
+    section("v0.yaml")
+
+    def v0(note, text, query="x = data.p.r", **kw):
+        _current.append(Spec(note, [textwrap.dedent(text).strip("\n").expandtabs(4) + "\n"], query, v0=True, **kw))
+
+    v0("v0/complete-rule-body", "package p\n\nr { input.a == 1 }", input={"a": 1})
+    v0("v0/complete-rule-undefined", "package p\n\nr { input.a == 1 }", input={"a": 2})
+    v0("v0/default-equals", "package p\n\ndefault r = false\n\nr { input.a == 1 }", input={"a": 2})
+    v0("v0/value-rule-equals", 'package p\n\nr = "yes" { input.a == 1 }', input={"a": 1})
+    v0("v0/partial-set-brackets", "package p\n\nr[x] { x := input.xs[_]; x > 1 }", input={"xs": [1, 2, 3]})
+    v0("v0/partial-object-brackets", "package p\n\nr[k] = v { v := input.m[k]; v > 1 }", input={"m": {"a": 1, "b": 2}})
+    v0("v0/function", "package p\n\nf(x) = y { y := x * 2 }\n\nr := f(4)")
+    v0("v0/else", 'package p\n\nr = "a" { input.x == 1 } else = "b" { input.x == 2 } else = "c" { true }', input={"x": 2})
+    v0("v0/not", "package p\n\nr { not input.banned }", input={})
+    v0("v0/iteration-underscore", 'package p\n\nr { input.xs[_] == "b" }', input={"xs": ["a", "b"]})
+    v0("v0/some-declared", 'package p\n\nr[i] { some i; input.xs[i] == "a" }', input={"xs": ["a", "b", "a"]})
+    v0("v0/comprehension", "package p\n\nr = [x | x := input.xs[_]; x > 1]", input={"xs": [1, 2, 3]})
+    v0("v0/if-is-a-variable-name", "package p\n\nr { if := 1; if == 1 }")
+    v0("v0/contains-is-builtin", 'package p\n\nr { contains("abc", "b") }')
+    v0("v0/in-needs-import", "package p\n\nr { 1 in [1] }")
+    v0("v0/future-keywords-in", "package p\n\nimport future.keywords.in\n\nr { 1 in [1] }")
+    v0("v0/future-keywords-if-contains", "package p\n\nimport future.keywords.if\nimport future.keywords.contains\n\nr contains x if { x := 1 }")
+    v0("v0/rego-v1-import", "package p\n\nimport rego.v1\n\nr if { true }")
+    v0("v0/every-needs-import", "package p\n\nimport future.keywords.every\n\nr { every x in [1, 2] { x > 0 } }")
+    v0("v0/assignment-rule", "package p\n\nr := 7")
+    v0("v0/startup-gate-original", """
+        package serving.startup
+        default permit = false
+        permit {
+          input.model.stage == "Approved"
+          input.model.signatures.valid
+          input.model.digest == input.expected_digest
+          not input.model.revoked
+        }
+        """, query="x = data.serving.startup.permit",
+       input={"model": {"stage": "Approved", "signatures": {"valid": True}, "digest": "d", "revoked": False},
+              "expected_digest": "d"})
+    v0("v0/startup-gate-original-revoked", """
+        package serving.startup
+        default permit = false
+        permit {
+          input.model.stage == "Approved"
+          input.model.signatures.valid
+          input.model.digest == input.expected_digest
+          not input.model.revoked
+        }
+        """, query="x = data.serving.startup.permit",
+       input={"model": {"stage": "Approved", "signatures": {"valid": True}, "digest": "d", "revoked": True},
+              "expected_digest": "d"})
+    # the fail-open regression: v1 text read with the v0 parser
+    v0("v0/regression-v1-if-read-as-v0", "package p\n\npermit if { input.x == 1 }", query="x = data.p.permit",
+       input={"x": 2}, forbid_result=[{"x": True}],
+       why="v1 text loaded in v0 mode: `if` is not a keyword, so a parser that takes it as a name "
+           "turns the body into a constant and permits everything")
+    v0("v0/regression-v1-if-read-as-v0-default", "package p\n\ndefault permit := false\n\npermit if { input.x == 1 }",
+       query="x = data.p.permit", input={"x": 2}, forbid_result=[{"x": True}],
+       why="same, with the default a startup gate would have: must stay false")
+    v0("v0/regression-v1-startup-gate-read-as-v0", STARTUP_GATE.replace("import rego.v1\n\n", ""),
+       query="x = data.serving.startup.permit",
+       input={"model": {"stage": "Staging", "signatures": {"valid": False}, "digest": "a", "revoked": True},
+              "expected_digest": "b"},
+       forbid_result=[{"x": True}],
+       why="the corpus' v1 startup gate (without import rego.v1) parsed as v0, for a model that fails every check")
+    v0("v0/regression-v1-contains-read-as-v0", 'package p\n\ndeny contains "no" if { input.x == 1 }',
+       query="x = data.p.deny", input={"x": 2}, forbid_result=[{"x": ["no"]}],
+       why="a v1 deny set read as v0 must not produce the message without its condition")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,6 +21,9 @@ struct PolicyEvalCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Input document (JSON or YAML).")
     var input: String?
 
+    @Option(name: .customLong("inputs"), help: "Evaluate once per line of this JSON-lines file; print one result line each.")
+    var inputs: String?
+
     @Flag(name: .customLong("v0-compatible"), help: "Read policies in Rego v0 syntax (as OPA's flag does).")
     var v0Compatible = false
 
@@ -36,6 +39,22 @@ struct PolicyEvalCommand: ParsableCommand {
             let policy = try Policy(modules: bundle.modules, syntax: v0Compatible ? .v0 : .v1)
             var options = EvaluationOptions()
             options.strictBuiltinErrors = strictBuiltinErrors
+            if let inputs {
+                // Batch mode (property tests, benchmarks): one compiled policy, many inputs.
+                let text = String(decoding: try CLIFile.read(inputs), as: UTF8.self)
+                var out = ""
+                for line in text.split(separator: "\n") where !line.isEmpty {
+                    let document = Value(json: try JSONParser.parse(String(line)))
+                    do {
+                        let solutions = try policy.evaluate(query: query, input: document, data: bundle.data, options: options)
+                        out += PolicyOutput.results(solutions, query: query).serialized() + "\n"
+                    } catch let error as PolicyError {
+                        out += PolicyOutput.errors([error]).serialized() + "\n"
+                    }
+                }
+                FileHandle.standardOutput.write(Data(out.utf8))
+                return
+            }
             let inputValue = try input.map { try PolicyFiles.document(at: $0) }
             let solutions = try policy.evaluate(query: query, input: inputValue, data: bundle.data, options: options)
             print(PolicyOutput.results(solutions, query: query).serialized())
