@@ -30,19 +30,23 @@ public struct WardenServerBuilder {
             })
     }
 
-    public func servingRouter(state: ServerState) -> Router<WardenRequestContext> {
+    public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
         router.add(middleware: RequestLogMiddleware(logger: logger, servedModels: Set(state.repository.models.map(\.name))))
         router.add(middleware: ErrorMiddleware())
+        if let requestPolicy {
+            router.add(middleware: RequestPolicyMiddleware(policy: requestPolicy, repository: state.repository, logger: logger))
+        }
         MetadataRoutes(state: state).register(on: router)
         InferenceRoutes(state: state, limits: configuration.limits).register(on: router)
         return router
     }
 
-    public func makeServiceGroup(state: ServerState, onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup
-    {
+    public func makeServiceGroup(
+        state: ServerState, requestPolicy: RequestPolicy? = nil, onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> ServiceGroup {
         let serving = Application(
-            router: servingRouter(state: state),
+            router: servingRouter(state: state, requestPolicy: requestPolicy),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in await onServingPortBound(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -50,12 +54,15 @@ public struct WardenServerBuilder {
             router: ProbeRoutes.router(state: state),
             configuration: .init(address: .hostname(configuration.host, port: configuration.probePort)),
             logger: logger)
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: probe),
             .init(service: serving),
             .init(service: WarmUpService(state: state, logger: logger), successTerminationBehavior: .ignore),
             .init(service: DrainService(state: state, delay: configuration.drainDelay, logger: logger)),
         ]
+        if let requestPolicy {
+            services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))
+        }
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.drainTimeout

@@ -742,9 +742,17 @@ def load_cases(path: str) -> list[dict]:
 
 
 def _main(argv: list[str]) -> int:
-    """`python oracle.py check FILE...` -> one JSON object per file on stdout."""
+    """`python oracle.py check FILE...` -> one JSON object per file on stdout.
+
+    Also `python oracle.py opa-eval` (one request on stdin) and `regorus-worker` (internal)."""
     if argv[:1] == ["regorus-worker"]:
         return _regorus_worker_main()
+    if argv[:1] == ["opa-eval"]:
+        # one evaluation in a fresh process: JSON request on stdin, normalised result on stdout
+        req = json.load(sys.stdin)
+        res = opa_eval(req["modules"], req.get("data"), req.get("input"), req["query"], bool(req.get("strict")))
+        print(json.dumps(res))
+        return 0
     if len(argv) < 2 or argv[0] != "check":
         print("usage: oracle.py check CASES.yaml...", file=sys.stderr)
         return 2

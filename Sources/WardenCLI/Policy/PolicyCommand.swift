@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WardenJSON
 import WardenPolicy
+import WardenServer
 import Yams
 
 /// `warden policy`: evaluate and check Rego policies as OPA users do.

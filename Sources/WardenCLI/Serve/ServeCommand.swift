@@ -30,6 +30,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve only pinned, fetch-installed, read-only model directories.")
     var hardened = false
 
+    @Option(
+        name: .customLong("request-policy"), help: "Rego kill-switch policy (data.serving.request.allow); reloaded on change. Repeatable.")
+    var requestPolicy: [String] = []
+
+    @Option(name: .customLong("policy-data"), help: "Data (JSON/YAML) for the request policy. Repeatable.")
+    var policyData: [String] = []
+
     @Option(help: "Address to listen on.")
     var host: String?
 
@@ -57,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let probePort { configuration.probePort = probePort }
         if let logLevel { configuration.logLevel = logLevel }
         if hardened { configuration.hardened = true }
+        if !requestPolicy.isEmpty { configuration.requestPolicy = RequestPolicySource(files: requestPolicy, dataFiles: policyData) }
         guard let level = Logger.Level(rawValue: configuration.logLevel) else {
             throw ValidationError("unknown log level '\(configuration.logLevel)'")
         }
@@ -75,7 +83,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let state = ServerState(repository: repository)
-        let group = builder.makeServiceGroup(state: state) { port in
+        var policy: RequestPolicy?
+        if let source = configuration.requestPolicy {
+            do {
+                policy = try RequestPolicy(source: source)
+            } catch {
+                logger.critical("cannot load the request policy: \(error)", metadata: ["event": "policy_load_failed"])
+                throw ExitCode(1)
+            }
+        }
+        let group = builder.makeServiceGroup(state: state, requestPolicy: policy) { port in
             logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
         }
         try await group.run()

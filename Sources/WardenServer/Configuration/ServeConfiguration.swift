@@ -35,6 +35,8 @@ public struct ServeConfiguration: Sendable {
     /// Production mode: every model must be pinned and installed by `warden fetch`, and its
     /// directory must not be writable.
     public var hardened = false
+    /// The per-request policy (kill switch), if any.
+    public var requestPolicy: RequestPolicySource?
 
     public init() {}
 
@@ -61,6 +63,14 @@ public struct ServeConfiguration: Sendable {
             drainDelay = try shutdown.seconds("drain_delay_seconds") ?? drainDelay
             drainTimeout = try shutdown.seconds("drain_timeout_seconds") ?? drainTimeout
             try shutdown.finish()
+        }
+        if var policies = try reader.mapping("policies"), var request = try policies.mapping("request") {
+            requestPolicy = RequestPolicySource(
+                files: try request.strings("files") ?? [], dataFiles: try request.strings("data") ?? [],
+                v0Compatible: try request.bool("v0_compatible") ?? false,
+                reloadInterval: try request.seconds("reload_interval_seconds") ?? .seconds(2))
+            try request.finish()
+            try policies.finish()
         }
         if var security = try reader.mapping("security") {
             hardened = try security.bool("hardened") ?? hardened

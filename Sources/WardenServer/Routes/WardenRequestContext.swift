@@ -8,6 +8,8 @@ public struct WardenRequestContext: RequestContext {
     public let requestID: String
     /// The connection, to close it after refusing a body that is too large to read.
     let channel: (any Channel)?
+    /// The client's SPIFFE ID, once mutual TLS establishes it (nil on plain connections).
+    var clientIdentity: String? = nil
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

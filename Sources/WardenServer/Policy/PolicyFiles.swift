@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import WardenJSON
 import WardenPolicy
@@ -6,18 +5,18 @@ import Yams
 
 /// Reads policy and data files the way `opa eval --data` does: `.rego` files are modules;
 /// `.json`/`.yaml` files are data, mounted at their folder's path below a `--data` folder.
-enum PolicyFiles {
-    struct Bundle {
-        var modules: [(name: String, text: String)] = []
-        var data: Value = .object([])
+public enum PolicyFiles {
+    public struct Bundle: Sendable {
+        public var modules: [(name: String, text: String)] = []
+        public var data: Value = .object([])
     }
 
-    static func load(_ paths: [String]) throws -> Bundle {
+    public static func load(_ paths: [String]) throws -> Bundle {
         var bundle = Bundle()
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ValidationError("\(path) does not exist")
+                throw PolicyFileError("\(path) does not exist")
             }
             if isDirectory.boolValue {
                 let entries = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []).sorted()
@@ -33,7 +32,7 @@ enum PolicyFiles {
 
     private static func add(_ path: String, mount: [String], to bundle: inout Bundle) throws {
         if path.hasSuffix(".rego") {
-            bundle.modules.append((path, String(decoding: try CLIFile.read(path), as: UTF8.self)))
+            bundle.modules.append((path, String(decoding: try read(path), as: UTF8.self)))
         } else if path.hasSuffix(".json") || path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             var document = try self.document(at: path)
             for key in mount.reversed() { document = .object([(key: .string(key), value: document)]) }
@@ -42,8 +41,8 @@ enum PolicyFiles {
     }
 
     /// A JSON or YAML document.
-    static func document(at path: String) throws -> Value {
-        let bytes = try CLIFile.read(path)
+    public static func document(at path: String) throws -> Value {
+        let bytes = try read(path)
         if let json = try? JSONParser.parse(bytes) { return Value(json: json) }
         guard let yaml = try Yams.load(yaml: String(decoding: bytes, as: UTF8.self)) else { return .null }
         return try value(yaml)
@@ -59,7 +58,7 @@ enum PolicyFiles {
         case let list as [Any]: return .array(try list.map(value))
         case let map as [String: Any]: return .makeObject(try map.map { (key: Value.string($0.key), value: try value($0.value)) })
         case let date as Date: return .string(ISO8601DateFormatter().string(from: date))
-        default: throw ValidationError("unsupported YAML value \(any)")
+        default: throw PolicyFileError("unsupported YAML value \(any)")
         }
     }
 
@@ -69,4 +68,17 @@ enum PolicyFiles {
         for (key, value) in right { members[key] = members[key].map { merge($0, value) } ?? value }
         return .makeObject(members.map { (key: $0.key, value: $0.value) })
     }
+}
+
+extension PolicyFiles {
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PolicyFileError("cannot read \(path)") }
+        return Array(data)
+    }
+}
+
+/// A policy or data file that cannot be read.
+public struct PolicyFileError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

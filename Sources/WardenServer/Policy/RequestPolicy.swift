@@ -1,0 +1,104 @@
+import Foundation
+import Synchronization
+import WardenPolicy
+
+/// Where the per-request policy comes from: Rego files (`data.serving.request.allow`) and data
+/// files, re-read when they change.
+public struct RequestPolicySource: Sendable, Equatable {
+    public var files: [String]
+    public var dataFiles: [String]
+    public var v0Compatible: Bool
+    public var reloadInterval: Duration
+
+    public init(files: [String], dataFiles: [String] = [], v0Compatible: Bool = false, reloadInterval: Duration = .seconds(2)) {
+        self.files = files
+        self.dataFiles = dataFiles
+        self.v0Compatible = v0Compatible
+        self.reloadInterval = reloadInterval
+    }
+}
+
+/// The request policy in force. A reload swaps it atomically; a new policy that does not load
+/// leaves the last good one in place. Decisions fail closed.
+public final class RequestPolicy: Sendable {
+    public static let decisionPath = ["serving", "request", "allow"]
+    public static let reasonsPath = ["serving", "request", "reasons"]
+
+    struct Loaded: Sendable {
+        let policy: Policy
+        let data: Value
+        let fingerprint: [String]
+    }
+
+    public struct Decision: Sendable {
+        public let allow: Bool
+        public let reasons: [String]
+    }
+
+    let source: RequestPolicySource
+    private let current: Mutex<Loaded>
+    private let failures = Atomic<Int>(0)
+    private let reloads = Atomic<Int>(0)
+
+    /// Loads the policy; a policy that does not load at startup is an error (nothing to fall back on).
+    public init(source: RequestPolicySource) throws {
+        self.source = source
+        current = Mutex(try Self.load(source))
+    }
+
+    static func load(_ source: RequestPolicySource) throws -> Loaded {
+        let fingerprint = Self.fingerprint(source)
+        let bundle = try PolicyFiles.load(source.files + source.dataFiles)
+        let policy = try Policy(modules: bundle.modules, syntax: source.v0Compatible ? .v0 : .v1)
+        return Loaded(policy: policy, data: bundle.data, fingerprint: fingerprint)
+    }
+
+    /// Size and modification time of every file: a cheap "did anything change" test.
+    static func fingerprint(_ source: RequestPolicySource) -> [String] {
+        (source.files + source.dataFiles).map { path in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            return "\(path):\(attributes?[.size] ?? -1):\(modified)"
+        }
+    }
+
+    /// Reloads when the files changed. Returns nil when nothing changed, else the outcome.
+    public func reloadIfChanged() -> Result<Void, any Error>? {
+        let fingerprint = Self.fingerprint(source)
+        guard fingerprint != current.withLock({ $0.fingerprint }) else { return nil }
+        do {
+            let loaded = try Self.load(source)
+            current.withLock { $0 = loaded }
+            reloads.add(1, ordering: .relaxed)
+            return .success(())
+        } catch {
+            // Keep the last good policy, and do not retry the same broken files every tick.
+            current.withLock { $0 = Loaded(policy: $0.policy, data: $0.data, fingerprint: fingerprint) }
+            failures.add(1, ordering: .relaxed)
+            return .failure(error)
+        }
+    }
+
+    public var reloadFailures: Int { failures.load(ordering: .relaxed) }
+    public var reloadCount: Int { reloads.load(ordering: .relaxed) }
+
+    public func decide(_ input: Value) -> Decision {
+        let loaded = current.withLock { $0 }
+        var options = EvaluationOptions()
+        options.timeout = .milliseconds(50)
+        do {
+            let allow = try loaded.policy.value(of: Self.decisionPath, input: input, data: loaded.data, options: options)
+            guard allow == .bool(true) else {
+                var reasons: [String] = []
+                if case let .set(items)? = try? loaded.policy.value(of: Self.reasonsPath, input: input, data: loaded.data, options: options)
+                {
+                    reasons = items.map { if case let .string(s) = $0 { s } else { $0.description } }
+                }
+                return Decision(allow: false, reasons: reasons)
+            }
+            return Decision(allow: true, reasons: [])
+        } catch {
+            return Decision(allow: false, reasons: ["policy evaluation failed: \(error)"])
+        }
+    }
+}

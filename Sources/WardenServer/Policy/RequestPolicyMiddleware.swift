@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import Logging
+import WardenPolicy
+
+/// The kill switch: every model route asks `data.serving.request.allow` with the client, the
+/// model and version, the route and the time. A denial is a 403 with code `policy_denied`;
+/// the policy's reasons go to the log line, not to the client.
+struct RequestPolicyMiddleware: RouterMiddleware {
+    typealias Context = WardenRequestContext
+    let policy: RequestPolicy
+    let repository: ModelRepository
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let name = context.parameters.get("model") else { return try await next(request, context) }
+        let version = context.parameters.get("version") ?? repository.models.first { $0.name == name }?.version
+        let route =
+            (context.endpointPath ?? "").hasSuffix("/infer") || (context.endpointPath ?? "").hasSuffix(":predict") ? "infer" : "metadata"
+        let input = Value.makeObject([
+            (
+                key: .string("client"),
+                value: .object([(key: .string("spiffe_id"), value: context.clientIdentity.map(Value.string) ?? .null)])
+            ),
+            (
+                key: .string("model"),
+                value: .makeObject([
+                    (key: .string("name"), value: .string(name)), (key: .string("version"), value: version.map(Value.string) ?? .null),
+                ])
+            ),
+            (key: .string("route"), value: .string(route)),
+            (key: .string("method"), value: .string(request.method.rawValue)),
+            (key: .string("time_ns"), value: .integer(Int64(Date().timeIntervalSince1970 * 1_000_000_000))),
+        ])
+        let decision = policy.decide(input)
+        guard decision.allow else {
+            logger.notice(
+                "request denied by policy",
+                metadata: [
+                    "event": "policy_denied", "request_id": .string(context.requestID),
+                    "reasons": .string(decision.reasons.joined(separator: "; ")),
+                ])
+            throw ServingError(status: 403, code: "policy_denied", "the request policy does not allow this request")
+        }
+        return try await next(request, context)
+    }
+}
