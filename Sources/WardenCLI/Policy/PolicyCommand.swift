@@ -9,7 +9,7 @@ import Yams
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy", abstract: "Evaluate and check Rego policies.",
-        subcommands: [PolicyEvalCommand.self, PolicyCheckCommand.self])
+        subcommands: [PolicyEvalCommand.self, PolicyCheckCommand.self, PolicyBenchCommand.self])
 }
 
 /// `warden policy eval`: prints results in `opa eval --format json`'s shape.

@@ -85,8 +85,8 @@ enum Operators {
     /// True when an arithmetic operator cannot take these operand types at all.
     static func isTypeMismatch(_ op: String, _ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
-        case (.number, .number): return false
-        case (.set, .set): return op != "-" && op != "|" && op != "&" ? true : false
+        case (.number, .number): return op == "|" || op == "&"
+        case (.set, .set): return !["-", "|", "&"].contains(op)
         default: return true
         }
     }

@@ -7,6 +7,12 @@ import Foundation
 extension Builtins {
     static let timeBuiltins: [String: Builtin] = [
         "time.now_ns": Builtin(arity: 0) { _, context in .integer(context.now) },
+        "time.parse_duration_ns": fixed(1) { args in
+            guard let ns = GoDuration.parse(try args.string(0)) else {
+                throw BuiltinError(message: "time: invalid duration \"\(try args.string(0))\"")
+            }
+            return .integer(ns)
+        },
         "time.parse_rfc3339_ns": fixed(1) { args in
             guard let ns = RFC3339.parse(try args.string(0)) else {
                 throw BuiltinError(message: "cannot parse \(try args.string(0)) as RFC 3339")
@@ -169,5 +175,35 @@ enum RFC3339 {
         let seconds = Int64(timegm(&parts)) - Int64(offset)
         guard parts.tm_mday == Int32(day) else { return nil }
         return seconds * 1_000_000_000 + Int64(nanos)
+    }
+}
+
+/// Go's time.ParseDuration: a signed sequence of decimal numbers with units ns, us, µs, ms, s, m, h.
+enum GoDuration {
+    static let units: [(String, Double)] = [
+        ("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 6e10), ("h", 3.6e12),
+    ]
+
+    static func parse(_ text: String) -> Int64? {
+        var rest = Substring(text)
+        var sign = 1.0
+        if rest.first == "-" || rest.first == "+" {
+            sign = rest.first == "-" ? -1 : 1
+            rest = rest.dropFirst()
+        }
+        if rest == "0" { return 0 }
+        guard !rest.isEmpty else { return nil }
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            let unitText = rest.prefix { !$0.isNumber && $0 != "." }
+            guard let unit = units.first(where: { $0.0 == unitText }) else { return nil }
+            rest = rest.dropFirst(unitText.count)
+            total += value * unit.1
+        }
+        guard abs(total) < 9.2e18 else { return nil }
+        return Int64((sign * total).rounded())
     }
 }

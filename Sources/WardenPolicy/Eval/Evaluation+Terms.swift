@@ -27,6 +27,28 @@ extension Evaluation {
         }
     }
 
+    static func isLiteralTerm(_ term: Term) -> Bool {
+        switch term {
+        case .scalar: true
+        case let .array(items), let .set(items): items.allSatisfy(isLiteralTerm)
+        default: false
+        }
+    }
+
+    /// The value of a literal scalar, array or set term, without an evaluation.
+    static func literalValue(_ term: Term) -> Value? {
+        switch term {
+        case let .scalar(value): return value
+        case let .array(items):
+            let values = items.compactMap(literalValue)
+            return values.count == items.count ? .array(values) : nil
+        case let .set(items):
+            let values = items.compactMap(literalValue)
+            return values.count == items.count ? .makeSet(values) : nil
+        default: return nil
+        }
+    }
+
     // MARK: Terms
 
     func evalTerm(_ term: Term, _ env: Environment, _ scope: Scope, _ k: (Value, Environment) throws -> Void) throws {
@@ -94,7 +116,8 @@ extension Evaluation {
                 }
             }
         case let .binary(op, left, right):
-            if case let .scalar(a) = left, case let .scalar(b) = right, ["+", "-", "*", "/", "%"].contains(op),
+            if Self.isLiteralTerm(left), Self.isLiteralTerm(right), let a = Self.literalValue(left), let b = Self.literalValue(right),
+                ["+", "-", "*", "/", "%", "|", "&"].contains(op),
                 Operators.isTypeMismatch(op, a, b)
             {
                 throw PolicyError(.typeError, "\(op): operands \(a.typeName) and \(b.typeName) cannot be combined")
