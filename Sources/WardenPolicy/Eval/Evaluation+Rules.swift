@@ -18,7 +18,7 @@ extension Evaluation {
             value = try completeValue(ruleSet, scope)
         case .partialSet:
             var items: [Value] = []
-            for rule in ruleSet.definitions {
+            for rule in ruleSet.definitions(for: input) {
                 try evalBody(rule.body[...], Environment(), scope) { env in
                     try evalTerm(rule.key!, env, scope) { item, _ in items.append(item) }
                 }
@@ -26,7 +26,7 @@ extension Evaluation {
             value = .makeSet(items)
         case .partialObject:
             var members: [Value: Value] = [:]
-            for rule in ruleSet.definitions {
+            for rule in ruleSet.definitions(for: input) {
                 try evalBody(rule.body[...], Environment(), scope) { env in
                     try evalTerm(rule.key!, env, scope) { key, env2 in
                         try evalTerm(rule.value, env2, scope) { item, _ in
@@ -50,7 +50,7 @@ extension Evaluation {
 
     private func completeValue(_ ruleSet: Policy.RuleSet, _ scope: Scope) throws -> Value? {
         var found: Value?
-        for rule in ruleSet.definitions {
+        for rule in ruleSet.definitions(for: input) {
             guard let value = try definitionValue(rule, Environment(), scope) else { continue }
             if let found, found != value {
                 throw PolicyError(
@@ -194,7 +194,7 @@ extension Evaluation {
         guard depth <= options.maximumDepth else { throw PolicyError(.limit, "function calls nest deeper than \(options.maximumDepth)") }
         let scope = Scope(package: ruleSet.package, aliases: ruleSet.aliases)
         var found: Value?
-        for rule in ruleSet.definitions {
+        for rule in ruleSet.definitions(for: input) {
             var matched: [Environment] = []
             var params = Environment()
             for term in rule.args { for name in Self.patternVariables(term) { params.declared.insert(name) } }

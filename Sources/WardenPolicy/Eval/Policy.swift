@@ -11,6 +11,14 @@ public struct Policy: Sendable {
         let package: [String]
         /// `import data.a.b` makes `b` mean `data.a.b` in the module that imports it.
         let aliases: [String: [String]]
+        /// For rules with many definitions: which ones can hold for a given input.
+        let index: RuleIndex?
+
+        /// The definitions worth evaluating for `input`.
+        func definitions(for input: Value?) -> [Rule] {
+            guard let index else { return definitions }
+            return index.candidates(input: input).map { definitions[$0] }
+        }
     }
 
     let ruleSets: [[String]: RuleSet]
@@ -63,7 +71,7 @@ public struct Policy: Sendable {
             }
             ruleSets[path] = RuleSet(
                 path: path, kind: kind, definitions: definitions, defaultRule: defaults.first, package: packageOf[path]!,
-                aliases: aliasesOf[path] ?? [:])
+                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(definitions))
         }
         self.ruleSets = ruleSets
         packagePaths = packages
