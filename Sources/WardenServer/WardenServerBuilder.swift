@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import WardenPolicy
 
 /// How `warden serve` is put together: the serving listener, the probe listener, warm-up and
 /// drain, as services in one group whose order is the shutdown order (last listed stops first).
@@ -16,9 +17,14 @@ public struct WardenServerBuilder {
     /// Loads every model (decode, compile, contract check). A model that cannot load is an error:
     /// the process must not start serving anything it cannot prove it can run.
     public func loadRepository() throws -> ModelRepository {
-        try ModelRepository(
+        var gate: Policy?
+        if !configuration.startupGateFiles.isEmpty {
+            let bundle = try PolicyFiles.load(configuration.startupGateFiles)
+            gate = try Policy(modules: bundle.modules, syntax: configuration.startupGateV0Compatible ? .v0 : .v1)
+        }
+        return try ModelRepository(
             models: configuration.models.map { source in
-                try ArtifactGuard.check(source, hardened: configuration.hardened)
+                try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
                 let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
                 logger.info(
                     "model loaded",

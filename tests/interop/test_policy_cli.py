@@ -83,3 +83,26 @@ def test_fetch_gate_policy_can_deny(world, tmp_path):
     document = refused(world.fetch("--gate-policy", str(strict)), EXIT_POLICY, "policy_denied")
     assert "data.serving.startup.permit is false" in document["detail"]
     assert not (world.root / "installed").exists()
+
+
+def serve(installed: Path, digest: str, *extra: str):
+    import subprocess
+
+    from test_fetch import serve_args
+
+    return subprocess.run([*serve_args(installed, digest), *extra], capture_output=True, text=True, timeout=20)
+
+
+def test_serve_re_evaluates_the_startup_gate_over_the_receipt(world, tmp_path):
+    assert world.fetch().returncode == 0
+    installed = world.root / "installed"
+    ok = serve(installed, world.digest, "--gate-policy", str(GATE_V0), "--gate-v0-compatible")
+    assert "server_ready" in ok.stdout, ok.stdout + ok.stderr
+    # A gate tightened after fetch (now requiring another approver) stops the model at the next start.
+    strict = tmp_path / "strict.rego"
+    strict.write_text(
+        "package serving.startup\n\ndefault permit := false\n\npermit if {\n"
+        "\tinput.model.attestations.approval.predicate.approver == \"bob\"\n}\n"
+    )
+    denied = serve(installed, world.digest, "--gate-policy", str(strict))
+    assert denied.returncode != 0 and "startup gate denied" in denied.stdout and "server_ready" not in denied.stdout

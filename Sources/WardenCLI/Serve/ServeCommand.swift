@@ -37,6 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("policy-data"), help: "Data (JSON/YAML) for the request policy. Repeatable.")
     var policyData: [String] = []
 
+    @Option(name: .customLong("gate-policy"), help: "Rego startup gate, re-evaluated over each model's receipt before loading. Repeatable.")
+    var gatePolicy: [String] = []
+
+    @Flag(name: .customLong("gate-v0-compatible"), help: "Read the startup gate in Rego v0 syntax.")
+    var gateV0Compatible = false
+
     @Option(help: "Address to listen on.")
     var host: String?
 
@@ -65,6 +71,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let logLevel { configuration.logLevel = logLevel }
         if hardened { configuration.hardened = true }
         if !requestPolicy.isEmpty { configuration.requestPolicy = RequestPolicySource(files: requestPolicy, dataFiles: policyData) }
+        if !gatePolicy.isEmpty {
+            configuration.startupGateFiles = gatePolicy
+            configuration.startupGateV0Compatible = gateV0Compatible
+        }
         guard let level = Logger.Level(rawValue: configuration.logLevel) else {
             throw ValidationError("unknown log level '\(configuration.logLevel)'")
         }

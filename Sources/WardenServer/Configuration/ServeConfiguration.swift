@@ -37,6 +37,9 @@ public struct ServeConfiguration: Sendable {
     public var hardened = false
     /// The per-request policy (kill switch), if any.
     public var requestPolicy: RequestPolicySource?
+    /// Rego startup gate files, re-evaluated over each model's receipt before it is loaded.
+    public var startupGateFiles: [String] = []
+    public var startupGateV0Compatible = false
 
     public init() {}
 
@@ -64,12 +67,19 @@ public struct ServeConfiguration: Sendable {
             drainTimeout = try shutdown.seconds("drain_timeout_seconds") ?? drainTimeout
             try shutdown.finish()
         }
-        if var policies = try reader.mapping("policies"), var request = try policies.mapping("request") {
-            requestPolicy = RequestPolicySource(
-                files: try request.strings("files") ?? [], dataFiles: try request.strings("data") ?? [],
-                v0Compatible: try request.bool("v0_compatible") ?? false,
-                reloadInterval: try request.seconds("reload_interval_seconds") ?? .seconds(2))
-            try request.finish()
+        if var policies = try reader.mapping("policies") {
+            if var request = try policies.mapping("request") {
+                requestPolicy = RequestPolicySource(
+                    files: try request.strings("files") ?? [], dataFiles: try request.strings("data") ?? [],
+                    v0Compatible: try request.bool("v0_compatible") ?? false,
+                    reloadInterval: try request.seconds("reload_interval_seconds") ?? .seconds(2))
+                try request.finish()
+            }
+            if var startup = try policies.mapping("startup") {
+                startupGateFiles = try startup.strings("files") ?? []
+                startupGateV0Compatible = try startup.bool("v0_compatible") ?? false
+                try startup.finish()
+            }
             try policies.finish()
         }
         if var security = try reader.mapping("security") {

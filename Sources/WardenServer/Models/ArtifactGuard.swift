@@ -1,4 +1,5 @@
 import Foundation
+import WardenPolicy
 import WardenRegistry
 import WardenTrust
 
@@ -11,7 +12,7 @@ import WardenTrust
 /// (no time-of-check/time-of-use gap between fetch and serve), and in hardened mode the
 /// directory must be pinned and not writable.
 enum ArtifactGuard {
-    static func check(_ source: ServeConfiguration.ModelSource, hardened: Bool) throws {
+    static func check(_ source: ServeConfiguration.ModelSource, hardened: Bool, startupGate: Policy? = nil) throws {
         var pin: SHA256Digest?
         if let text = source.expectedDigest {
             guard let digest = SHA256Digest(parsing: text) else {
@@ -22,11 +23,45 @@ enum ArtifactGuard {
             throw ModelLoadFailure("\(source.directory): hardened mode serves only pinned models; set expected_digest")
         }
         if hardened { try refuseWritable(source.directory) }
-        guard pin != nil else { return }
+        guard let pin else {
+            if startupGate != nil { throw ModelLoadFailure("\(source.directory): the startup gate needs a pinned model (expected_digest)") }
+            return
+        }
+        let digest: SHA256Digest
         do {
-            try InstalledArtifact.verify(directory: source.directory, pinnedDigest: pin)
+            digest = try InstalledArtifact.verify(directory: source.directory, pinnedDigest: pin)
         } catch {
             throw ModelLoadFailure("\(source.directory): artifact check failed: \(error)")
+        }
+        if let startupGate { try admit(source, digest: digest, pin: pin, gate: startupGate) }
+    }
+
+    /// Re-runs the startup gate at serve time over the verification report fetch recorded,
+    /// with the digest just re-derived and this server's pin: a policy tightened (or a model
+    /// revoked in policy) since fetch takes effect at the next start.
+    static func admit(_ source: ServeConfiguration.ModelSource, digest: SHA256Digest, pin: SHA256Digest, gate: Policy) throws {
+        guard let receipt = InstalledArtifact.receipt(in: source.directory), let recorded = receipt["input"],
+            case var .object(members) = Value(json: recorded)
+        else {
+            throw ModelLoadFailure("\(source.directory): no verification receipt for the startup gate")
+        }
+        members.removeAll { $0.key == .string("expected_digest") }
+        members.append((.string("expected_digest"), .string(pin.description)))
+        var input = Value.makeObject(members)
+        if case var .object(model)? = input[.string("model")] {
+            model.removeAll { $0.key == .string("digest") }
+            model.append((.string("digest"), .string(digest.description)))
+            input = Value.makeObject(members.filter { $0.key != .string("model") } + [(.string("model"), Value.makeObject(model))])
+        }
+        let permit: Value?
+        do {
+            permit = try gate.value(of: ["serving", "startup", "permit"], input: input)
+        } catch {
+            throw ModelLoadFailure("\(source.directory): the startup gate failed: \(error)")
+        }
+        guard permit == .bool(true) else {
+            throw ModelLoadFailure(
+                "\(source.directory): the startup gate denied (data.serving.startup.permit is \(permit?.description ?? "undefined"))")
         }
     }
 
