@@ -376,13 +376,16 @@ struct Parser {
                 popNewlines()
                 return .array([])
             }
+            // As OPA's grammar does: a comprehension when a plain term is followed by `|` and a
+            // body; otherwise (an infix head, or no body) an array whose items may use `|`.
+            let start = (position, newlineSignificant)
             let first = try intersectionLevelOrMembership()
-            if symbol("|") {
-                let body = try comprehensionBody(closing: "]")
+            if Self.isPlain(first), symbol("|"), let body = try? comprehensionBody(closing: "]") {
                 popNewlines()
                 return .arrayComprehension(first, body)
             }
-            var items = [first]
+            (position, newlineSignificant) = start
+            var items = [try term()]
             while symbol(",") {
                 if case .symbol("]") = peek().kind { break }
                 items.append(try term())
@@ -431,6 +434,14 @@ struct Parser {
             return .set(items)
         default:
             throw error("unexpected \(describe(token))")
+        }
+    }
+
+    /// A term with no infix operator at its top: the only kind a comprehension head may be.
+    static func isPlain(_ term: Term) -> Bool {
+        switch term {
+        case .binary, .unaryMinus, .membership: false
+        default: true
         }
     }
 
