@@ -4,7 +4,7 @@ enum Builtins {
         var table: [String: Builtin] = [:]
         for group in [
             numberBuiltins, aggregateBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, typeBuiltins, encodingBuiltins,
-            timeBuiltins, miscBuiltins, moreBuiltins, documentBuiltins,
+            timeBuiltins, miscBuiltins, moreBuiltins, documentBuiltins, templateBuiltins,
         ] {
             table.merge(group) { first, _ in first }
         }

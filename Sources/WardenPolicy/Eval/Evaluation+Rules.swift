@@ -99,6 +99,12 @@ extension Evaluation {
             }
         }
         if let ruleSet = userFunction(name, scope) {
+            if args.allSatisfy(Self.isLiteral), !ruleSet.definitions.isEmpty,
+                !ruleSet.definitions.contains(where: { zip($0.args, args).allSatisfy { Self.shapesMatch($0, $1) } })
+            {
+                // OPA's type checker: no definition's parameters have the arguments' shape.
+                throw PolicyError(.typeError, "data.\(ruleSet.path.joined(separator: ".")): invalid argument(s)")
+            }
             return try evalTerms(args[...], env, scope, []) { values, env2 in
                 if let result = try callFunction(ruleSet, values) { try k(result, env2) }
             }
@@ -140,6 +146,16 @@ extension Evaluation {
             return error.message
         } catch {
             return nil
+        }
+    }
+
+    /// Whether a parameter pattern can match a literal argument by shape (array lengths, object keys).
+    static func shapesMatch(_ pattern: Term, _ argument: Term) -> Bool {
+        switch (pattern, argument) {
+        case let (.array(p), .array(a)): return p.count == a.count && zip(p, a).allSatisfy { shapesMatch($0, $1) }
+        case (.array, .scalar), (.array, .object), (.array, .set): return false
+        case let (.object(p), .object(a)): return p.count == a.count
+        default: return true
         }
     }
 

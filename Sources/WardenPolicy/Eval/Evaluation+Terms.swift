@@ -27,6 +27,15 @@ extension Evaluation {
         }
     }
 
+    static func literalKeys(_ pairs: [(Term, Term)]) -> Set<Value>? {
+        var keys = Set<Value>()
+        for (key, _) in pairs {
+            guard case let .scalar(value) = key else { return nil }
+            keys.insert(value)
+        }
+        return keys
+    }
+
     static func isLiteralTerm(_ term: Term) -> Bool {
         switch term {
         case .scalar: true
@@ -321,6 +330,12 @@ extension Evaluation {
 
     /// `a = b`: evaluates whichever side is ground and unifies the other with it.
     func unifyTerms(_ a: Term, _ b: Term, _ env: Environment, _ scope: Scope, _ k: (Environment) throws -> Void) throws {
+        // OPA's compiler: object patterns whose key sets differ can never bind their variables.
+        if case let .object(left) = a, case let .object(right) = b, Self.literalKeys(left) != Self.literalKeys(right),
+            let free = (Self.patternVariables(a) + Self.patternVariables(b)).first(where: { isFree($0, env, scope) })
+        {
+            throw PolicyError(.unsafeVariable, "var \(free) is unsafe")
+        }
         if case let .array(left) = a, case let .array(right) = b, left.count == right.count,
             !isGround(a, env, scope) || !isGround(b, env, scope)
         {
