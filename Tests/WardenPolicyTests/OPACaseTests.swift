@@ -119,6 +119,16 @@ import Yams
         "rego_unsafe_var_error": ["rego_unsafe_var_error", "rego_compile_error"],
     ]
 
-    /// JSON text with numbers normalised (2.0 → 2) and object keys sorted.
-    static func canonical(_ value: Value) -> String { value.description }
+    /// JSON text with numbers normalised (2.0 → 2: results compare by value) and keys sorted.
+    static func canonical(_ value: Value) -> String { normalised(value).description }
+
+    static func normalised(_ value: Value) -> Value {
+        switch value {
+        case let .number(n): return n.exactInteger != nil ? value : .number(Number(n.doubleValue))
+        case let .array(items): return .array(items.map(normalised))
+        case let .set(items): return .makeSet(items.map(normalised))
+        case let .object(pairs): return .makeObject(pairs.map { (key: normalised($0.key), value: normalised($0.value)) })
+        default: return value
+        }
+    }
 }

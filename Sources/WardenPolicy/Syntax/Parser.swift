@@ -339,7 +339,8 @@ struct Parser {
             advance()
             if let integer = Int64(text) { return .scalar(.integer(integer)) }
             guard let double = Double(text) else { throw error("bad number \(text)") }
-            return .scalar(.double(double))
+            // A literal written with a fraction keeps it (OPA prints 2.0 as 2.0); it still equals 2.
+            return .scalar(.number(Number(literal: double)))
         case let .string(text):
             advance()
             return .scalar(.string(text))

@@ -21,6 +21,11 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// A number as written in policy text: a float literal stays a float even when integral.
+    init(literal value: Double) {
+        storage = value.isFinite ? .double(value) : .double(0)
+    }
+
     public var doubleValue: Double {
         switch storage {
         case let .integer(i): Double(i)

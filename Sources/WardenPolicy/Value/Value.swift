@@ -99,8 +99,10 @@ public indirect enum Value: Sendable, Hashable, Comparable, CustomStringConverti
         case let .object(pairs):
             return Self.binarySearch(pairs, key)
         case let .array(items):
-            guard case let .number(n) = key, let index = n.exactInteger, index >= 0, index < items.count else { return nil }
-            return items[Int(index)]
+            guard case let .number(n) = key, n.doubleValue == n.doubleValue.rounded(), n.doubleValue >= 0,
+                n.doubleValue < Double(items.count)
+            else { return nil }
+            return items[Int(n.doubleValue)]
         case let .set(items):
             return Self.setContains(items, key) ? key : nil
         default:
