@@ -43,9 +43,45 @@ extension Evaluation {
             value = .makeObject(members.map { (key: $0.key, value: $0.value) })
         case .function:
             value = nil
+        case let .refHead(multiValue):
+            value = try refHeadValue(ruleSet, scope, multiValue: multiValue)
         }
         cache[ruleSet.path] = .some(value)
         return value
+    }
+
+    /// A general ref-head rule's document: every body solution files its value (or, for
+    /// multi-value rules, adds its element) under the keys its head evaluates to.
+    private func refHeadValue(_ ruleSet: Policy.RuleSet, _ scope: Scope, multiValue: Bool) throws -> Value {
+        var leaves: [[Value]: [Value]] = [:]
+        for rule in ruleSet.definitions(for: input) {
+            try evalBody(rule.body[...], Environment(), scope) { env in
+                try evalTerms(rule.headSegments[...], env, scope, []) { keys, env2 in
+                    try evalTerm(rule.value, env2, scope) { item, _ in
+                        if !multiValue, let existing = leaves[keys]?.first, existing != item {
+                            throw PolicyError(
+                                .conflict, "object keys must be unique (\(ruleSet.path.joined(separator: ".")))", at: rule.location)
+                        }
+                        leaves[keys, default: []].append(item)
+                    }
+                }
+            }
+        }
+        var root = Value.object([])
+        for (keys, items) in leaves.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            root = Self.insert(multiValue ? .makeSet(items) : items[0], at: keys[...], into: root)
+        }
+        return root
+    }
+
+    static func insert(_ value: Value, at keys: ArraySlice<Value>, into base: Value) -> Value {
+        guard let key = keys.first else { return value }
+        var pairs: [(key: Value, value: Value)] = []
+        if case let .object(existing) = base { pairs = existing }
+        let child = pairs.first { $0.key == key }?.value ?? .object([])
+        pairs.removeAll { $0.key == key }
+        pairs.append((key, insert(value, at: keys.dropFirst(), into: child)))
+        return .makeObject(pairs)
     }
 
     private func completeValue(_ ruleSet: Policy.RuleSet, _ scope: Scope) throws -> Value? {

@@ -51,17 +51,22 @@ struct Statement: Sendable {
 
 typealias Body = [Statement]
 
-enum RuleKind: Sendable, Equatable {
+enum RuleKind: Sendable, Hashable {
     case complete
     case partialSet
     case partialObject
     case function
+    /// A general ref head with variables (`r.by_team[t] contains x`, `p[x].y := v`): the rule
+    /// builds a nested object keyed by `headSegments`; multi-value rules put sets at the leaves.
+    case refHead(multiValue: Bool)
 }
 
 struct Rule: Sendable {
     let name: String
     /// Further constant keys of a ref head (`r.limits.cpu := 2` → ["limits", "cpu"]).
     var headPath: [String] = []
+    /// For `.refHead` rules: the key terms after the constant path.
+    var headSegments: [Term] = []
     let kind: RuleKind
     let isDefault: Bool
     /// Partial set element, or partial object key.

@@ -65,9 +65,6 @@ struct Parser {
             advance()
             headPath.append(try name())
         }
-        if !headPath.isEmpty, case .symbol("[") = peek().kind, !peek().spaceBefore, !isDefault {
-            // `r.a[k] := v` is fine (a partial object at r.a); a variable deeper in the head is not.
-        }
         var args: [Term] = []
         var kind = RuleKind.complete
         var key: Term?
@@ -89,6 +86,43 @@ struct Parser {
             try expect("]")
             popNewlines()
             kind = .partialSet
+            // More keys after a variable one, or `contains` after it: a general ref head.
+            var segments = [key!]
+            while true {
+                if case .symbol(".") = peek().kind, !peek().spaceBefore {
+                    advance()
+                    segments.append(.scalar(.string(try name())))
+                } else if case .symbol("[") = peek().kind, !peek().spaceBefore {
+                    advance()
+                    pushNewlines(false)
+                    segments.append(try term())
+                    try expect("]")
+                    popNewlines()
+                } else {
+                    break
+                }
+            }
+            if identifier("contains") {
+                let element = try term()
+                let body = try ruleBody(ruleName: ruleName, requireIf: syntax == .v1)
+                var rule = Rule(
+                    name: ruleName, kind: .refHead(multiValue: true), isDefault: false, key: nil, value: element, args: [], body: body,
+                    elses: [], location: location)
+                rule.headPath = headPath
+                rule.headSegments = segments
+                return [rule]
+            }
+            if segments.count > 1 {
+                guard symbol(":=") || symbol("=") else { throw error("a rule head with keys after a variable needs := value or contains") }
+                let value = try term()
+                let body = try ruleBody(ruleName: ruleName, requireIf: syntax == .v1)
+                var rule = Rule(
+                    name: ruleName, kind: .refHead(multiValue: false), isDefault: false, key: nil, value: value, args: [], body: body,
+                    elses: [], location: location)
+                rule.headPath = headPath
+                rule.headSegments = segments
+                return [rule]
+            }
         }
         var value: Term = .scalar(.bool(true))
         var hasValue = false
