@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         // JSON values and a bounded parser, shared by the engine's tools, schemas and the server.
@@ -35,6 +36,7 @@ let package = Package(
             name: "WardenPolicy",
             dependencies: [
                 "WardenJSON", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "BigInt", package: "BigInt"),
             ]
         ),
         // Artifact trust: digests, DSSE, Sigstore bundles, OpenSSF model-signing, cosign simple

@@ -31,18 +31,45 @@ import Yams
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.filter { $0.hasSuffix(".yaml") }.sorted() ?? []
         return files.flatMap { file -> [Case] in
             guard let text = try? String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8),
-                let root = try? Yams.load(yaml: text) as? [String: Any], let items = root["cases"] as? [[String: Any]]
+                let root = (try? Yams.compose(yaml: text)) ?? nil, let items = root["cases"]?.sequence
             else { return [] }
             return items.map { item in
-                Case(
-                    file: file, note: item["note"] as? String ?? "?", modules: item["modules"] as? [String] ?? [],
-                    data: item["data"].map(value) ?? .object([]), input: item["input"].map(value), query: item["query"] as? String ?? "",
-                    wantResult: (item["want_result"] as? [Any])?.map(value), wantErrorCode: item["want_error_code"] as? String,
-                    forbidResult: (item["forbid_result"] as? [Any])?.map(value),
-                    strict: item["strict_error"] as? Bool ?? false, v0: item["v0_compatible"] as? Bool ?? false)
+                func list(_ key: String) -> [Value]? {
+                    guard case let .array(values)? = item[key].map(nodeValue) else { return nil }
+                    return values
+                }
+                return Case(
+                    file: file, note: item["note"]?.string ?? "?", modules: item["modules"]?.sequence?.compactMap(\.string) ?? [],
+                    data: item["data"].map(nodeValue) ?? .object([]), input: item["input"].map(nodeValue),
+                    query: item["query"]?.string ?? "",
+                    wantResult: list("want_result"), wantErrorCode: item["want_error_code"]?.string, forbidResult: list("forbid_result"),
+                    strict: item["strict_error"]?.bool ?? false, v0: item["v0_compatible"]?.bool ?? false)
             }
         }
     }()
+
+    /// A YAML node as a Rego value: plain integers of any size stay numbers (Yams' Int would
+    /// turn 2^64 into a string), quoted scalars stay strings.
+    static func nodeValue(_ node: Node) -> Value {
+        switch node {
+        case let .scalar(scalar):
+            guard scalar.style == .plain else { return .string(scalar.string) }
+            let text = scalar.string
+            if ["null", "Null", "NULL", "~", ""].contains(text) { return .null }
+            if let flag = node.bool { return .bool(flag) }
+            if text.range(of: "^[-+]?[0-9]+$", options: .regularExpression) != nil, let integer = Number(integerText: text) {
+                return .number(integer)
+            }
+            if let double = node.float { return .double(double) }
+            return .string(text)
+        case let .mapping(mapping):
+            return .makeObject(mapping.map { (key: Value.string($0.key.string ?? ""), value: nodeValue($0.value)) })
+        case let .sequence(sequence):
+            return .array(sequence.map(nodeValue))
+        case let .alias(alias):
+            return .string("\(alias)")
+        }
+    }
 
     static func value(_ any: Any) -> Value {
         switch any {
@@ -71,7 +98,7 @@ import Yams
         #expect(Self.cases.count >= 300, "tests/policy/cases holds \(Self.cases.count) cases")
         let notes = Set(Self.cases.map(\.note))
         for note in Self.knownDifferences.keys { #expect(notes.contains(note), "known difference \(note) is not in the corpus") }
-        #expect(Self.knownDifferences.count <= 20, "the list of known differences may only shrink")
+        #expect(Self.knownDifferences.count <= 2, "the list of known differences may only shrink")
     }
 
     @Test(arguments: cases) func caseMatchesOPA(_ testCase: Case) throws {

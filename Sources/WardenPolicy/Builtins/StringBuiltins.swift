@@ -1,3 +1,4 @@
+import BigInt
 import Foundation
 
 extension Builtins {
@@ -185,9 +186,13 @@ enum Formatter {
         var text: String
         switch (verb, arg) {
         case (_, .number(let n)) where "dxXob".contains(verb):
-            guard let i = n.exactInteger else { return "%!\(verb)(float64=\(n))" }
             let radix = verb == "d" ? 10 : verb == "o" ? 8 : verb == "b" ? 2 : 16
-            text = (i < 0 ? "-" : "") + String(abs(i), radix: radix, uppercase: verb == "X")
+            if case let .big(big) = n.storage {
+                text = String(big, radix: radix, uppercase: verb == "X")
+            } else {
+                guard let i = n.exactInteger else { return "%!\(verb)(float64=\(n))" }
+                text = (i < 0 ? "-" : "") + String(abs(i), radix: radix, uppercase: verb == "X")
+            }
         case ("x", .string(let s)):
             text = s.utf8.map { String(format: "%02x", $0) }.joined()
         case ("f", .number(let n)) where n.exactInteger != nil, ("e", .number(let n)) where n.exactInteger != nil:

@@ -371,7 +371,9 @@ struct Parser {
         switch token.kind {
         case let .number(text):
             advance()
-            if let integer = Int64(text) { return .scalar(.integer(integer)) }
+            if !text.contains(where: { $0 == "." || $0 == "e" }), let integer = Number(integerText: text) {
+                return .scalar(.number(integer))
+            }
             guard let double = Double(text) else { throw error("bad number \(text)") }
             // A literal written with a fraction keeps it (OPA prints 2.0 as 2.0); it still equals 2.
             return .scalar(.number(Number(literal: double)))

@@ -1,16 +1,24 @@
+import BigInt
 import Foundation
 
-/// A Rego number: an exact 64-bit integer when it is one, else a double. Arithmetic stays
-/// integral while it can (OPA's big numbers beyond 64 bits become doubles here).
+/// A Rego number. Integers are exact at any size (OPA's numbers are arbitrary precision):
+/// 64-bit while they fit, big integers beyond. Fractions are doubles, computed through
+/// decimals so that 0.1 + 0.2 == 0.3 as in OPA.
 public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     public enum Storage: Sendable, Hashable {
         case integer(Int64)
+        case big(BigInt)
         case double(Double)
     }
 
     public let storage: Storage
 
     public init(_ value: Int64) { storage = .integer(value) }
+
+    /// Big integers that fit in 64 bits are stored as such, so each value has one form.
+    public init(_ value: BigInt) {
+        if let small = Int64(exactly: value) { storage = .integer(small) } else { storage = .big(value) }
+    }
 
     /// Integral doubles within range become integers, so 2.0 == 2 and both print as 2.
     public init(_ value: Double) {
@@ -26,9 +34,21 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         storage = value.isFinite ? .double(value) : .double(0)
     }
 
+    /// An integer literal of any size.
+    public init?(integerText text: String) {
+        if let small = Int64(text) {
+            self.init(small)
+        } else if let big = BigInt(text) {
+            self.init(big)
+        } else {
+            return nil
+        }
+    }
+
     public var doubleValue: Double {
         switch storage {
         case let .integer(i): Double(i)
+        case let .big(b): Double(b)
         case let .double(d): d
         }
     }
@@ -38,46 +58,53 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         return nil
     }
 
+    /// The value as an exact integer of any size, when it is integral.
+    var bigInteger: BigInt? {
+        switch storage {
+        case let .integer(i): BigInt(i)
+        case let .big(b): b
+        case let .double(d): d == d.rounded() && d.isFinite ? BigInt(d) : nil
+        }
+    }
+
     public static func == (lhs: Number, rhs: Number) -> Bool {
         switch (lhs.storage, rhs.storage) {
         case let (.integer(a), .integer(b)): a == b
+        case (.big, _), (_, .big): lhs.bigInteger != nil && lhs.bigInteger == rhs.bigInteger
         default: lhs.doubleValue == rhs.doubleValue
         }
     }
 
     public func hash(into hasher: inout Hasher) {
-        switch storage {
-        case let .integer(i): hasher.combine(Double(i))
-        case let .double(d): hasher.combine(d)
-        }
+        // Equal numbers convert to the same double, whatever their storage.
+        hasher.combine(doubleValue)
     }
 
     public static func < (lhs: Number, rhs: Number) -> Bool {
         switch (lhs.storage, rhs.storage) {
-        case let (.integer(a), .integer(b)): a < b
-        default: lhs.doubleValue < rhs.doubleValue
+        case let (.integer(a), .integer(b)): return a < b
+        case (.big, _), (_, .big):
+            if let a = lhs.bigInteger, let b = rhs.bigInteger { return a < b }
+            return lhs.doubleValue < rhs.doubleValue
+        default: return lhs.doubleValue < rhs.doubleValue
         }
     }
 
     public var description: String {
         switch storage {
         case let .integer(i): return String(i)
+        case let .big(b): return b.description
         case let .double(d):
             if d.isNaN || d.isInfinite { return "null" }
-            var text = "\(d)"
-            if text.contains("e") {
-                // JSON wants 1e+21 / 1e-07 style, as Go prints them.
-                text = text.replacingOccurrences(of: "e+", with: "e+")
-            }
-            return text
+            return "\(d)"
         }
     }
 
-    /// OPA computes with arbitrary-precision decimals (0.1 + 0.2 == 0.3); decimal arithmetic on
-    /// the shortest decimal form of each operand gives the same answers for policy-sized numbers.
+    /// Decimal form for fractional arithmetic (the shortest decimal text of a double).
     var decimalValue: Decimal {
         switch storage {
         case let .integer(i): Decimal(i)
+        case let .big(b): Decimal(string: b.description) ?? Decimal(Double(b))
         case let .double(d): Decimal(string: "\(d)") ?? Decimal(d)
         }
     }
@@ -87,11 +114,20 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         if case .double = storage, let exact = Double("\(decimal)") { self = Number(exact) }
     }
 
+    /// Integer arithmetic when both sides are integers (exact at any size), decimal otherwise.
+    private static func integral(_ a: Number, _ b: Number) -> (BigInt, BigInt)? {
+        switch (a.storage, b.storage) {
+        case (.double, _), (_, .double): nil
+        default: (a.bigInteger!, b.bigInteger!)
+        }
+    }
+
     static func add(_ a: Number, _ b: Number) -> Number {
         if case let .integer(x) = a.storage, case let .integer(y) = b.storage {
             let (sum, overflow) = x.addingReportingOverflow(y)
             if !overflow { return Number(sum) }
         }
+        if let (x, y) = integral(a, b) { return Number(x + y) }
         return Number(decimal: a.decimalValue + b.decimalValue)
     }
 
@@ -100,6 +136,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             let (difference, overflow) = x.subtractingReportingOverflow(y)
             if !overflow { return Number(difference) }
         }
+        if let (x, y) = integral(a, b) { return Number(x - y) }
         return Number(decimal: a.decimalValue - b.decimalValue)
     }
 
@@ -108,6 +145,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             let (product, overflow) = x.multipliedReportingOverflow(by: y)
             if !overflow { return Number(product) }
         }
+        if let (x, y) = integral(a, b) { return Number(x * y) }
         return Number(decimal: a.decimalValue * b.decimalValue)
     }
 }

@@ -24,6 +24,7 @@ extension Value {
             switch n.storage {
             case let .integer(i): return .integer(i)
             case let .double(d): return .number(d)
+            case let .big(b): return .number(Double(b))
             }
         case let .string(s): return .string(s)
         case let .array(items), let .set(items): return .array(items.map(\.json))
