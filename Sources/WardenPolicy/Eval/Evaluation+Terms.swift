@@ -112,14 +112,19 @@ extension Evaluation {
         case let .membership(key, value, collection):
             try evalTerm(collection, env, scope) { container, env2 in
                 try evalTerm(value, env2, scope) { element, env3 in
+                    guard let key else {
+                        // `x in coll`: a sorted set answers by binary search, others stop at the first match.
+                        switch container {
+                        case let .set(items): return try k(.bool(Value.setContains(items, element)), env3)
+                        case let .array(items): return try k(.bool(items.contains(element)), env3)
+                        case let .object(pairs): return try k(.bool(pairs.contains { $0.value == element }), env3)
+                        default: return try k(.bool(false), env3)
+                        }
+                    }
                     var found = false
                     try iterate(container) { k2, v2 in
                         if found || v2 != element { return }
-                        if let key {
-                            try evalTerm(key, env3, scope) { keyValue, _ in if keyValue == k2 { found = true } }
-                        } else {
-                            found = true
-                        }
+                        try evalTerm(key, env3, scope) { keyValue, _ in if keyValue == k2 { found = true } }
                     }
                     try k(.bool(found), env3)
                 }
