@@ -29,6 +29,8 @@ let package = Package(
         // The engine depends on no package: it parses untrusted model files and must stay fuzzable
         // alone. Built with bounds checks on in every configuration: memory safety is the point of it.
         .target(name: "WardenONNX", dependencies: ["WardenJSON"]),
+        // JSON Schema draft 2020-12: contracts for inputs and outputs.
+        .target(name: "WardenSchema", dependencies: ["WardenJSON"]),
         // Strict YAML configuration reading: unknown keys and wrong types are errors.
         .target(name: "WardenConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Rego: parser and evaluator for OPA policies (v1 and v0 syntax), with OPA's builtins.
@@ -104,6 +106,7 @@ let package = Package(
         ),
         .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"]),
         .testTarget(name: "WardenRegistryTests", dependencies: ["WardenRegistry", "WardenTrust"]),
+        .testTarget(name: "WardenSchemaTests", dependencies: ["WardenSchema", "WardenJSON"]),
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "WardenTrustTests",

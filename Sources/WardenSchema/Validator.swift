@@ -1,0 +1,59 @@
+import Foundation
+import WardenJSON
+
+/// One failed check: where in the instance (JSON Pointer), which keyword (and where in the
+/// schema). Never the instance's value: errors go to clients and logs.
+public struct ValidationError: Sendable, Equatable, CustomStringConvertible {
+    public let instanceLocation: String
+    public let keyword: String
+    public let schemaLocation: String
+    public let message: String
+
+    public var description: String { "\(instanceLocation.isEmpty ? "/" : instanceLocation): \(keyword): \(message)" }
+}
+
+/// Validates instances against a JSON Schema draft 2020-12 held in a registry. Bounded in
+/// depth and steps; annotations for `unevaluated*` are tracked as it goes.
+public struct Validator: Sendable {
+    public let registry: SchemaRegistry
+    public let root: URL
+    public var assertFormats = false
+    public var maximumDepth = 256
+    public var maximumSteps = 1_000_000
+
+    /// `schema` becomes the root resource at `uri`; other resources must already be in `registry`.
+    public init(schema: JSONValue, uri: String = "urn:warden:schema", registry: SchemaRegistry = SchemaRegistry()) throws(SchemaError) {
+        self.registry = registry
+        try registry.add(schema, uri: uri)
+        guard let url = URL(string: uri) else { throw SchemaError.badSchema("bad URI \(uri)") }
+        if case let .string(id)? = schema["$id"], let resolved = URL(string: id, relativeTo: url)?.absoluteURL {
+            root = SchemaRegistry.withoutFragment(resolved)
+        } else {
+            root = url
+        }
+        try SchemaCheck.check(schema)
+    }
+
+    public func validate(_ instance: JSONValue) throws(SchemaError) -> [ValidationError] {
+        guard let located = registry.resources[root.absoluteString] else { throw SchemaError.unresolvedReference(root.absoluteString) }
+        var run = ValidationRun(registry: registry, assertFormats: assertFormats, maximumDepth: maximumDepth, maximumSteps: maximumSteps)
+        let outcome = try run.validate(located.schema, instance, base: located.base, dynamicScope: [root], instancePath: "", schemaPath: "")
+        return outcome.errors
+    }
+}
+
+/// The result of validating one instance against one (sub)schema.
+struct Outcome {
+    var errors: [ValidationError] = []
+    /// Property names evaluated successfully by this schema and its applicators.
+    var evaluatedProperties: Set<String> = []
+    /// Array indices evaluated successfully.
+    var evaluatedItems: Set<Int> = []
+
+    var isValid: Bool { errors.isEmpty }
+
+    mutating func merge(annotations other: Outcome) {
+        evaluatedProperties.formUnion(other.evaluatedProperties)
+        evaluatedItems.formUnion(other.evaluatedItems)
+    }
+}
