@@ -93,6 +93,7 @@ let package = Package(
                 "WardenTrust",
                 "WardenRegistry",
                 "WardenPolicy",
+                "WardenSchema",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

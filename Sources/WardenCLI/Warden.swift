@@ -8,7 +8,7 @@ struct Warden: AsyncParsableCommand {
         abstract: "Serve only machine-learning models you can prove are approved.",
         subcommands: [
             ServeCommand.self, FetchCommand.self, VerifyCommand.self, KeygenCommand.self, SignCommand.self, AttestCommand.self,
-            PushCommand.self, RevocationCommand.self, DigestCommand.self, PolicyCommand.self, ONNXCommand.self,
+            PushCommand.self, RevocationCommand.self, DigestCommand.self, PolicyCommand.self, SchemaCommand.self, ONNXCommand.self,
         ]
     )
 }

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import WardenJSON
+import WardenSchema
+
+/// `warden schema`: JSON Schema 2020-12 tools.
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema", abstract: "JSON Schema draft 2020-12 tools.", subcommands: [SchemaValidateCommand.self])
+}
+
+/// `warden schema validate`: exit 0 valid, 1 invalid (errors as JSON), 2 unusable schema.
+struct SchemaValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Validate JSON instances against a schema (exit 0 valid, 1 invalid, 2 bad schema).")
+
+    @Option(name: .long, help: "The JSON Schema (draft 2020-12).")
+    var schema: String
+
+    @Flag(name: .customLong("assert-formats"), help: "Treat format as an assertion (date-time, email, ipv4, …).")
+    var assertFormats = false
+
+    @Option(name: .customLong("instances"), help: "Validate every line of this JSON-lines file; print one result line each.")
+    var instances: String?
+
+    @Argument(help: "The instance (JSON file).")
+    var instance: String?
+
+    func run() throws {
+        let validator: Validator
+        do {
+            var compiled = try Validator(
+                schema: try JSONParser.parse(try CLIFile.read(schema)), uri: URL(fileURLWithPath: schema).absoluteString)
+            compiled.assertFormats = assertFormats
+            validator = compiled
+        } catch {
+            FileHandle.standardError.write(Data("warden: bad schema \(schema): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if let instances {
+            var out = ""
+            var allValid = true
+            for line in String(decoding: try CLIFile.read(instances), as: UTF8.self).split(separator: "\n") where !line.isEmpty {
+                let errors = try validator.validate(try JSONParser.parse(String(line)))
+                allValid = allValid && errors.isEmpty
+                out += Self.report(errors).serialized() + "\n"
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+            if !allValid { throw ExitCode(1) }
+            return
+        }
+        guard let instance else { throw ValidationError("give an instance file or --instances") }
+        let errors = try validator.validate(try JSONParser.parse(try CLIFile.read(instance)))
+        print(Self.report(errors).serialized())
+        if !errors.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Locations and keywords only: instance values never appear in the report.
+    static func report(_ errors: [WardenSchema.ValidationError]) -> JSONValue {
+        .object([
+            ("valid", .bool(errors.isEmpty)),
+            (
+                "errors",
+                .array(
+                    errors.map {
+                        .object([
+                            ("instanceLocation", .string($0.instanceLocation)), ("keyword", .string($0.keyword)),
+                            ("keywordLocation", .string($0.schemaLocation)), ("error", .string($0.message)),
+                        ])
+                    })
+            ),
+        ])
+    }
+}

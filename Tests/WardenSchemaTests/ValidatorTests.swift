@@ -1,0 +1,55 @@
+import Testing
+import WardenJSON
+import WardenSchema
+
+/// Behaviour beyond the official suite: error reports, compile-time refusals, bounds.
+@Suite struct ValidatorTests {
+    func validator(_ schema: String) throws -> Validator { try Validator(schema: try JSONParser.parse(schema)) }
+
+    @Test func errorsNameLocationAndKeywordButNeverTheValue() throws {
+        let errors = try validator(#"{"properties": {"card": {"type": "string", "maxLength": 4}}}"#)
+            .validate(try JSONParser.parse(#"{"card": "4111111111111111"}"#))
+        #expect(errors.count == 1)
+        #expect(errors[0].instanceLocation == "/card" && errors[0].keyword == "maxLength")
+        #expect(errors[0].schemaLocation == "/properties/card/maxLength")
+        #expect(!errors[0].description.contains("4111"))
+    }
+
+    @Test func pointerTokensAreEscaped() throws {
+        let errors = try validator(#"{"properties": {"a/b~c": {"type": "integer"}}}"#).validate(try JSONParser.parse(#"{"a/b~c": "x"}"#))
+        #expect(errors.first?.instanceLocation == "/a~1b~0c")
+    }
+
+    @Test(arguments: [
+        #"{"pattern": "(?>x)"}"#, #"{"patternProperties": {"a++": true}}"#, #"{"pattern": "("}"#, #"{"type": 3}"#, #"{"allOf": []}"#, "3",
+    ])
+    func badSchemasAreRefusedWhenCompiled(_ text: String) throws {
+        let schema = try JSONParser.parse(text)
+        #expect(throws: SchemaError.self) { _ = try Validator(schema: schema).validate(.null) }
+    }
+
+    @Test func unresolvedReferenceIsAnError() throws {
+        let validator = try validator(#"{"$ref": "https://example.com/elsewhere.json"}"#)
+        #expect(throws: SchemaError.self) { try validator.validate(.integer(1)) }
+    }
+
+    @Test func formatsAreAnnotationsUnlessAsserted() throws {
+        var validator = try validator(#"{"format": "ipv4"}"#)
+        #expect(try validator.validate(.string("999.1.1.1")).isEmpty)
+        validator.assertFormats = true
+        #expect(try validator.validate(.string("999.1.1.1")).first?.keyword == "format")
+        #expect(try validator.validate(.string("10.0.0.1")).isEmpty)
+    }
+
+    @Test func selfReferenceIsBoundedByDepth() throws {
+        var validator = try validator(##"{"$ref": "#"}"##)
+        validator.maximumDepth = 64
+        #expect(throws: SchemaError.self) { try validator.validate(.integer(1)) }
+    }
+
+    @Test func decimalMultiplesAreExact() throws {
+        let validator = try validator(#"{"multipleOf": 0.01}"#)
+        #expect(try validator.validate(.number(0.07)).isEmpty)
+        #expect(!(try validator.validate(.number(0.075)).isEmpty))
+    }
+}
