@@ -49,7 +49,7 @@ struct PolicyEvalCommand: ParsableCommand {
                     do {
                         let solutions = try policy.evaluate(query: query, input: document, data: bundle.data, options: options)
                         out += PolicyOutput.results(solutions, query: query).serialized() + "\n"
-                    } catch let error as PolicyError {
+                    } catch {
                         out += PolicyOutput.errors([error]).serialized() + "\n"
                     }
                 }
@@ -80,7 +80,7 @@ struct PolicyCheckCommand: ParsableCommand {
         let bundle = try PolicyFiles.load(files)
         do {
             _ = try Policy(modules: bundle.modules, syntax: v0Compatible ? .v0 : .v1)
-        } catch let error as PolicyError {
+        } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(1)
         }
