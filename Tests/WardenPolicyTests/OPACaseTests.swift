@@ -71,20 +71,6 @@ import Yams
         }
     }
 
-    static func value(_ any: Any) -> Value {
-        switch any {
-        case is NSNull: return .null
-        case let b as Bool: return .bool(b)
-        case let i as Int: return .integer(Int64(i))
-        case let d as Double: return .double(d)
-        case let s as String: return .string(s)
-        case let list as [Any]: return .array(list.map(value))
-        case let map as [String: Any]: return .makeObject(map.map { (key: Value.string($0.key), value: value($0.value)) })
-        case let date as Date: return .string(ISO8601DateFormatter().string(from: date))
-        default: return .null
-        }
-    }
-
     /// Notes of cases where Warden's answer differs from OPA's on purpose or for now, with why.
     static let knownDifferences: [String: String] = {
         let path = folder.deletingLastPathComponent().appendingPathComponent("known-differences.yaml").path

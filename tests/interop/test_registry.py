@@ -146,24 +146,28 @@ def test_cosign_signature_made_outside_warden_is_accepted(registry, keys):
     }, separators=(",", ":")).encode()
     key = serialization.load_pem_private_key((keys / "author.key").read_bytes(), password=None)
     signature = base64.b64encode(key.sign(payload, ec.ECDSA(hashes.SHA256()))).decode()
-    payload_digest = upload_blob(registry, payload)
+    payload_digest = "sha256:" + hashlib.sha256(payload).hexdigest()
     config = json.dumps({"architecture": "", "os": "", "rootfs": {"type": "layers", "diff_ids": [payload_digest]}, "config": {}}).encode()
+    put_cosign_tag(registry, digest, "sig", config, "application/vnd.dev.cosign.simplesigning.v1+json", payload,
+                   {"dev.cosignproject.cosign/signature": signature})
+    result = fetch(keys, ref, digest)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def put_cosign_tag(registry, subject: str, suffix: str, config: bytes, layer_type: str, layer: bytes, annotations: dict) -> None:
+    """Writes a one-layer manifest under cosign's `sha256-<hex>.<suffix>` tag, as cosign does."""
+    layer_digest = upload_blob(registry, layer)
     config_digest = upload_blob(registry, config)
     manifest = {
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": len(config)},
-        "layers": [{
-            "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": payload_digest, "size": len(payload),
-            "annotations": {"dev.cosignproject.cosign/signature": signature},
-        }],
+        "layers": [{"mediaType": layer_type, "digest": layer_digest, "size": len(layer), "annotations": annotations}],
     }
     response = requests.put(
-        registry.url(f"/v2/models/churn/manifests/sha256-{digest.split(':')[1]}.sig"), data=json.dumps(manifest),
+        registry.url(f"/v2/models/churn/manifests/sha256-{subject.split(':')[1]}.{suffix}"), data=json.dumps(manifest),
         headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}, timeout=5,
     )
     assert response.status_code == 201, response.text
-    result = fetch(keys, ref, digest)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def upload_blob(registry, data: bytes) -> str:
@@ -274,23 +278,8 @@ def test_attestation_under_the_cosign_att_tag_is_read(registry, keys):
     envelope = keys / "att-approval.json"
     made = trust_python("attest.py", "approval", keys / "approver.key", digest, envelope, "--stage", "Approved", "--approver", "carol")
     assert made.returncode == 0, made.stderr
-    data = envelope.read_bytes()
-    layer_digest = upload_blob(registry, data)
-    config = b"{}"
-    config_digest = upload_blob(registry, config)
-    manifest = {
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": len(config)},
-        "layers": [{
-            "mediaType": "application/vnd.dsse.envelope.v1+json", "digest": layer_digest, "size": len(data),
-            "annotations": {"predicateType": "https://warden.dev/attestations/approval/v1"},
-        }],
-    }
-    response = requests.put(
-        registry.url(f"/v2/models/churn/manifests/sha256-{digest.split(':')[1]}.att"), data=json.dumps(manifest),
-        headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}, timeout=5,
-    )
-    assert response.status_code == 201, response.text
+    put_cosign_tag(registry, digest, "att", b"{}", "application/vnd.dsse.envelope.v1+json", envelope.read_bytes(),
+                   {"predicateType": "https://warden.dev/attestations/approval/v1"})
     assert warden("revocation", "publish", "--to", f"{registry.host}/models/churn:revocations", "--private-key",
                   keys / "security.key", "--serial", "1").returncode == 0
     result = fetch(keys, ref, digest)

@@ -1310,6 +1310,18 @@ def define_builtin_errors() -> None:
     expr("runtime/conflict-error-not-builtin", "x if { some x in [1, 2] }", strict=False)
     rules("runtime/conflict-error-strict-same", "r := x if { some x in [1, 2] }", strict=True)
 
+# The requirements' gate (section 5.1) verbatim, Rego v0: the v0 cases read it as written.
+STARTUP_GATE_V0 = """
+        package serving.startup
+        default permit = false
+        permit {
+          input.model.stage == "Approved"
+          input.model.signatures.valid
+          input.model.digest == input.expected_digest
+          not input.model.revoked
+        }
+        """
+
 STARTUP_GATE = """\
 package serving.startup
 
@@ -1652,28 +1664,10 @@ def define_v0() -> None:
     v0("v0/rego-v1-import", "package p\n\nimport rego.v1\n\nr if { true }")
     v0("v0/every-needs-import", "package p\n\nimport future.keywords.every\n\nr { every x in [1, 2] { x > 0 } }")
     v0("v0/assignment-rule", "package p\n\nr := 7")
-    v0("v0/startup-gate-original", """
-        package serving.startup
-        default permit = false
-        permit {
-          input.model.stage == "Approved"
-          input.model.signatures.valid
-          input.model.digest == input.expected_digest
-          not input.model.revoked
-        }
-        """, query="x = data.serving.startup.permit",
+    v0("v0/startup-gate-original", STARTUP_GATE_V0, query="x = data.serving.startup.permit",
        input={"model": {"stage": "Approved", "signatures": {"valid": True}, "digest": "d", "revoked": False},
               "expected_digest": "d"})
-    v0("v0/startup-gate-original-revoked", """
-        package serving.startup
-        default permit = false
-        permit {
-          input.model.stage == "Approved"
-          input.model.signatures.valid
-          input.model.digest == input.expected_digest
-          not input.model.revoked
-        }
-        """, query="x = data.serving.startup.permit",
+    v0("v0/startup-gate-original-revoked", STARTUP_GATE_V0, query="x = data.serving.startup.permit",
        input={"model": {"stage": "Approved", "signatures": {"valid": True}, "digest": "d", "revoked": True},
               "expected_digest": "d"})
     # the fail-open regression: v1 text read with the v0 parser

@@ -355,39 +355,6 @@ def opa_eval(
 # ----------------------------------------------------------------------------- regorus
 
 
-def _call_arity(texts: Sequence[str], name: str) -> int:
-    """Number of arguments at the first call `name(...)` found in the texts (default 1)."""
-    pat = re.compile(r"(?<![\w.])" + re.escape(name) + r"\(")
-    for text in texts:
-        m = pat.search(text)
-        if not m:
-            continue
-        depth, args, i, seen = 0, 0, m.end(), False
-        while i < len(text):
-            c = text[i]
-            if c == '"':
-                seen = True
-                i += 1
-                while i < len(text) and text[i] != '"':
-                    i += 2 if text[i] == "\\" else 1
-            elif c == "`":
-                seen = True
-                i = text.index("`", i + 1)
-            elif c in "([{":
-                depth += 1
-                seen = True
-            elif c in ")]}":
-                if depth == 0:
-                    return args + 1 if seen else 0
-                depth -= 1
-            elif c == "," and depth == 0:
-                args += 1
-            elif not c.isspace():
-                seen = True
-            i += 1
-    return 1
-
-
 @contextlib.contextmanager
 def _capture_fd2():
     """Capture what native code writes to file descriptor 2 (regorus parser warnings)."""

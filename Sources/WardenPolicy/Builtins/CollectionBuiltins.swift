@@ -36,22 +36,12 @@ extension Builtins {
         },
         "object.remove": fixed(2) { args in
             let pairs = try args.object(0)
-            let keys: Set<Value>
-            switch args[1] {
-            case let .array(items), let .set(items): keys = Set(items)
-            case let .object(members): keys = Set(members.map(\.key))
-            default: throw BuiltinError.operand(2, "one of {object, set, array}", args[1])
-            }
+            let keys = try keySet(args[1])
             return .object(pairs.filter { !keys.contains($0.key) })
         },
         "object.filter": fixed(2) { args in
             let pairs = try args.object(0)
-            let keys: Set<Value>
-            switch args[1] {
-            case let .array(items), let .set(items): keys = Set(items)
-            case let .object(members): keys = Set(members.map(\.key))
-            default: throw BuiltinError.operand(2, "one of {object, set, array}", args[1])
-            }
+            let keys = try keySet(args[1])
             return .object(pairs.filter { keys.contains($0.key) })
         },
         "union": fixed(1) { args in
@@ -71,6 +61,15 @@ extension Builtins {
             return .makeSet(result ?? [])
         },
     ]
+
+    /// The keys object.remove and object.filter take: an array or set of keys, or an object's keys.
+    static func keySet(_ value: Value) throws -> Set<Value> {
+        switch value {
+        case let .array(items), let .set(items): return Set(items)
+        case let .object(members): return Set(members.map(\.key))
+        default: throw BuiltinError.operand(2, "one of {object, set, array}", value)
+        }
+    }
 
     /// object.union: keys of `b` win; nested objects merge recursively.
     static func merge(_ a: Value, _ b: Value) -> Value {

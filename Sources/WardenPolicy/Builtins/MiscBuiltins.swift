@@ -35,17 +35,17 @@ extension Builtins {
             return value
         },
         "crypto.sha256": fixed(1) {
-            .string(Data(SHA256.hash(data: Data(try $0.string(0).utf8))).map { String(format: "%02x", $0) }.joined())
+            .string(hex(SHA256.hash(data: Data(try $0.string(0).utf8))))
         },
         "crypto.sha1": fixed(1) {
-            .string(Data(Insecure.SHA1.hash(data: Data(try $0.string(0).utf8))).map { String(format: "%02x", $0) }.joined())
+            .string(hex(Insecure.SHA1.hash(data: Data(try $0.string(0).utf8))))
         },
         "crypto.md5": fixed(1) {
-            .string(Data(Insecure.MD5.hash(data: Data(try $0.string(0).utf8))).map { String(format: "%02x", $0) }.joined())
+            .string(hex(Insecure.MD5.hash(data: Data(try $0.string(0).utf8))))
         },
         "io.jwt.decode": fixed(1) { args in
             let token = try JWT(try args.string(0))
-            return .array([token.header, token.payload, .string(token.signature.map { String(format: "%02x", $0) }.joined())])
+            return .array([token.header, token.payload, .string(Builtins.hex(token.signature))])
         },
         "io.jwt.verify_es256": fixed(2) { args in .bool(try JWT(try args.string(0)).verify(pem: try args.string(1), algorithm: "ES256")) },
         "io.jwt.verify_rs256": fixed(2) { args in .bool(try JWT(try args.string(0)).verify(pem: try args.string(1), algorithm: "RS256")) },

@@ -70,7 +70,7 @@ extension Builtins {
         "crypto.hmac.sha256": fixed(2) { args in
             let mac = HMAC<SHA256>.authenticationCode(
                 for: Data(try args.string(0).utf8), using: SymmetricKey(data: Data(try args.string(1).utf8)))
-            return .string(Data(mac).map { String(format: "%02x", $0) }.joined())
+            return .string(Builtins.hex(mac))
         },
         "crypto.hmac.equal": fixed(2) { args in .bool(try args.string(0) == (try args.string(1))) },
         "net.cidr_is_valid": fixed(1) { args in

@@ -37,24 +37,20 @@ extension Builtins {
             default: throw BuiltinError.operand(1, "one of {array, object, set, string}", args[0])
             }
         },
-        "sum": fixed(1) { args in
-            var total = Number(Int64(0))
-            for item in try args.collection(0) {
-                guard case let .number(n) = item else { throw BuiltinError.operand(1, "a collection of numbers", item) }
-                total = Number.add(total, n)
-            }
-            return .number(total)
-        },
-        "product": fixed(1) { args in
-            var total = Number(Int64(1))
-            for item in try args.collection(0) {
-                guard case let .number(n) = item else { throw BuiltinError.operand(1, "a collection of numbers", item) }
-                total = Number.multiply(total, n)
-            }
-            return .number(total)
-        },
+        "sum": fixed(1) { .number(try fold($0, from: Number(Int64(0)), Number.add)) },
+        "product": fixed(1) { .number(try fold($0, from: Number(Int64(1)), Number.multiply)) },
         "max": fixed(1) { try $0.collection(0).max() },
         "min": fixed(1) { try $0.collection(0).min() },
         "sort": fixed(1) { .array(try $0.collection(0).sorted()) },
     ]
+
+    /// Folds a collection of numbers (sum, product); anything else in it is a type error.
+    static func fold(_ args: [Value], from start: Number, _ combine: (Number, Number) -> Number) throws -> Number {
+        var total = start
+        for item in try args.collection(0) {
+            guard case let .number(n) = item else { throw BuiltinError.operand(1, "a collection of numbers", item) }
+            total = combine(total, n)
+        }
+        return total
+    }
 }

@@ -194,7 +194,7 @@ enum Formatter {
                 text = (i < 0 ? "-" : "") + String(abs(i), radix: radix, uppercase: verb == "X")
             }
         case ("x", .string(let s)):
-            text = s.utf8.map { String(format: "%02x", $0) }.joined()
+            text = Builtins.hex(s.utf8)
         case ("f", .number(let n)) where n.exactInteger != nil, ("e", .number(let n)) where n.exactInteger != nil:
             var digits = String(abs(n.exactInteger!))
             if let precision, digits.count < precision { digits = String(repeating: "0", count: precision - digits.count) + digits }

@@ -39,7 +39,7 @@ extension Builtins {
             guard let decoded = text.removingPercentEncoding else { throw BuiltinError(message: "invalid URL escape") }
             return .string(decoded)
         },
-        "hex.encode": fixed(1) { .string(try $0.string(0).utf8.map { String(format: "%02x", $0) }.joined()) },
+        "hex.encode": fixed(1) { .string(Builtins.hex(try $0.string(0).utf8)) },
     ]
 
     static func urlSafe(_ text: String) -> String {

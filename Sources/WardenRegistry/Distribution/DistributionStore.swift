@@ -73,19 +73,8 @@ public struct DistributionStore: ArtifactStore {
         let response = try await send(.GET, "/blobs/\(descriptor.digest)")
         if response.status == .notFound { throw RegistryError.notFound("blob \(descriptor.digest) in \(name)") }
         try Self.expect(response, .ok, "blob \(descriptor.digest)")
-        var sink = try VerifyingFileSink(path: path, expected: descriptor, limit: limit)
-        do {
-            for try await buffer in response.body {
-                try sink.write(buffer.readableBytesView)
-            }
-        } catch let error as RegistryError {
-            sink.abandon()
-            throw error
-        } catch {
-            sink.abandon()
-            throw RegistryError.transport("downloading \(descriptor.digest): \(error)")
-        }
-        try sink.finish()
+        try await VerifyingFileSink.receive(
+            response.body, into: path, expected: descriptor, limit: limit, source: "\(name) blob \(descriptor.digest)")
     }
 
     public func referrers(of digest: SHA256Digest) async throws(RegistryError) -> [Descriptor] {
@@ -243,23 +232,4 @@ public struct DistributionStore: ArtifactStore {
 actor TokenCache {
     private(set) var authorization: String?
     func set(_ value: String) { authorization = value }
-}
-
-/// A file as a stream of 1 MiB buffers, for uploads.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let path: String
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let handle: FileHandle?
-        mutating func next() async throws -> ByteBuffer? {
-            guard let handle, let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else {
-                try? handle?.close()
-                return nil
-            }
-            return ByteBuffer(bytes: data)
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: FileHandle(forReadingAtPath: path)) }
 }

@@ -68,21 +68,8 @@ public struct LayoutStore: ArtifactStore {
 
     public func downloadBlob(_ descriptor: Descriptor, to path: String, limit: Int64) async throws(RegistryError) {
         let source = blobPath(descriptor.digest)
-        guard let input = FileHandle(forReadingAtPath: source) else { throw RegistryError.notFound("blob \(descriptor.digest)") }
-        defer { try? input.close() }
-        var sink = try VerifyingFileSink(path: path, expected: descriptor, limit: limit)
-        do {
-            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-                try sink.write(chunk)
-            }
-        } catch let error as RegistryError {
-            sink.abandon()
-            throw error
-        } catch {
-            sink.abandon()
-            throw RegistryError.transport("reading \(source): \(error.localizedDescription)")
-        }
-        try sink.finish()
+        guard FileManager.default.isReadableFile(atPath: source) else { throw RegistryError.notFound("blob \(descriptor.digest)") }
+        try await VerifyingFileSink.receive(FileChunks(path: source), into: path, expected: descriptor, limit: limit, source: source)
     }
 
     public func referrers(of digest: SHA256Digest) async throws(RegistryError) -> [Descriptor] {

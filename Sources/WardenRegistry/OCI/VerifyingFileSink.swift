@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import NIOCore
+import NIOFoundationCompat
 import WardenTrust
 
 /// Writes a download to disk while hashing it: more bytes than the descriptor (or the limit)
@@ -57,6 +59,28 @@ struct VerifyingFileSink {
     }
 }
 
+extension VerifyingFileSink {
+    /// Streams `chunks` into `path` through a sink: the one download loop of every store.
+    /// `source` names where the bytes come from, for transport errors.
+    static func receive<Chunks: AsyncSequence>(
+        _ chunks: Chunks, into path: String, expected: Descriptor, limit: Int64, source: String
+    ) async throws(RegistryError) where Chunks.Element == ByteBuffer {
+        var sink = try VerifyingFileSink(path: path, expected: expected, limit: limit)
+        do {
+            for try await buffer in chunks {
+                try sink.write(buffer.readableBytesView)
+            }
+        } catch let error as RegistryError {
+            sink.abandon()
+            throw error
+        } catch {
+            sink.abandon()
+            throw RegistryError.transport("reading \(source): \(error)")
+        }
+        try sink.finish()
+    }
+}
+
 /// Checks bytes already in memory against their descriptor (a size of -1 means unknown).
 enum BlobCheck {
     static func verify(_ bytes: [UInt8], against descriptor: Descriptor) throws(RegistryError) {
@@ -66,4 +90,23 @@ enum BlobCheck {
         let actual = SHA256Digest.of(bytes)
         guard actual == descriptor.digest else { throw RegistryError.digestMismatch(expected: descriptor.digest, actual: actual) }
     }
+}
+
+/// A file as a stream of 1 MiB buffers (uploads, and layout reads through `receive`).
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let path: String
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle?
+        mutating func next() async throws -> ByteBuffer? {
+            guard let handle, let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else {
+                try? handle?.close()
+                return nil
+            }
+            return ByteBuffer(bytes: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: FileHandle(forReadingAtPath: path)) }
 }

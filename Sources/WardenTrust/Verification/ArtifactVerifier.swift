@@ -78,7 +78,8 @@ public struct ArtifactVerifier: Sendable {
             let keys = policy.keys(named: policy.modelSigners)
             return try await ModelSignatureVerifier(trust: .keys(keys), ignorePaths: ignored).verify(bundle: bundle, model: model, at: time)
         case .certificates:
-            var firstFailure = TrustFailure(.untrustedKey, "no certificate authority may sign models under this trust policy")
+            // Reported when no authority accepts the bundle: the last one's reason.
+            var lastFailure = TrustFailure(.untrustedKey, "no certificate authority may sign models under this trust policy")
             for authority in policy.authorities(named: policy.modelSigners) {
                 do throws(TrustFailure) {
                     let report = try await ModelSignatureVerifier(trust: .certificateAuthorities(authority.verifier), ignorePaths: ignored)
@@ -90,10 +91,10 @@ public struct ArtifactVerifier: Sendable {
                     }
                     return report
                 } catch {
-                    firstFailure = error
+                    lastFailure = error
                 }
             }
-            throw firstFailure
+            throw lastFailure
         }
     }
 
