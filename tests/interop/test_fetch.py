@@ -434,3 +434,17 @@ def test_policy_letting_the_author_approve_is_rejected_at_load(world):
     result = world.fetch()
     assert result.returncode == EXIT_INPUT
     assert "author cannot approve" in json.loads(result.stdout)["detail"]
+
+
+def test_file_the_signer_declared_ignored_is_not_installed(world):
+    """model_signing lets a signer leave paths out (ignore_paths); such a file in the artifact
+    would be installed unsigned, so fetch refuses it."""
+    model = copy_churn_model(world.root / "with-notes")
+    (model / "notes.txt").write_text("not covered\n")
+    signature = world.root / "with-notes.sig"
+    signed = warden("sign", model, "--private-key", world.key("author"), "--signature", signature, "--ignore-paths", model / "notes.txt")
+    assert signed.returncode == 0, signed.stderr
+    digest = push(world, model, "with-notes", signature)
+    document = refused(world.fetch(ref=world.ref("with-notes"), pin=digest), EXIT_INTEGRITY, "unexpected_file")
+    assert "notes.txt" in document["detail"]
+    nothing_left(world)
