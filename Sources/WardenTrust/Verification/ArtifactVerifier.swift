@@ -74,11 +74,12 @@ public struct ArtifactVerifier: Sendable {
     /// skips the paths the signer declared ignored (and git's); a layer at such a path would be
     /// installed unsigned, so it is refused here.
     static func requireCovered(_ files: [VerificationReport.File], by manifest: SignedModelManifest) throws(TrustFailure) {
-        let signed = Set(manifest.resources.map { resource in
-            guard case .shards = manifest.method else { return resource.name }
-            // `path:start:end` → path
-            return resource.name.split(separator: ":").dropLast(2).joined(separator: ":")
-        })
+        let signed = Set(
+            manifest.resources.map { resource in
+                guard case .shards = manifest.method else { return resource.name }
+                // `path:start:end` → path
+                return resource.name.split(separator: ":").dropLast(2).joined(separator: ":")
+            })
         for file in files where !signed.contains(file.name) {
             throw TrustFailure(.unexpectedFile, "\(file.name) is in the artifact but not covered by the signature")
         }
