@@ -65,6 +65,8 @@ let package = Package(
                 "WardenTrust",
                 "WardenRegistry",
                 "WardenPolicy",
+                "WardenSchema",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,6 +15,8 @@ public final class SchemaRegistry: @unchecked Sendable {
     private(set) var resources: [String: Located] = [:]
     private(set) var anchors: [String: Located] = [:]
     private(set) var dynamicAnchors: [String: Located] = [:]
+    /// Every `$ref` and `$dynamicRef` seen, with the base it resolves against.
+    private var references: [(reference: String, base: URL)] = []
 
     public init() {}
 
@@ -39,6 +41,9 @@ public final class SchemaRegistry: @unchecked Sendable {
         } else if isResourceRoot {
             resources[Self.withoutFragment(base).absoluteString] = Located(schema: schema, base: parent)
         }
+        for keyword in ["$ref", "$dynamicRef"] {
+            if case let .string(reference)? = schema[keyword] { references.append((reference, base)) }
+        }
         if case let .string(anchor)? = schema["$anchor"] {
             anchors[Self.withoutFragment(base).absoluteString + "#" + anchor] = Located(schema: schema, base: parent)
         }
@@ -49,6 +54,19 @@ public final class SchemaRegistry: @unchecked Sendable {
         }
         for (key, value) in members where !Self.dataKeywords.contains(key) {
             index(value, base: base, isResourceRoot: false)
+        }
+    }
+
+    /// The references that resolve to nothing in this registry. Contracts call this once all
+    /// their resources are added, so a dangling `$ref` fails the load rather than a request.
+    public func unresolvedReferences() -> [String] {
+        references.compactMap { entry in
+            do {
+                _ = try resolve(entry.reference, base: entry.base)
+                return nil
+            } catch {
+                return entry.reference
+            }
         }
     }
 

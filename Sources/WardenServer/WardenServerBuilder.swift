@@ -8,10 +8,14 @@ import WardenPolicy
 public struct WardenServerBuilder {
     public var configuration: ServeConfiguration
     public var logger: Logger
+    /// Keyed hashing for `x-warden-redact: hash`: from the configured key file, else a key
+    /// that lives as long as the process.
+    public var redactor: OutputRedactor
 
-    public init(configuration: ServeConfiguration, logger: Logger) {
+    public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        redactor = try configuration.redactionKeyFile.map(OutputRedactor.init(keyFile:)) ?? .ephemeral()
     }
 
     /// Loads every model (decode, compile, contract check). A model that cannot load is an error:
@@ -22,7 +26,7 @@ public struct WardenServerBuilder {
             let bundle = try PolicyFiles.load(configuration.startupGateFiles)
             gate = try Policy(modules: bundle.modules, syntax: configuration.startupGateV0Compatible ? .v0 : .v1)
         }
-        return try ModelRepository(
+        let repository = try ModelRepository(
             models: configuration.models.map { source in
                 try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
                 let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
@@ -34,6 +38,14 @@ public struct WardenServerBuilder {
                     ])
                 return model
             })
+        if configuration.redactionKeyFile == nil,
+            repository.models.contains(where: { $0.enforcement.redactions.actions.values.contains(.hash) })
+        {
+            logger.warning(
+                "hash redactions use a per-process key: hashes will not match across restarts or replicas",
+                metadata: ["event": "redaction_key_ephemeral"])
+        }
+        return repository
     }
 
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
@@ -44,7 +56,7 @@ public struct WardenServerBuilder {
             router.add(middleware: RequestPolicyMiddleware(policy: requestPolicy, repository: state.repository, logger: logger))
         }
         MetadataRoutes(state: state).register(on: router)
-        InferenceRoutes(state: state, limits: configuration.limits).register(on: router)
+        InferenceRoutes(state: state, limits: configuration.limits, redactor: redactor).register(on: router)
         return router
     }
 

@@ -28,6 +28,28 @@ import WardenSchema
         #expect(throws: SchemaError.self) { _ = try Validator(schema: schema).validate(.null) }
     }
 
+    /// ECMA-262 semantics where ICU differs: each pair is a pattern and strings it must
+    /// (true) or must not (false) match.
+    @Test(arguments: [
+        ("^[a-z]+$", "abc", true), ("^[a-z]+$", "abc\n", false),
+        ("^\\d+$", "123", true), ("^\\d+$", "\u{0663}", false),
+        ("^\\w+$", "\u{00E9}", false), ("^.$", "\u{0085}", true), ("^.$", "\n", false),
+        ("^[[:a]+$", "[:", true), ("^[[:a]+$", "b", false),
+        ("^[a&&b]$", "&", true), ("^[a&&b]$", "c", false), ("^\\s$", "\u{FEFF}", true),
+        ("\\bcat\\b", "a cat!", true), ("\\bcat\\b", "\u{00E9}cat", true), ("^[^]$", "\n", true), ("^[]$", "", false),
+        ("^\\u{1F432}$", "\u{1F432}", true), ("^\\cJ$", "\n", true), ("^a{2,3}$", "aaa", true),
+    ])
+    func patternsFollowECMA262(pattern: String, text: String, matches: Bool) throws {
+        let schema = JSONValue.object([("pattern", .string(pattern))])
+        #expect(try Validator(schema: schema).validate(.string(text)).isEmpty == matches)
+    }
+
+    @Test(arguments: ["(?i)abc", "a++", "\\Qa\\E", "\\Aabc", "abc\\z", "x{2", "\\h", "(?#note)", "a{3,1}", "\\1a", "[\\1]", "[[:alpha:]]"])
+    func icuOnlyPatternsAreRefused(pattern: String) {
+        let schema = JSONValue.object([("pattern", .string(pattern))])
+        #expect(throws: SchemaError.self) { _ = try Validator(schema: schema) }
+    }
+
     @Test func unresolvedReferenceIsAnError() throws {
         let validator = try validator(#"{"$ref": "https://example.com/elsewhere.json"}"#)
         #expect(throws: SchemaError.self) { try validator.validate(.integer(1)) }

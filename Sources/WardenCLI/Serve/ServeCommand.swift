@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("gate-v0-compatible"), help: "Read the startup gate in Rego v0 syntax.")
     var gateV0Compatible = false
 
+    @Option(help: "Key for hash redactions (at least 32 bytes); without it, hashes are keyed per process.")
+    var redactionKeyFile: String?
+
     @Option(help: "Address to listen on.")
     var host: String?
 
@@ -70,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let probePort { configuration.probePort = probePort }
         if let logLevel { configuration.logLevel = logLevel }
         if hardened { configuration.hardened = true }
+        if let redactionKeyFile { configuration.redactionKeyFile = redactionKeyFile }
         if !requestPolicy.isEmpty { configuration.requestPolicy = RequestPolicySource(files: requestPolicy, dataFiles: policyData) }
         if !gatePolicy.isEmpty {
             configuration.startupGateFiles = gatePolicy
@@ -84,9 +88,10 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "warden")
-        let builder = WardenServerBuilder(configuration: configuration, logger: logger)
+        let builder: WardenServerBuilder
         let repository: ModelRepository
         do {
+            builder = try WardenServerBuilder(configuration: configuration, logger: logger)
             repository = try builder.loadRepository()
         } catch {
             logger.critical("cannot serve: \(error)", metadata: ["event": "model_load_failed"])

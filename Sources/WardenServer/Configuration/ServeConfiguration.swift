@@ -40,6 +40,9 @@ public struct ServeConfiguration: Sendable {
     /// Rego startup gate files, re-evaluated over each model's receipt before it is loaded.
     public var startupGateFiles: [String] = []
     public var startupGateV0Compatible = false
+    /// Key for `x-warden-redact: hash` (at least 32 bytes). Without it, hashes are keyed per
+    /// process and do not correlate across restarts or replicas.
+    public var redactionKeyFile: String?
 
     public init() {}
 
@@ -84,6 +87,7 @@ public struct ServeConfiguration: Sendable {
         }
         if var security = try reader.mapping("security") {
             hardened = try security.bool("hardened") ?? hardened
+            redactionKeyFile = try security.string("redaction_key_file") ?? redactionKeyFile
             try security.finish()
         }
         if var logging = try reader.mapping("logging") {

@@ -20,10 +20,16 @@ public struct ModelContract: Sendable, Equatable {
     public var features: [String]
     /// Warm-up requests: each maps input names to nested arrays (a batch of rows).
     public var warmup: [[String: JSONValue]]
+    /// JSON Schema (draft 2020-12) for one input record: an object of input names to one
+    /// row's value. Every row of every request must satisfy it.
+    public var inputSchema: JSONValue?
+    /// JSON Schema for one output record; its top-level properties may carry `x-warden-redact`.
+    public var outputSchema: JSONValue?
 
     public init(
         name: String, version: String, description: String = "", inputs: [TensorSpec], outputs: [TensorSpec],
-        classLabels: [String] = [], features: [String] = [], warmup: [[String: JSONValue]] = []
+        classLabels: [String] = [], features: [String] = [], warmup: [[String: JSONValue]] = [],
+        inputSchema: JSONValue? = nil, outputSchema: JSONValue? = nil
     ) {
         self.name = name
         self.version = version
@@ -33,6 +39,8 @@ public struct ModelContract: Sendable, Equatable {
         self.classLabels = classLabels
         self.features = features
         self.warmup = warmup
+        self.inputSchema = inputSchema
+        self.outputSchema = outputSchema
     }
 
     public init(json: JSONValue) throws {
@@ -68,6 +76,8 @@ public struct ModelContract: Sendable, Equatable {
             guard case let .object(members) = sample else { throw ContractError("each \"warmup\" sample must be an object of inputs") }
             return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         }
+        inputSchema = json["input_schema"]
+        outputSchema = json["output_schema"]
         guard !inputs.isEmpty, !outputs.isEmpty else { throw ContractError("the contract must list inputs and outputs") }
         guard Set(inputs.map(\.name)).count == inputs.count, Set(outputs.map(\.name)).count == outputs.count else {
             throw ContractError("tensor names must be unique")

@@ -7,6 +7,12 @@ public struct ServingError: Error, Sendable, Equatable {
     public let status: Int
     public let code: String
     public let message: String
+    /// Contract violations listed to the client (pointers and keywords, never values).
+    public var violations: [ContractViolation] = []
+    /// Violations and details for the log only: an output-contract failure is the server's
+    /// fault, and its details are not the client's business.
+    public var loggedViolations: [ContractViolation] = []
+    public var internalDetail: String?
 
     public init(status: Int, code: String, _ message: String) {
         self.status = status
@@ -50,7 +56,7 @@ public struct ServingError: Error, Sendable, Equatable {
     /// The response body: the Open Inference Protocol's `{"error": ...}` that Triton and KServe
     /// clients read, plus the RFC 9457 problem fields.
     public func body(requestID: String) -> JSONValue {
-        .object([
+        var members: [(key: String, value: JSONValue)] = [
             ("error", .string(message)),
             ("type", .string("https://warden.dev/problems/\(code)")),
             ("title", .string(Self.reasonPhrases[status] ?? "Error")),
@@ -58,6 +64,8 @@ public struct ServingError: Error, Sendable, Equatable {
             ("detail", .string(message)),
             ("code", .string(code)),
             ("request_id", .string(requestID)),
-        ])
+        ]
+        if !violations.isEmpty { members.append(("errors", .array(violations.map(\.json)))) }
+        return .object(members)
     }
 }

@@ -8,6 +8,8 @@ import WardenONNX
 public final class ServedModel: Sendable {
     public let session: InferenceSession
     public let contract: ModelContract
+    /// The contract's schemas, compiled, and its redactions.
+    public let enforcement: ContractEnforcement
     public let directory: String
     private let warmedUp = Atomic<Bool>(false)
 
@@ -15,9 +17,10 @@ public final class ServedModel: Sendable {
     public var version: String { contract.version }
     public var isReady: Bool { warmedUp.load(ordering: .acquiring) }
 
-    public init(session: InferenceSession, contract: ModelContract, directory: String) {
+    public init(session: InferenceSession, contract: ModelContract, directory: String) throws {
         self.session = session
         self.contract = contract
+        self.enforcement = try ContractEnforcement(contract: contract)
         self.directory = directory
     }
 
@@ -52,7 +55,11 @@ public final class ServedModel: Sendable {
         guard ModelContract.isValidName(contract.name), ModelContract.isValidName(contract.version) else {
             throw ModelLoadFailure("model name '\(contract.name)' or version '\(contract.version)' has characters outside [A-Za-z0-9._-]")
         }
-        return ServedModel(session: session, contract: contract, directory: directory)
+        do {
+            return try ServedModel(session: session, contract: contract, directory: directory)
+        } catch {
+            throw ModelLoadFailure("\(contractPath): \(error)")
+        }
     }
 
     /// Runs the contract's warm-up samples (or, without any, one synthetic batch) and marks

@@ -104,8 +104,8 @@ enum KServeV1 {
     }
 
     /// One prediction per row: the row of the single output, or an object of every output's row.
-    static func predictions(_ results: [String: Value], model: ServedModel) -> [UInt8] {
-        let outputs = model.contract.outputs.map { ($0.name, InferenceResponse.tensor(results[$0.name])) }
+    static func predictions(_ results: [String: Value], outputs names: [String]) -> [UInt8] {
+        let outputs = names.map { ($0, InferenceResponse.tensor(results[$0])) }
         let rows = outputs.first?.1.shape.first ?? 0
         var json = JSONWriter(capacity: 256)
         json.raw("{\"predictions\":")

@@ -11,6 +11,16 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ServingError {
+            if error.status >= 500, error.internalDetail != nil || !error.loggedViolations.isEmpty {
+                // Pointers and keywords only: what the model produced is never logged.
+                context.logger.error(
+                    "\(error.code)",
+                    metadata: [
+                        "request_id": .string(context.requestID), "code": .string(error.code),
+                        "detail": .string(error.internalDetail ?? ""),
+                        "violations": .array(error.loggedViolations.map { .string("\($0.pointer) \($0.keyword)") }),
+                    ])
+            }
             return Self.response(error, request: request, context: context)
         } catch let error as MethodNotAllowedError {
             var response = Self.response(.methodNotAllowed(error.method, allowed: error.allowed), request: request, context: context)

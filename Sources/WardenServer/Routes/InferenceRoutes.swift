@@ -8,6 +8,7 @@ import WardenONNX
 struct InferenceRoutes {
     let state: ServerState
     let limits: ServingLimits
+    let redactor: OutputRedactor
 
     func register(on router: Router<WardenRequestContext>) {
         router.post("/v2/models/{model}/infer") { request, context in
@@ -68,8 +69,9 @@ struct InferenceRoutes {
         let model = try model(context, version: version)
         let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
         let decoded = try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
-        let results = try run(model, decoded.feeds, outputs: decoded.outputs.map(\.name))
-        let response = InferenceResponse(model: model, requestID: decoded.id, outputs: decoded.outputs, results: results)
+        let results = try runInContract(model, decoded.feeds, requested: decoded.outputs.map(\.name))
+        let response = InferenceResponse(
+            model: model, requestID: decoded.id, outputs: decoded.outputs.filter { results[$0.name] != nil }, results: results)
         var headers = modelHeaders(model, context)
         if let jsonLength = response.jsonLength {
             headers[.inferenceHeaderContentLength] = String(jsonLength)
@@ -84,11 +86,25 @@ struct InferenceRoutes {
         let model = try model(context, version: nil)
         let (bytes, _) = try await body(request, binaryAllowed: false)
         let feeds = try KServeV1.feeds(body: bytes, model: model, limits: limits.json)
-        let results = try run(model, feeds, outputs: model.contract.outputs.map(\.name))
+        let names = model.contract.outputs.map(\.name)
+        let results = try runInContract(model, feeds, requested: names)
         var headers = modelHeaders(model, context)
         headers[.contentType] = "application/json"
-        let body = KServeV1.predictions(results, model: model)
+        let body = KServeV1.predictions(results, outputs: names.filter { results[$0] != nil })
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The contract around the engine: every input row checked before it runs, every output
+    /// row checked after (so all outputs are computed when there is an output schema), then
+    /// the redactions. Returns the requested outputs that survive redaction.
+    func runInContract(_ model: ServedModel, _ feeds: [String: Value], requested: [String]) throws -> [String: Value] {
+        let contract = model.enforcement
+        try contract.checkInputs(feeds)
+        var results = try run(model, feeds, outputs: contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested)
+        try contract.checkOutputs(results)
+        redactor.apply(contract.redactions, to: &results)
+        let wanted = Set(requested)
+        return results.filter { wanted.contains($0.key) }
     }
 
     /// Runs the engine. Its errors are about the request's values, so they are 400s.

@@ -28,10 +28,10 @@ enum TestServer {
         return ServerState(repository: try ModelRepository(models: models))
     }
 
-    static func application(_ state: ServerState, limits: ServingLimits = ServingLimits()) -> some ApplicationProtocol {
+    static func application(_ state: ServerState, limits: ServingLimits = ServingLimits()) throws -> some ApplicationProtocol {
         var configuration = ServeConfiguration()
         configuration.limits = limits
-        let builder = WardenServerBuilder(configuration: configuration, logger: Logger(label: "test"))
+        let builder = try WardenServerBuilder(configuration: configuration, logger: Logger(label: "test"))
         return Application(router: builder.servingRouter(state: state))
     }
 
@@ -52,5 +52,23 @@ enum TestServer {
                 ?? "{\"name\":\"\(name)\",\"datatype\":\"\(datatype)\",\"shape\":[\(rows),1],\"data\":[\(Array(repeating: value, count: rows).joined(separator: ","))]}"
         }
         return "{\"id\":\"t1\",\"inputs\":[\(tensors.joined(separator: ","))]}"
+    }
+}
+
+extension TestServer {
+    /// A copy of the churn example whose contract is changed by `edit` (as a JSON object).
+    static func churnDirectory(editingContract edit: (inout [String: Any]) -> Void) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("warden-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let source = URL(fileURLWithPath: churnDirectory)
+        try FileManager.default.copyItem(
+            at: source.appendingPathComponent("model.onnx"), to: directory.appendingPathComponent("model.onnx"))
+        let data = try Data(contentsOf: source.appendingPathComponent(ModelContract.fileName))
+        guard var contract = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ModelLoadFailure("the example contract is not a JSON object")
+        }
+        edit(&contract)
+        try JSONSerialization.data(withJSONObject: contract).write(to: directory.appendingPathComponent(ModelContract.fileName))
+        return directory.path
     }
 }

@@ -1,0 +1,63 @@
+import Crypto
+import Foundation
+import WardenONNX
+import WardenSchema
+import WardenTrust
+
+/// Applies a contract's redactions to a model's outputs before they are encoded, so every
+/// response format (OIP v2 JSON or binary, KServe v1) carries the same redacted values.
+public struct OutputRedactor: Sendable {
+    public static let mask = "[REDACTED]"
+
+    /// The HMAC-SHA256 key for `hash`. Hashes correlate only while the key stays the same.
+    let key: SymmetricKey
+
+    public init(key: SymmetricKey) {
+        self.key = key
+    }
+
+    /// Reads the key from a file (as a secrets agent renders it). At least 32 bytes: a short
+    /// key would let anyone confirm guesses of a hashed value.
+    public init(keyFile path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationFailure("cannot read the redaction key file \(path)")
+        }
+        guard data.count >= 32 else {
+            throw ConfigurationFailure("the redaction key file \(path) holds \(data.count) bytes; at least 32 are needed")
+        }
+        key = SymmetricKey(data: data)
+    }
+
+    /// A key that lives only as long as the process.
+    public static func ephemeral() -> OutputRedactor { OutputRedactor(key: SymmetricKey(size: .bits256)) }
+
+    func apply(_ plan: RedactionPlan, to results: inout [String: Value]) {
+        for (name, action) in plan.actions {
+            guard let value = results[name] else { continue }
+            switch action {
+            case .drop:
+                results[name] = nil
+            case .mask:
+                let tensor = InferenceResponse.tensor(value)
+                results[name] = .tensor(Tensor(shape: tensor.shape, storage: .string(Array(repeating: Self.mask, count: tensor.count))))
+            case .hash:
+                let tensor = InferenceResponse.tensor(value)
+                let hashes = (0..<tensor.count).map { index in
+                    let text: String
+                    switch TensorRecords.element(tensor.storage, index) {
+                    case let .string(s): text = s
+                    case let other: text = other.serialized()
+                    }
+                    return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key))
+                }
+                results[name] = .tensor(Tensor(shape: tensor.shape, storage: .string(hashes)))
+            }
+        }
+    }
+}
+
+/// A serve setting that cannot be used, with the reason.
+public struct ConfigurationFailure: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

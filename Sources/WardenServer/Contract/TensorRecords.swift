@@ -1,0 +1,53 @@
+import WardenJSON
+import WardenONNX
+
+/// The record view of a batch: row `i` is an object of each tensor's name to its row `i`, as
+/// JSON. Contract schemas describe one record, so the same schema holds for OIP v2 tensors
+/// (JSON or binary) and KServe v1 instances.
+enum TensorRecords {
+    /// The rows of `columns`, or nil when the tensors do not share a first (batch) dimension.
+    ///
+    /// A tensor whose contract shape has only fixed 1s after the batch dimension (`[-1, 1]`)
+    /// gives a scalar per row; any other gives the row's nested array. The contract, not the
+    /// request, decides, so a record's shape cannot change with the batch a client sends.
+    static func rows(_ columns: [(spec: TensorSpec, tensor: Tensor)]) -> [JSONValue]? {
+        guard let batch = columns.first?.tensor.shape.first,
+            columns.allSatisfy({ $0.tensor.rank >= 1 && $0.tensor.shape[0] == batch })
+        else { return columns.isEmpty ? [] : nil }
+        var rows = [[(key: String, value: JSONValue)]](repeating: [], count: batch)
+        for (spec, tensor) in columns {
+            let inner = Array(tensor.shape.dropFirst())
+            let width = inner.reduce(1, *)
+            let scalar = inner.isEmpty || (spec.shape.count == tensor.rank && spec.shape.dropFirst().allSatisfy { $0 == 1 })
+            for row in 0..<batch {
+                let value = scalar ? element(tensor.storage, row * width) : nested(tensor.storage, inner[...], from: row * width)
+                rows[row].append((spec.name, value))
+            }
+        }
+        return rows.map(JSONValue.object)
+    }
+
+    private static func nested(_ storage: TensorStorage, _ shape: ArraySlice<Int>, from start: Int) -> JSONValue {
+        guard let first = shape.first else { return element(storage, start) }
+        let stride = shape.dropFirst().reduce(1, *)
+        return .array((0..<first).map { nested(storage, shape.dropFirst(), from: start + $0 * stride) })
+    }
+
+    /// One element as the model sees it. Floats print as their shortest decimal, so a client's
+    /// 0.1 is checked as 0.1 and not as 0.100000001490116; NaN and infinities (JSON has none)
+    /// are null — which is how clients send a missing value.
+    static func element(_ storage: TensorStorage, _ index: Int) -> JSONValue {
+        switch storage {
+        case let .float(v):
+            let x = v[index]
+            guard x.isFinite else { return .null }
+            if x == x.rounded(), x.magnitude < 16_777_216 { return .integer(Int64(x)) }
+            return .number(Double(x.description) ?? Double(x))
+        case let .double(v): return v[index].isFinite ? .number(v[index]) : .null
+        case let .int32(v): return .integer(Int64(v[index]))
+        case let .int64(v): return .integer(v[index])
+        case let .bool(v): return .bool(v[index])
+        case let .string(v): return .string(v[index])
+        }
+    }
+}
