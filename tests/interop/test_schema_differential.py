@@ -135,3 +135,55 @@ def test_cli_exit_codes_and_reports_without_values(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"pattern": "(?>a)"}))
     assert warden("schema", "validate", "--schema", broken, good).returncode == 2
+
+
+# -- the example model's real contract -----------------------------------------------------
+
+CHURN_CONTRACT = json.loads((Path(__file__).resolve().parents[2] / "examples/churn/warden-model.json").read_text())
+NUMERIC_FIELDS = ["monthly_charges", "total_charges", "data_usage_gb", "days_since_login", "age"]
+INTEGER_FIELDS = ["tenure", "support_calls", "num_services"]
+# Python's `re` lets `$` match before a final newline; ECMA-262 does not (the JSON Schema suite's
+# optional ecmascript-regex cases check Warden on that), so no generated string ends in "\n".
+CATEGORIES = ["month-to-month", "two-year", "one-year", "check", "bank", "card", "Two-year", "", "a" * 64, "a" * 65,
+              "x y", "-lead", "0day", "é", "tab\tin", "under_score", "٣"]
+
+
+def churn_record(rng: random.Random) -> dict:
+    """One customer row as Warden validates it, mostly valid, often with one field mutated."""
+    record = {name: rng.choice([0, 1, 12, 600, 1200]) for name in INTEGER_FIELDS}
+    record.update({name: rng.choice([None, 0, 0.5, 79.5, 1e3, 149.9]) for name in NUMERIC_FIELDS})
+    record["contract"] = rng.choice(["month-to-month", "two-year", "one-year"])
+    record["payment"] = rng.choice(["check", "bank", "card"])
+    for _ in range(rng.choice([0, 0, 1, 1, 2])):
+        field = rng.choice(list(record) + ["extra"])
+        mutation = rng.random()
+        if mutation < 0.15:
+            record.pop(field, None)
+        elif mutation < 0.5:
+            record[field] = rng.choice(CATEGORIES)
+        elif mutation < 0.8:
+            record[field] = rng.choice([-1, -0.5, 1201, 1e6, 1e7 + 0.5, 150.5, 2**40, 3.0, True, None])
+        else:
+            record[field] = random_value(rng, 2)
+    return record
+
+
+def churn_output(rng: random.Random) -> dict:
+    p = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, 1.0000001, -0.01])
+    output = {"label": rng.choice([0, 1, 1.0, 0, 1, 2, -1, "1"]),
+              "probabilities": rng.choice([[1 - p, p], [1 - p, p], [1 - p, p], [p], [p, p, p], [p, "x"], [], None])}
+    if rng.random() < 0.1:
+        output.pop(rng.choice(["label", "probabilities"]))
+    if rng.random() < 0.05:
+        output["extra"] = 1
+    return output
+
+
+def test_churn_input_contract_agrees_with_jsonschema_on_10000_records(tmp_path):
+    rng = random.Random(SEED + 2)
+    compare(CHURN_CONTRACT["input_schema"], [churn_record(rng) for _ in range(10_000)], tmp_path)
+
+
+def test_churn_output_contract_agrees_with_jsonschema_on_2000_records(tmp_path):
+    rng = random.Random(SEED + 3)
+    compare(CHURN_CONTRACT["output_schema"], [churn_output(rng) for _ in range(2000)], tmp_path)
