@@ -71,7 +71,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // The OpenAPI document is compiled into the binary: served as is at /openapi.json.
+            resources: [.embedInCode("OpenAPI/openapi.json")]
         ),
         // OCI distribution client and OCI image-layout folder; every read verified by digest.
         .target(

@@ -39,3 +39,5 @@ install_venv .venv-trust requirements/trust.txt
 # The Rego oracle: the real OPA (Go, embedded) and regorus. opa-golib-python-bindings declares
 # Python >=3.14 but is a ctypes wrapper that runs on 3.11 (requirements/policy.txt says more).
 install_venv .venv-policy requirements/policy.txt --ignore-requires-python
+# schemathesis, for the OpenAPI conformance test (its own pins: hypothesis, jsonschema-rs).
+install_venv .venv-api requirements/api.txt

@@ -56,6 +56,7 @@ public struct WardenServerBuilder {
             router.add(middleware: RequestPolicyMiddleware(policy: requestPolicy, repository: state.repository, logger: logger))
         }
         MetadataRoutes(state: state).register(on: router)
+        OpenAPIRoute.register(on: router)
         InferenceRoutes(state: state, limits: configuration.limits, redactor: redactor).register(on: router)
         return router
     }

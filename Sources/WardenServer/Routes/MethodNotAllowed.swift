@@ -3,7 +3,9 @@ import Hummingbird
 /// Answers 405 with an `Allow` header for the methods a known route does not take (RFC 9110),
 /// instead of the router's 404.
 enum MethodNotAllowed {
-    static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options]
+    /// Every method a client may send to a route; QUERY is the safe-body method of the
+    /// httpbis draft, which fuzzers and newer clients already use.
+    static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!]
 
     static func register<Context: RequestContext>(_ path: RouterPath, allowing allowed: [HTTPRequest.Method], on router: Router<Context>) {
         let names = allowed.map(\.rawValue)
