@@ -11,6 +11,7 @@ public struct WardenServerBuilder {
     /// Keyed hashing for `x-warden-redact: hash`: from the configured key file, else a key
     /// that lives as long as the process.
     public var redactor: OutputRedactor
+    public let metrics = ServerMetrics()
 
     public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -28,8 +29,9 @@ public struct WardenServerBuilder {
         }
         let repository = try ModelRepository(
             models: configuration.models.map { source in
-                try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
+                let provenance = try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
                 let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
+                metrics.modelServed(model: model.name, version: model.version, digest: provenance.digest, signer: provenance.signer)
                 logger.info(
                     "model loaded",
                     metadata: [
@@ -50,14 +52,17 @@ public struct WardenServerBuilder {
 
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
-        router.add(middleware: RequestLogMiddleware(logger: logger, servedModels: Set(state.repository.models.map(\.name))))
+        router.add(
+            middleware: RequestTelemetryMiddleware(logger: logger, metrics: metrics, servedModels: Set(state.repository.models.map(\.name)))
+        )
         router.add(middleware: ErrorMiddleware())
         if let requestPolicy {
             router.add(middleware: RequestPolicyMiddleware(policy: requestPolicy, repository: state.repository, logger: logger))
         }
         MetadataRoutes(state: state).register(on: router)
         OpenAPIRoute.register(on: router)
-        InferenceRoutes(state: state, limits: configuration.limits, redactor: redactor).register(on: router)
+        MetricsRoute.register(metrics, on: router)
+        InferenceRoutes(state: state, limits: configuration.limits, redactor: redactor, metrics: metrics).register(on: router)
         return router
     }
 

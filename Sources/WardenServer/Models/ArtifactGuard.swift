@@ -12,7 +12,15 @@ import WardenTrust
 /// (no time-of-check/time-of-use gap between fetch and serve), and in hardened mode the
 /// directory must be pinned and not writable.
 enum ArtifactGuard {
-    static func check(_ source: ServeConfiguration.ModelSource, hardened: Bool, startupGate: Policy? = nil) throws {
+    /// What was proven about a model directory: its artifact digest and the signer recorded
+    /// in its receipt (empty when the model is served unpinned, in development).
+    struct Provenance: Equatable {
+        var digest = ""
+        var signer = ""
+    }
+
+    @discardableResult
+    static func check(_ source: ServeConfiguration.ModelSource, hardened: Bool, startupGate: Policy? = nil) throws -> Provenance {
         var pin: SHA256Digest?
         if let text = source.expectedDigest {
             guard let digest = SHA256Digest(parsing: text) else {
@@ -25,7 +33,7 @@ enum ArtifactGuard {
         if hardened { try refuseWritable(source.directory) }
         guard let pin else {
             if startupGate != nil { throw ModelLoadFailure("\(source.directory): the startup gate needs a pinned model (expected_digest)") }
-            return
+            return Provenance()
         }
         let digest: SHA256Digest
         do {
@@ -34,6 +42,11 @@ enum ArtifactGuard {
             throw ModelLoadFailure("\(source.directory): artifact check failed: \(error)")
         }
         if let startupGate { try admit(source, digest: digest, pin: pin, gate: startupGate) }
+        var provenance = Provenance(digest: digest.description)
+        if case let .string(signer)? = InstalledArtifact.receipt(in: source.directory)?["input"]?["model"]?["signatures"]?["signer"] {
+            provenance.signer = signer
+        }
+        return provenance
     }
 
     /// Re-runs the startup gate at serve time over the verification report fetch recorded,

@@ -9,6 +9,7 @@ struct InferenceRoutes {
     let state: ServerState
     let limits: ServingLimits
     let redactor: OutputRedactor
+    let metrics: ServerMetrics
 
     func register(on router: Router<WardenRequestContext>) {
         router.post("/v2/models/{model}/infer") { request, context in
@@ -109,6 +110,8 @@ struct InferenceRoutes {
 
     /// Runs the engine. Its errors are about the request's values, so they are 400s.
     func run(_ model: ServedModel, _ feeds: [String: Value], outputs: [String]) throws -> [String: Value] {
+        let start = ContinuousClock.now
+        defer { metrics.inference(model: model.name, version: model.version, duration: ContinuousClock.now - start) }
         do {
             return try model.session.run(feeds, outputNames: outputs)
         } catch let error as InferenceError {

@@ -1,15 +1,19 @@
 import Hummingbird
 import Logging
 
-/// Writes one structured log line per request (see `RequestLogRecord`), after the response.
-struct RequestLogMiddleware: RouterMiddleware {
+/// After every request: one structured log line (see `RequestLogRecord`) and the request
+/// metrics, from the same fields — so a stable error code appears in both.
+struct RequestTelemetryMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let logger: Logger
+    let metrics: ServerMetrics
     /// Names of served models: a path's model name is logged only if it is one of them.
     let servedModels: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
         var response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
         response.headers[.requestID] = context.requestID
@@ -17,7 +21,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         let model = response.headers[.wardenModel] ?? context.parameters.get("model").flatMap { servedModels.contains($0) ? $0 : nil }
         let record = RequestLogRecord(
             requestID: context.requestID,
-            method: request.method.rawValue,
+            method: ServerMetrics.methodLabel(request.method.rawValue),
             route: context.endpointPath ?? "unmatched",
             model: model,
             version: response.headers[.wardenModelVersion],
@@ -25,6 +29,9 @@ struct RequestLogMiddleware: RouterMiddleware {
             latencyMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
             errorCode: response.headers[.wardenErrorCode])
         logger.info("request", metadata: record.metadata)
+        metrics.request(
+            route: record.route, method: record.method, status: record.status, code: record.errorCode, model: record.model,
+            version: record.version, duration: elapsed)
         return response
     }
 }

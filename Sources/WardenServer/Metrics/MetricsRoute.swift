@@ -1,0 +1,14 @@
+import Hummingbird
+import NIOCore
+
+/// `GET /metrics`: the Prometheus text exposition.
+enum MetricsRoute {
+    static func register(_ metrics: ServerMetrics, on router: Router<WardenRequestContext>) {
+        MethodNotAllowed.register("/metrics", allowing: [.get], on: router)
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Prometheus
+
+/// Warden's Prometheus metrics. Every label value comes from a closed set — route templates,
+/// served model names and versions, status codes, stable error codes — never from a client's
+/// text, so no request can grow the series count or put its data into a label.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let inFlight: Gauge
+
+    /// Buckets fit for sub-millisecond work, up to the longest deadline.
+    static let durationBuckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
+    /// Methods kept as label (and log) values; any other token a client sends is "other".
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "QUERY", "CONNECT"]
+
+    static func methodLabel(_ method: String) -> String { knownMethods.contains(method) ? method : "other" }
+
+    public init() {
+        inFlight = registry.makeGauge(
+            descriptor: .init(
+                namespace: "warden", subsystem: "http", metricName: "requests_in_flight", unitName: "",
+                helpText: "Requests being handled on the serving listener."))
+        registry.makeGauge(
+            descriptor: .init(
+                namespace: "warden", metricName: "build_info", unitName: "", helpText: "Warden's version; always 1."),
+            labels: [("version", MetadataRoutes.serverVersion)]
+        ).set(to: 1.0)
+    }
+
+    /// One finished request: counted by route, method, status and error code, and timed by
+    /// route, model, version and status class.
+    func request(route: String, method: String, status: Int, code: String?, model: String?, version: String?, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "warden", subsystem: "http", metricName: "requests", unitName: "total",
+                helpText: "Requests answered, by route, method, status and stable error code (none when it succeeded)."),
+            labels: [("route", route), ("method", method), ("status", String(status)), ("code", code ?? "none")]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "warden", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                helpText: "Time from the request's arrival to its response, by route, model, version and status class."),
+            labels: [("route", route), ("model", model ?? ""), ("version", version ?? ""), ("status_class", "\(status / 100)xx")],
+            buckets: Self.durationBuckets
+        ).record(duration)
+    }
+
+    /// The engine's run alone, without decoding, contract checks or encoding.
+    func inference(model: String, version: String, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "warden", subsystem: "inference", metricName: "duration", unitName: "seconds",
+                helpText: "Time the engine spent running the model, by model and version."),
+            labels: [("model", model), ("version", version)],
+            buckets: Self.durationBuckets
+        ).record(duration)
+    }
+
+    /// `warden_model_info{model,version,digest,signer} 1` for every served version.
+    public func modelServed(model: String, version: String, digest: String, signer: String) {
+        registry.makeGauge(
+            descriptor: .init(
+                namespace: "warden", subsystem: "model", metricName: "info", unitName: "",
+                helpText: "A served model version: its artifact digest and signer identity; always 1."),
+            labels: [("model", model), ("version", version), ("digest", digest), ("signer", signer)]
+        ).set(to: 1.0)
+    }
+
+    /// The exposition text: the registry, then the process's own metrics.
+    public func exposition() -> [UInt8] {
+        var buffer = registry.emitToBuffer()
+        ProcessMetrics.current().emit(into: &buffer)
+        return buffer
+    }
+}
