@@ -5,7 +5,7 @@ import WardenJSON
 /// resources (`$id`), anchors and dynamic anchors. References resolve only against this
 /// registry — never the network.
 public final class SchemaRegistry: @unchecked Sendable {
-    struct Located {
+    struct Located: @unchecked Sendable {
         let schema: JSONValue
         /// The base URI in force where this schema sits; the schema's own `$id`, if any, is
         /// applied on top of it when it is evaluated.
@@ -15,6 +15,9 @@ public final class SchemaRegistry: @unchecked Sendable {
     private(set) var resources: [String: Located] = [:]
     private(set) var anchors: [String: Located] = [:]
     private(set) var dynamicAnchors: [String: Located] = [:]
+    /// Whether any schema here uses `unevaluatedProperties` or `unevaluatedItems` (validation
+    /// tracks annotations only then).
+    private(set) var usesUnevaluated = false
     /// Every `$ref` and `$dynamicRef` seen, with the base it resolves against.
     private var references: [(reference: String, base: URL)] = []
 
@@ -41,6 +44,7 @@ public final class SchemaRegistry: @unchecked Sendable {
         } else if isResourceRoot {
             resources[Self.withoutFragment(base).absoluteString] = Located(schema: schema, base: parent)
         }
+        if schema["unevaluatedProperties"] != nil || schema["unevaluatedItems"] != nil { usesUnevaluated = true }
         for keyword in ["$ref", "$dynamicRef"] {
             if case let .string(reference)? = schema[keyword] { references.append((reference, base)) }
         }

@@ -3,45 +3,33 @@ import WardenJSON
 
 extension ValidationRun {
     /// Keywords that apply subschemas, collecting the annotations `unevaluated*` needs.
-    mutating func applySubschemas(
-        _ schema: JSONValue, _ instance: JSONValue, base: URL, scope: [URL], instancePath: String, schemaPath: String,
-        outcome: inout Outcome
-    ) throws(SchemaError) {
-        func sub(_ subschema: JSONValue, _ value: JSONValue, _ path: String, _ keywordPath: String) throws(SchemaError) -> Outcome {
-            try validate(subschema, value, base: base, dynamicScope: scope, instancePath: path, schemaPath: schemaPath + keywordPath)
-        }
-        func fail(_ keyword: String, _ message: String) {
-            outcome.errors.append(
-                ValidationError(
-                    instanceLocation: instancePath, keyword: keyword, schemaLocation: schemaPath + "/" + keyword, message: message))
+    mutating func applySubschemas(_ node: SchemaNode, _ instance: JSONValue, scope: [URL], outcome: inout Outcome) throws(SchemaError) {
+        func fail(_ keyword: String, _ message: String) { outcome.errors.append(failure(keyword, message)) }
+        func take(_ result: Outcome) {
+            outcome.errors += result.errors
+            if result.isValid { outcome.merge(annotations: result) }
         }
 
         // In-place applicators.
-        if case let .array(schemas)? = schema["allOf"] {
-            for (index, subschema) in schemas.enumerated() {
-                let result = try sub(subschema, instance, instancePath, "/allOf/\(index)")
-                outcome.errors += result.errors
-                if result.isValid { outcome.merge(annotations: result) }
-            }
-        }
-        if case let .array(schemas)? = schema["anyOf"] {
+        for (index, subschema) in node.allOf.enumerated() { take(try sub(subschema, instance, scope, nil, "allOf", String(index))) }
+        if let schemas = node.anyOf {
             var any = false
-            var collected: [ValidationError] = []
+            var failures = 0
             for (index, subschema) in schemas.enumerated() {
-                let result = try sub(subschema, instance, instancePath, "/anyOf/\(index)")
+                let result = try sub(subschema, instance, scope, nil, "anyOf", String(index))
                 if result.isValid {
                     any = true
                     outcome.merge(annotations: result)
                 } else {
-                    collected += result.errors
+                    failures += result.errors.count
                 }
             }
-            if !any { fail("anyOf", "must match at least one schema (\(collected.count) errors)") }
+            if !any { fail("anyOf", "must match at least one schema (\(failures) errors)") }
         }
-        if case let .array(schemas)? = schema["oneOf"] {
+        if let schemas = node.oneOf {
             var matches = 0
             for (index, subschema) in schemas.enumerated() {
-                let result = try sub(subschema, instance, instancePath, "/oneOf/\(index)")
+                let result = try sub(subschema, instance, scope, nil, "oneOf", String(index))
                 if result.isValid {
                     matches += 1
                     outcome.merge(annotations: result)
@@ -49,118 +37,108 @@ extension ValidationRun {
             }
             if matches != 1 { fail("oneOf", "must match exactly one schema (matched \(matches))") }
         }
-        if let negated = schema["not"] {
-            if try sub(negated, instance, instancePath, "/not").isValid { fail("not", "must not match the schema") }
-        }
-        if let condition = schema["if"] {
-            let result = try sub(condition, instance, instancePath, "/if")
+        if let negated = node.not, try sub(negated, instance, scope, nil, "not").isValid { fail("not", "must not match the schema") }
+        if let condition = node.ifSchema {
+            let result = try sub(condition, instance, scope, nil, "if")
             if result.isValid {
                 outcome.merge(annotations: result)
-                if let then = schema["then"] {
-                    let branch = try sub(then, instance, instancePath, "/then")
-                    outcome.errors += branch.errors
-                    if branch.isValid { outcome.merge(annotations: branch) }
-                }
-            } else if let otherwise = schema["else"] {
-                let branch = try sub(otherwise, instance, instancePath, "/else")
-                outcome.errors += branch.errors
-                if branch.isValid { outcome.merge(annotations: branch) }
+                if let then = node.thenSchema { take(try sub(then, instance, scope, nil, "then")) }
+            } else if let otherwise = node.elseSchema {
+                take(try sub(otherwise, instance, scope, nil, "else"))
             }
         }
 
-        // Objects.
-        if case let .object(members) = instance {
-            if case let .object(dependent)? = schema["dependentSchemas"] {
-                for (name, subschema) in dependent where members.contains(where: { $0.key == name }) {
-                    let result = try sub(subschema, instance, instancePath, "/dependentSchemas/\(JSONPointer.escape(name))")
-                    outcome.errors += result.errors
-                    if result.isValid { outcome.merge(annotations: result) }
-                }
-            }
-            var covered = Set<String>()
-            let properties = schema["properties"]
-            var patterns: [(NSRegularExpression, JSONValue, String)] = []
-            if case let .object(patternMembers)? = schema["patternProperties"] {
-                for (pattern, subschema) in patternMembers { patterns.append((try ECMARegex.compile(pattern), subschema, pattern)) }
-            }
-            for (name, value) in members {
-                let path = instancePath + "/" + JSONPointer.escape(name)
-                if let subschema = properties?[name] {
-                    covered.insert(name)
-                    let result = try sub(subschema, value, path, "/properties/\(JSONPointer.escape(name))")
-                    outcome.errors += result.errors
-                    if result.isValid { outcome.evaluatedProperties.insert(name) }
-                }
-                for (regex, subschema, pattern) in patterns
-                where regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil {
-                    covered.insert(name)
-                    let result = try sub(subschema, value, path, "/patternProperties/\(JSONPointer.escape(pattern))")
-                    outcome.errors += result.errors
-                    if result.isValid { outcome.evaluatedProperties.insert(name) }
-                }
-                if let additional = schema["additionalProperties"], !covered.contains(name) {
-                    let result = try sub(additional, value, path, "/additionalProperties")
-                    outcome.errors += result.errors
-                    if result.isValid { outcome.evaluatedProperties.insert(name) }
-                }
-                if let names = schema["propertyNames"] {
-                    let result = try sub(names, .string(name), path, "/propertyNames")
-                    outcome.errors += result.errors
-                }
-            }
-        }
-
-        // Arrays.
-        if case let .array(items) = instance {
-            var prefix = 0
-            if case let .array(prefixSchemas)? = schema["prefixItems"] {
-                for (index, subschema) in prefixSchemas.enumerated() where index < items.count {
-                    let result = try sub(subschema, items[index], instancePath + "/\(index)", "/prefixItems/\(index)")
-                    outcome.errors += result.errors
-                    outcome.evaluatedItems.insert(index)
-                }
-                prefix = prefixSchemas.count
-            }
-            if let rest = schema["items"] {
-                for index in items.indices where index >= prefix {
-                    let result = try sub(rest, items[index], instancePath + "/\(index)", "/items")
-                    outcome.errors += result.errors
-                    outcome.evaluatedItems.insert(index)
-                }
-            }
-            if let contains = schema["contains"] {
-                var matching = 0
-                for index in items.indices {
-                    if try sub(contains, items[index], instancePath + "/\(index)", "/contains").isValid {
-                        matching += 1
-                        outcome.evaluatedItems.insert(index)
-                    }
-                }
-                let minimum = JSONTypes.integer(schema["minContains"]) ?? 1
-                if matching < minimum { fail("contains", "must contain at least \(minimum) matching item(s), found \(matching)") }
-                if let maximum = JSONTypes.integer(schema["maxContains"]), matching > maximum {
-                    fail("maxContains", "must contain at most \(maximum) matching item(s), found \(matching)")
-                }
-            }
-            if let unevaluated = schema["unevaluatedItems"] {
-                for index in items.indices where !outcome.evaluatedItems.contains(index) {
-                    let result = try sub(unevaluated, items[index], instancePath + "/\(index)", "/unevaluatedItems")
-                    outcome.errors += result.errors
-                    outcome.evaluatedItems.insert(index)
-                }
-            }
-        }
-        if case let .object(members) = instance, let unevaluated = schema["unevaluatedProperties"] {
-            for (name, value) in members where !outcome.evaluatedProperties.contains(name) {
-                let result = try sub(unevaluated, value, instancePath + "/" + JSONPointer.escape(name), "/unevaluatedProperties")
-                outcome.errors += result.errors
-                outcome.evaluatedProperties.insert(name)
-            }
+        switch instance {
+        case let .object(members): try applyToObject(node, members, scope: scope, outcome: &outcome)
+        case let .array(items): try applyToArray(node, items, scope: scope, outcome: &outcome)
+        default: break
         }
         // Annotations of a failing schema do not count.
         if !outcome.isValid {
             outcome.evaluatedProperties = []
             outcome.evaluatedItems = []
+        }
+    }
+
+    /// Validates `value` against a subschema under `keyword` (and `child`), the instance moved
+    /// into `instanceToken` if given.
+    private mutating func sub(
+        _ subschema: SchemaNode, _ value: JSONValue, _ scope: [URL], _ instanceToken: String?, _ keyword: String, _ child: String? = nil
+    ) throws(SchemaError) -> Outcome {
+        try validate(subschema, value, dynamicScope: scope, instanceToken: instanceToken, keyword: keyword, child: child)
+    }
+
+    private mutating func applyToObject(
+        _ node: SchemaNode, _ members: [(key: String, value: JSONValue)], scope: [URL], outcome: inout Outcome
+    ) throws(SchemaError) {
+        for (trigger, subschema) in node.dependentSchemas where members.contains(where: { $0.key == trigger }) {
+            let result = try sub(subschema, .object(members), scope, nil, "dependentSchemas", trigger)
+            outcome.errors += result.errors
+            if result.isValid { outcome.merge(annotations: result) }
+        }
+        let hasApplicators =
+            !node.properties.isEmpty || !node.patternProperties.isEmpty || node.additionalProperties != nil || node.propertyNames != nil
+        if hasApplicators {
+            for (name, value) in members {
+                var covered = false
+                func evaluated(_ result: Outcome) {
+                    outcome.errors += result.errors
+                    if result.isValid, collectsAnnotations { outcome.evaluatedProperties.insert(name) }
+                }
+                if let subschema = node.property(name) {
+                    covered = true
+                    evaluated(try sub(subschema, value, scope, name, "properties", name))
+                }
+                for (pattern, regex, subschema) in node.patternProperties
+                where regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil {
+                    covered = true
+                    evaluated(try sub(subschema, value, scope, name, "patternProperties", pattern))
+                }
+                if let additional = node.additionalProperties, !covered {
+                    evaluated(try sub(additional, value, scope, name, "additionalProperties"))
+                }
+                if let names = node.propertyNames {
+                    outcome.errors += try sub(names, .string(name), scope, name, "propertyNames").errors
+                }
+            }
+        }
+        if let unevaluated = node.unevaluatedProperties {
+            for (name, value) in members where !outcome.evaluatedProperties.contains(name) {
+                outcome.errors += try sub(unevaluated, value, scope, name, "unevaluatedProperties").errors
+                outcome.evaluatedProperties.insert(name)
+            }
+        }
+    }
+
+    private mutating func applyToArray(_ node: SchemaNode, _ items: [JSONValue], scope: [URL], outcome: inout Outcome) throws(SchemaError) {
+        func fail(_ keyword: String, _ message: String) { outcome.errors.append(failure(keyword, message)) }
+        for (index, subschema) in node.prefixItems.enumerated() where index < items.count {
+            outcome.errors += try sub(subschema, items[index], scope, String(index), "prefixItems", String(index)).errors
+            if collectsAnnotations { outcome.evaluatedItems.insert(index) }
+        }
+        if let rest = node.items {
+            for index in items.indices where index >= node.prefixItems.count {
+                outcome.errors += try sub(rest, items[index], scope, String(index), "items").errors
+                if collectsAnnotations { outcome.evaluatedItems.insert(index) }
+            }
+        }
+        if let contains = node.contains {
+            var matching = 0
+            for index in items.indices where try sub(contains, items[index], scope, String(index), "contains").isValid {
+                matching += 1
+                if collectsAnnotations { outcome.evaluatedItems.insert(index) }
+            }
+            let minimum = node.minContains ?? 1
+            if matching < minimum { fail("contains", "must contain at least \(minimum) matching item(s), found \(matching)") }
+            if let maximum = node.maxContains, matching > maximum {
+                fail("maxContains", "must contain at most \(maximum) matching item(s), found \(matching)")
+            }
+        }
+        if let unevaluated = node.unevaluatedItems {
+            for index in items.indices where !outcome.evaluatedItems.contains(index) {
+                outcome.errors += try sub(unevaluated, items[index], scope, String(index), "unevaluatedItems").errors
+                outcome.evaluatedItems.insert(index)
+            }
         }
     }
 }

@@ -1,90 +1,113 @@
 import Foundation
 import WardenJSON
 
-/// The state of one validation: step and depth counters, and the keyword interpreter.
+/// The state of one validation: step and depth counters, the current location, and the
+/// keyword interpreter over compiled schemas.
 struct ValidationRun {
-    let registry: SchemaRegistry
+    let dynamicAnchors: [String: SchemaNode.Reference]
     let assertFormats: Bool
     let maximumDepth: Int
     let maximumSteps: Int
+    /// Whether evaluated properties and items must be tracked: only `unevaluated*` reads
+    /// them, so a schema set without those keywords skips the bookkeeping.
+    let collectsAnnotations: Bool
     var steps = 0
     var depth = 0
+    /// Where validation is, as unescaped JSON Pointer tokens: pushed and popped around each
+    /// subschema, turned into pointer strings only when an error is recorded.
+    var instanceTokens: [String] = []
+    var schemaTokens: [String] = []
 
-    init(registry: SchemaRegistry, assertFormats: Bool, maximumDepth: Int, maximumSteps: Int) {
-        self.registry = registry
+    init(
+        dynamicAnchors: [String: SchemaNode.Reference], assertFormats: Bool, maximumDepth: Int, maximumSteps: Int,
+        collectsAnnotations: Bool
+    ) {
+        self.dynamicAnchors = dynamicAnchors
         self.assertFormats = assertFormats
         self.maximumDepth = maximumDepth
         self.maximumSteps = maximumSteps
+        self.collectsAnnotations = collectsAnnotations
     }
 
+    static func location(_ tokens: [String]) -> String {
+        var pointer = ""
+        for token in tokens { pointer += "/" + JSONPointer.escape(token) }
+        return pointer
+    }
+
+    /// A failed keyword at the current location.
+    func failure(_ keyword: String, _ message: String) -> ValidationError {
+        ValidationError(
+            instanceLocation: Self.location(instanceTokens), keyword: keyword,
+            schemaLocation: Self.location(schemaTokens) + "/" + keyword, message: message)
+    }
+
+    /// Validates against a subschema reached through `keyword` (and `child`, its index or
+    /// name under the keyword), with the instance moved into `instanceToken` if given.
     mutating func validate(
-        _ schema: JSONValue, _ instance: JSONValue, base: URL, dynamicScope: [URL], instancePath: String, schemaPath: String
+        _ node: SchemaNode, _ instance: JSONValue, dynamicScope: [URL], instanceToken: String?, keyword: String, child: String? = nil
     ) throws(SchemaError) -> Outcome {
+        if let instanceToken { instanceTokens.append(instanceToken) }
+        schemaTokens.append(keyword)
+        if let child { schemaTokens.append(child) }
+        let outcome = try validate(node, instance, dynamicScope: dynamicScope)
+        if instanceToken != nil { instanceTokens.removeLast() }
+        schemaTokens.removeLast(child == nil ? 1 : 2)
+        return outcome
+    }
+
+    mutating func validate(_ node: SchemaNode, _ instance: JSONValue, dynamicScope: [URL]) throws(SchemaError) -> Outcome {
         steps += 1
         guard steps <= maximumSteps else { throw SchemaError.limit("more than \(maximumSteps) steps") }
         depth += 1
         defer { depth -= 1 }
         guard depth <= maximumDepth else { throw SchemaError.limit("schemas nest deeper than \(maximumDepth)") }
         var outcome = Outcome()
-        func fail(_ keyword: String, _ message: String) {
-            outcome.errors.append(
-                ValidationError(
-                    instanceLocation: instancePath, keyword: keyword, schemaLocation: schemaPath + "/" + keyword, message: message))
-        }
-        switch schema {
-        case .bool(true): return outcome
-        case .bool(false):
-            fail("false", "no value is allowed here")
+        switch node.constant {
+        case .alwaysValid: return outcome
+        case .alwaysInvalid:
+            outcome.errors.append(failure("false", "no value is allowed here"))
             return outcome
-        case .object: break
-        default: throw SchemaError.badSchema("a schema must be an object or a boolean (at \(schemaPath.isEmpty ? "/" : schemaPath))")
+        case .none: break
         }
-        var base = base
         var scope = dynamicScope
-        if case let .string(id)? = schema["$id"], let resolved = URL(string: id, relativeTo: base)?.absoluteURL {
-            base = SchemaRegistry.withoutFragment(resolved)
-            if scope.last != base { scope.append(base) }
-        }
+        if let resource = node.resource, scope.last != resource { scope.append(resource) }
 
-        // References.
-        if case let .string(reference)? = schema["$ref"] {
-            let target = try registry.resolve(reference, base: base)
+        if let reference = node.reference {
+            guard let target = reference.target else { throw reference.failure ?? .badSchema("unbound $ref") }
             let result = try validate(
-                target.schema, instance, base: target.base, dynamicScope: Self.entering(target, scope), instancePath: instancePath,
-                schemaPath: schemaPath + "/$ref")
+                target, instance, dynamicScope: Self.entering(reference, scope), instanceToken: nil, keyword: "$ref")
             outcome.errors += result.errors
             if result.isValid { outcome.merge(annotations: result) }
         }
-        if case let .string(reference)? = schema["$dynamicRef"] {
-            var target = try registry.resolve(reference, base: base)
-            // A dynamic anchor in the initial target makes the outermost matching one win.
-            if let hash = reference.firstIndex(of: "#"), case let name = String(reference[reference.index(after: hash)...]),
-                !name.isEmpty, !name.hasPrefix("/"), case .string(name)? = target.schema["$dynamicAnchor"]
-            {
+        if let dynamic = node.dynamicReference {
+            var reference = dynamic.initial
+            guard reference.target != nil else { throw reference.failure ?? .badSchema("unbound $dynamicRef") }
+            // The outermost resource in the dynamic scope with the anchor wins.
+            if let name = dynamic.anchorName {
                 for resource in scope {
-                    if let dynamic = registry.dynamicAnchors[resource.absoluteString + "#" + name] {
-                        target = dynamic
+                    if let outer = dynamicAnchors[resource.absoluteString + "#" + name] {
+                        reference = outer
                         break
                     }
                 }
             }
             let result = try validate(
-                target.schema, instance, base: target.base, dynamicScope: Self.entering(target, scope), instancePath: instancePath,
-                schemaPath: schemaPath + "/$dynamicRef")
+                reference.target!, instance, dynamicScope: Self.entering(reference, scope), instanceToken: nil,
+                keyword: "$dynamicRef")
             outcome.errors += result.errors
             if result.isValid { outcome.merge(annotations: result) }
         }
 
-        try validateAssertions(schema, instance, instancePath: instancePath, fail: fail)
-        try applySubschemas(
-            schema, instance, base: base, scope: scope, instancePath: instancePath, schemaPath: schemaPath, outcome: &outcome)
+        validateAssertions(node, instance, into: &outcome)
+        try applySubschemas(node, instance, scope: scope, outcome: &outcome)
         return outcome
     }
 
     /// The dynamic scope after following a reference: the target's resource is entered (a
     /// target with its own `$id` enters it when it is evaluated).
-    static func entering(_ target: SchemaRegistry.Located, _ scope: [URL]) -> [URL] {
-        guard target.schema["$id"] == nil, scope.last != target.base else { return scope }
-        return scope + [target.base]
+    static func entering(_ reference: SchemaNode.Reference, _ scope: [URL]) -> [URL] {
+        guard !reference.targetHasID, scope.last != reference.targetBase else { return scope }
+        return scope + [reference.targetBase]
     }
 }

@@ -21,7 +21,23 @@ public struct Validator: Sendable {
     public var maximumDepth = 256
     public var maximumSteps = 1_000_000
 
-    /// `schema` becomes the root resource at `uri`; other resources must already be in `registry`.
+    /// The compiled root schema and every dynamic anchor it may reach.
+    private let program: Program
+
+    private final class Program: Sendable {
+        let root: SchemaNode
+        let dynamicAnchors: [String: SchemaNode.Reference]
+        let collectsAnnotations: Bool
+
+        init(root: SchemaNode, dynamicAnchors: [String: SchemaNode.Reference], collectsAnnotations: Bool) {
+            self.root = root
+            self.dynamicAnchors = dynamicAnchors
+            self.collectsAnnotations = collectsAnnotations
+        }
+    }
+
+    /// `schema` becomes the root resource at `uri`; other resources must already be in
+    /// `registry`. The schema is checked and compiled here, once.
     public init(schema: JSONValue, uri: String = "urn:warden:schema", registry: SchemaRegistry = SchemaRegistry()) throws(SchemaError) {
         self.registry = registry
         try registry.add(schema, uri: uri)
@@ -32,13 +48,17 @@ public struct Validator: Sendable {
             root = url
         }
         try SchemaCheck.check(schema)
+        guard let located = registry.resources[root.absoluteString] else { throw SchemaError.unresolvedReference(root.absoluteString) }
+        var compiler = SchemaCompiler(registry: registry)
+        let node = try compiler.compileRoot(located)
+        program = Program(root: node, dynamicAnchors: compiler.dynamicAnchors, collectsAnnotations: registry.usesUnevaluated)
     }
 
     public func validate(_ instance: JSONValue) throws(SchemaError) -> [ValidationError] {
-        guard let located = registry.resources[root.absoluteString] else { throw SchemaError.unresolvedReference(root.absoluteString) }
-        var run = ValidationRun(registry: registry, assertFormats: assertFormats, maximumDepth: maximumDepth, maximumSteps: maximumSteps)
-        let outcome = try run.validate(located.schema, instance, base: located.base, dynamicScope: [root], instancePath: "", schemaPath: "")
-        return outcome.errors
+        var run = ValidationRun(
+            dynamicAnchors: program.dynamicAnchors, assertFormats: assertFormats, maximumDepth: maximumDepth, maximumSteps: maximumSteps,
+            collectsAnnotations: program.collectsAnnotations)
+        return try run.validate(program.root, instance, dynamicScope: [root]).errors
     }
 }
 

@@ -29,24 +29,16 @@ struct PolicyBenchCommand: ParsableCommand {
         let policy = try Policy(modules: bundle.modules, syntax: v0Compatible ? .v0 : .v1)
         let inputValue = try PolicyFiles.document(at: input)
         let path = document.split(separator: ".").dropFirst().map(String.init)
-        var samples: [Double] = []
-        samples.reserveCapacity(iterations)
         var result: Value?
-        for round in 0..<(2 * iterations) {
-            let start = ContinuousClock.now
+        let timing = try RepeatedTiming(iterations: iterations) {
             result = try policy.value(of: path, input: inputValue, data: bundle.data)
-            let elapsed = ContinuousClock.now - start
-            if round >= iterations {
-                samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
-            }
         }
-        samples.sort()
-        func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+        func percentile(_ p: Double) -> Double { timing.percentile(p) / 1000 }
         print(
             JSONValue.object([
                 ("document", .string(document)), ("result", result?.json ?? .null), ("iterations", .integer(Int64(iterations))),
                 ("p50_us", .number(percentile(0.50))), ("p90_us", .number(percentile(0.90))), ("p99_us", .number(percentile(0.99))),
-                ("max_us", .number(samples.last ?? 0)),
+                ("max_us", .number((timing.samples.last ?? 0) / 1000)),
             ]).serialized())
     }
 }

@@ -6,7 +6,8 @@ import WardenSchema
 /// `warden schema`: JSON Schema 2020-12 tools.
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "schema", abstract: "JSON Schema draft 2020-12 tools.", subcommands: [SchemaValidateCommand.self])
+        commandName: "schema", abstract: "JSON Schema draft 2020-12 tools.",
+        subcommands: [SchemaValidateCommand.self, SchemaBenchCommand.self])
 }
 
 /// `warden schema validate`: exit 0 valid, 1 invalid (errors as JSON), 2 unusable schema.

@@ -15,12 +15,13 @@ enum TensorRecords {
             columns.allSatisfy({ $0.tensor.rank >= 1 && $0.tensor.shape[0] == batch })
         else { return columns.isEmpty ? [] : nil }
         var rows = [[(key: String, value: JSONValue)]](repeating: [], count: batch)
+        for row in 0..<batch { rows[row].reserveCapacity(columns.count) }
         for (spec, tensor) in columns {
-            let inner = Array(tensor.shape.dropFirst())
-            let width = inner.reduce(1, *)
-            let scalar = inner.isEmpty || (spec.shape.count == tensor.rank && spec.shape.dropFirst().allSatisfy { $0 == 1 })
+            let width = batch == 0 ? 0 : tensor.count / batch
+            let scalar = tensor.rank == 1 || (spec.shape.count == tensor.rank && spec.shape.dropFirst().allSatisfy { $0 == 1 })
             for row in 0..<batch {
-                let value = scalar ? element(tensor.storage, row * width) : nested(tensor.storage, inner[...], from: row * width)
+                let value =
+                    scalar ? element(tensor.storage, row * width) : nested(tensor.storage, tensor.shape.dropFirst(), from: row * width)
                 rows[row].append((spec.name, value))
             }
         }
