@@ -74,8 +74,9 @@ def test_every_refusal_code_is_in_body_log_and_label(churn_server):
     after = scrape(churn_server)
     for request_id, (method, _, _, _, status, code) in zip(ids, refusals):
         assert logged[request_id][0]["error_code"] == code
-        old = sample(before, "warden_http_requests_total", method=method, status=str(status), code=code) or 0
-        assert sample(after, "warden_http_requests_total", method=method, status=str(status), code=code) >= old + 1, code
+        labels = {"route": "/v2/models/{model}/infer", "method": method, "status": str(status), "code": code}
+        old = sample(before, "warden_http_requests_total", **labels) or 0
+        assert sample(after, "warden_http_requests_total", **labels) >= old + 1, code
     assert marker not in after, "a client's text reached a metric label"
 
 
