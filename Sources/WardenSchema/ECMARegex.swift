@@ -21,6 +21,24 @@ enum ECMARegex {
     }
 }
 
+/// A compiled `pattern`: the native matcher when the pattern is simple enough, ICU otherwise.
+struct ECMAPattern: @unchecked Sendable {
+    let source: String
+    let native: SimplePattern?
+    let icu: NSRegularExpression
+
+    init(_ source: String) throws(SchemaError) {
+        self.source = source
+        icu = try ECMARegex.compile(source)
+        native = SimplePattern(source)
+    }
+
+    func matches(_ text: String) -> Bool {
+        if let native { return native.matches(text) }
+        return icu.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
+
 /// One pass over an ECMA-262 pattern, writing the ICU pattern that means the same.
 private struct ECMAToICU {
     static let word = "A-Za-z0-9_"

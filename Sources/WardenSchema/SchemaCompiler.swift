@@ -93,7 +93,7 @@ struct SchemaCompiler {
             case "multipleOf": node.multipleOf = value
             case "maxLength": node.maxLength = JSONTypes.integer(value)
             case "minLength": node.minLength = JSONTypes.integer(value)
-            case "pattern": if case .string(let pattern) = value { node.pattern = try ECMARegex.compile(pattern) }
+            case "pattern": if case .string(let pattern) = value { node.pattern = try ECMAPattern(pattern) }
             case "format": if case .string(let format) = value { node.format = format }
             case "maxItems": node.maxItems = JSONTypes.integer(value)
             case "minItems": node.minItems = JSONTypes.integer(value)
@@ -129,7 +129,7 @@ struct SchemaCompiler {
             case "patternProperties":
                 guard case .object(let entries) = value else { continue }
                 for (pattern, subschema) in entries {
-                    node.patternProperties.append((pattern, try ECMARegex.compile(pattern), try compile(subschema, base: base)))
+                    node.patternProperties.append((try ECMAPattern(pattern), try compile(subschema, base: base)))
                 }
             case "additionalProperties": node.additionalProperties = try compile(value, base: base)
             case "propertyNames": node.propertyNames = try compile(value, base: base)

@@ -42,7 +42,7 @@ final class SchemaNode: @unchecked Sendable {
     var multipleOf: JSONValue?
     var maxLength: Int?
     var minLength: Int?
-    var pattern: NSRegularExpression?
+    var pattern: ECMAPattern?
     var format: String?
     var maxItems: Int?
     var minItems: Int?
@@ -66,7 +66,7 @@ final class SchemaNode: @unchecked Sendable {
     var elseSchema: SchemaNode?
     var dependentSchemas: [(trigger: String, schema: SchemaNode)] = []
     var properties: [(name: String, schema: SchemaNode)] = []
-    var patternProperties: [(pattern: String, regex: NSRegularExpression, schema: SchemaNode)] = []
+    var patternProperties: [(pattern: ECMAPattern, schema: SchemaNode)] = []
     var additionalProperties: SchemaNode?
     var propertyNames: SchemaNode?
     var prefixItems: [SchemaNode] = []

@@ -89,10 +89,9 @@ extension ValidationRun {
                     covered = true
                     evaluated(try sub(subschema, value, scope, name, "properties", name))
                 }
-                for (pattern, regex, subschema) in node.patternProperties
-                where regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil {
+                for (pattern, subschema) in node.patternProperties where pattern.matches(name) {
                     covered = true
-                    evaluated(try sub(subschema, value, scope, name, "patternProperties", pattern))
+                    evaluated(try sub(subschema, value, scope, name, "patternProperties", pattern.source))
                 }
                 if let additional = node.additionalProperties, !covered {
                     evaluated(try sub(additional, value, scope, name, "additionalProperties"))

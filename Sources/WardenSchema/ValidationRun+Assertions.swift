@@ -44,7 +44,7 @@ extension ValidationRun {
             if let limit = node.maxLength, length > limit { fail("maxLength", "must be at most \(limit) characters") }
             if let limit = node.minLength, length < limit { fail("minLength", "must be at least \(limit) characters") }
         }
-        if let regex = node.pattern, regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
+        if let pattern = node.pattern, !pattern.matches(text) {
             fail("pattern", "must match the pattern")
         }
         if assertFormats, let format = node.format, !Formats.check(format, text) {

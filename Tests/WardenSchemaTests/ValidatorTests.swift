@@ -1,6 +1,8 @@
+import Foundation
 import Testing
 import WardenJSON
-import WardenSchema
+
+@testable import WardenSchema
 
 /// Behaviour beyond the official suite: error reports, compile-time refusals, bounds.
 @Suite struct ValidatorTests {
@@ -73,5 +75,38 @@ import WardenSchema
         let validator = try validator(#"{"multipleOf": 0.01}"#)
         #expect(try validator.validate(.number(0.07)).isEmpty)
         #expect(!(try validator.validate(.number(0.075)).isEmpty))
+    }
+}
+
+/// The native matcher against ICU (on the translated pattern) on every pattern both take:
+/// the same verdict for every string.
+@Suite struct SimplePatternTests {
+    static let patterns = [
+        "^[a-z0-9][a-z0-9_-]*$", "^[a-z][a-z-]*$", "abc", "^a*$", "^a+b?c{2,3}$", "x{0,2}y", "^.$", "^\\d+$", "\\w\\s\\d",
+        "^[^a-c]+$", "[.]", "\\.", "^\\$", "^[A-Z]{2}-\\d{4}$", "a.c", "^$", "[-a]", "[a-]", "^[\\d\\s]+$", "b*?c",
+        "^\u{1F432}*$", "^[\u{00E0}-\u{00FF}]+$",
+    ]
+    static let texts = [
+        "", "a", "abc", "ABC", "aabcc", "aabccc", "aabcccc", "xyz", "y", "xxy", "123", "12a", "a b1", "\n", "a\nc", "abc\n", "é", "ü",
+        "AB-1234", "AB-123", "a.c", "$", "\\", "0day", "two-year", "Two-year", "-", "ab", "\u{1F432}\u{1F432}", "١٢", " 1 ",
+    ]
+
+    @Test func agreesWithICU() throws {
+        var checked = 0
+        for pattern in Self.patterns {
+            let native = try #require(SimplePattern(pattern), "\(pattern) should be native")
+            let icu = try ECMARegex.compile(pattern)
+            for text in Self.texts {
+                let expected = icu.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+                #expect(native.matches(text) == expected, "\(pattern) on \(text.debugDescription)")
+                checked += 1
+            }
+        }
+        #expect(checked == Self.patterns.count * Self.texts.count)
+    }
+
+    @Test(arguments: ["(a|b)", "a{2,1}", "\\bx", "(?=a)", "\\1", "[^]", "a{,3}", "\\u0041", "^a|b$", "^\\\\$"])
+    func othersAreLeftToICU(pattern: String) {
+        #expect(SimplePattern(pattern) == nil)
     }
 }
