@@ -77,6 +77,13 @@ public struct StrictMapping {
         return number
     }
 
+    public mutating func number(_ key: String) throws -> Double? {
+        guard let value = take(key) else { return nil }
+        if let number = value as? Int { return Double(number) }
+        if let number = value as? Double { return number }
+        throw ConfigurationError("\(name(key)) must be a number")
+    }
+
     public mutating func seconds(_ key: String) throws -> Duration? {
         guard let value = take(key) else { return nil }
         if let number = value as? Int, number >= 0 { return .seconds(number) }

@@ -32,12 +32,10 @@ public struct WardenServerBuilder {
                 let provenance = try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
                 let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
                 metrics.modelServed(model: model.name, version: model.version, digest: provenance.digest, signer: provenance.signer)
-                logger.info(
-                    "model loaded",
-                    metadata: [
-                        "event": "model_loaded", "model": .string(model.name), "version": .string(model.version),
-                        "operators": .stringConvertible(model.session.model.operators.count),
-                    ])
+                AuditEvent.modelVerified(
+                    model: model.name, version: model.version, digest: provenance.digest, signer: provenance.signer,
+                    attestations: provenance.attestations
+                ).log(to: logger)
                 return model
             })
         if configuration.redactionKeyFile == nil,
@@ -52,6 +50,7 @@ public struct WardenServerBuilder {
 
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
+        router.add(middleware: RequestTracingMiddleware())
         router.add(
             middleware: RequestTelemetryMiddleware(logger: logger, metrics: metrics, servedModels: Set(state.repository.models.map(\.name)))
         )
@@ -66,8 +65,11 @@ public struct WardenServerBuilder {
         return router
     }
 
+    /// `telemetry` (the trace exporter) is listed first so it stops last, after the drained
+    /// requests' spans are ended.
     public func makeServiceGroup(
-        state: ServerState, requestPolicy: RequestPolicy? = nil, onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
+        state: ServerState, requestPolicy: RequestPolicy? = nil, telemetry: [any Service] = [],
+        onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> ServiceGroup {
         let serving = Application(
             router: servingRouter(state: state, requestPolicy: requestPolicy),
@@ -78,7 +80,8 @@ public struct WardenServerBuilder {
             router: ProbeRoutes.router(state: state),
             configuration: .init(address: .hostname(configuration.host, port: configuration.probePort)),
             logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { .init(service: $0) }
+        services += [
             .init(service: probe),
             .init(service: serving),
             .init(service: WarmUpService(state: state, logger: logger), successTerminationBehavior: .ignore),

@@ -191,6 +191,10 @@ def test_serve_rechecks_the_installed_artifact_against_the_pin(world):
         [*serve_args(installed, world.digest), "--hardened"], capture_output=True, text=True, timeout=20
     )
     assert "server_ready" in ok.stdout, ok.stdout + ok.stderr
+    # The audit line names what was proven: the digest, the signer, the verified attestations.
+    audit = [json.loads(line) for line in ok.stdout.splitlines() if '"model_verified"' in line]
+    assert len(audit) == 1 and audit[0]["digest"] == world.digest and audit[0]["audit"] == "true"
+    assert audit[0]["signer"] != "none" and "approval" in audit[0]["attestations"], audit[0]
     other = "sha256:" + "0" * 64
     bad = subprocess.run(serve_args(installed, other), capture_output=True, text=True, timeout=20)
     assert bad.returncode != 0 and "digest_mismatch" in bad.stdout

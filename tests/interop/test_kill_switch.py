@@ -59,7 +59,7 @@ def test_kill_switch_turns_a_version_off_and_on_without_restart(start_warden, tm
     refused = infer(server)
     assert refused.json()["code"] == "policy_denied"
     assert requests.get(f"{server.url}/v2/models/churn", timeout=5).status_code == 403
-    server.wait_for_record(lambda r: r.get("event") == "policy_denied" and "switched off" in r.get("reasons", ""))
+    server.wait_for_record(lambda r: r.get("event") == "policy_denied" and any("switched off" in reason for reason in r.get("reasons", [])))
     data.write_text(json.dumps({"killed_versions": {"churn": ["2"]}}))
     assert wait_for(lambda: infer(server).status_code == 200), "switching back on did not take effect"
 

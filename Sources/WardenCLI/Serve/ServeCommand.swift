@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import ServiceLifecycle
 import WardenServer
 
 /// `warden serve`: serve models over the Open Inference Protocol v2 and KServe v1.
@@ -46,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Key for hash redactions (at least 32 bytes); without it, hashes are keyed per process.")
     var redactionKeyFile: String?
 
+    @Option(help: "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318/v1/traces (default: no tracing).")
+    var otlpEndpoint: String?
+
+    @Option(help: "Share of new traces sampled, 0...1 (a caller's sampling decision is followed).")
+    var traceSamplingRatio: Double?
+
     @Option(help: "Address to listen on.")
     var host: String?
 
@@ -74,6 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let logLevel { configuration.logLevel = logLevel }
         if hardened { configuration.hardened = true }
         if let redactionKeyFile { configuration.redactionKeyFile = redactionKeyFile }
+        if let otlpEndpoint { configuration.otlpEndpoint = otlpEndpoint }
+        if let traceSamplingRatio {
+            guard (0...1).contains(traceSamplingRatio) else { throw ValidationError("--trace-sampling-ratio must be in 0...1") }
+            configuration.traceSamplingRatio = traceSamplingRatio
+        }
         if !requestPolicy.isEmpty { configuration.requestPolicy = RequestPolicySource(files: requestPolicy, dataFiles: policyData) }
         if !gatePolicy.isEmpty {
             configuration.startupGateFiles = gatePolicy
@@ -107,7 +119,15 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let group = builder.makeServiceGroup(state: state, requestPolicy: policy) { port in
+        let telemetry: [any Service]
+        do {
+            telemetry = try TraceExport.bootstrap(
+                endpoint: configuration.otlpEndpoint, samplingRatio: configuration.traceSamplingRatio, logger: logger)
+        } catch {
+            logger.critical("cannot set up tracing: \(error)", metadata: ["event": "tracing_failed"])
+            throw ExitCode(1)
+        }
+        let group = builder.makeServiceGroup(state: state, requestPolicy: policy, telemetry: telemetry) { port in
             logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
         }
         try await group.run()

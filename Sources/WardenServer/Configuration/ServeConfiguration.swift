@@ -43,6 +43,10 @@ public struct ServeConfiguration: Sendable {
     /// Key for `x-warden-redact: hash` (at least 32 bytes). Without it, hashes are keyed per
     /// process and do not correlate across restarts or replicas.
     public var redactionKeyFile: String?
+    /// OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`); no tracing without it.
+    public var otlpEndpoint: String?
+    /// Share of new traces sampled (a caller's sampling decision is followed).
+    public var traceSamplingRatio = 1.0
 
     public init() {}
 
@@ -89,6 +93,14 @@ public struct ServeConfiguration: Sendable {
             hardened = try security.bool("hardened") ?? hardened
             redactionKeyFile = try security.string("redaction_key_file") ?? redactionKeyFile
             try security.finish()
+        }
+        if var telemetry = try reader.mapping("telemetry") {
+            otlpEndpoint = try telemetry.string("otlp_endpoint")
+            if let ratio = try telemetry.number("trace_sampling_ratio") {
+                guard (0...1).contains(ratio) else { throw ConfigurationError("telemetry.trace_sampling_ratio must be in 0...1") }
+                traceSamplingRatio = ratio
+            }
+            try telemetry.finish()
         }
         if var logging = try reader.mapping("logging") {
             logLevel = try logging.string("level") ?? logLevel

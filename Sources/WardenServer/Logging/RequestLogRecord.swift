@@ -13,6 +13,8 @@ public struct RequestLogRecord: Sendable, Equatable {
     public var latencyMilliseconds: Double
     /// The stable error code, for refused requests.
     public var errorCode: String?
+    public var traceID: String? = nil
+    public var spanID: String? = nil
 
     public var metadata: Logger.Metadata {
         var metadata: Logger.Metadata = [
@@ -25,6 +27,8 @@ public struct RequestLogRecord: Sendable, Equatable {
         if let model { metadata["model"] = .string(model) }
         if let version { metadata["version"] = .string(version) }
         if let errorCode { metadata["error_code"] = .string(errorCode) }
+        if let traceID { metadata["trace_id"] = .string(traceID) }
+        if let spanID { metadata["span_id"] = .string(spanID) }
         return metadata
     }
 }

@@ -17,6 +17,8 @@ enum ArtifactGuard {
     struct Provenance: Equatable {
         var digest = ""
         var signer = ""
+        /// The attestations the receipt records as verified, by name (`approval`, `sbom`, ...).
+        var attestations: [String] = []
     }
 
     @discardableResult
@@ -43,9 +45,9 @@ enum ArtifactGuard {
         }
         if let startupGate { try admit(source, digest: digest, pin: pin, gate: startupGate) }
         var provenance = Provenance(digest: digest.description)
-        if case let .string(signer)? = InstalledArtifact.receipt(in: source.directory)?["input"]?["model"]?["signatures"]?["signer"] {
-            provenance.signer = signer
-        }
+        let recorded = InstalledArtifact.receipt(in: source.directory)?["input"]?["model"]
+        if case let .string(signer)? = recorded?["signatures"]?["signer"] { provenance.signer = signer }
+        if case let .object(attestations)? = recorded?["attestations"] { provenance.attestations = attestations.map(\.key) }
         return provenance
     }
 

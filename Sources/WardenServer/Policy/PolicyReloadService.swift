@@ -13,15 +13,11 @@ struct PolicyReloadService: Service {
             guard !Task.isShuttingDownGracefully else { return }
             switch policy.reloadIfChanged() {
             case .success?:
-                logger.info(
-                    "request policy reloaded", metadata: ["event": "policy_reloaded", "reloads": .stringConvertible(policy.reloadCount)])
+                AuditEvent.policyReloaded(files: policy.source.files + policy.source.dataFiles, reloads: policy.reloadCount).log(to: logger)
             case let .failure(error)?:
-                logger.error(
-                    "request policy reload failed; keeping the last good policy",
-                    metadata: [
-                        "event": "policy_reload_failed", "error": .string("\(error)"),
-                        "failures": .stringConvertible(policy.reloadFailures),
-                    ])
+                AuditEvent.policyReloadFailed(
+                    files: policy.source.files + policy.source.dataFiles, failures: policy.reloadFailures, reason: "\(error)"
+                ).log(to: logger)
             case nil:
                 continue
             }

@@ -32,14 +32,11 @@ struct RequestPolicyMiddleware: RouterMiddleware {
             (key: .string("method"), value: .string(request.method.rawValue)),
             (key: .string("time_ns"), value: .integer(Int64(Date().timeIntervalSince1970 * 1_000_000_000))),
         ])
-        let decision = policy.decide(input)
+        let decision = try RequestPhase.run("authz") { policy.decide(input) }
         guard decision.allow else {
-            logger.notice(
-                "request denied by policy",
-                metadata: [
-                    "event": "policy_denied", "request_id": .string(context.requestID),
-                    "reasons": .string(decision.reasons.joined(separator: "; ")),
-                ])
+            // The path's model name is client text: named only when it is a served model.
+            let served = repository.models.contains { $0.name == name } ? name : nil
+            AuditEvent.policyDenied(requestID: context.requestID, route: route, model: served, reasons: decision.reasons).log(to: logger)
             throw ServingError(status: 403, code: "policy_denied", "the request policy does not allow this request")
         }
         return try await next(request, context)

@@ -69,10 +69,14 @@ struct InferenceRoutes {
     func infer(_ request: Request, _ context: WardenRequestContext, version: String?) async throws -> Response {
         let model = try model(context, version: version)
         let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
-        let decoded = try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
+        let decoded = try RequestPhase.run("decode") {
+            try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
+        }
         let results = try runInContract(model, decoded.feeds, requested: decoded.outputs.map(\.name))
-        let response = InferenceResponse(
-            model: model, requestID: decoded.id, outputs: decoded.outputs.filter { results[$0.name] != nil }, results: results)
+        let response = try RequestPhase.run("encode") {
+            InferenceResponse(
+                model: model, requestID: decoded.id, outputs: decoded.outputs.filter { results[$0.name] != nil }, results: results)
+        }
         var headers = modelHeaders(model, context)
         if let jsonLength = response.jsonLength {
             headers[.inferenceHeaderContentLength] = String(jsonLength)
@@ -86,12 +90,12 @@ struct InferenceRoutes {
     func predict(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let model = try model(context, version: nil)
         let (bytes, _) = try await body(request, binaryAllowed: false)
-        let feeds = try KServeV1.feeds(body: bytes, model: model, limits: limits.json)
+        let feeds = try RequestPhase.run("decode") { try KServeV1.feeds(body: bytes, model: model, limits: limits.json) }
         let names = model.contract.outputs.map(\.name)
         let results = try runInContract(model, feeds, requested: names)
         var headers = modelHeaders(model, context)
         headers[.contentType] = "application/json"
-        let body = KServeV1.predictions(results, outputs: names.filter { results[$0] != nil })
+        let body = try RequestPhase.run("encode") { KServeV1.predictions(results, outputs: names.filter { results[$0] != nil }) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -100,9 +104,11 @@ struct InferenceRoutes {
     /// the redactions. Returns the requested outputs that survive redaction.
     func runInContract(_ model: ServedModel, _ feeds: [String: Value], requested: [String]) throws -> [String: Value] {
         let contract = model.enforcement
-        try contract.checkInputs(feeds)
-        var results = try run(model, feeds, outputs: contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested)
-        try contract.checkOutputs(results)
+        try RequestPhase.run("contract.input") { try contract.checkInputs(feeds) }
+        var results = try RequestPhase.run("infer") {
+            try run(model, feeds, outputs: contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested)
+        }
+        try RequestPhase.run("contract.output") { try contract.checkOutputs(results) }
         redactor.apply(contract.redactions, to: &results)
         let wanted = Set(requested)
         return results.filter { wanted.contains($0.key) }

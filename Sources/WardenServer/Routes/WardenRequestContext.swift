@@ -10,6 +10,9 @@ public struct WardenRequestContext: RequestContext {
     let channel: (any Channel)?
     /// The client's SPIFFE ID, once mutual TLS establishes it (nil on plain connections).
     var clientIdentity: String? = nil
+    /// The W3C trace and span ids of the request's server span, for its log line (nil when
+    /// tracing is off).
+    var trace: TraceIdentifiers? = nil
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

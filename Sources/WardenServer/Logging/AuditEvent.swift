@@ -1,0 +1,57 @@
+import Logging
+
+/// The security-relevant things that happen to a running server. Each is one log line with an
+/// `event` name and `audit: true`, built from this type alone: like request lines, audit lines
+/// have no free-form field a payload or a secret could reach.
+public enum AuditEvent: Sendable, Equatable {
+    /// A model passed verification at startup (re-hash against its pin and receipt, gate) and loaded.
+    case modelVerified(model: String, version: String, digest: String, signer: String, attestations: [String])
+    /// The request policy refused a request; `reasons` are the policy author's strings.
+    case policyDenied(requestID: String, route: String, model: String?, reasons: [String])
+    /// The kill-switch policy changed on disk and is now in force.
+    case policyReloaded(files: [String], reloads: Int)
+    /// A changed policy did not load; the last good one stays in force.
+    case policyReloadFailed(files: [String], failures: Int, reason: String)
+
+    var name: String {
+        switch self {
+        case .modelVerified: "model_verified"
+        case .policyDenied: "policy_denied"
+        case .policyReloaded: "policy_reloaded"
+        case .policyReloadFailed: "policy_reload_failed"
+        }
+    }
+
+    var metadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["event": .string(name), "audit": "true"]
+        switch self {
+        case let .modelVerified(model, version, digest, signer, attestations):
+            metadata["model"] = .string(model)
+            metadata["version"] = .string(version)
+            metadata["digest"] = .string(digest.isEmpty ? "unpinned" : digest)
+            metadata["signer"] = .string(signer.isEmpty ? "none" : signer)
+            metadata["attestations"] = .array(attestations.map { .string($0) })
+        case let .policyDenied(requestID, route, model, reasons):
+            metadata["request_id"] = .string(requestID)
+            metadata["route"] = .string(route)
+            if let model { metadata["model"] = .string(model) }
+            metadata["reasons"] = .array(reasons.map { .string($0) })
+        case let .policyReloaded(files, reloads):
+            metadata["files"] = .array(files.map { .string($0) })
+            metadata["reloads"] = .stringConvertible(reloads)
+        case let .policyReloadFailed(files, failures, reason):
+            metadata["files"] = .array(files.map { .string($0) })
+            metadata["failures"] = .stringConvertible(failures)
+            metadata["reason"] = .string(reason)
+        }
+        return metadata
+    }
+
+    public func log(to logger: Logger) {
+        switch self {
+        case .modelVerified, .policyReloaded: logger.info("audit", metadata: metadata)
+        case .policyDenied: logger.notice("audit", metadata: metadata)
+        case .policyReloadFailed: logger.error("audit", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import Tracing
+
+/// A child span for one phase of a request (decode, contract checks, inference, encode). Its
+/// status says whether the phase failed and with which stable code; the error itself is not
+/// recorded, since an engine's message may quote the values it was given.
+enum RequestPhase {
+    static func run<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        let span = startSpan(name, ofKind: .internal)
+        defer { span.end() }
+        do {
+            return try body()
+        } catch {
+            span.setStatus(SpanStatus(code: .error))
+            span.attributes["error.type"] = (error as? ServingError)?.code ?? "internal_error"
+            throw error
+        }
+    }
+}

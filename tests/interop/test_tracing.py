@@ -1,0 +1,93 @@
+"""Traces: W3C trace context from the caller, a server span per request with a child span per
+phase, exported over OTLP/HTTP by swift-otel to a receiver started here (PyPI
+opentelemetry-proto decodes the real protobuf); a dead collector does not hold requests up.
+(test_leaks.py checks that no request data reaches a span.)"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+import requests
+
+from conftest import CHURN_DIR, REPO_ROOT, free_ports
+from otlp_receiver import OTLPReceiver
+
+JSON = {"Content-Type": "application/json"}
+BODY = (REPO_ROOT / "examples/requests/churn-infer.json").read_bytes()
+PHASES = {"authz", "decode", "contract.input", "infer", "contract.output", "encode"}
+ALLOW_ALL = """package serving.request
+
+import rego.v1
+
+default allow := true
+"""
+
+
+def attributes(span) -> dict:
+    out = {}
+    for kv in span.attributes:
+        value = kv.value
+        out[kv.key] = value.string_value if value.HasField("string_value") else value.int_value
+    return out
+
+
+def test_request_continues_the_callers_trace_with_a_span_per_phase(start_warden, tmp_path):
+    policy = tmp_path / "allow.rego"
+    policy.write_text(ALLOW_ALL)
+    with OTLPReceiver() as receiver:
+        server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", receiver.endpoint, "--request-policy", str(policy)])
+        trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
+        mark = server.mark()
+        response = requests.post(f"{server.url}/v2/models/churn/infer", data=BODY,
+                                 headers=JSON | {"traceparent": f"00-{trace_id}-{parent_id}-01", "tracestate": "vendor=1"}, timeout=10)
+        assert response.status_code == 200
+        spans = receiver.wait_for(lambda s: s.trace_id.hex() == trace_id and s.name in PHASES | {"POST /v2/models/{model}/infer"})
+        deadline = time.time() + 10
+        while len({s.name for s in spans}) < 1 + len(PHASES) and time.time() < deadline:
+            time.sleep(0.2)
+            spans = receiver.wait_for(lambda s: s.trace_id.hex() == trace_id)
+        by_name = {s.name: s for s in spans}
+        server_span = by_name["POST /v2/models/{model}/infer"]
+        assert server_span.parent_span_id.hex() == parent_id
+        assert server_span.kind == server_span.SPAN_KIND_SERVER
+        attrs = attributes(server_span)
+        assert attrs["http.route"] == "/v2/models/{model}/infer" and attrs["http.response.status_code"] == 200
+        assert attrs["warden.model"] == "churn" and attrs["http.request.method"] == "POST"
+        for phase in PHASES:
+            assert by_name[phase].parent_span_id == server_span.span_id, phase
+        record = server.wait_for_request_ids([response.headers["X-Request-Id"]], since=mark)[response.headers["X-Request-Id"]][0]
+        assert record["trace_id"] == trace_id and record["span_id"] == server_span.span_id.hex()
+
+
+def test_unsampled_callers_are_not_traced_and_refusals_carry_their_code(start_warden):
+    with OTLPReceiver() as receiver:
+        server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", receiver.endpoint])
+        unsampled = secrets.token_hex(16)
+        requests.post(f"{server.url}/v2/models/churn/infer", data=BODY,
+                      headers=JSON | {"traceparent": f"00-{unsampled}-{secrets.token_hex(8)}-00"}, timeout=10)
+        refused = secrets.token_hex(16)
+        response = requests.post(f"{server.url}/v2/models/churn/infer", data=b'{"inputs": 3}',
+                                 headers=JSON | {"traceparent": f"00-{refused}-{secrets.token_hex(8)}-01"}, timeout=10)
+        assert response.status_code == 400
+        spans = receiver.wait_for(lambda s: s.trace_id.hex() == refused and s.kind == s.SPAN_KIND_SERVER)
+        assert spans and attributes(spans[0])["error.type"] == "invalid_request"
+        decode = receiver.wait_for(lambda s: s.trace_id.hex() == refused and s.name == "decode")
+        assert decode and decode[0].status.code == decode[0].status.STATUS_CODE_ERROR
+        assert not [s for s in receiver.spans if s.trace_id.hex() == unsampled]
+
+
+def test_a_dead_collector_does_not_hold_requests_up(start_warden):
+    closed = free_ports(1)[0]  # nothing listens there
+    server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", f"http://127.0.0.1:{closed}/v1/traces"])
+    session = requests.Session()
+    slowest = 0.0
+    for _ in range(300):
+        started = time.monotonic()
+        response = session.post(f"{server.url}/v2/models/churn/infer", data=BODY, headers=JSON, timeout=10)
+        slowest = max(slowest, time.monotonic() - started)
+        assert response.status_code == 200
+    # Export retries and times out (2 s) in the background: no request waits for it.
+    assert slowest < 1.0, f"a request took {slowest:.3f} s"
+    assert requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 200
