@@ -4,7 +4,11 @@ import Tracing
 /// status says whether the phase failed and with which stable code; the error itself is not
 /// recorded, since an engine's message may quote the values it was given.
 enum RequestPhase {
+    /// Whether the request's span is recorded: phases of an unsampled request make no spans.
+    @TaskLocal static var isTraced = false
+
     static func run<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        guard isTraced else { return try body() }
         let span = startSpan(name, ofKind: .internal)
         defer { span.end() }
         do {

@@ -15,8 +15,10 @@ struct RequestTracingMiddleware: RouterMiddleware {
         let span = startSpan(method, context: serviceContext, ofKind: .server)
         defer { span.end() }
         var context = context
-        context.trace = TraceIdentifiers(span.context)
-        let response = try await ServiceContext.withValue(span.context) { [context] in try await next(request, context) }
+        if span.isRecording { context.trace = TraceIdentifiers(span.context) }
+        let response = try await ServiceContext.withValue(span.context) { [context] in
+            try await RequestPhase.$isTraced.withValue(span.isRecording) { try await next(request, context) }
+        }
         let route = context.endpointPath ?? "unmatched"
         span.operationName = "\(method) \(route)"
         span.attributes["http.request.method"] = method
