@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 import WardenPolicy
@@ -51,10 +53,12 @@ public struct WardenServerBuilder {
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
         router.add(middleware: RequestTracingMiddleware())
+        if configuration.tls != nil { router.add(middleware: PeerIdentityMiddleware()) }
         router.add(
             middleware: RequestTelemetryMiddleware(logger: logger, metrics: metrics, servedModels: Set(state.repository.models.map(\.name)))
         )
         router.add(middleware: ErrorMiddleware())
+        if configuration.tls != nil { router.add(middleware: AuthorizationMiddleware(authorization: configuration.authorization)) }
         if let requestPolicy {
             router.add(middleware: RequestPolicyMiddleware(policy: requestPolicy, repository: state.repository, logger: logger))
         }
@@ -70,9 +74,18 @@ public struct WardenServerBuilder {
     public func makeServiceGroup(
         state: ServerState, requestPolicy: RequestPolicy? = nil, telemetry: [any Service] = [],
         onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> ServiceGroup {
+    ) throws -> ServiceGroup {
+        var server: HTTPServerBuilder = .http1()
+        if let tls = configuration.tls {
+            let verifier = PeerVerifier(bundle: try PeerVerifier.readBundle(tls.clientCABundleFile))
+            server = try .tls(
+                .http1(),
+                configuration: TLSChannelConfiguration(
+                    tlsConfiguration: try tls.serverConfiguration(), customAsyncVerificationCallback: verifier.verify))
+        }
         let serving = Application(
             router: servingRouter(state: state, requestPolicy: requestPolicy),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in await onServingPortBound(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -127,7 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot set up tracing: \(error)", metadata: ["event": "tracing_failed"])
             throw ExitCode(1)
         }
-        let group = builder.makeServiceGroup(state: state, requestPolicy: policy, telemetry: telemetry) { port in
+        let group = try builder.makeServiceGroup(state: state, requestPolicy: policy, telemetry: telemetry) { port in
             logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
         }
         try await group.run()

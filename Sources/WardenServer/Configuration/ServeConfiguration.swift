@@ -47,6 +47,9 @@ public struct ServeConfiguration: Sendable {
     public var otlpEndpoint: String?
     /// Share of new traces sampled (a caller's sampling decision is followed).
     public var traceSamplingRatio = 1.0
+    /// Mutual TLS on the serving listener, and who may call what over it.
+    public var tls: TLSSettings?
+    public var authorization = Authorization(rules: [])
 
     public init() {}
 
@@ -93,6 +96,39 @@ public struct ServeConfiguration: Sendable {
             hardened = try security.bool("hardened") ?? hardened
             redactionKeyFile = try security.string("redaction_key_file") ?? redactionKeyFile
             try security.finish()
+        }
+        if var tlsMap = try reader.mapping("tls") {
+            func required(_ key: String) throws -> String {
+                guard let value = try tlsMap.string(key) else { throw ConfigurationError("tls.\(key) is required") }
+                return value
+            }
+            tls = TLSSettings(
+                certificateFile: try required("certificate"), privateKeyFile: try required("private_key"),
+                clientCABundleFile: try required("client_ca_bundle"), allowTLS12: try tlsMap.bool("allow_tls12") ?? false)
+            try tlsMap.finish()
+        }
+        if var authorizationMap = try reader.mapping("authorization") {
+            authorization.rules = try authorizationMap.mappings("rules").map { entry in
+                var rule = entry
+                let routes = try (rule.strings("routes") ?? Authorization.RouteClass.allCases.map(\.rawValue)).map { name in
+                    guard let route = Authorization.RouteClass(rawValue: name) else {
+                        throw ConfigurationError("\(rule.path).routes: '\(name)' is not one of infer, metadata, metrics, openapi")
+                    }
+                    return route
+                }
+                let allow = try (rule.strings("allow") ?? []).map { text in
+                    do {
+                        return try IdentityPattern(parsing: text)
+                    } catch {
+                        throw ConfigurationError("\(rule.path).allow: '\(text)': \(error)")
+                    }
+                }
+                guard !allow.isEmpty else { throw ConfigurationError("\(rule.path).allow must name at least one SPIFFE ID") }
+                let parsed = Authorization.Rule(routes: Set(routes), models: Set(try rule.strings("models") ?? []), allow: allow)
+                try rule.finish()
+                return parsed
+            }
+            try authorizationMap.finish()
         }
         if var telemetry = try reader.mapping("telemetry") {
             otlpEndpoint = try telemetry.string("otlp_endpoint")

@@ -13,6 +13,8 @@ public struct RequestLogRecord: Sendable, Equatable {
     public var latencyMilliseconds: Double
     /// The stable error code, for refused requests.
     public var errorCode: String?
+    /// The client's SPIFFE ID, on the mTLS listener.
+    public var client: String? = nil
     public var traceID: String? = nil
     public var spanID: String? = nil
 
@@ -27,6 +29,7 @@ public struct RequestLogRecord: Sendable, Equatable {
         if let model { metadata["model"] = .string(model) }
         if let version { metadata["version"] = .string(version) }
         if let errorCode { metadata["error_code"] = .string(errorCode) }
+        if let client { metadata["client"] = .string(client) }
         if let traceID { metadata["trace_id"] = .string(traceID) }
         if let spanID { metadata["span_id"] = .string(spanID) }
         return metadata

@@ -27,7 +27,8 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
             version: response.headers[.wardenModelVersion],
             status: response.status.code,
             latencyMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
-            errorCode: response.headers[.wardenErrorCode], traceID: context.trace?.traceID, spanID: context.trace?.spanID)
+            errorCode: response.headers[.wardenErrorCode], client: context.clientIdentity, traceID: context.trace?.traceID,
+            spanID: context.trace?.spanID)
         logger.info("request", metadata: record.metadata)
         metrics.request(
             route: record.route, method: record.method, status: record.status, code: record.errorCode, model: record.model,

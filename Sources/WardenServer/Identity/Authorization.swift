@@ -1,0 +1,49 @@
+/// Which client may call what, deny by default: a request is allowed only when a rule names
+/// its kind of route, its model (when it has one) and a pattern the client's SPIFFE ID matches.
+public struct Authorization: Sendable, Equatable {
+    /// Routes, grouped as operators think of them.
+    public enum RouteClass: String, Sendable, CaseIterable {
+        /// OIP v2 infer, KServe v1 predict.
+        case infer
+        /// Server and model metadata, health and readiness on the serving port.
+        case metadata
+        /// `/metrics`.
+        case metrics
+        /// `/openapi.json`.
+        case openapi
+
+        static func of(route: String) -> RouteClass {
+            if route.hasSuffix("/infer") || route.hasSuffix(":predict") { return .infer }
+            if route == "/metrics" { return .metrics }
+            if route == "/openapi.json" { return .openapi }
+            return .metadata
+        }
+    }
+
+    public struct Rule: Sendable, Equatable {
+        public var routes: Set<RouteClass>
+        /// Model names; empty means every model (and routes without one).
+        public var models: Set<String>
+        public var allow: [IdentityPattern]
+
+        public init(routes: Set<RouteClass>, models: Set<String> = [], allow: [IdentityPattern]) {
+            self.routes = routes
+            self.models = models
+            self.allow = allow
+        }
+    }
+
+    public var rules: [Rule]
+
+    public init(rules: [Rule]) {
+        self.rules = rules
+    }
+
+    public func allows(_ id: SPIFFEID, route: String, model: String?) -> Bool {
+        let routeClass = RouteClass.of(route: route)
+        return rules.contains { rule in
+            rule.routes.contains(routeClass) && (rule.models.isEmpty || model.map(rule.models.contains) == true)
+                && rule.allow.contains { $0.matches(id) }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import NIOSSL
+import SwiftASN1
+import Synchronization
+import X509
+
+/// Verifies a client's certificate during the TLS handshake, replacing BoringSSL's check: the
+/// chain must lead to a root of the trust bundle under RFC 5280 at the time of the handshake
+/// (so an expired or not-yet-valid certificate fails it), the leaf must allow client
+/// authentication, and it must carry exactly one URI SAN that is a valid SPIFFE ID. Anything
+/// else fails the handshake: no request is read from a peer without an identity.
+public final class PeerVerifier: Sendable {
+    private let bundle: Mutex<[Certificate]>
+
+    public init(bundle: [Certificate]) {
+        self.bundle = Mutex(bundle)
+    }
+
+    /// Reads a trust bundle: every CERTIFICATE block of a PEM file.
+    public static func readBundle(_ path: String) throws -> [Certificate] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw IdentityError("cannot read the trust bundle \(path)")
+        }
+        let roots = try PEMDocument.parseMultiple(pemString: text).filter { $0.discriminator == "CERTIFICATE" }.map {
+            try Certificate(derEncoded: $0.derBytes)
+        }
+        guard !roots.isEmpty else { throw IdentityError("the trust bundle \(path) holds no certificate") }
+        return roots
+    }
+
+    /// New handshakes use the new bundle; established connections keep theirs.
+    public func replaceBundle(_ roots: [Certificate]) { bundle.withLock { $0 = roots } }
+
+    /// The peer's SPIFFE ID if its chain and identity pass, else the reason they do not.
+    public func identity(ofChain chain: [[UInt8]], at time: Date = Date()) async throws(IdentityError) -> SPIFFEID {
+        guard let leafBytes = chain.first else { throw IdentityError("the client sent no certificate") }
+        let leaf: Certificate
+        var intermediates: [Certificate] = []
+        do {
+            leaf = try Certificate(derEncoded: leafBytes)
+            for bytes in chain.dropFirst() { intermediates.append(try Certificate(derEncoded: bytes)) }
+        } catch {
+            throw IdentityError("the client's certificate is not valid X.509")
+        }
+        let roots = bundle.withLock { $0 }
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
+            RFC5280Policy(validationTime: time)
+            ClientAuthenticationPolicy()
+        }
+        if case let .couldNotValidate(failures) = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
+            let reason = failures.first.map { String(describing: $0.policyFailureReason) } ?? "no chain to the trust bundle"
+            throw IdentityError("the client's certificate does not verify: \(reason)")
+        }
+        return try Self.spiffeID(of: leaf)
+    }
+
+    /// The one URI SAN of a certificate, as a SPIFFE ID.
+    public static func spiffeID(of certificate: Certificate) throws(IdentityError) -> SPIFFEID {
+        let names: SubjectAlternativeNames?
+        do {
+            names = try certificate.extensions.subjectAlternativeNames
+        } catch {
+            throw IdentityError("the certificate's subject alternative names are malformed")
+        }
+        let uris = (names ?? SubjectAlternativeNames()).compactMap { name -> String? in
+            if case let .uniformResourceIdentifier(uri) = name { uri } else { nil }
+        }
+        guard uris.count == 1, let uri = uris.first else {
+            throw IdentityError("the certificate must carry exactly one URI SAN (it has \(uris.count))")
+        }
+        return try SPIFFEID(parsing: uri)
+    }
+
+    /// For Hummingbird's TLS channel: the verification callback of every handshake.
+    public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
+        do {
+            let der = try chain.map { try $0.toDERBytes() }
+            _ = try await identity(ofChain: der)
+            return .certificateVerified
+        } catch {
+            return .failed
+        }
+    }
+}
+
+/// A leaf that names extended key usages must include client authentication (a server-only
+/// certificate from the same CA is not a client identity).
+struct ClientAuthenticationPolicy: VerifierPolicy {
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.extendedKeyUsage]
+
+    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        guard let usages = try? chain.leaf.extensions.extendedKeyUsage else { return .meetsPolicy }
+        return usages.contains(.clientAuth) ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf is not for client authentication")
+    }
+}

@@ -1,0 +1,30 @@
+import NIOSSL
+
+/// The serving listener's mutual TLS: Warden's certificate and key, and the trust bundle
+/// (SPIFFE bundle, PEM) client certificates must chain to.
+public struct TLSSettings: Sendable, Equatable {
+    public var certificateFile: String
+    public var privateKeyFile: String
+    public var clientCABundleFile: String
+    /// TLS 1.3 only unless this is set.
+    public var allowTLS12 = false
+
+    public init(certificateFile: String, privateKeyFile: String, clientCABundleFile: String, allowTLS12: Bool = false) {
+        self.certificateFile = certificateFile
+        self.privateKeyFile = privateKeyFile
+        self.clientCABundleFile = clientCABundleFile
+        self.allowTLS12 = allowTLS12
+    }
+
+    /// A server configuration that requires a client certificate; the chain and the SPIFFE ID
+    /// are checked by `PeerVerifier`, BoringSSL's own check being replaced by it.
+    func serverConfiguration() throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCABundleFile))
+        configuration.minimumTLSVersion = allowTLS12 ? .tlsv12 : .tlsv13
+        return configuration
+    }
+}

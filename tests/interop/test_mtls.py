@@ -1,0 +1,166 @@
+"""Mutual TLS with SPIFFE-ID authorization against real clients: curl, openssl s_client,
+Python ssl (requests) and tritonclient. The PKI comes from `warden dev-pki`; certificates it
+would never make (expired, two URI SANs, a non-spiffe URI, `..` in the path, no client-auth
+EKU, another CA) are made here with PyPI `cryptography` under the same or a foreign CA."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+import tritonclient.http as httpclient
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from conftest import CHURN_DIR, REPO_ROOT, warden_binary
+
+DOMAIN = "warden.test"
+BODY = (REPO_ROOT / "examples/requests/churn-infer.json").read_bytes()
+JSON = {"Content-Type": "application/json"}
+
+
+def mint(directory: Path, name: str, *, uris: list[str], ca: tuple | None = None, days: tuple[int, int] = (-1, 30),
+         usage=ExtendedKeyUsageOID.CLIENT_AUTH) -> tuple[Path, Path]:
+    """A client certificate and key; signed by `ca` (certificate, key) or by `directory`'s dev CA."""
+    if ca is None:
+        ca_cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+        ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
+    else:
+        ca_cert, ca_key = ca
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+               .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now + datetime.timedelta(days=days[0])).not_valid_after(now + datetime.timedelta(days=days[1]))
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(x509.ExtendedKeyUsage([usage]), critical=False))
+    if uris:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(u) for u in uris]), critical=False)
+    certificate = builder.sign(ca_key, hashes.SHA256())
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def foreign_ca() -> tuple:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Someone else's CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(key, hashes.SHA256()))
+    return certificate, key
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("pki")
+    result = subprocess.run([str(warden_binary()), "dev-pki", "--out", str(directory), "--trust-domain", DOMAIN,
+                             "--client", "gateway=ns/serving/sa/gateway", "--client", "scraper=ns/monitoring/sa/prometheus",
+                             "--client", "stranger=ns/other/sa/x"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert oct((directory / "gateway.key").stat().st_mode & 0o777) == "0o600"
+    return directory
+
+
+@pytest.fixture(scope="module")
+def server(_session_starter, pki):
+    return _session_starter(config={
+        "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"),
+                "client_ca_bundle": str(pki / "ca.pem")},
+        "authorization": {"rules": [
+            {"routes": ["infer", "metadata"], "models": ["churn"], "allow": [f"spiffe://{DOMAIN}/ns/serving/*"]},
+            {"routes": ["metrics"], "allow": [f"spiffe://{DOMAIN}/ns/monitoring/sa/prometheus"]},
+        ]},
+        "models": [{"directory": str(CHURN_DIR)}],
+    }, label="mtls")  # readiness is checked on the plain probe port
+
+
+def https(server, pki: Path, path: str, cert: tuple[Path, Path] | None, **kwargs):
+    return requests.request(kwargs.pop("method", "GET"), f"https://localhost:{server.port}{path}", cert=cert,
+                            verify=str(pki / "ca.pem"), timeout=10, **kwargs)
+
+
+def test_allowed_identity_is_served_and_logged(server, pki):
+    mark = server.mark()
+    response = https(server, pki, "/v2/models/churn/infer", (pki / "gateway.pem", pki / "gateway.key"), method="POST", data=BODY,
+                     headers=JSON)
+    assert response.status_code == 200, response.text
+    record = server.wait_for_request_ids([response.headers["X-Request-Id"]], since=mark)[response.headers["X-Request-Id"]][0]
+    assert record["client"] == f"spiffe://{DOMAIN}/ns/serving/sa/gateway"
+
+
+def test_identities_are_authorized_per_route(server, pki):
+    gateway, scraper, stranger = [(pki / f"{n}.pem", pki / f"{n}.key") for n in ("gateway", "scraper", "stranger")]
+    assert https(server, pki, "/metrics", scraper).status_code == 200
+    for cert, path in [(gateway, "/metrics"), (scraper, "/v2/models/churn"), (stranger, "/v2/models/churn"), (stranger, "/v2")]:
+        refused = https(server, pki, path, cert)
+        assert refused.status_code == 403 and refused.json()["code"] == "identity_not_allowed", (cert, path)
+
+
+def test_curl_with_the_allowed_certificate(server, pki):
+    if shutil.which("curl") is None:
+        pytest.fail("curl is missing (scripts/setup.sh installs it)")
+    result = subprocess.run(["curl", "-sS", "--fail-with-body", "--cacert", str(pki / "ca.pem"), "--cert", str(pki / "gateway.pem"),
+                             "--key", str(pki / "gateway.key"), "-H", "Content-Type: application/json", "--data-binary", "@-",
+                             f"https://localhost:{server.port}/v2/models/churn/infer"], input=BODY, capture_output=True, timeout=20)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["model_name"] == "churn"
+
+
+def test_openssl_s_client_negotiates_tls13_only(server, pki):
+    def handshake(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}", "-CAfile", str(pki / "ca.pem"),
+                               "-cert", str(pki / "gateway.pem"), "-key", str(pki / "gateway.key"), "-verify_return_error", *extra],
+                              input=b"", capture_output=True, timeout=20)
+    ok = handshake()
+    assert b"Protocol  : TLSv1.3" in ok.stdout or b"New, TLSv1.3" in ok.stdout, ok.stdout[-2000:]
+    assert b"Verify return code: 0 (ok)" in ok.stdout
+    assert handshake("-tls1_2").returncode != 0
+
+
+def test_tritonclient_with_a_client_certificate(server, pki):
+    client = httpclient.InferenceServerClient(
+        f"localhost:{server.port}", ssl=True,
+        ssl_options={"keyfile": str(pki / "gateway.key"), "certfile": str(pki / "gateway.pem"), "ca_certs": str(pki / "ca.pem")},
+        ssl_context_factory=None, insecure=False)
+    assert client.is_model_ready("churn")
+    metadata = client.get_model_metadata("churn")
+    assert metadata["name"] == "churn"
+
+
+@pytest.mark.parametrize("case", ["no certificate", "foreign CA", "expired", "not yet valid", "two URI SANs", "non-spiffe URI",
+                                  "dot-dot path", "no URI SAN", "server-only EKU", "uppercase trust domain"])
+def test_handshake_refuses_bad_client_certificates(server, pki, tmp_path, case):
+    for name in ("ca.pem", "ca.key"):
+        shutil.copy(pki / name, tmp_path / name)
+    good = [f"spiffe://{DOMAIN}/ns/serving/sa/gateway"]
+    cert = {
+        "no certificate": lambda: None,
+        "foreign CA": lambda: mint(tmp_path, "x", uris=good, ca=foreign_ca()),
+        "expired": lambda: mint(tmp_path, "x", uris=good, days=(-30, -1)),
+        "not yet valid": lambda: mint(tmp_path, "x", uris=good, days=(2, 30)),
+        "two URI SANs": lambda: mint(tmp_path, "x", uris=good + [f"spiffe://{DOMAIN}/ns/serving/sa/other"]),
+        "non-spiffe URI": lambda: mint(tmp_path, "x", uris=["https://warden.test/ns/serving/sa/gateway"]),
+        "dot-dot path": lambda: mint(tmp_path, "x", uris=[f"spiffe://{DOMAIN}/ns/serving/../admin"]),
+        "no URI SAN": lambda: mint(tmp_path, "x", uris=[]),
+        "server-only EKU": lambda: mint(tmp_path, "x", uris=good, usage=ExtendedKeyUsageOID.SERVER_AUTH),
+        "uppercase trust domain": lambda: mint(tmp_path, "x", uris=["spiffe://Warden.test/ns/serving/sa/gateway"]),
+    }[case]()
+    with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
+        https(server, pki, "/v2/models/churn", cert)
+
+
+def test_plain_http_on_the_serving_port_fails(server):
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(f"http://127.0.0.1:{server.port}/v2", timeout=5)
