@@ -91,7 +91,7 @@ def main() -> None:
         (open_dir / "warden-model.json").write_text(json.dumps(open_contract))
         port, probe = free_port(), free_port()
         config = work / "serve.yaml"
-        config.write_text(json.dumps({"listen": {"host": "127.0.0.1", "port": port, "probe_port": probe},
+        config.write_text(json.dumps({"listen": {"host": "127.0.0.1", "port": port, "probe_port": probe, "insecure_plaintext": True},
                                       "logging": {"level": "warning"},
                                       "models": [{"directory": str(CHURN)}, {"directory": str(open_dir)}]}))
         body = work / "body.json"

@@ -78,7 +78,7 @@ def free_port() -> int:
 def start(warden: Path, work: Path, name: str, extra: dict) -> tuple[subprocess.Popen, int]:
     port, probe = free_port(), free_port()
     config = work / f"{name}.yaml"
-    config.write_text(json.dumps({"listen": {"host": "127.0.0.1", "port": port, "probe_port": probe},
+    config.write_text(json.dumps({"listen": {"host": "127.0.0.1", "port": port, "probe_port": probe, "insecure_plaintext": True},
                                   "models": [{"directory": str(CHURN)}], **extra}))
     log = open(work / f"{name}.log", "w")
     process = subprocess.Popen(["taskset", "-c", "1", str(warden), "serve", "--config", str(config)], stdout=log, stderr=log)

@@ -431,7 +431,9 @@ def measure(args, server: Server, name: str, protocol: str, url: str, body: dict
 def warden_server(args, work: Path, cpus: str | None) -> tuple[Server, int]:
     port, probe = free_port(), free_port()
     server = Server("Warden", [args.warden, "serve", "--model-dir", str(MODEL_DIR), "--host", HOST,
-                               "--port", str(port), "--probe-port", str(probe)],
+                               "--port", str(port), "--probe-port", str(probe),
+                               # The peers serve plain HTTP here; Warden does too, for a like-for-like comparison.
+                               "--insecure-plaintext"],
                     f"http://{HOST}:{probe}/readyz", work / f"warden-{cpus or 'all'}.log", cpus=cpus)
     return server, port
 

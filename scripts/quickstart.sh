@@ -3,9 +3,11 @@
 # the embedded defaults: dev keys generated now (never committed), sign (OpenSSF
 # model-signing), push to an OCI image-layout folder, approve (in-toto attestation), publish a
 # signed revocation list, fetch (verify everything, install read-only with a receipt), then
-# serve the installed artifact pinned by digest on 127.0.0.1:8080 (probes on :8081), send it
-# one Open Inference Protocol request and print the request and the answer. The server keeps
-# running until Ctrl-C; with --check it stops after the request (for CI and scripts).
+# serve the installed artifact pinned by digest over mutual TLS on 127.0.0.1:8080 (a dev PKI
+# made now: a CA, Warden's certificate, and a client certificate with the SPIFFE ID the server
+# allows; plain-HTTP probes on :8081), send it one Open Inference Protocol request with curl and
+# the client certificate, and print the request and the answer. The server keeps running until
+# Ctrl-C; with --check it stops after the request (for CI and scripts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,8 +47,13 @@ echo "== approve for stage Approved (approver's key), publish the revocation lis
 echo "== fetch: verify signature, attestations, revocation and the startup gate; install read-only"
 "$warden" fetch --model "$store:churn-v1" --trust "$work/trust-policy.yaml" --expected-digest "$digest" --dest "$work/models/churn"
 
-echo "== serving the installed artifact on 127.0.0.1:$port (re-hashed against $digest first)"
-"$warden" serve --model-dir "$work/models/churn" --expected-digest "$digest" --port "$port" --probe-port "$probe_port" &
+echo "== dev PKI (generated now, never committed): CA, server, client spiffe://warden.test/ns/serving/sa/gateway"
+"$warden" dev-pki --out "$work/pki" --client gateway=ns/serving/sa/gateway >/dev/null
+pki=$work/pki
+echo "== serving the installed artifact over mTLS on 127.0.0.1:$port (re-hashed against $digest first)"
+"$warden" serve --model-dir "$work/models/churn" --expected-digest "$digest" --port "$port" --probe-port "$probe_port" \
+    --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" --client-ca "$pki/ca.pem" \
+    --allow-client spiffe://warden.test/ns/serving/sa/gateway &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 
@@ -57,7 +64,7 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://127.0.0.1:$probe_port/readyz" >/dev/null
 
-request="curl -s -H 'Content-Type: application/json' -d @examples/requests/churn-infer.json http://127.0.0.1:$port/v2/models/churn/infer"
+request="curl -s --cacert $pki/ca.pem --cert $pki/gateway.pem --key $pki/gateway.key -H 'Content-Type: application/json' -d @examples/requests/churn-infer.json https://localhost:$port/v2/models/churn/infer"
 echo
 echo "== request:"
 echo "$request"

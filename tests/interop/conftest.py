@@ -136,12 +136,16 @@ class WardenProcess:
                 config = json.loads(json.dumps(self.config))
                 listen = config.setdefault("listen", {})
                 listen.update({"host": HOST, "port": self.port, "probe_port": self.probe_port})
+                if "tls" not in config:
+                    listen["insecure_plaintext"] = True  # the plain-HTTP tests; test_mtls.py serves mTLS
                 path = self.workdir / f"warden-{self.label}-{self.port}.yaml"
                 # JSON is YAML: the flow style needs no YAML library here.
                 path.write_text(json.dumps(config, indent=2) + "\n")
                 command += ["--config", str(path)]
             else:
                 command += ["--host", HOST, "--port", str(self.port), "--probe-port", str(self.probe_port)]
+                if "--tls-cert" not in self.extra_args:
+                    command.append("--insecure-plaintext")
             command += self.extra_args
             self._launch(command)
             try:

@@ -188,7 +188,7 @@ def test_serve_rechecks_the_installed_artifact_against_the_pin(world):
     assert world.fetch().returncode == 0
     installed = world.root / "installed"
     ok = subprocess.run(
-        [*serve_args(installed, world.digest), "--hardened"], capture_output=True, text=True, timeout=20
+        [*serve_args(installed, world.digest, hardened=True), "--hardened"], capture_output=True, text=True, timeout=20
     )
     assert "server_ready" in ok.stdout, ok.stdout + ok.stderr
     # The audit line names what was proven: the digest, the signer, the verified attestations.
@@ -214,16 +214,25 @@ def test_hardened_serve_refuses_a_writable_model_directory(world):
     assert world.fetch().returncode == 0
     installed = world.root / "installed"
     os.chmod(installed, 0o755)
-    result = subprocess.run([*serve_args(installed, world.digest), "--hardened"], capture_output=True, text=True, timeout=20)
+    result = subprocess.run([*serve_args(installed, world.digest, hardened=True), "--hardened"], capture_output=True, text=True,
+                            timeout=20)
     assert result.returncode != 0 and "writable" in result.stdout
 
 
-def serve_args(directory: Path, digest: str) -> list[str]:
+def serve_args(directory: Path, digest: str, hardened: bool = False) -> list[str]:
+    """--port 0: the server only has to get as far as loading; `timeout` stops it once ready.
+    Hardened mode refuses plain HTTP, so it gets a dev PKI and mutual TLS."""
     from conftest import warden_binary
 
-    # --port 0: the server only has to get as far as loading; `timeout` stops it once ready.
-    return ["timeout", "3", str(warden_binary()), "serve", "--model-dir", str(directory), "--expected-digest", digest,
-            "--port", "0", "--probe-port", "0"]
+    command = ["timeout", "3", str(warden_binary()), "serve", "--model-dir", str(directory), "--expected-digest", digest,
+               "--port", "0", "--probe-port", "0"]
+    if not hardened:
+        return command + ["--insecure-plaintext"]
+    pki = directory.parent / "pki"
+    if not (pki / "ca.pem").exists():
+        subprocess.run([str(warden_binary()), "dev-pki", "--out", str(pki)], check=True, capture_output=True, timeout=30)
+    return command + ["--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key"), "--client-ca", str(pki / "ca.pem"),
+                      "--allow-client", "spiffe://warden.test/ns/serving/sa/gateway"]
 
 
 # --- Pins and registry integrity --------------------------------------------------------------

@@ -164,3 +164,20 @@ def test_handshake_refuses_bad_client_certificates(server, pki, tmp_path, case):
 def test_plain_http_on_the_serving_port_fails(server):
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"http://127.0.0.1:{server.port}/v2", timeout=5)
+
+
+def test_serve_needs_tls_or_an_explicit_plaintext_flag(pki, tmp_path):
+    def serve(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["timeout", "5", str(warden_binary()), "serve", "--port", "0", "--probe-port", "0", *args],
+                              capture_output=True, text=True, timeout=20)
+    neither = serve()
+    assert neither.returncode == 2 and "needs mutual TLS" in neither.stderr
+    hardened = serve("--insecure-plaintext", "--hardened")
+    assert hardened.returncode == 2 and "refuses --insecure-plaintext" in hardened.stderr
+    tls = ["--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key"), "--client-ca", str(pki / "ca.pem")]
+    no_rules = serve(*tls)
+    assert no_rules.returncode == 2 and "needs authorization rules" in no_rules.stderr
+    both = serve(*tls, "--allow-client", f"spiffe://{DOMAIN}/x", "--insecure-plaintext")
+    assert both.returncode == 2 and "exclude each other" in both.stderr
+    plain = serve("--insecure-plaintext")  # runs until `timeout` stops it, warning first
+    assert '"event":"insecure_plaintext"' in plain.stdout

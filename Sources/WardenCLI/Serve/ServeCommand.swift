@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import ServiceLifecycle
 import WardenServer
@@ -53,6 +54,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Share of new traces sampled, 0...1 (a caller's sampling decision is followed).")
     var traceSamplingRatio: Double?
 
+    @Option(help: "Serving certificate (PEM) for mutual TLS.")
+    var tlsCert: String?
+
+    @Option(help: "Private key (PEM) of the serving certificate.")
+    var tlsKey: String?
+
+    @Option(help: "Trust bundle (PEM) client certificates must chain to.")
+    var clientCa: String?
+
+    @Option(help: "SPIFFE ID (or spiffe://domain/path/* pattern) allowed on every route. Repeatable.")
+    var allowClient: [String] = []
+
+    @Flag(help: "Serve plain HTTP (local development only; refused with --hardened).")
+    var insecurePlaintext = false
+
     @Option(help: "Address to listen on.")
     var host: String?
 
@@ -82,6 +98,21 @@ struct ServeCommand: AsyncParsableCommand {
         if hardened { configuration.hardened = true }
         if let redactionKeyFile { configuration.redactionKeyFile = redactionKeyFile }
         if let otlpEndpoint { configuration.otlpEndpoint = otlpEndpoint }
+        if insecurePlaintext { configuration.insecurePlaintext = true }
+        if tlsCert != nil || tlsKey != nil || clientCa != nil {
+            guard let tlsCert, let tlsKey, let clientCa else { throw ValidationError("--tls-cert, --tls-key and --client-ca go together") }
+            configuration.tls = TLSSettings(certificateFile: tlsCert, privateKeyFile: tlsKey, clientCABundleFile: clientCa)
+        }
+        if !allowClient.isEmpty {
+            let patterns = try allowClient.map { text in
+                do {
+                    return try IdentityPattern(parsing: text)
+                } catch {
+                    throw ValidationError("--allow-client \(text): \(error)")
+                }
+            }
+            configuration.authorization.rules.append(.init(routes: Set(Authorization.RouteClass.allCases), allow: patterns))
+        }
         if let traceSamplingRatio {
             guard (0...1).contains(traceSamplingRatio) else { throw ValidationError("--trace-sampling-ratio must be in 0...1") }
             configuration.traceSamplingRatio = traceSamplingRatio
@@ -94,12 +125,23 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: configuration.logLevel) else {
             throw ValidationError("unknown log level '\(configuration.logLevel)'")
         }
+        do {
+            try configuration.checkTransport()
+        } catch {
+            FileHandle.standardError.write(Data("warden: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         LoggingSystem.bootstrap { label in
             var handler = JSONLogHandler(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "warden")
+        if configuration.insecurePlaintext {
+            logger.warning(
+                "serving plain HTTP: no client identity, no encryption; for local development only",
+                metadata: ["event": "insecure_plaintext"])
+        }
         let builder: WardenServerBuilder
         let repository: ModelRepository
         do {

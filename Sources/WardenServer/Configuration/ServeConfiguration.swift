@@ -50,6 +50,8 @@ public struct ServeConfiguration: Sendable {
     /// Mutual TLS on the serving listener, and who may call what over it.
     public var tls: TLSSettings?
     public var authorization = Authorization(rules: [])
+    /// Serve plain HTTP: local development only, refused in hardened mode.
+    public var insecurePlaintext = false
 
     public init() {}
 
@@ -63,6 +65,7 @@ public struct ServeConfiguration: Sendable {
             host = try listen.string("host") ?? host
             port = try listen.port("port") ?? port
             probePort = try listen.port("probe_port") ?? probePort
+            insecurePlaintext = try listen.bool("insecure_plaintext") ?? insecurePlaintext
             try listen.finish()
         }
         if var limitsMap = try reader.mapping("limits") {
@@ -153,6 +156,25 @@ public struct ServeConfiguration: Sendable {
         }
         try reader.finish()
         guard !models.isEmpty else { throw ConfigurationError("\"models\" must list at least one model") }
+    }
+
+    /// The serving listener's transport, checked before anything starts: mutual TLS, or plain
+    /// HTTP only when asked for by name and never in hardened mode.
+    public func checkTransport() throws {
+        switch (tls, insecurePlaintext) {
+        case (nil, false):
+            throw ConfigurationError(
+                "the serving port needs mutual TLS (tls: certificate, private_key, client_ca_bundle; or --tls-cert, --tls-key, --client-ca), "
+                    + "or --insecure-plaintext for local development")
+        case (_?, true):
+            throw ConfigurationError("tls and insecure_plaintext exclude each other")
+        case (nil, true) where hardened:
+            throw ConfigurationError("hardened mode refuses --insecure-plaintext: the serving port must be mutual TLS")
+        case (_?, false) where authorization.rules.isEmpty:
+            throw ConfigurationError("mutual TLS needs authorization rules (deny by default: with none, no client may call anything)")
+        default:
+            return
+        }
     }
 
     public init(contentsOfFile path: String) throws {
