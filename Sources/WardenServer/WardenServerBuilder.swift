@@ -76,12 +76,14 @@ public struct WardenServerBuilder {
         onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> ServiceGroup {
         var server: HTTPServerBuilder = .http1()
+        var tlsReload: TLSReloadService?
         if let tls = configuration.tls {
-            let verifier = PeerVerifier(bundle: try PeerVerifier.readBundle(tls.clientCABundleFile))
+            let material = try TLSMaterial(settings: tls)
             server = try .tls(
                 .http1(),
                 configuration: TLSChannelConfiguration(
-                    tlsConfiguration: try tls.serverConfiguration(), customAsyncVerificationCallback: verifier.verify))
+                    tlsConfiguration: try tls.serverConfiguration(material), customAsyncVerificationCallback: material.verifier.verify))
+            tlsReload = TLSReloadService(material: material, metrics: metrics, logger: logger)
         }
         let serving = Application(
             router: servingRouter(state: state, requestPolicy: requestPolicy),
@@ -103,6 +105,7 @@ public struct WardenServerBuilder {
         if let requestPolicy {
             services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))
         }
+        if let tlsReload { services.append(.init(service: tlsReload, successTerminationBehavior: .ignore)) }
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.drainTimeout

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import shutil
+import socket
+import ssl
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -181,3 +186,101 @@ def test_serve_needs_tls_or_an_explicit_plaintext_flag(pki, tmp_path):
     assert both.returncode == 2 and "exclude each other" in both.stderr
     plain = serve("--insecure-plaintext")  # runs until `timeout` stops it, warning first
     assert '"event":"insecure_plaintext"' in plain.stdout
+
+
+def mint_server(directory: Path, serial_days: int) -> int:
+    """A new serving certificate and key from the dev CA, written as an agent does: to temporary
+    names, then renamed over the old ones."""
+    ca_cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+    ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "server")]))
+                   .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=serial_days))
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                               x509.UniformResourceIdentifier(f"spiffe://{DOMAIN}/warden")]),
+                                  critical=False)
+                   .sign(ca_key, hashes.SHA256()))
+    (directory / "server.pem.new").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / "server.key.new").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    os.replace(directory / "server.pem.new", directory / "server.pem")
+    os.replace(directory / "server.key.new", directory / "server.key")
+    return certificate.serial_number
+
+
+def served_serial(port: int, pki: Path) -> int:
+    context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    context.load_cert_chain(str(pki / "gateway.pem"), str(pki / "gateway.key"))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, context.wrap_socket(raw, server_hostname="localhost") as tls:
+        return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True)).serial_number
+
+
+def test_rotation_under_load_fails_no_request(start_warden, tmp_path):
+    pki = tmp_path / "pki"
+    subprocess.run([str(warden_binary()), "dev-pki", "--out", str(pki), "--trust-domain", DOMAIN,
+                    "--client", "gateway=ns/serving/sa/gateway"], check=True, capture_output=True, timeout=30)
+    server = start_warden(config={
+        "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"),
+                "client_ca_bundle": str(pki / "ca.pem"), "reload_interval_seconds": 0.3},
+        "authorization": {"rules": [{"allow": [f"spiffe://{DOMAIN}/ns/serving/*", f"spiffe://{DOMAIN}/other/*"]}]},
+        "models": [{"directory": str(CHURN_DIR)}],
+    }, label="rotating")
+    gateway = (pki / "gateway.pem", pki / "gateway.key")
+    failures, successes, stop = [], [0], threading.Event()
+
+    def load():
+        keep_alive = requests.Session()
+        while not stop.is_set():
+            for client in (keep_alive, requests):  # a kept connection, and a new handshake each time
+                try:
+                    response = client.post(f"https://localhost:{server.port}/v2/models/churn/infer", data=BODY, headers=JSON,
+                                           cert=gateway, verify=str(pki / "ca.pem"), timeout=10)
+                    if response.status_code == 200:
+                        successes[0] += 1
+                    else:
+                        failures.append(response.status_code)
+                except requests.RequestException as error:
+                    failures.append(repr(error))
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    try:
+        before = served_serial(server.port, pki)
+        time.sleep(0.5)
+        rotated = mint_server(pki, serial_days=60)
+        deadline = time.time() + 10
+        while served_serial(server.port, pki) != rotated:
+            assert time.time() < deadline, "the rotated certificate was never served"
+            time.sleep(0.1)
+        # The trust bundle rotates too: a client from a second CA is refused, then accepted.
+        other_ca = foreign_ca()
+        other = tmp_path / "other"
+        other.mkdir()
+        stranger = mint(other, "newcomer", uris=[f"spiffe://{DOMAIN}/other/sa/new"], ca=other_ca)
+        with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
+            https(server, pki, "/v2/models/churn", stranger)
+        (pki / "ca.pem.new").write_bytes((pki / "ca.pem").read_bytes() + other_ca[0].public_bytes(serialization.Encoding.PEM))
+        os.replace(pki / "ca.pem.new", pki / "ca.pem")
+        deadline = time.time() + 10
+        while True:
+            try:
+                if https(server, pki, "/v2/models/churn", stranger).status_code == 200:
+                    break
+            except (requests.exceptions.SSLError, requests.exceptions.ConnectionError):
+                pass
+            assert time.time() < deadline, "the rotated bundle was never used"
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert rotated != before
+    assert not failures, f"{len(failures)} failed requests during rotation: {failures[:3]}"
+    assert successes[0] > 20
+    assert server.wait_for_record(lambda r: r.get("event") == "certificate_rotated")
+    metrics = https(server, pki, "/metrics", gateway).text
+    line = next(l for l in metrics.splitlines() if l.startswith('warden_tls_certificate_expiry_seconds{certificate="server"}'))
+    assert 59 * 86400 < float(line.split()[-1]) <= 60 * 86400

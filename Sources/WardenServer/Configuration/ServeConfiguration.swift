@@ -108,6 +108,7 @@ public struct ServeConfiguration: Sendable {
             tls = TLSSettings(
                 certificateFile: try required("certificate"), privateKeyFile: try required("private_key"),
                 clientCABundleFile: try required("client_ca_bundle"), allowTLS12: try tlsMap.bool("allow_tls12") ?? false)
+            if let interval = try tlsMap.seconds("reload_interval_seconds") { tls?.reloadInterval = interval }
             try tlsMap.finish()
         }
         if var authorizationMap = try reader.mapping("authorization") {

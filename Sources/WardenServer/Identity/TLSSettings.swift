@@ -8,6 +8,8 @@ public struct TLSSettings: Sendable, Equatable {
     public var clientCABundleFile: String
     /// TLS 1.3 only unless this is set.
     public var allowTLS12 = false
+    /// How often the files are checked for a rotation.
+    public var reloadInterval: Duration = .seconds(5)
 
     public init(certificateFile: String, privateKeyFile: String, clientCABundleFile: String, allowTLS12: Bool = false) {
         self.certificateFile = certificateFile
@@ -18,13 +20,15 @@ public struct TLSSettings: Sendable, Equatable {
 
     /// A server configuration that requires a client certificate; the chain and the SPIFFE ID
     /// are checked by `PeerVerifier`, BoringSSL's own check being replaced by it.
-    func serverConfiguration() throws -> TLSConfiguration {
+    func serverConfiguration(_ material: TLSMaterial) throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         configuration.certificateVerification = .noHostnameVerification
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCABundleFile))
         configuration.minimumTLSVersion = allowTLS12 ? .tlsv12 : .tlsv13
+        // Every handshake serves the current certificate and key: rotation needs no restart.
+        configuration.sslContextCallback = { _, promise in promise.succeed(material.contextOverride()) }
         return configuration
     }
 }

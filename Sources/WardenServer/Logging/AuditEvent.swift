@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// The security-relevant things that happen to a running server. Each is one log line with an
@@ -12,6 +13,10 @@ public enum AuditEvent: Sendable, Equatable {
     case policyReloaded(files: [String], reloads: Int)
     /// A changed policy did not load; the last good one stays in force.
     case policyReloadFailed(files: [String], failures: Int, reason: String)
+    /// New TLS material is in force for new handshakes.
+    case certificateRotated(serverNotAfter: Date, bundleNotAfter: Date)
+    /// Rotated TLS files did not load; the last good material stays in force.
+    case certificateRotationFailed(reason: String)
 
     var name: String {
         switch self {
@@ -19,6 +24,8 @@ public enum AuditEvent: Sendable, Equatable {
         case .policyDenied: "policy_denied"
         case .policyReloaded: "policy_reloaded"
         case .policyReloadFailed: "policy_reload_failed"
+        case .certificateRotated: "certificate_rotated"
+        case .certificateRotationFailed: "certificate_rotation_failed"
         }
     }
 
@@ -43,15 +50,20 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["files"] = .array(files.map { .string($0) })
             metadata["failures"] = .stringConvertible(failures)
             metadata["reason"] = .string(reason)
+        case let .certificateRotated(server, bundle):
+            metadata["server_not_after"] = .string(server.ISO8601Format())
+            metadata["bundle_not_after"] = .string(bundle.ISO8601Format())
+        case let .certificateRotationFailed(reason):
+            metadata["reason"] = .string(reason)
         }
         return metadata
     }
 
     public func log(to logger: Logger) {
         switch self {
-        case .modelVerified, .policyReloaded: logger.info("audit", metadata: metadata)
+        case .modelVerified, .policyReloaded, .certificateRotated: logger.info("audit", metadata: metadata)
         case .policyDenied: logger.notice("audit", metadata: metadata)
-        case .policyReloadFailed: logger.error("audit", metadata: metadata)
+        case .policyReloadFailed, .certificateRotationFailed: logger.error("audit", metadata: metadata)
         }
     }
 }

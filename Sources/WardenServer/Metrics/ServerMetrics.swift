@@ -70,6 +70,16 @@ public final class ServerMetrics: Sendable {
         ).set(to: 1.0)
     }
 
+    /// Seconds until a TLS certificate expires (negative once it has).
+    func certificateExpiry(certificate: String, seconds: Double) {
+        registry.makeGauge(
+            descriptor: .init(
+                namespace: "warden", subsystem: "tls", metricName: "certificate_expiry", unitName: "seconds",
+                helpText: "Seconds until the serving certificate, or the earliest certificate of the client trust bundle, expires."),
+            labels: [("certificate", certificate)]
+        ).set(to: seconds)
+    }
+
     /// The exposition text: the registry, then the process's own metrics.
     public func exposition() -> [UInt8] {
         var buffer = registry.emitToBuffer()

@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import NIOSSL
+import Synchronization
+import X509
+
+/// The serving certificate, its key and the client trust bundle, as files a secrets agent
+/// (cert-manager, spiffe-helper, Vault Agent) rewrites by atomic rename. `reload()` re-reads
+/// them when their contents change; new handshakes then use the new material (the certificate
+/// and key through NIOSSL's per-handshake context callback, the bundle through
+/// `PeerVerifier`) and established connections keep theirs. A file that does not parse leaves
+/// the last good material in force.
+public final class TLSMaterial: Sendable {
+    struct Loaded: Sendable {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        let serverNotAfter: Date
+        let bundleNotAfter: Date
+        let fingerprint: [UInt8]
+    }
+
+    public enum Change: Sendable, Equatable {
+        case rotated(serverNotAfter: Date, bundleNotAfter: Date)
+        case failed(String)
+    }
+
+    let settings: TLSSettings
+    let verifier: PeerVerifier
+    private let current: Mutex<Loaded>
+
+    public init(settings: TLSSettings) throws {
+        self.settings = settings
+        let loaded = try Self.load(settings)
+        verifier = PeerVerifier(bundle: try PeerVerifier.readBundle(settings.clientCABundleFile))
+        current = Mutex(loaded)
+    }
+
+    /// Seconds until the serving certificate and the earliest bundle certificate expire.
+    public var expiry: (server: Date, bundle: Date) { current.withLock { ($0.serverNotAfter, $0.bundleNotAfter) } }
+
+    /// Re-reads the files; nil when nothing changed.
+    public func reload() -> Change? {
+        guard let fingerprint = try? Self.fingerprint(settings), fingerprint != current.withLock({ $0.fingerprint }) else { return nil }
+        do {
+            let loaded = try Self.load(settings)
+            verifier.replaceBundle(try PeerVerifier.readBundle(settings.clientCABundleFile))
+            current.withLock { $0 = loaded }
+            return .rotated(serverNotAfter: loaded.serverNotAfter, bundleNotAfter: loaded.bundleNotAfter)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    /// What each handshake serves: the current certificate chain and key.
+    func contextOverride() -> NIOSSLContextConfigurationOverride {
+        let loaded = current.withLock { $0 }
+        var override = NIOSSLContextConfigurationOverride()
+        override.certificateChain = loaded.chain.map { .certificate($0) }
+        override.privateKey = .privateKey(loaded.key)
+        return override
+    }
+
+    private static func fingerprint(_ settings: TLSSettings) throws -> [UInt8] {
+        var hash = SHA256()
+        for path in [settings.certificateFile, settings.privateKeyFile, settings.clientCABundleFile] {
+            guard let data = FileManager.default.contents(atPath: path) else { throw IdentityError("cannot read \(path)") }
+            hash.update(data: data)
+        }
+        return Array(hash.finalize())
+    }
+
+    private static func load(_ settings: TLSSettings) throws -> Loaded {
+        let fingerprint = try fingerprint(settings)
+        let chain = try NIOSSLCertificate.fromPEMFile(settings.certificateFile)
+        let key = try NIOSSLPrivateKey(file: settings.privateKeyFile, format: .pem)
+        guard let leaf = chain.first else { throw IdentityError("\(settings.certificateFile) holds no certificate") }
+        let server = try Certificate(derEncoded: try leaf.toDERBytes())
+        // An agent renames the certificate and the key one after the other: a pair that does
+        // not match yet is not loaded (the next check picks up the finished pair).
+        guard let keyText = String(data: FileManager.default.contents(atPath: settings.privateKeyFile) ?? Data(), encoding: .utf8),
+            try Certificate.PrivateKey(pemEncoded: keyText).publicKey == server.publicKey
+        else { throw IdentityError("the private key does not match the certificate") }
+        let bundle = try PeerVerifier.readBundle(settings.clientCABundleFile)
+        return Loaded(
+            chain: chain, key: key, serverNotAfter: server.notValidAfter,
+            bundleNotAfter: bundle.map(\.notValidAfter).min() ?? .distantFuture, fingerprint: fingerprint)
+    }
+}

@@ -1,0 +1,45 @@
+import Logging
+import ServiceLifecycle
+
+/// Polls the TLS files and swaps in rotated material, with an audit event for each rotation
+/// or refused file, and keeps the certificate-expiry gauges current (a warning when under the
+/// threshold).
+struct TLSReloadService: Service {
+    let material: TLSMaterial
+    let metrics: ServerMetrics
+    let logger: Logger
+    /// Below this, each check logs a warning and readiness reports it.
+    var warnBefore: Duration = .seconds(7 * 86_400)
+
+    func run() async throws {
+        record()
+        while !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: material.settings.reloadInterval)
+            guard !Task.isShuttingDownGracefully else { return }
+            switch material.reload() {
+            case let .rotated(server, bundle)?:
+                AuditEvent.certificateRotated(serverNotAfter: server, bundleNotAfter: bundle).log(to: logger)
+            case let .failed(reason)?:
+                AuditEvent.certificateRotationFailed(reason: reason).log(to: logger)
+            case nil:
+                break
+            }
+            record()
+        }
+    }
+
+    private func record() {
+        let (server, bundle) = material.expiry
+        for (name, notAfter) in [("server", server), ("client_ca_bundle", bundle)] {
+            let remaining = notAfter.timeIntervalSinceNow
+            metrics.certificateExpiry(certificate: name, seconds: remaining)
+            if remaining < Double(warnBefore.components.seconds) {
+                logger.warning(
+                    "certificate expires soon",
+                    metadata: [
+                        "event": "certificate_expiring", "certificate": .string(name), "seconds": .stringConvertible(Int(remaining)),
+                    ])
+            }
+        }
+    }
+}
