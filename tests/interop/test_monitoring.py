@@ -96,8 +96,26 @@ def test_dashboard_is_well_formed():
         assert all(t["expr"].strip() for t in panel["targets"])
 
 
-def test_every_query_names_a_metric_warden_exports(churn_server):
-    metrics = exported(churn_server)
+@pytest.fixture(scope="module")
+def mtls_metrics(_session_starter, tmp_path_factory) -> set[str]:
+    """The metrics only the mTLS listener exports (certificate expiry), scraped over mTLS."""
+    from conftest import warden_binary
+
+    pki = tmp_path_factory.mktemp("monitoring-pki")
+    subprocess.run([str(warden_binary()), "dev-pki", "--out", str(pki), "--client", "scraper=ns/monitoring/sa/prometheus"],
+                   check=True, capture_output=True, timeout=30)
+    server = _session_starter(config={
+        "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"), "client_ca_bundle": str(pki / "ca.pem")},
+        "authorization": {"rules": [{"routes": ["metrics"], "allow": ["spiffe://warden.test/ns/monitoring/sa/prometheus"]}]},
+        "models": [{"directory": str(CHURN_DIR)}]}, label="monitoring-mtls")
+    text = requests.get(f"https://localhost:{server.port}/metrics", cert=(pki / "scraper.pem", pki / "scraper.key"),
+                        verify=str(pki / "ca.pem"), timeout=5).text
+    return {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+
+
+def test_every_query_names_a_metric_warden_exports(churn_server, mtls_metrics):
+    metrics = exported(churn_server) | mtls_metrics
+    assert "warden_tls_certificate_expiry_seconds" in mtls_metrics
     recorded = set()
     queries = []
     for path in RULES:
