@@ -106,6 +106,12 @@ public struct WardenServerBuilder {
             services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))
         }
         if let tlsReload { services.append(.init(service: tlsReload, successTerminationBehavior: .ignore)) }
+        if redactor.keyFile != nil {
+            services.append(
+                .init(
+                    service: RedactionKeyReloadService(redactor: redactor, interval: configuration.secretReloadInterval, logger: logger),
+                    successTerminationBehavior: .ignore))
+        }
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.drainTimeout

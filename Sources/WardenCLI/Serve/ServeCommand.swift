@@ -125,8 +125,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: configuration.logLevel) else {
             throw ValidationError("unknown log level '\(configuration.logLevel)'")
         }
+        let secretsInEnvironment: [String]
         do {
             try configuration.checkTransport()
+            secretsInEnvironment = try configuration.secretsInEnvironment(ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data("warden: \(error)\n".utf8))
             throw ExitCode(2)
@@ -137,6 +139,11 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "warden")
+        if !secretsInEnvironment.isEmpty {
+            logger.warning(
+                "secret names set in the environment; Warden reads secrets from files only",
+                metadata: ["event": "secret_in_environment", "names": .array(secretsInEnvironment.map { .string($0) })])
+        }
         if configuration.insecurePlaintext {
             logger.warning(
                 "serving plain HTTP: no client identity, no encryption; for local development only",

@@ -43,6 +43,8 @@ public struct ServeConfiguration: Sendable {
     /// Key for `x-warden-redact: hash` (at least 32 bytes). Without it, hashes are keyed per
     /// process and do not correlate across restarts or replicas.
     public var redactionKeyFile: String?
+    /// How often secret files are checked for a new version.
+    public var secretReloadInterval: Duration = .seconds(5)
     /// OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`); no tracing without it.
     public var otlpEndpoint: String?
     /// Share of new traces sampled (a caller's sampling decision is followed).
@@ -98,6 +100,7 @@ public struct ServeConfiguration: Sendable {
         if var security = try reader.mapping("security") {
             hardened = try security.bool("hardened") ?? hardened
             redactionKeyFile = try security.string("redaction_key_file") ?? redactionKeyFile
+            secretReloadInterval = try security.seconds("secret_reload_interval_seconds") ?? secretReloadInterval
             try security.finish()
         }
         if var tlsMap = try reader.mapping("tls") {
@@ -176,6 +179,29 @@ public struct ServeConfiguration: Sendable {
         default:
             return
         }
+    }
+
+    /// The secrets this configuration reads from files, by name: the only way Warden takes
+    /// secrets (never from the environment, never from the command line).
+    public var secretFiles: [(name: String, path: String)] {
+        var secrets: [(String, String)] = []
+        if let tls { secrets.append(("tls_private_key", tls.privateKeyFile)) }
+        if let redactionKeyFile { secrets.append(("redaction_key", redactionKeyFile)) }
+        return secrets
+    }
+
+    /// Secret names also set in the environment (as NAME or WARDEN_NAME, upper case): a sign
+    /// that a deployment passes a secret where any child process, crash dump or `env` can read
+    /// it. Hardened mode refuses to start; otherwise the caller warns.
+    public func secretsInEnvironment(_ environment: [String: String]) throws -> [String] {
+        let found = secretFiles.flatMap { secret in
+            [secret.name.uppercased(), "WARDEN_" + secret.name.uppercased()].filter { environment[$0] != nil }
+        }
+        if hardened, !found.isEmpty {
+            throw ConfigurationError(
+                "hardened mode: \(found.joined(separator: ", ")) set in the environment; secrets come from files only")
+        }
+        return found
     }
 
     public init(contentsOfFile path: String) throws {

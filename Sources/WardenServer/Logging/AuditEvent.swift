@@ -17,6 +17,9 @@ public enum AuditEvent: Sendable, Equatable {
     case certificateRotated(serverNotAfter: Date, bundleNotAfter: Date)
     /// Rotated TLS files did not load; the last good material stays in force.
     case certificateRotationFailed(reason: String)
+    /// A secret file changed and its new content is in use (the content is never logged).
+    case secretRotated(name: String)
+    case secretRotationFailed(name: String, reason: String)
 
     var name: String {
         switch self {
@@ -26,6 +29,8 @@ public enum AuditEvent: Sendable, Equatable {
         case .policyReloadFailed: "policy_reload_failed"
         case .certificateRotated: "certificate_rotated"
         case .certificateRotationFailed: "certificate_rotation_failed"
+        case .secretRotated: "secret_rotated"
+        case .secretRotationFailed: "secret_rotation_failed"
         }
     }
 
@@ -55,15 +60,20 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["bundle_not_after"] = .string(bundle.ISO8601Format())
         case let .certificateRotationFailed(reason):
             metadata["reason"] = .string(reason)
+        case let .secretRotated(name):
+            metadata["secret"] = .string(name)
+        case let .secretRotationFailed(name, reason):
+            metadata["secret"] = .string(name)
+            metadata["reason"] = .string(reason)
         }
         return metadata
     }
 
     public func log(to logger: Logger) {
         switch self {
-        case .modelVerified, .policyReloaded, .certificateRotated: logger.info("audit", metadata: metadata)
+        case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated: logger.info("audit", metadata: metadata)
         case .policyDenied: logger.notice("audit", metadata: metadata)
-        case .policyReloadFailed, .certificateRotationFailed: logger.error("audit", metadata: metadata)
+        case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed: logger.error("audit", metadata: metadata)
         }
     }
 }

@@ -1,0 +1,22 @@
+import Logging
+import ServiceLifecycle
+
+/// Re-reads the redaction key file when a secrets agent rewrites it, so a rotated key is used
+/// without a restart. The key itself never reaches a log line; only the event does.
+struct RedactionKeyReloadService: Service {
+    let redactor: OutputRedactor
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            guard !Task.isShuttingDownGracefully else { return }
+            do {
+                if try redactor.reload() { AuditEvent.secretRotated(name: "redaction_key").log(to: logger) }
+            } catch {
+                AuditEvent.secretRotationFailed(name: "redaction_key", reason: "\(error)").log(to: logger)
+            }
+        }
+    }
+}
