@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,17 +27,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from paired_wrk import CHURN_ROW as ROW, free_port, one_row_body, wrk  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
-LUA = ROOT / "benchmarks" / "wrk_post.lua"
-ROW = {"tenure": 3, "monthly_charges": 99.5, "total_charges": 300.0, "support_calls": 5, "num_services": 6,
-       "data_usage_gb": 12.0, "days_since_login": 40.0, "age": 30.0, "contract": "month-to-month", "payment": "check"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def schema_bench(warden: Path, schema: dict, instance: dict, workdir: Path, iterations: int) -> dict:
@@ -53,14 +47,6 @@ def schema_bench(warden: Path, schema: dict, instance: dict, workdir: Path, iter
     return result
 
 
-def wrk(url: str, body: Path, duration: int, connections: int) -> dict:
-    env = dict(os.environ, WRK_BODY=str(body))
-    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
-                          "-s", str(LUA), url], capture_output=True, text=True, env=env, check=True).stdout
-    summary = json.loads(next(line for line in out.splitlines() if line.startswith("WRK_JSON "))[9:])
-    errors = sum(summary["errors"].values())
-    assert errors == 0, f"wrk saw errors: {summary['errors']}"
-    return {"rps": summary["requests"] / (summary["duration_us"] / 1e6), "p99_us": summary["latency_us"]["p99"]}
 
 
 def main() -> None:
@@ -95,8 +81,7 @@ def main() -> None:
                                       "logging": {"level": "warning"},
                                       "models": [{"directory": str(CHURN)}, {"directory": str(open_dir)}]}))
         body = work / "body.json"
-        body.write_text(json.dumps({"inputs": [{"name": i["name"], "datatype": i["datatype"], "shape": [1, 1],
-                                                "data": [ROW[i["name"]]]} for i in contract["inputs"]]}))
+        body.write_text(json.dumps(one_row_body(contract)))
         server = subprocess.Popen(["taskset", "-c", "1", str(args.warden), "serve", "--config", str(config)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -126,7 +111,7 @@ def main() -> None:
     print("| schema | p50 ns/validation | p99 ns |\n|---|---:|---:|")
     for name, result in validation.items():
         print(f"| {name} (one record) | {result['p50_ns']:.0f} | {result['p99_ns']:.0f} |")
-    print(f"\n| model | rounds req/s | median req/s | median p99 µs |\n|---|---|---:|---:|")
+    print("\n| model | rounds req/s | median req/s | median p99 µs |\n|---|---|---:|---:|")
     medians = {}
     for name, runs in rounds.items():
         medians[name] = statistics.median(r["rps"] for r in runs)

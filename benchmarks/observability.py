@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,11 +28,11 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from paired_wrk import free_port, one_row_body, wrk  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
-LUA = ROOT / "benchmarks" / "wrk_post.lua"
-ROW = {"tenure": 3, "monthly_charges": 99.5, "total_charges": 300.0, "support_calls": 5, "num_services": 6,
-       "data_usage_gb": 12.0, "days_since_login": 40.0, "age": 30.0, "contract": "month-to-month", "payment": "check"}
 
 
 class Collector:
@@ -69,10 +67,6 @@ class Collector:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1/traces"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(warden: Path, work: Path, name: str, extra: dict) -> tuple[subprocess.Popen, int]:
@@ -91,12 +85,6 @@ def start(warden: Path, work: Path, name: str, extra: dict) -> tuple[subprocess.
     sys.exit(f"{name} did not become ready; see {work / (name + '.log')}")
 
 
-def wrk(url: str, body: Path, duration: int, connections: int) -> dict:
-    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "-s", str(LUA), url],
-                         capture_output=True, text=True, env=dict(os.environ, WRK_BODY=str(body)), check=True).stdout
-    summary = json.loads(next(line for line in out.splitlines() if line.startswith("WRK_JSON "))[9:])
-    assert sum(summary["errors"].values()) == 0, summary["errors"]
-    return {"rps": summary["requests"] / (summary["duration_us"] / 1e6), "p99_us": summary["latency_us"]["p99"]}
 
 
 def main() -> None:
@@ -115,8 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="warden-observability-bench-") as tmp:
         work = Path(tmp)
         body = work / "body.json"
-        body.write_text(json.dumps({"inputs": [{"name": i["name"], "datatype": i["datatype"], "shape": [1, 1],
-                                                "data": [ROW[i["name"]]]} for i in contract["inputs"]]}))
+        body.write_text(json.dumps(one_row_body(contract)))
         settings = {
             "full": {"logging": {"level": "info"}, "telemetry": {"otlp_endpoint": collector.endpoint, "trace_sampling_ratio": args.sampling}},
             "quiet": {"logging": {"level": "warning"}},

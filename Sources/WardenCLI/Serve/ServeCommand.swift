@@ -10,8 +10,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve models over the Open Inference Protocol v2 (and KServe v1).",
         discussion: """
-            With no options, serves the bundled example churn model (examples/churn) on 127.0.0.1:8080, \
-            probes on :8081. Either give a YAML --config, or one model with --model-dir.
+            Without a model, serves the bundled example churn model (examples/churn) on 127.0.0.1:8080, \
+            probes on :8081. Either give a YAML --config, or one model with --model-dir. The serving port is \
+            mutual TLS (--tls-cert, --tls-key, --client-ca, --allow-client), or plain HTTP only with \
+            --insecure-plaintext.
             """)
 
     @Option(help: "YAML configuration file (listeners, limits, models).")

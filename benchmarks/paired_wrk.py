@@ -1,0 +1,35 @@
+"""Shared by the A/B benchmarks (contract.py, observability.py): a free loopback port, one
+pinned wrk run read from wrk_post.lua's summary line, and the churn row they all send."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+LUA = Path(__file__).resolve().parent / "wrk_post.lua"
+CHURN_ROW = {"tenure": 3, "monthly_charges": 99.5, "total_charges": 300.0, "support_calls": 5, "num_services": 6,
+             "data_usage_gb": 12.0, "days_since_login": 40.0, "age": 30.0, "contract": "month-to-month", "payment": "check"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def one_row_body(contract: dict) -> dict:
+    """The churn row as an OIP v2 request, shapes [1, 1], datatypes from the contract."""
+    return {"inputs": [{"name": i["name"], "datatype": i["datatype"], "shape": [1, 1], "data": [CHURN_ROW[i["name"]]]}
+                       for i in contract["inputs"]]}
+
+
+def wrk(url: str, body: Path, duration: int, connections: int) -> dict:
+    """One wrk run on CPU 0 (the servers under test are on CPU 1): req/s and p99 in µs."""
+    out = subprocess.run(["taskset", "-c", "0", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "-s", str(LUA), url],
+                         capture_output=True, text=True, env=dict(os.environ, WRK_BODY=str(body)), check=True).stdout
+    summary = json.loads(next(line for line in out.splitlines() if line.startswith("WRK_JSON "))[9:])
+    assert sum(summary["errors"].values()) == 0, f"wrk saw errors: {summary['errors']}"
+    return {"rps": summary["requests"] / (summary["duration_us"] / 1e6), "p99_us": summary["latency_us"]["p99"]}
