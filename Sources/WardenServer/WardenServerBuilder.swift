@@ -83,7 +83,7 @@ public struct WardenServerBuilder {
                 .http1(),
                 configuration: TLSChannelConfiguration(
                     tlsConfiguration: try tls.serverConfiguration(material), customAsyncVerificationCallback: material.verifier.verify))
-            tlsReload = TLSReloadService(material: material, metrics: metrics, logger: logger)
+            tlsReload = TLSReloadService(material: material, metrics: metrics, state: state, logger: logger)
         }
         let serving = Application(
             router: servingRouter(state: state, requestPolicy: requestPolicy),

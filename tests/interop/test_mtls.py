@@ -284,3 +284,17 @@ def test_rotation_under_load_fails_no_request(start_warden, tmp_path):
     metrics = https(server, pki, "/metrics", gateway).text
     line = next(l for l in metrics.splitlines() if l.startswith('warden_tls_certificate_expiry_seconds{certificate="server"}'))
     assert 59 * 86400 < float(line.split()[-1]) <= 60 * 86400
+
+
+def test_a_certificate_close_to_expiry_warns_in_readiness_and_the_log(start_warden, tmp_path):
+    pki = tmp_path / "pki"
+    subprocess.run([str(warden_binary()), "dev-pki", "--out", str(pki), "--days", "3"], check=True, capture_output=True, timeout=30)
+    server = start_warden(config={
+        "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"), "client_ca_bundle": str(pki / "ca.pem")},
+        "authorization": {"rules": [{"allow": ["spiffe://warden.test/ns/serving/sa/gateway"]}]},
+        "models": [{"directory": str(CHURN_DIR)}]}, label="expiring")
+    assert server.wait_for_record(lambda r: r.get("event") == "certificate_expiring" and r.get("certificate") == "server")
+    ready = https(server, pki, "/v2/health/ready", (pki / "gateway.pem", pki / "gateway.key"))
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    assert any(w.startswith("the server certificate expires in") for w in ready.json()["warnings"]), ready.json()
+    assert requests.get(f"{server.probe_url}/readyz", timeout=5).text == "", "the probe port carries status only"

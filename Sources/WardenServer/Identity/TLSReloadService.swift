@@ -7,6 +7,7 @@ import ServiceLifecycle
 struct TLSReloadService: Service {
     let material: TLSMaterial
     let metrics: ServerMetrics
+    let state: ServerState
     let logger: Logger
     /// Below this, each check logs a warning and readiness reports it.
     var warnBefore: Duration = .seconds(7 * 86_400)
@@ -33,7 +34,10 @@ struct TLSReloadService: Service {
         for (name, notAfter) in [("server", server), ("client_ca_bundle", bundle)] {
             let remaining = notAfter.timeIntervalSinceNow
             metrics.certificateExpiry(certificate: name, seconds: remaining)
-            if remaining < Double(warnBefore.components.seconds) {
+            let expiring = remaining < Double(warnBefore.components.seconds)
+            state.setWarning(
+                "certificate_expiring.\(name)", expiring ? "the \(name) certificate expires in \(Int(remaining)) s" : nil)
+            if expiring {
                 logger.warning(
                     "certificate expires soon",
                     metadata: [

@@ -24,7 +24,11 @@ struct MetadataRoutes {
         // OIP health bodies: {"live": true} / {"ready": ...}; KServe's SDK parses them.
         router.get("/v2/health/live") { _, context in json(.object([("live", .bool(true))]), context) }
         router.get("/v2/health/ready") { _, context in
-            json(.object([("ready", .bool(state.isReady))]), context, status: state.isReady ? .ok : .serviceUnavailable)
+            // Warnings (a certificate close to expiry) do not change readiness; they are for operators.
+            var body: [(key: String, value: JSONValue)] = [("ready", .bool(state.isReady))]
+            let warnings = state.warnings
+            if !warnings.isEmpty { body.append(("warnings", .array(warnings.map(JSONValue.string)))) }
+            return json(.object(body), context, status: state.isReady ? .ok : .serviceUnavailable)
         }
         router.get("/v2/models/{model}") { _, context in try metadata(context, version: nil) }
         router.get("/v2/models/{model}/versions/{version}") { _, context in
