@@ -54,6 +54,9 @@ public struct Validator: Sendable {
         program = Program(root: node, dynamicAnchors: compiler.dynamicAnchors, collectsAnnotations: registry.usesUnevaluated)
     }
 
+    /// The column-by-column view of this schema, when it is a flat record (see `RecordPlan`).
+    public var recordPlan: RecordPlan? { RecordPlan(root: program.root, assertFormats: assertFormats) }
+
     public func validate(_ instance: JSONValue) throws(SchemaError) -> [ValidationError] {
         var run = ValidationRun(
             dynamicAnchors: program.dynamicAnchors, assertFormats: assertFormats, maximumDepth: maximumDepth, maximumSteps: maximumSteps,

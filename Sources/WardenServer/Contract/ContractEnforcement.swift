@@ -12,6 +12,9 @@ public struct ContractEnforcement: Sendable {
     let outputs: [TensorSpec]
     let inputValidator: Validator?
     let outputValidator: Validator?
+    /// The schemas' column-by-column form, when they are flat records: the fast path.
+    let inputPlan: RecordPlan?
+    let outputPlan: RecordPlan?
     public let redactions: RedactionPlan
 
     /// Compiles the contract's schemas. A schema that does not compile, or a redaction of an
@@ -26,6 +29,8 @@ public struct ContractEnforcement: Sendable {
         } catch {
             throw ContractError("the contract's schemas do not compile: \(error)")
         }
+        inputPlan = inputValidator?.recordPlan
+        outputPlan = outputValidator?.recordPlan
         for validator in [inputValidator, outputValidator].compactMap(\.self) {
             if let dangling = validator.registry.unresolvedReferences().first {
                 throw ContractError("the contract's schemas do not compile: $ref \(dangling) resolves to nothing")
@@ -43,6 +48,7 @@ public struct ContractEnforcement: Sendable {
     func checkInputs(_ feeds: [String: Value]) throws {
         guard let inputValidator else { return }
         let columns = inputs.compactMap { spec in feeds[spec.name].map { (spec, InferenceResponse.tensor($0)) } }
+        if let inputPlan, ColumnarCheck.allRowsValid(inputPlan, columns) == true { return }
         guard let rows = TensorRecords.rows(columns) else {
             throw ServingError.badRequest("batch_mismatch", "every input must have the same first (batch) dimension")
         }
@@ -61,6 +67,7 @@ public struct ContractEnforcement: Sendable {
     func checkOutputs(_ results: [String: Value]) throws {
         guard let outputValidator else { return }
         let columns = outputs.compactMap { spec in results[spec.name].map { (spec, InferenceResponse.tensor($0)) } }
+        if let outputPlan, ColumnarCheck.allRowsValid(outputPlan, columns) == true { return }
         let internalError = { (detail: String) in
             var error = ServingError(
                 status: 500, code: "output_contract_violation", "the model's output is outside its contract; it was not sent")

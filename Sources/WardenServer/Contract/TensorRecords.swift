@@ -11,14 +11,12 @@ enum TensorRecords {
     /// gives a scalar per row; any other gives the row's nested array. The contract, not the
     /// request, decides, so a record's shape cannot change with the batch a client sends.
     static func rows(_ columns: [(spec: TensorSpec, tensor: Tensor)]) -> [JSONValue]? {
-        guard let batch = columns.first?.tensor.shape.first,
-            columns.allSatisfy({ $0.tensor.rank >= 1 && $0.tensor.shape[0] == batch })
-        else { return columns.isEmpty ? [] : nil }
+        guard let batch = batchSize(columns) else { return nil }
         var rows = [[(key: String, value: JSONValue)]](repeating: [], count: batch)
         for row in 0..<batch { rows[row].reserveCapacity(columns.count) }
         for (spec, tensor) in columns {
             let width = batch == 0 ? 0 : tensor.count / batch
-            let scalar = tensor.rank == 1 || (spec.shape.count == tensor.rank && spec.shape.dropFirst().allSatisfy { $0 == 1 })
+            let scalar = isScalarPerRow(spec, tensor)
             for row in 0..<batch {
                 let value =
                     scalar ? element(tensor.storage, row * width) : nested(tensor.storage, tensor.shape.dropFirst(), from: row * width)
@@ -26,6 +24,17 @@ enum TensorRecords {
             }
         }
         return rows.map(JSONValue.object)
+    }
+
+    /// Whether each row of `tensor` is one value rather than an array.
+    static func isScalarPerRow(_ spec: TensorSpec, _ tensor: Tensor) -> Bool {
+        tensor.rank == 1 || (spec.shape.count == tensor.rank && spec.shape.dropFirst().allSatisfy { $0 == 1 })
+    }
+
+    /// The common first dimension of `columns`, or nil when they do not share one.
+    static func batchSize(_ columns: [(spec: TensorSpec, tensor: Tensor)]) -> Int? {
+        guard let batch = columns.first?.tensor.shape.first else { return columns.isEmpty ? 0 : nil }
+        return columns.allSatisfy({ $0.tensor.rank >= 1 && $0.tensor.shape[0] == batch }) ? batch : nil
     }
 
     private static func nested(_ storage: TensorStorage, _ shape: ArraySlice<Int>, from start: Int) -> JSONValue {
