@@ -14,11 +14,14 @@ public struct WardenServerBuilder {
     /// that lives as long as the process.
     public var redactor: OutputRedactor
     public let metrics = ServerMetrics()
+    /// Quotas, deadlines, admission and the engine's threads: one per server.
+    let gate: InferenceGate
 
     public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         redactor = try configuration.redactionKeyFile.map(OutputRedactor.init(keyFile:)) ?? .ephemeral()
+        gate = InferenceGate(settings: configuration.resilience, metrics: metrics.resilience)
     }
 
     /// Loads every model (decode, compile, contract check). A model that cannot load is an error:
@@ -51,6 +54,13 @@ public struct WardenServerBuilder {
     }
 
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
+        let gate = gate
+        let resilienceMetrics = metrics.resilience
+        state.watchSaturation {
+            let saturated = gate.isSaturatedTooLong
+            resilienceMetrics.saturated(saturated)
+            return saturated
+        }
         let router = Router(context: WardenRequestContext.self)
         router.add(middleware: RequestTracingMiddleware())
         if configuration.tls != nil { router.add(middleware: PeerIdentityMiddleware()) }
@@ -65,7 +75,8 @@ public struct WardenServerBuilder {
         MetadataRoutes(state: state).register(on: router)
         OpenAPIRoute.register(on: router)
         MetricsRoute.register(metrics, on: router)
-        InferenceRoutes(state: state, limits: configuration.limits, redactor: redactor, metrics: metrics).register(on: router)
+        InferenceRoutes(state: state, limits: configuration.limits, redactor: redactor, metrics: metrics, gate: gate).register(
+            on: router)
         return router
     }
 
@@ -75,12 +86,18 @@ public struct WardenServerBuilder {
         state: ServerState, requestPolicy: RequestPolicy? = nil, telemetry: [any Service] = [],
         onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> ServiceGroup {
-        var server: HTTPServerBuilder = .http1()
+        let limits = configuration.resilience.connections
+        let resilienceMetrics = metrics.resilience
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(additionalChannelHandlers: [
+                ConnectionHygieneHandler(limits: limits, onClose: { resilienceMetrics.connectionClosed($0) })
+            ]))
+        var server = http1
         var tlsReload: TLSReloadService?
         if let tls = configuration.tls {
             let material = try TLSMaterial(settings: tls)
             server = try .tls(
-                .http1(),
+                http1,
                 configuration: TLSChannelConfiguration(
                     tlsConfiguration: try tls.serverConfiguration(material), customAsyncVerificationCallback: material.verifier.verify))
             tlsReload = TLSReloadService(material: material, metrics: metrics, state: state, logger: logger)
@@ -88,7 +105,9 @@ public struct WardenServerBuilder {
         let serving = Application(
             router: servingRouter(state: state, requestPolicy: requestPolicy),
             server: server,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onServingPortBound(channel.localAddress?.port ?? 0) },
             logger: logger)
         let probe = Application(
@@ -97,6 +116,8 @@ public struct WardenServerBuilder {
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { .init(service: $0) }
         services += [
+            // Before the listeners, so the engine's threads stop after the last request is answered.
+            .init(service: EngineShutdownService(engine: gate.engine)),
             .init(service: probe),
             .init(service: serving),
             .init(service: WarmUpService(state: state, logger: logger), successTerminationBehavior: .ignore),

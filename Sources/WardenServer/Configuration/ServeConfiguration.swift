@@ -54,6 +54,8 @@ public struct ServeConfiguration: Sendable {
     public var authorization = Authorization(rules: [])
     /// Serve plain HTTP: local development only, refused in hardened mode.
     public var insecurePlaintext = false
+    /// Admission, deadlines, quotas and connection limits on the serving listener.
+    public var resilience = ResilienceSettings()
 
     public init() {}
 
@@ -137,6 +139,7 @@ public struct ServeConfiguration: Sendable {
             }
             try authorizationMap.finish()
         }
+        if var resilienceMap = try reader.mapping("resilience") { try resilience.read(&resilienceMap) }
         if var telemetry = try reader.mapping("telemetry") {
             otlpEndpoint = try telemetry.string("otlp_endpoint")
             if let ratio = try telemetry.number("trace_sampling_ratio") {

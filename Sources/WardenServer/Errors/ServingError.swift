@@ -13,6 +13,8 @@ public struct ServingError: Error, Sendable, Equatable {
     /// fault, and its details are not the client's business.
     public var loggedViolations: [ContractViolation] = []
     public var internalDetail: String?
+    /// Seconds after which a retry may succeed (the Retry-After header of a 503 or 429).
+    public var retryAfterSeconds: Int?
 
     public init(status: Int, code: String, _ message: String) {
         self.status = status
@@ -27,6 +29,10 @@ public struct ServingError: Error, Sendable, Equatable {
     public static func notFound(_ message: String) -> ServingError {
         ServingError(status: 404, code: "not_found", message)
     }
+
+    /// The request's deadline passed before its answer was ready; any late result is discarded.
+    public static let deadlineExceeded = ServingError(
+        status: 504, code: "deadline_exceeded", "the request's deadline passed before the model answered")
 
     public static let notReady = ServingError(status: 503, code: "model_not_ready", "the model is not ready")
 

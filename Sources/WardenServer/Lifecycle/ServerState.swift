@@ -6,6 +6,8 @@ public final class ServerState: Sendable {
     private let draining = Atomic<Bool>(false)
     private let readinessWarnings = Mutex<[String: String]>([:])
     public let repository: ModelRepository
+    /// Whether admission has been saturated too long to take more traffic (set by the server).
+    private let saturation = Mutex<(@Sendable () -> Bool)?>(nil)
 
     public init(repository: ModelRepository) {
         self.repository = repository
@@ -25,6 +27,14 @@ public final class ServerState: Sendable {
 
     public func beginDraining() { draining.store(true, ordering: .releasing) }
 
-    /// Ready: every model loaded and warmed up, and not shutting down.
-    public var isReady: Bool { !isDraining && repository.isReady }
+    func watchSaturation(_ isSaturatedTooLong: @escaping @Sendable () -> Bool) {
+        saturation.withLock { $0 = isSaturatedTooLong }
+    }
+
+    /// Every slot busy with requests waiting, for longer than configured.
+    public var isSaturated: Bool { saturation.withLock { $0 }?() ?? false }
+
+    /// Ready: every model loaded and warmed up, not shutting down, and not saturated for too
+    /// long (so the load balancer sends the excess to other replicas).
+    public var isReady: Bool { !isDraining && repository.isReady && !isSaturated }
 }

@@ -6,6 +6,7 @@ import Prometheus
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let inFlight: Gauge
+    let resilience: ResilienceMetrics
 
     /// Buckets fit for sub-millisecond work, up to the longest deadline.
     static let durationBuckets: [Duration] = [
@@ -20,6 +21,7 @@ public final class ServerMetrics: Sendable {
     static func methodLabel(_ method: String) -> String { knownMethods.contains(method) ? method : "other" }
 
     public init() {
+        resilience = ResilienceMetrics(registry: registry)
         inFlight = registry.makeGauge(
             descriptor: .init(
                 namespace: "warden", subsystem: "http", metricName: "requests_in_flight", unitName: "",

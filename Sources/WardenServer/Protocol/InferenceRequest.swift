@@ -13,6 +13,9 @@ struct InferenceRequest {
     var feeds: [String: Value]
     /// The outputs to return, in request order (all, in contract order, when none are named).
     var outputs: [RequestedOutput]
+    /// The OIP `timeout` parameter (microseconds, as tritonclient sends it): a deadline the
+    /// client asks for, applied when shorter than the route's.
+    var timeout: Duration?
 
     /// The largest number of elements one request tensor may hold.
     static let maxElements = 1 << 24
@@ -44,6 +47,11 @@ struct InferenceRequest {
         if let parameters, case .object = parameters {
         } else if parameters != nil {
             throw ServingError.badRequest("invalid_request", "\"parameters\" must be an object")
+        }
+        switch parameters?["timeout"] {
+        case nil: timeout = nil
+        case let .integer(microseconds)? where microseconds > 0: timeout = .microseconds(microseconds)
+        default: throw ServingError.badRequest("invalid_timeout", "parameter \"timeout\" must be a positive number of microseconds")
         }
 
         guard case let .array(inputs)? = json["inputs"] else {

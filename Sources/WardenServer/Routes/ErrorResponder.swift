@@ -52,7 +52,11 @@ struct ErrorMiddleware: RouterMiddleware {
         var headers: HTTPFields = [.contentType: mediaType(for: request)]
         headers[.requestID] = context.requestID
         headers[.wardenErrorCode] = error.code
-        if error.status == 503 { headers[.retryAfter] = "1" }
+        if let seconds = error.retryAfterSeconds {
+            headers[.retryAfter] = String(seconds)
+        } else if error.status == 503 {
+            headers[.retryAfter] = "1"
+        }
         // After refusing a body that is too large, stop reading it: close the connection.
         if error.status == 413 {
             headers[.connection] = "close"

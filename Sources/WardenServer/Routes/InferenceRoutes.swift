@@ -10,6 +10,7 @@ struct InferenceRoutes {
     let limits: ServingLimits
     let redactor: OutputRedactor
     let metrics: ServerMetrics
+    let gate: InferenceGate
 
     func register(on router: Router<WardenRequestContext>) {
         router.post("/v2/models/{model}/infer") { request, context in
@@ -67,46 +68,73 @@ struct InferenceRoutes {
     }
 
     func infer(_ request: Request, _ context: WardenRequestContext, version: String?) async throws -> Response {
+        let arrival = ContinuousClock.now
         let model = try model(context, version: version)
-        let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
-        let decoded = try RequestPhase.run("decode") {
-            try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
+        let deadline = try gate.deadline(request, arrival: arrival)
+        return try await timed(context) {
+            try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
+                let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
+                let decoded = try RequestPhase.run("decode") {
+                    try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
+                }
+                let effective = decoded.timeout.map { min(deadline, arrival + $0) } ?? deadline
+                let results = try await runInContract(
+                    model, decoded.feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease)
+                let response = try RequestPhase.run("encode") {
+                    InferenceResponse(
+                        model: model, requestID: decoded.id, outputs: decoded.outputs.filter { results[$0.name] != nil }, results: results)
+                }
+                var headers = modelHeaders(model, context)
+                if let jsonLength = response.jsonLength {
+                    headers[.inferenceHeaderContentLength] = String(jsonLength)
+                    headers[.contentType] = "application/octet-stream"
+                } else {
+                    headers[.contentType] = "application/json"
+                }
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+            }
         }
-        let results = try runInContract(model, decoded.feeds, requested: decoded.outputs.map(\.name))
-        let response = try RequestPhase.run("encode") {
-            InferenceResponse(
-                model: model, requestID: decoded.id, outputs: decoded.outputs.filter { results[$0.name] != nil }, results: results)
-        }
-        var headers = modelHeaders(model, context)
-        if let jsonLength = response.jsonLength {
-            headers[.inferenceHeaderContentLength] = String(jsonLength)
-            headers[.contentType] = "application/octet-stream"
-        } else {
-            headers[.contentType] = "application/json"
-        }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
     }
 
     func predict(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
         let model = try model(context, version: nil)
-        let (bytes, _) = try await body(request, binaryAllowed: false)
-        let feeds = try RequestPhase.run("decode") { try KServeV1.feeds(body: bytes, model: model, limits: limits.json) }
-        let names = model.contract.outputs.map(\.name)
-        let results = try runInContract(model, feeds, requested: names)
-        var headers = modelHeaders(model, context)
-        headers[.contentType] = "application/json"
-        let body = try RequestPhase.run("encode") { KServeV1.predictions(results, outputs: names.filter { results[$0] != nil }) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        let deadline = try gate.deadline(request, arrival: arrival)
+        return try await timed(context) {
+            try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
+                let (bytes, _) = try await body(request, binaryAllowed: false)
+                let feeds = try RequestPhase.run("decode") { try KServeV1.feeds(body: bytes, model: model, limits: limits.json) }
+                let names = model.contract.outputs.map(\.name)
+                let results = try await runInContract(model, feeds, requested: names, deadline: deadline, lease: lease)
+                var headers = modelHeaders(model, context)
+                headers[.contentType] = "application/json"
+                let body = try RequestPhase.run("encode") { KServeV1.predictions(results, outputs: names.filter { results[$0] != nil }) }
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            }
+        }
+    }
+
+    /// Counts a 504 by route.
+    func timed(_ context: WardenRequestContext, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as ServingError where error.status == 504 {
+            gate.metrics.timedOut(route: context.endpointPath ?? "")
+            throw error
+        }
     }
 
     /// The contract around the engine: every input row checked before it runs, every output
     /// row checked after (so all outputs are computed when there is an output schema), then
     /// the redactions. Returns the requested outputs that survive redaction.
-    func runInContract(_ model: ServedModel, _ feeds: [String: Value], requested: [String]) throws -> [String: Value] {
+    func runInContract(
+        _ model: ServedModel, _ feeds: [String: Value], requested: [String], deadline: ContinuousClock.Instant, lease: SlotLease
+    ) async throws -> [String: Value] {
         let contract = model.enforcement
         try RequestPhase.run("contract.input") { try contract.checkInputs(feeds) }
-        var results = try RequestPhase.run("infer") {
-            try run(model, feeds, outputs: contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested)
+        let outputs = contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested
+        var results = try await RequestPhase.run("infer") {
+            try await gate.engine.run(deadline: deadline, lease: lease) { try run(model, feeds, outputs: outputs) }
         }
         try RequestPhase.run("contract.output") { try contract.checkOutputs(results) }
         redactor.apply(contract.redactions, to: &results)

@@ -19,4 +19,17 @@ enum RequestPhase {
             throw error
         }
     }
+
+    static func run<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        guard isTraced else { return try await body() }
+        let span = startSpan(name, ofKind: .internal)
+        defer { span.end() }
+        do {
+            return try await body()
+        } catch {
+            span.setStatus(SpanStatus(code: .error))
+            span.attributes["error.type"] = (error as? ServingError)?.code ?? "internal_error"
+            throw error
+        }
+    }
 }

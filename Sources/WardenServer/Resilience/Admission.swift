@@ -1,0 +1,194 @@
+import NIOCore
+import Synchronization
+
+/// Admission control for model work: a fixed number of slots (sized to the cores), a bounded
+/// FIFO queue in front of them, and a maximum queue wait. A request that cannot be served in
+/// time is refused at once — queue full, or a predicted wait that would overrun its deadline —
+/// so the requests that are admitted keep their latency and the rest learn fast (503 with
+/// Retry-After) that they should go elsewhere.
+final class Admission: Sendable {
+    struct Settings: Sendable, Equatable {
+        /// Requests doing model work at once (decode, contract, engine, encode).
+        var concurrency: Int
+        /// Requests waiting for a slot; one more is refused.
+        var queueCapacity: Int
+        /// Longest a request waits for a slot before it is refused.
+        var maxQueueWait: Duration
+
+        /// A slot per core, and room for bursts: 16 waiting per slot, none for longer than
+        /// 250 ms. A latency-critical deployment lowers both to about one service time.
+        static var `default`: Settings {
+            let cores = max(1, System.coreCount)
+            return Settings(concurrency: cores, queueCapacity: 16 * cores, maxQueueWait: .milliseconds(250))
+        }
+    }
+
+    /// Why a request was not admitted.
+    enum Refusal: String, Sendable {
+        case queueFull = "queue_full"
+        case predictedWaitOverDeadline = "predicted_wait_over_deadline"
+        case queueWaitExceeded = "queue_wait_exceeded"
+        case deadlineExpiredInQueue = "deadline_expired_in_queue"
+    }
+
+    struct Refused: Error, Sendable {
+        let reason: Refusal
+        /// When a retry may succeed, for the Retry-After header.
+        let retryAfter: Duration
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Void, any Error>
+        var timer: Task<Void, Never>?
+    }
+
+    private struct State {
+        var busy = 0
+        var queue: [Waiter] = []
+        var nextID: UInt64 = 0
+        /// Moving average of how long a slot is held, in seconds: the basis of predicted waits.
+        var serviceSeconds = 0.001
+        /// Since when every slot has been busy with requests waiting or refused.
+        var saturatedSince: ContinuousClock.Instant?
+    }
+
+    let settings: Settings
+    private let state = Mutex(State())
+    private let observer: AdmissionObserver?
+
+    init(settings: Settings, observer: AdmissionObserver? = nil) {
+        self.settings = settings
+        self.observer = observer
+    }
+
+    /// A slot, after waiting in the queue if needed; throws `Refused` when the request cannot
+    /// get one before `deadline` (or the maximum queue wait). The caller releases the lease.
+    func acquire(deadline: ContinuousClock.Instant) async throws -> SlotLease {
+        let now = ContinuousClock.now
+        enum Decision { case admitted, queued(UInt64, limit: ContinuousClock.Instant, deadlineFirst: Bool), refused(Refused) }
+        let decision: Decision = state.withLock { state in
+            if state.busy < settings.concurrency, state.queue.isEmpty {
+                state.busy += 1
+                return .admitted
+            }
+            state.saturatedSince = state.saturatedSince ?? now
+            let service = Duration.seconds(state.serviceSeconds)
+            let retry = service * Double(state.queue.count + 1) / Double(settings.concurrency)
+            guard state.queue.count < settings.queueCapacity else { return .refused(Refused(reason: .queueFull, retryAfter: retry)) }
+            // The wait for a slot, plus this request's own work, must fit before its deadline.
+            let predictedWait = service * Double(state.queue.count + 1) / Double(settings.concurrency)
+            guard now + predictedWait + service <= deadline else {
+                return .refused(Refused(reason: .predictedWaitOverDeadline, retryAfter: retry))
+            }
+            state.nextID += 1
+            let queueLimit = now + settings.maxQueueWait
+            return .queued(state.nextID, limit: min(queueLimit, deadline), deadlineFirst: deadline < queueLimit)
+        }
+        switch decision {
+        case .admitted:
+            observer?.admitted(wait: .zero)
+            return SlotLease(admission: self)
+        case let .refused(refused):
+            observer?.refused(refused.reason)
+            throw refused
+        case let .queued(id, limit, deadlineFirst):
+            try await waitInQueue(id: id, limit: limit, deadlineFirst: deadlineFirst)
+            observer?.admitted(wait: ContinuousClock.now - now)
+            return SlotLease(admission: self)
+        }
+    }
+
+    private func waitInQueue(id: UInt64, limit: ContinuousClock.Instant, deadlineFirst: Bool) async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let depth = state.withLock { state in
+                    state.queue.append(Waiter(id: id, continuation: continuation))
+                    return state.queue.count
+                }
+                observer?.queueDepth(depth)
+                // Started once the waiter is queued, so it cannot fire before there is one to remove.
+                let timer = Task {
+                    guard (try? await Task.sleep(until: limit, clock: .continuous)) != nil else { return }
+                    self.remove(
+                        id, because: Refused(reason: deadlineFirst ? .deadlineExpiredInQueue : .queueWaitExceeded, retryAfter: .seconds(1)))
+                }
+                state.withLock { state in
+                    if let index = state.queue.firstIndex(where: { $0.id == id }) {
+                        state.queue[index].timer = timer
+                    } else {
+                        timer.cancel()
+                    }
+                }
+            }
+        } onCancel: {
+            self.remove(id, because: CancellationError())
+        }
+    }
+
+    /// Takes a waiter out of the queue (timed out or cancelled); nothing if it already got a slot.
+    private func remove(_ id: UInt64, because error: any Error) {
+        let removed: (Waiter, Int)? = state.withLock { state in
+            guard let index = state.queue.firstIndex(where: { $0.id == id }) else { return nil }
+            return (state.queue.remove(at: index), state.queue.count)
+        }
+        guard let (waiter, depth) = removed else { return }
+        waiter.timer?.cancel()
+        observer?.queueDepth(depth)
+        if let refused = error as? Refused { observer?.refused(refused.reason) }
+        waiter.continuation.resume(throwing: error)
+    }
+
+    /// A slot is free: the first waiter gets it, or it goes back to the pool.
+    fileprivate func release(heldFor held: Duration) {
+        let next: (Waiter, Int)? = state.withLock { state in
+            state.serviceSeconds = 0.9 * state.serviceSeconds + 0.1 * held.seconds
+            guard !state.queue.isEmpty else {
+                state.busy -= 1
+                state.saturatedSince = nil
+                return nil
+            }
+            return (state.queue.removeFirst(), state.queue.count)
+        }
+        guard let (waiter, depth) = next else { return }
+        waiter.timer?.cancel()
+        observer?.queueDepth(depth)
+        waiter.continuation.resume()
+    }
+
+    /// How long every slot has been busy with requests waiting or refused (zero when not).
+    var saturatedFor: Duration {
+        state.withLock { state in state.saturatedSince.map { ContinuousClock.now - $0 } ?? .zero }
+    }
+
+    var snapshot: (busy: Int, queued: Int) { state.withLock { ($0.busy, $0.queue.count) } }
+}
+
+/// A held slot. Released once by everyone holding it: the handler, and an engine run that
+/// outlives its request (a deadline answered while the model still computes keeps the slot
+/// busy until the model is done, so the next request is not admitted onto a busy core).
+final class SlotLease: Sendable {
+    private let admission: Admission
+    private let holders = Atomic<Int>(1)
+    private let acquired = ContinuousClock.now
+
+    fileprivate init(admission: Admission) { self.admission = admission }
+
+    func retain() { holders.add(1, ordering: .relaxed) }
+
+    func release() {
+        guard holders.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        admission.release(heldFor: ContinuousClock.now - acquired)
+    }
+}
+
+/// What admission reports to metrics.
+protocol AdmissionObserver: Sendable {
+    func admitted(wait: Duration)
+    func refused(_ reason: Admission.Refusal)
+    func queueDepth(_ depth: Int)
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

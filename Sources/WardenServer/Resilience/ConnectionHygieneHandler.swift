@@ -1,0 +1,108 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Closes connections that hold the server without finishing their requests: no complete
+/// request head within the header timeout (slowloris), a body not finished within the body
+/// timeout (slow body), no new request within the idle timeout; and ends a connection after
+/// its request budget. Every deadline is a whole-phase deadline, not an idle one: a client
+/// that sends one byte a second still runs out of time.
+final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private enum Phase { case awaitingHead, readingBody, handling }
+
+    private let limits: ConnectionLimits
+    private let onClose: @Sendable (ConnectionCloseReason) -> Void
+    private var phase = Phase.awaitingHead
+    private var requests = 0
+    private var responsesPending = 0
+    private var timer: Scheduled<Void>?
+
+    init(limits: ConnectionLimits, onClose: @escaping @Sendable (ConnectionCloseReason) -> Void) {
+        self.limits = limits
+        self.onClose = onClose
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        arm(context, limits.headerTimeout, .headerTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            requests += 1
+            responsesPending += 1
+            phase = .readingBody
+            arm(context, limits.bodyTimeout, .bodyTimeout)
+        case .body: break
+        case .end:
+            if responsesPending == 0 {
+                // Already answered (a refusal before the body was read): wait for the next request.
+                phase = .awaitingHead
+                arm(context, limits.idleTimeout, .idleTimeout)
+            } else {
+                phase = .handling
+                disarm()
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case var .head(response) where requests >= limits.maximumRequestsPerConnection:
+            response.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(response)), promise: promise)
+        case .end:
+            responsesPending -= 1
+            if requests >= limits.maximumRequestsPerConnection, responsesPending == 0 {
+                onClose(.requestLimit)
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in context.close(promise: nil) }
+                written.futureResult.cascade(to: promise)
+                context.writeAndFlush(data, promise: written)
+                return
+            }
+            context.write(data, promise: promise)
+            // A response that ends before its request was read in full (a refusal) keeps the
+            // body timer running; otherwise the next request must arrive within the idle timeout.
+            if phase == .handling, responsesPending == 0 {
+                phase = .awaitingHead
+                arm(context, limits.idleTimeout, .idleTimeout)
+            }
+        default:
+            context.write(data, promise: promise)
+        }
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ timeout: Duration, _ reason: ConnectionCloseReason) {
+        timer?.cancel()
+        let onClose = onClose
+        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) {
+            onClose(reason)
+            context.close(promise: nil)
+        }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+}
+
+/// Why the server closed a connection, as a metric label.
+enum ConnectionCloseReason: String, Sendable {
+    case headerTimeout = "header_timeout"
+    case bodyTimeout = "body_timeout"
+    case idleTimeout = "idle_timeout"
+    case requestLimit = "request_limit"
+}

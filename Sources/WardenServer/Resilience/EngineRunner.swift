@@ -1,0 +1,71 @@
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// Runs model work on dedicated threads, one per admission slot, so a slow model cannot take
+/// the threads that answer probes, shed requests and read sockets. A run that outlives its
+/// request's deadline is answered 504 at the deadline; its result is discarded when it ends,
+/// and only then is its slot free again.
+final class EngineRunner: Sendable {
+    private let pool: NIOThreadPool
+    private let timers: any EventLoopGroup
+
+    init(threads: Int, timers: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+        self.timers = timers
+    }
+
+    func shutdown() async throws { try await pool.shutdownGracefully() }
+
+    /// `work`'s result, or `ServingError.deadlineExceeded` once `deadline` passes first.
+    func run<T: Sendable>(
+        deadline: ContinuousClock.Instant, lease: SlotLease, _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { throw ServingError.deadlineExceeded }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let once = ResumeOnce(continuation)
+            lease.retain()
+            let timer = timers.next().scheduleTask(in: .nanoseconds(Int64(remaining.seconds * 1e9))) {
+                once.resume(with: .failure(ServingError.deadlineExceeded))
+            }
+            pool.submit { state in
+                defer { lease.release() }
+                guard state == .active else {
+                    once.resume(with: .failure(ServingError(status: 503, code: "shutting_down", "the server is shutting down")))
+                    return
+                }
+                let result = Result { try work() }
+                timer.cancel()
+                once.resume(with: result)
+            }
+        }
+    }
+}
+
+/// A continuation resumed by whichever comes first: the work or its deadline.
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+
+    func resume(with result: Result<T, any Error>) {
+        let taken = continuation.withLock { stored in
+            defer { stored = nil }
+            return stored
+        }
+        taken?.resume(with: result)
+    }
+}
+
+/// Stops the engine's threads at shutdown, once the listeners have drained.
+struct EngineShutdownService: Service {
+    let engine: EngineRunner
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await engine.shutdown()
+    }
+}

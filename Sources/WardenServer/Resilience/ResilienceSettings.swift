@@ -1,0 +1,60 @@
+import WardenConfig
+
+/// How the serving listener protects itself: admission (slots, queue, deadlines, quotas) and
+/// connection hygiene. Defaults fit a pod with a few cores; every value is in `resilience:`.
+public struct ResilienceSettings: Sendable, Equatable {
+    var admission = Admission.Settings.default
+    /// The deadline of an inference request when the client sets none (or a later one).
+    public var inferDeadline: Duration = .seconds(2)
+    /// Per-client rate limit (429), off unless configured.
+    var clientQuota: ClientQuota.Settings?
+    /// Readiness turns false after the server has been saturated this long, so the load
+    /// balancer steers traffic to other replicas; nil keeps it ready.
+    public var unreadyWhenSaturatedFor: Duration? = .seconds(10)
+    var connections = ConnectionLimits()
+
+    public init() {}
+
+    /// Reads the `resilience:` mapping.
+    mutating func read(_ map: inout StrictMapping) throws {
+        admission.concurrency = try map.positiveInt("concurrency") ?? admission.concurrency
+        admission.queueCapacity = try map.nonNegativeInt("queue_capacity") ?? admission.queueCapacity
+        admission.maxQueueWait = try map.seconds("max_queue_wait_seconds") ?? admission.maxQueueWait
+        inferDeadline = try map.seconds("infer_deadline_seconds") ?? inferDeadline
+        guard inferDeadline > .zero else { throw ConfigurationError("resilience.infer_deadline_seconds must be above 0") }
+        if let seconds = try map.seconds("unready_when_saturated_seconds") {
+            unreadyWhenSaturatedFor = seconds == .zero ? nil : seconds
+        }
+        if var quota = try map.mapping("client_quota") {
+            guard let rate = try quota.number("rate_per_second"), rate > 0 else {
+                throw ConfigurationError("resilience.client_quota.rate_per_second must be a number above 0")
+            }
+            clientQuota = ClientQuota.Settings(ratePerSecond: rate, burst: Double(try quota.positiveInt("burst") ?? Int(rate.rounded(.up))))
+            try quota.finish()
+        }
+        if var limits = try map.mapping("connections") {
+            connections.maximumConnections = try limits.positiveInt("max_connections") ?? connections.maximumConnections
+            connections.headerTimeout = try limits.seconds("header_timeout_seconds") ?? connections.headerTimeout
+            connections.bodyTimeout = try limits.seconds("body_timeout_seconds") ?? connections.bodyTimeout
+            connections.idleTimeout = try limits.seconds("idle_timeout_seconds") ?? connections.idleTimeout
+            connections.maximumRequestsPerConnection =
+                try limits.positiveInt("max_requests_per_connection") ?? connections.maximumRequestsPerConnection
+            try limits.finish()
+        }
+        try map.finish()
+    }
+}
+
+/// Bounds on each connection of the serving listener, against slow and greedy clients.
+struct ConnectionLimits: Sendable, Equatable {
+    /// Open connections; beyond it, new ones wait in the kernel's accept queue.
+    var maximumConnections = 1024
+    /// From a connection's start to its first complete request head (slowloris).
+    var headerTimeout: Duration = .seconds(10)
+    /// From a request head to the end of its body (slow body).
+    var bodyTimeout: Duration = .seconds(30)
+    /// From a response's end to the next request head on a kept-alive connection.
+    var idleTimeout: Duration = .seconds(60)
+    /// Requests on one connection; the last is answered with `Connection: close`.
+    var maximumRequestsPerConnection = 10_000
+}
