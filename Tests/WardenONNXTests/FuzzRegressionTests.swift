@@ -14,6 +14,6 @@ import WardenONNX
     func findingIsHandled(_ file: String) throws {
         let bytes = Array(try Data(contentsOf: Fixtures.directory.appendingPathComponent("fuzz/\(file)")))
         guard let session = try? InferenceSession(modelBytes: bytes) else { return }
-        _ = try? session.run(session.syntheticFeeds(batch: 2))
+        _ = try? session.run(session.syntheticFeeds(batch: 2, maxDimension: 64))
     }
 }

@@ -9,6 +9,6 @@ public func fuzzONNXLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var limits = DecodingLimits()
     limits.maxTensorElements = 1 << 20  // keeps each run fast; the limit logic is what is under test
     guard let session = try? InferenceSession(modelBytes: bytes, limits: limits) else { return 0 }
-    _ = try? session.run(session.syntheticFeeds(batch: 2))
+    _ = try? session.run(session.syntheticFeeds(batch: 2, maxDimension: 64))
     return 0
 }

@@ -1,13 +1,13 @@
 extension InferenceSession {
-    /// Small, deterministic inputs shaped from the model's declaration: symbolic dimensions
-    /// become `batch`, fixed ones are kept (capped at 64). Used to warm a model up when its
-    /// contract gives no samples, and by the fuzzer to run what it loads.
-    public func syntheticFeeds(batch: Int = 1) -> [String: Value] {
+    /// Deterministic inputs shaped from the model's declaration: symbolic dimensions become
+    /// `batch`, fixed ones are kept — a warm-up must send what the model accepts. The fuzzer
+    /// caps them with `maxDimension`, since a fuzzed model may declare any size.
+    public func syntheticFeeds(batch: Int = 1, maxDimension: Int = .max) -> [String: Value] {
         var feeds: [String: Value] = [:]
         for input in inputs {
             guard case let .tensor(type) = input.kind else { continue }
             let shape = (input.shape ?? [.fixed(batch)]).map { dimension -> Int in
-                if case let .fixed(n) = dimension { return min(n, 64) }
+                if case let .fixed(n) = dimension { return min(n, maxDimension) }
                 return batch
             }
             let count = shape.reduce(1, *)

@@ -142,7 +142,7 @@ final class Admission: Sendable {
     /// A slot is free: the first waiter gets it, or it goes back to the pool.
     fileprivate func release(heldFor held: Duration) {
         let next: (Waiter, Int)? = state.withLock { state in
-            state.serviceSeconds = 0.9 * state.serviceSeconds + 0.1 * held.seconds
+            state.serviceSeconds = 0.8 * state.serviceSeconds + 0.2 * held.seconds
             guard !state.queue.isEmpty else {
                 state.busy -= 1
                 state.saturatedSince = nil
