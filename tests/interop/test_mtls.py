@@ -298,3 +298,29 @@ def test_a_certificate_close_to_expiry_warns_in_readiness_and_the_log(start_ward
     assert ready.status_code == 200 and ready.json()["ready"] is True
     assert any(w.startswith("the server certificate expires in") for w in ready.json()["warnings"]), ready.json()
     assert requests.get(f"{server.probe_url}/readyz", timeout=5).text == "", "the probe port carries status only"
+
+
+def test_a_client_over_its_quota_gets_429_and_others_are_served(start_warden, pki):
+    server = start_warden(config={
+        "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"),
+                "client_ca_bundle": str(pki / "ca.pem")},
+        "authorization": {"rules": [{"routes": ["infer"], "allow": [f"spiffe://{DOMAIN}/ns/*"]}]},
+        "resilience": {"client_quota": {"rate_per_second": 2, "burst": 3}},
+        "models": [{"directory": str(CHURN_DIR)}],
+    }, label="quota")
+    gateway, stranger = (pki / "gateway.pem", pki / "gateway.key"), (pki / "stranger.pem", pki / "stranger.key")
+    with requests.Session() as session:
+        # One kept-alive connection, as a gateway holds it (verify per request: the environment's
+        # CA bundle would override a session-level one).
+        statuses = [session.post(f"https://localhost:{server.port}/v2/models/churn/infer", data=BODY, headers=JSON,
+                                 cert=gateway, verify=str(pki / "ca.pem"), timeout=10) for _ in range(6)]
+    assert [r.status_code for r in statuses[:3]] == [200, 200, 200]
+    throttled = [r for r in statuses if r.status_code == 429]
+    assert throttled, [r.status_code for r in statuses]
+    assert throttled[0].headers["Warden-Error-Code"] == "client_quota_exceeded"
+    assert int(throttled[0].headers["Retry-After"]) >= 1
+    # Another identity has its own bucket.
+    response = https(server, pki, "/v2/models/churn/infer", stranger, method="POST", data=BODY, headers=JSON)
+    assert response.status_code == 200
+    time.sleep(0.6)
+    assert https(server, pki, "/v2/models/churn/infer", gateway, method="POST", data=BODY, headers=JSON).status_code == 200
