@@ -14,6 +14,15 @@ local f = assert(io.open(path, "rb"))
 local body = f:read("*a")
 f:close()
 
+-- WRK_DELAY_MS paces each connection (a pause before every request), so N connections offer
+-- about N / (delay + latency) requests per second instead of as many as the server answers.
+local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if delay_ms ~= nil then
+  function delay()
+    return delay_ms
+  end
+end
+
 wrk.method = "POST"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/json"

@@ -85,6 +85,27 @@ import Testing
         held.release()
     }
 
+    @Test func aWaitLongerThanTheQueueAllowsIsRefusedBeforeWaiting() async throws {
+        let admission = Self.admission(queue: 4, maxWait: .milliseconds(40))
+        for _ in 0..<12 {
+            let lease = try await admission.acquire(deadline: Self.far())
+            try await Task.sleep(for: .milliseconds(100))
+            lease.release()
+        }
+        let held = try await admission.acquire(deadline: Self.far())
+        let clock = ContinuousClock()
+        let elapsed = await clock.measure {
+            #expect(await Self.refusal { try await admission.acquire(deadline: Self.far()) } == .predictedWaitOverQueueLimit)
+        }
+        #expect(elapsed < .milliseconds(20))
+        // Near the end of the held slot's expected time, waiting is worth it again.
+        try await Task.sleep(for: .milliseconds(120))
+        let waiter = Task { try await admission.acquire(deadline: Self.far()) }
+        while admission.snapshot.queued < 1 { await Task.yield() }
+        held.release()
+        try await waiter.value.release()
+    }
+
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
         let admission = Self.admission(queue: 2)
         let held = try await admission.acquire(deadline: Self.far())

@@ -246,3 +246,38 @@ def test_a_model_file_gone_after_load_keeps_serving_from_memory(start_warden, sl
     assert response.status_code == 200
     assert requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 200
     assert server.running()
+
+
+def write_gather_model(directory: Path) -> Path:
+    """Looks rows up by index: an index past the table makes the engine itself fail at run time."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    directory.mkdir(parents=True, exist_ok=True)
+    table = numpy_helper.from_array(np.arange(40, dtype=np.float32).reshape(10, 4), "table")
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "I"], ["Y"], axis=0)], "lookup",
+        [helper.make_tensor_value_info("I", TensorProto.INT64, [None])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 4])], [table])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, directory / "model.onnx")
+    return directory
+
+
+def test_an_engine_failure_is_a_stable_400_and_the_server_carries_on(start_warden, tmp_path):
+    server = start_warden(config={"models": [{"directory": str(write_gather_model(tmp_path / "lookup"))}]}, label="engine-fails")
+
+    def lookup(index: int) -> requests.Response:
+        body = {"inputs": [{"name": "I", "datatype": "INT64", "shape": [1], "data": [index]}]}
+        return requests.post(f"{server.url}/v2/models/lookup/infer", json=body, timeout=10)
+
+    assert lookup(3).json()["outputs"][0]["data"] == [12, 13, 14, 15]
+    failed = lookup(99)
+    assert failed.status_code == 400, failed.text
+    assert failed.headers["Warden-Error-Code"] == failed.json()["code"] == "invalid_value"
+    assert "Gather node producing 'Y'" in failed.json()["detail"] and "out of range" in failed.json()["detail"]
+    line = server.wait_for_request_ids([failed.headers["X-Request-Id"]])[failed.headers["X-Request-Id"]][0]
+    assert line["error_code"] == "invalid_value" and "out of range" not in json.dumps(line)
+    assert lookup(4).status_code == 200
+    assert server.running()

@@ -26,6 +26,7 @@ final class Admission: Sendable {
     /// Why a request was not admitted.
     enum Refusal: String, Sendable {
         case queueFull = "queue_full"
+        case predictedWaitOverQueueLimit = "predicted_wait_over_queue_limit"
         case predictedWaitOverDeadline = "predicted_wait_over_deadline"
         case queueWaitExceeded = "queue_wait_exceeded"
         case deadlineExpiredInQueue = "deadline_expired_in_queue"
@@ -39,7 +40,7 @@ final class Admission: Sendable {
 
     private struct Waiter {
         let id: UInt64
-        let continuation: CheckedContinuation<Void, any Error>
+        let continuation: CheckedContinuation<ContinuousClock.Instant, any Error>
         var timer: Task<Void, Never>?
     }
 
@@ -47,10 +48,26 @@ final class Admission: Sendable {
         var busy = 0
         var queue: [Waiter] = []
         var nextID: UInt64 = 0
-        /// Moving average of how long a slot is held, in seconds: the basis of predicted waits.
+        /// Moving average of how long a slot is held, and of its deviation, in seconds.
         var serviceSeconds = 0.001
+        var serviceDeviation = 0.0
+
+        /// A slot's expected hold time, on the long side (mean plus two deviations): a request
+        /// queued on a hopeful guess would wait out the maximum and be refused late.
+        var conservativeService: Duration { .seconds(serviceSeconds + 2 * serviceDeviation) }
         /// Since when every slot has been busy with requests waiting or refused.
         var saturatedSince: ContinuousClock.Instant?
+        /// When each busy slot was taken: how far along its work is.
+        var slotStarts: [ContinuousClock.Instant] = []
+
+        /// How long the request at `position` in the queue will wait: until the busy slots
+        /// free up in turn (each expected to take `service` from its start), then a service
+        /// time per full round of slots ahead of it.
+        func predictedWait(position: Int, service: Duration, now: ContinuousClock.Instant) -> Duration {
+            guard !slotStarts.isEmpty else { return .zero }
+            let remaining = slotStarts.map { max(.zero, service - (now - $0)) }.sorted()
+            return remaining[position % remaining.count] + service * (position / remaining.count)
+        }
     }
 
     let settings: Settings
@@ -70,14 +87,19 @@ final class Admission: Sendable {
         let decision: Decision = state.withLock { state in
             if state.busy < settings.concurrency, state.queue.isEmpty {
                 state.busy += 1
+                state.slotStarts.append(now)
                 return .admitted
             }
             state.saturatedSince = state.saturatedSince ?? now
-            let service = Duration.seconds(state.serviceSeconds)
-            let retry = service * Double(state.queue.count + 1) / Double(settings.concurrency)
+            let service = state.conservativeService
+            let predictedWait = state.predictedWait(position: state.queue.count, service: service, now: now)
+            let retry = predictedWait + service
             guard state.queue.count < settings.queueCapacity else { return .refused(Refused(reason: .queueFull, retryAfter: retry)) }
+            // Refused now rather than after waiting: a refusal should cost the client nothing.
+            guard predictedWait <= settings.maxQueueWait else {
+                return .refused(Refused(reason: .predictedWaitOverQueueLimit, retryAfter: retry))
+            }
             // The wait for a slot, plus this request's own work, must fit before its deadline.
-            let predictedWait = service * Double(state.queue.count + 1) / Double(settings.concurrency)
             guard now + predictedWait + service <= deadline else {
                 return .refused(Refused(reason: .predictedWaitOverDeadline, retryAfter: retry))
             }
@@ -88,20 +110,21 @@ final class Admission: Sendable {
         switch decision {
         case .admitted:
             observer?.admitted(wait: .zero)
-            return SlotLease(admission: self)
+            return SlotLease(admission: self, acquired: now)
         case let .refused(refused):
             observer?.refused(refused.reason)
             throw refused
         case let .queued(id, limit, deadlineFirst):
-            try await waitInQueue(id: id, limit: limit, deadlineFirst: deadlineFirst)
-            observer?.admitted(wait: ContinuousClock.now - now)
-            return SlotLease(admission: self)
+            let acquired = try await waitInQueue(id: id, limit: limit, deadlineFirst: deadlineFirst)
+            observer?.admitted(wait: acquired - now)
+            return SlotLease(admission: self, acquired: acquired)
         }
     }
 
-    private func waitInQueue(id: UInt64, limit: ContinuousClock.Instant, deadlineFirst: Bool) async throws {
+    /// Waits for a slot; returns when it was handed over.
+    private func waitInQueue(id: UInt64, limit: ContinuousClock.Instant, deadlineFirst: Bool) async throws -> ContinuousClock.Instant {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ContinuousClock.Instant, any Error>) in
                 let depth = state.withLock { state in
                     state.queue.append(Waiter(id: id, continuation: continuation))
                     return state.queue.count
@@ -140,20 +163,25 @@ final class Admission: Sendable {
     }
 
     /// A slot is free: the first waiter gets it, or it goes back to the pool.
-    fileprivate func release(heldFor held: Duration) {
+    fileprivate func release(acquiredAt start: ContinuousClock.Instant) {
+        let now = ContinuousClock.now
         let next: (Waiter, Int)? = state.withLock { state in
-            state.serviceSeconds = 0.8 * state.serviceSeconds + 0.2 * held.seconds
+            let held = (now - start).seconds
+            state.serviceDeviation = 0.8 * state.serviceDeviation + 0.2 * abs(held - state.serviceSeconds)
+            state.serviceSeconds = 0.8 * state.serviceSeconds + 0.2 * held
+            if let index = state.slotStarts.firstIndex(of: start) { state.slotStarts.remove(at: index) }
             guard !state.queue.isEmpty else {
                 state.busy -= 1
                 state.saturatedSince = nil
                 return nil
             }
+            state.slotStarts.append(now)
             return (state.queue.removeFirst(), state.queue.count)
         }
         guard let (waiter, depth) = next else { return }
         waiter.timer?.cancel()
         observer?.queueDepth(depth)
-        waiter.continuation.resume()
+        waiter.continuation.resume(returning: now)
     }
 
     /// How long every slot has been busy with requests waiting or refused (zero when not).
@@ -170,15 +198,18 @@ final class Admission: Sendable {
 final class SlotLease: Sendable {
     private let admission: Admission
     private let holders = Atomic<Int>(1)
-    private let acquired = ContinuousClock.now
+    private let acquired: ContinuousClock.Instant
 
-    fileprivate init(admission: Admission) { self.admission = admission }
+    fileprivate init(admission: Admission, acquired: ContinuousClock.Instant) {
+        self.admission = admission
+        self.acquired = acquired
+    }
 
     func retain() { holders.add(1, ordering: .relaxed) }
 
     func release() {
         guard holders.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
-        admission.release(heldFor: ContinuousClock.now - acquired)
+        admission.release(acquiredAt: acquired)
     }
 }
 
