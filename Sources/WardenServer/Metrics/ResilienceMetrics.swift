@@ -21,7 +21,10 @@ final class ResilienceMetrics: AdmissionObserver {
                 helpText: "Time admitted requests waited for an inference slot."),
             buckets: ServerMetrics.durationBuckets)
         var refusals: [Admission.Refusal: Counter] = [:]
-        for reason in [Admission.Refusal.queueFull, .predictedWaitOverQueueLimit, .predictedWaitOverDeadline, .queueWaitExceeded, .deadlineExpiredInQueue] {
+        for reason in [
+            Admission.Refusal.queueFull, .predictedWaitOverQueueLimit, .predictedWaitOverDeadline, .queueWaitExceeded,
+            .deadlineExpiredInQueue,
+        ] {
             refusals[reason] = registry.makeCounter(
                 descriptor: .init(
                     namespace: "warden", subsystem: "admission", metricName: "shed", unitName: "total",
