@@ -3,6 +3,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import ServiceLifecycle
+import WardenConfig
 import WardenPolicy
 
 /// How `warden serve` is put together: the serving listener, the probe listener, warm-up and
@@ -16,12 +17,22 @@ public struct WardenServerBuilder {
     public let metrics = ServerMetrics()
     /// Quotas, deadlines, admission and the engine's threads: one per server.
     let gate: InferenceGate
+    /// Warden's certificate, key and trust bundle (with mutual TLS), shared by the serving
+    /// listener and the outbound client, rotated in place.
+    let tlsMaterial: TLSMaterial?
+    let featureProxy: FeatureProxy?
 
     public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         redactor = try configuration.redactionKeyFile.map(OutputRedactor.init(keyFile:)) ?? .ephemeral()
         gate = InferenceGate(settings: configuration.resilience, metrics: metrics.resilience)
+        tlsMaterial = try configuration.tls.map(TLSMaterial.init(settings:))
+        if let settings = configuration.featureProxy, let tlsMaterial {
+            featureProxy = FeatureProxy(settings: settings, material: tlsMaterial, metrics: metrics.outbound)
+        } else {
+            featureProxy = nil
+        }
     }
 
     /// Loads every model (decode, compile, contract check). A model that cannot load is an error:
@@ -43,6 +54,9 @@ public struct WardenServerBuilder {
                 ).log(to: logger)
                 return model
             })
+        for model in repository.models where model.contract.featureStore != nil && featureProxy == nil {
+            throw ConfigurationError("model '\(model.name)' looks features up in a feature store: configure feature_proxy (and tls)")
+        }
         if configuration.redactionKeyFile == nil,
             repository.models.contains(where: { $0.enforcement.redactions.actions.values.contains(.hash) })
         {
@@ -75,8 +89,9 @@ public struct WardenServerBuilder {
         MetadataRoutes(state: state).register(on: router)
         OpenAPIRoute.register(on: router)
         MetricsRoute.register(metrics, on: router)
-        InferenceRoutes(state: state, limits: configuration.limits, redactor: redactor, metrics: metrics, gate: gate).register(
-            on: router)
+        InferenceRoutes(
+            state: state, limits: configuration.limits, redactor: redactor, metrics: metrics, gate: gate, featureProxy: featureProxy
+        ).register(on: router)
         return router
     }
 
@@ -94,8 +109,7 @@ public struct WardenServerBuilder {
             ]))
         var server = http1
         var tlsReload: TLSReloadService?
-        if let tls = configuration.tls {
-            let material = try TLSMaterial(settings: tls)
+        if let tls = configuration.tls, let material = tlsMaterial {
             server = try .tls(
                 http1,
                 configuration: TLSChannelConfiguration(

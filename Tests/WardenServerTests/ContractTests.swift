@@ -238,6 +238,35 @@ import WardenONNX
         }
     }
 
+    @Test(arguments: [
+        (#"{"features": {"tenure": "stats:tenure"}}"#, "feature_store.entity must name the entity"),
+        (#"{"entity": "customer_id", "features": {}}"#, "must map inputs to feature references"),
+        (#"{"entity": "customer_id", "features": {"tenure": "tenure"}}"#, "must be a reference 'feature_view:feature'"),
+        (#"{"entity": "customer_id", "features": {"score": "stats:score"}}"#, "must name an input of shape [-1] or [-1, 1]"),
+        (#"{"entity": "age", "features": {"tenure": "stats:tenure"}}"#, "must not be a model input"),
+        (#"{"entity": "customer_id", "features": {"tenure": "stats:tenure"}, "defaults": {"age": 1}}"#, "is not a fetched input"),
+    ])
+    func featureStoreSectionsAreChecked(section: String, reason: String) throws {
+        let directory = try TestServer.churnDirectory { contract in
+            contract["feature_store"] = try! JSONSerialization.jsonObject(with: Data(section.utf8))
+        }
+        #expect {
+            try ServedModel.load(directory: directory)
+        } throws: { error in
+            "\(error)".contains(reason)
+        }
+    }
+
+    @Test func aFeatureStoreChangesWhatARequestCarries() throws {
+        let directory = try TestServer.churnDirectory { contract in
+            contract["feature_store"] = ["entity": "customer_id", "features": ["tenure": "stats:tenure", "age": "stats:age"]]
+        }
+        let contract = try ServedModel.load(directory: directory).contract
+        let names = contract.requestInputs.map(\.name)
+        #expect(!names.contains("tenure") && !names.contains("age") && names.last == "customer_id")
+        #expect(names.count == contract.inputs.count - 1)
+    }
+
     @Test func recordsUseTheContractShapeAndShortestFloats() {
         let spec = TensorSpec(name: "x", datatype: .fp32, shape: [-1, 1])
         let wide = TensorSpec(name: "w", datatype: .fp32, shape: [-1, -1])

@@ -43,7 +43,7 @@ struct DevPKICommand: ParsableCommand {
         // Kept so more identities can be minted for this trust domain; a dev PKI, never a real one.
         try write(caKey.pemRepresentation, to: "ca.key", secret: true)
 
-        func leaf(_ name: String, id: String, usage: ExtendedKeyUsage.Usage, hosts: Bool) throws {
+        func leaf(_ name: String, id: String, usage: [ExtendedKeyUsage.Usage], hosts: Bool) throws {
             let key = P256.Signing.PrivateKey()
             var names: [GeneralName] = [.uniformResourceIdentifier(id)]
             if hosts { names += [.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))] }
@@ -57,18 +57,20 @@ struct DevPKICommand: ParsableCommand {
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
                     Critical(KeyUsage(digitalSignature: true))
-                    try ExtendedKeyUsage([usage])
+                    try ExtendedKeyUsage(usage)
                     SubjectAlternativeNames(names)
                 }, issuerPrivateKey: .init(caKey))
             try write(try certificate.serializeAsPEM().pemString, to: "\(name).pem", secret: false)
             try write(key.pemRepresentation, to: "\(name).key", secret: true)
             print("\(name): \(id)")
         }
-        try leaf("server", id: "spiffe://\(trustDomain)/warden", usage: .serverAuth, hosts: true)
+        // Like an X509-SVID, Warden's certificate serves and calls: it is also its client identity
+        // towards the feature proxy.
+        try leaf("server", id: "spiffe://\(trustDomain)/warden", usage: [.serverAuth, .clientAuth], hosts: true)
         for entry in client {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].contains("/") else { throw ValidationError("--client takes NAME=PATH, got \(entry)") }
-            try leaf(parts[0], id: "spiffe://\(trustDomain)/\(parts[1])", usage: .clientAuth, hosts: false)
+            try leaf(parts[0], id: "spiffe://\(trustDomain)/\(parts[1])", usage: [.clientAuth], hosts: false)
         }
     }
 

@@ -56,6 +56,8 @@ public struct ServeConfiguration: Sendable {
     public var insecurePlaintext = false
     /// Admission, deadlines, quotas and connection limits on the serving listener.
     public var resilience = ResilienceSettings()
+    /// The Feature Retrieval Proxy, for models whose contract has a `feature_store`.
+    public var featureProxy: FeatureProxySettings?
 
     public init() {}
 
@@ -140,6 +142,7 @@ public struct ServeConfiguration: Sendable {
             try authorizationMap.finish()
         }
         if var resilienceMap = try reader.mapping("resilience") { try resilience.read(&resilienceMap) }
+        if var proxy = try reader.mapping("feature_proxy") { featureProxy = try FeatureProxySettings(reading: &proxy) }
         if var telemetry = try reader.mapping("telemetry") {
             otlpEndpoint = try telemetry.string("otlp_endpoint")
             if let ratio = try telemetry.number("trace_sampling_ratio") {
@@ -177,6 +180,8 @@ public struct ServeConfiguration: Sendable {
             throw ConfigurationError("tls and insecure_plaintext exclude each other")
         case (nil, true) where hardened:
             throw ConfigurationError("hardened mode refuses --insecure-plaintext: the serving port must be mutual TLS")
+        case (nil, _) where featureProxy != nil:
+            throw ConfigurationError("the feature proxy is called over mutual TLS: configure tls (Warden's certificate and trust bundle)")
         case (_?, false) where authorization.rules.isEmpty:
             throw ConfigurationError("mutual TLS needs authorization rules (deny by default: with none, no client may call anything)")
         default:

@@ -25,6 +25,15 @@ public struct ModelContract: Sendable, Equatable {
     public var inputSchema: JSONValue?
     /// JSON Schema for one output record; its top-level properties may carry `x-warden-redact`.
     public var outputSchema: JSONValue?
+    /// Inputs looked up in a feature store by entity key, instead of sent by the client.
+    public var featureStore: FeatureStoreContract?
+
+    /// The inputs a request carries: the model's, less those fetched from the feature store,
+    /// plus the entity key when there is one.
+    public var requestInputs: [TensorSpec] {
+        guard let featureStore else { return inputs }
+        return inputs.filter { !featureStore.isFetched($0.name) } + [featureStore.entitySpec]
+    }
 
     public init(
         name: String, version: String, description: String = "", inputs: [TensorSpec], outputs: [TensorSpec],
@@ -78,6 +87,7 @@ public struct ModelContract: Sendable, Equatable {
         }
         inputSchema = json["input_schema"]
         outputSchema = json["output_schema"]
+        featureStore = try json["feature_store"].map { try FeatureStoreContract(json: $0, inputs: inputs) }
         guard !inputs.isEmpty, !outputs.isEmpty else { throw ContractError("the contract must list inputs and outputs") }
         guard Set(inputs.map(\.name)).count == inputs.count, Set(outputs.map(\.name)).count == outputs.count else {
             throw ContractError("tensor names must be unique")

@@ -31,8 +31,11 @@ public final class PeerVerifier: Sendable {
     /// New handshakes use the new bundle; established connections keep theirs.
     public func replaceBundle(_ roots: [Certificate]) { bundle.withLock { $0 = roots } }
 
+    /// What the peer's certificate must be for: a client calling Warden, or a server Warden calls.
+    public enum Role: Sendable { case client, server }
+
     /// The peer's SPIFFE ID if its chain and identity pass, else the reason they do not.
-    public func identity(ofChain chain: [[UInt8]], at time: Date = Date()) async throws(IdentityError) -> SPIFFEID {
+    public func identity(ofChain chain: [[UInt8]], at time: Date = Date(), role: Role = .client) async throws(IdentityError) -> SPIFFEID {
         guard let leafBytes = chain.first else { throw IdentityError("the client sent no certificate") }
         let leaf: Certificate
         var intermediates: [Certificate] = []
@@ -45,7 +48,7 @@ public final class PeerVerifier: Sendable {
         let roots = bundle.withLock { $0 }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
             RFC5280Policy(validationTime: time)
-            ClientAuthenticationPolicy()
+            KeyUsagePolicy(role: role)
         }
         if case let .couldNotValidate(failures) = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
             let reason = failures.first.map { String(describing: $0.policyFailureReason) } ?? "no chain to the trust bundle"
@@ -83,13 +86,19 @@ public final class PeerVerifier: Sendable {
     }
 }
 
-/// A leaf that names extended key usages must include client authentication (a server-only
-/// certificate from the same CA is not a client identity).
-struct ClientAuthenticationPolicy: VerifierPolicy {
+/// A leaf that names extended key usages must include the one its role needs: a server-only
+/// certificate from the same CA is not a client identity, and a client-only one not a server's.
+struct KeyUsagePolicy: VerifierPolicy {
+    let role: PeerVerifier.Role
     let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.extendedKeyUsage]
 
     func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
         guard let usages = try? chain.leaf.extensions.extendedKeyUsage else { return .meetsPolicy }
-        return usages.contains(.clientAuth) ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf is not for client authentication")
+        switch role {
+        case .client:
+            return usages.contains(.clientAuth) ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf is not for client authentication")
+        case .server:
+            return usages.contains(.serverAuth) ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf is not for server authentication")
+        }
     }
 }

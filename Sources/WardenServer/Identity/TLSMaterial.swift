@@ -27,6 +27,7 @@ public final class TLSMaterial: Sendable {
     let settings: TLSSettings
     let verifier: PeerVerifier
     private let current: Mutex<Loaded>
+    private let clientContexts = Mutex<(fingerprint: [UInt8], context: NIOSSLContext)?>(nil)
 
     public init(settings: TLSSettings) throws {
         self.settings = settings
@@ -49,6 +50,21 @@ public final class TLSMaterial: Sendable {
         } catch {
             return .failed("\(error)")
         }
+    }
+
+    /// A client context for Warden's outbound calls: the current certificate and key, rebuilt
+    /// when they rotate. Peer verification is the caller's (a custom callback), so no roots.
+    func clientContext() throws -> NIOSSLContext {
+        let loaded = current.withLock { $0 }
+        if let cached = clientContexts.withLock({ $0 }), cached.fingerprint == loaded.fingerprint { return cached.context }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateChain = loaded.chain.map { .certificate($0) }
+        configuration.privateKey = .privateKey(loaded.key)
+        configuration.minimumTLSVersion = settings.allowTLS12 ? .tlsv12 : .tlsv13
+        configuration.certificateVerification = .noHostnameVerification
+        let context = try NIOSSLContext(configuration: configuration)
+        clientContexts.withLock { $0 = (loaded.fingerprint, context) }
+        return context
     }
 
     /// What each handshake serves: the current certificate chain and key.

@@ -7,6 +7,7 @@ public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let inFlight: Gauge
     let resilience: ResilienceMetrics
+    let outbound: OutboundMetrics
 
     /// Buckets fit for sub-millisecond work, up to the longest deadline.
     static let durationBuckets: [Duration] = [
@@ -22,6 +23,7 @@ public final class ServerMetrics: Sendable {
 
     public init() {
         resilience = ResilienceMetrics(registry: registry)
+        outbound = OutboundMetrics(registry: registry)
         inFlight = registry.makeGauge(
             descriptor: .init(
                 namespace: "warden", subsystem: "http", metricName: "requests_in_flight", unitName: "",

@@ -68,7 +68,7 @@ struct InferenceRequest {
         guard binary.isEmpty else {
             throw ServingError.badRequest("binary_size_mismatch", "\(binary.count) bytes of binary data are not claimed by any input")
         }
-        for spec in model.contract.inputs where feeds[spec.name] == nil {
+        for spec in model.contract.requestInputs where feeds[spec.name] == nil {
             throw ServingError.badRequest("missing_input", "input '\(spec.name)' is required")
         }
         self.feeds = feeds
@@ -106,13 +106,14 @@ struct InferenceRequest {
         guard case let .string(name)? = tensor["name"] else {
             throw ServingError.badRequest("invalid_request", "each input needs a \"name\"")
         }
-        guard let spec = model.contract.inputs.first(where: { $0.name == name }),
+        guard let spec = model.contract.requestInputs.first(where: { $0.name == name }),
             let target = spec.datatype.elementType
         else {
             // The unknown name is the client's text: it is not echoed back.
             throw ServingError.badRequest(
                 "unknown_input",
-                "the request names an input the model does not have (inputs: \(model.contract.inputs.map(\.name).joined(separator: ", ")))")
+                "the request names an input the model does not have (inputs: \(model.contract.requestInputs.map(\.name).joined(separator: ", ")))"
+            )
         }
         guard case let .string(rawType)? = tensor["datatype"], let datatype = Datatype(rawValue: rawType) else {
             throw ServingError.badRequest(

@@ -11,6 +11,7 @@ struct InferenceRoutes {
     let redactor: OutputRedactor
     let metrics: ServerMetrics
     let gate: InferenceGate
+    let featureProxy: FeatureProxy?
 
     func register(on router: Router<WardenRequestContext>) {
         router.post("/v2/models/{model}/infer") { request, context in
@@ -78,8 +79,9 @@ struct InferenceRoutes {
                     try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
                 }
                 let effective = decoded.timeout.map { min(deadline, arrival + $0) } ?? deadline
+                let feeds = try await withFeatures(model, decoded.feeds, deadline: effective)
                 let results = try await runInContract(
-                    model, decoded.feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease)
+                    model, feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease)
                 let response = try RequestPhase.run("encode") {
                     InferenceResponse(
                         model: model, requestID: decoded.id, outputs: decoded.outputs.filter { results[$0.name] != nil }, results: results)
@@ -99,6 +101,10 @@ struct InferenceRoutes {
     func predict(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let arrival = ContinuousClock.now
         let model = try model(context, version: nil)
+        guard model.contract.featureStore == nil else {
+            throw ServingError.badRequest(
+                "unsupported_protocol", "this model's inputs come from a feature store: send an OIP v2 request with the entity key")
+        }
         let deadline = try gate.deadline(request, arrival: arrival)
         return try await timed(context) {
             try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
@@ -112,6 +118,25 @@ struct InferenceRoutes {
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
             }
         }
+    }
+
+    /// For a model with a feature store: the entity keys of the request replaced by the
+    /// features the proxy looks up for them.
+    func withFeatures(_ model: ServedModel, _ feeds: [String: Value], deadline: ContinuousClock.Instant) async throws -> [String: Value] {
+        guard let store = model.contract.featureStore else { return feeds }
+        guard let featureProxy else { throw ServingError(status: 500, code: "internal_error", "internal error") }
+        guard case let .tensor(keys)? = feeds[store.entity], case let .string(values) = keys.storage, keys.rank <= 2,
+            keys.shape.dropFirst().allSatisfy({ $0 == 1 })
+        else {
+            throw ServingError.badRequest("invalid_entity_keys", "input '\(store.entity)' must hold one string key per row")
+        }
+        var merged = feeds
+        merged[store.entity] = nil
+        let fetched = try await RequestPhase.run("features") {
+            try await featureProxy.inputs(for: store, keys: values, specs: model.contract.inputs, deadline: deadline)
+        }
+        merged.merge(fetched) { _, fetched in fetched }
+        return merged
     }
 
     /// Counts a 504 by route.
