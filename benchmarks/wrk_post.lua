@@ -23,6 +23,12 @@ if delay_ms ~= nil then
   end
 end
 
+-- WRK_CLOSE=1 asks for a new connection per request (Connection: close): with TLS, a full
+-- handshake per request.
+if os.getenv("WRK_CLOSE") == "1" then
+  wrk.headers["Connection"] = "close"
+end
+
 wrk.method = "POST"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/json"
