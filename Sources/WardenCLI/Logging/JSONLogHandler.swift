@@ -9,7 +9,6 @@ struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
-    private static let lock = NSLock()
 
     init(label: String) { self.label = label }
 
@@ -29,9 +28,9 @@ struct JSONLogHandler: LogHandler {
             members.append((key, Self.json(value)))
         }
         let line = JSONValue.object(members).serialized() + "\n"
-        Self.lock.lock()
-        defer { Self.lock.unlock() }
-        FileHandle.standardOutput.write(Data(line.utf8))
+        // Routine lines are batched; what an operator must not lose is written at once.
+        let urgent = event.level >= .warning || merged["audit"] != nil
+        LogWriter.shared.write(line, urgent: urgent)
     }
 
     private static func json(_ value: Logger.Metadata.Value) -> JSONValue {

@@ -10,6 +10,8 @@ public final class ServedModel: Sendable {
     public let contract: ModelContract
     /// The contract's schemas, compiled, and its redactions.
     public let enforcement: ContractEnforcement
+    /// The engine's cost per row, learnt from runs: where requests' model work runs.
+    let engineCost = EngineCost()
     public let directory: String
     private let warmedUp = Atomic<Bool>(false)
 

@@ -158,8 +158,16 @@ struct InferenceRoutes {
         let contract = model.enforcement
         try RequestPhase.run("contract.input") { try contract.checkInputs(feeds) }
         let outputs = contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested
+        let rows = feeds.values.lazy.compactMap { value -> Int? in
+            if case let .tensor(tensor) = value { tensor.shape.first } else { nil }
+        }.first ?? 1
         var results = try await RequestPhase.run("infer") {
-            try await gate.engine.run(deadline: deadline, lease: lease) { try run(model, feeds, outputs: outputs) }
+            if model.engineCost.runsInline(rows: rows) {
+                let output = try run(model, feeds, outputs: outputs, rows: rows)
+                guard ContinuousClock.now <= deadline else { throw ServingError.deadlineExceeded }
+                return output
+            }
+            return try await gate.engine.run(deadline: deadline, lease: lease) { try run(model, feeds, outputs: outputs, rows: rows) }
         }
         try RequestPhase.run("contract.output") { try contract.checkOutputs(results) }
         redactor.apply(contract.redactions, to: &results)
@@ -168,9 +176,13 @@ struct InferenceRoutes {
     }
 
     /// Runs the engine. Its errors are about the request's values, so they are 400s.
-    func run(_ model: ServedModel, _ feeds: [String: Value], outputs: [String]) throws -> [String: Value] {
+    func run(_ model: ServedModel, _ feeds: [String: Value], outputs: [String], rows: Int) throws -> [String: Value] {
         let start = ContinuousClock.now
-        defer { metrics.inference(model: model.name, version: model.version, duration: ContinuousClock.now - start) }
+        defer {
+            let duration = ContinuousClock.now - start
+            metrics.inference(model: model.name, version: model.version, duration: duration)
+            model.engineCost.record(rows: rows, duration: duration)
+        }
         do {
             return try model.session.run(feeds, outputNames: outputs)
         } catch let error as InferenceError {
