@@ -102,7 +102,8 @@ def main() -> None:
 
     print("| connections | transport | rounds req/s | median req/s | median p99 µs |\n|---|---|---|---:|---:|")
     for (mode, name), runs in results.items():
-        print(f"| {mode} | {name} | {', '.join(f'{r['rps']:.0f}' for r in runs)} | "
+        each = ", ".join(f"{r['rps']:.0f}" for r in runs)
+        print(f"| {mode} | {name} | {each} | "
               f"{statistics.median(r['rps'] for r in runs):.0f} | {statistics.median(r['p99_us'] for r in runs):.0f} |")
     for mode in ("keep-alive", "new connection"):
         paired = sorted(m["rps"] / p["rps"] for m, p in zip(results[(mode, "mtls")], results[(mode, "plain")]))
