@@ -98,7 +98,8 @@ def test_dashboard_is_well_formed():
 
 @pytest.fixture(scope="module")
 def mtls_metrics(_session_starter, tmp_path_factory) -> set[str]:
-    """The metrics only the mTLS listener exports (certificate expiry), scraped over mTLS."""
+    """The metrics only an mTLS server exports (certificate expiry; the outbound breaker of a
+    configured feature proxy, which is never called here), scraped over mTLS."""
     from conftest import warden_binary
 
     pki = tmp_path_factory.mktemp("monitoring-pki")
@@ -107,6 +108,7 @@ def mtls_metrics(_session_starter, tmp_path_factory) -> set[str]:
     server = _session_starter(config={
         "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"), "client_ca_bundle": str(pki / "ca.pem")},
         "authorization": {"rules": [{"routes": ["metrics"], "allow": ["spiffe://warden.test/ns/monitoring/sa/prometheus"]}]},
+        "feature_proxy": {"url": "https://127.0.0.1:9", "server_id": "spiffe://warden.test/ns/features/sa/feast"},
         "models": [{"directory": str(CHURN_DIR)}]}, label="monitoring-mtls")
     text = requests.get(f"https://localhost:{server.port}/metrics", cert=(pki / "scraper.pem", pki / "scraper.key"),
                         verify=str(pki / "ca.pem"), timeout=5).text
@@ -116,6 +118,7 @@ def mtls_metrics(_session_starter, tmp_path_factory) -> set[str]:
 def test_every_query_names_a_metric_warden_exports(churn_server, mtls_metrics):
     metrics = exported(churn_server) | mtls_metrics
     assert "warden_tls_certificate_expiry_seconds" in mtls_metrics
+    assert "warden_outbound_circuit_state" in mtls_metrics
     recorded = set()
     queries = []
     for path in RULES:

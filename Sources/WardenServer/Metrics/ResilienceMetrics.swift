@@ -32,6 +32,31 @@ final class ResilienceMetrics: AdmissionObserver {
                 labels: [("reason", reason.rawValue)])
         }
         self.refusals = refusals
+        // Counters that exist from the start at zero, so rate() and alerts see them before the
+        // first event.
+        registry.makeCounter(descriptor: Self.throttledDescriptor)
+        for route in ["/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer", "/v1/models/{model}:predict"] {
+            registry.makeCounter(descriptor: Self.timeoutsDescriptor, labels: [("route", route)])
+        }
+        for reason in [ConnectionCloseReason.headerTimeout, .bodyTimeout, .idleTimeout, .requestLimit] {
+            registry.makeCounter(descriptor: Self.connectionsClosedDescriptor, labels: [("reason", reason.rawValue)])
+        }
+    }
+
+    static var timeoutsDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "warden", subsystem: "http", metricName: "timeouts", unitName: "total",
+            helpText: "Requests answered 504 because their deadline passed, by route.")
+    }
+    static var throttledDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "warden", subsystem: "admission", metricName: "throttled", unitName: "total",
+            helpText: "Requests refused because their client was over its quota (429).")
+    }
+    static var connectionsClosedDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "warden", subsystem: "http", metricName: "connections_closed", unitName: "total",
+            helpText: "Connections the server closed for a limit: header, body or idle timeout, request budget.")
     }
 
     func admitted(wait: Duration) { waits.record(wait) }
@@ -49,12 +74,7 @@ final class ResilienceMetrics: AdmissionObserver {
 
     /// A request answered 504: its deadline passed in the queue, before the engine, or while the engine ran.
     func timedOut(route: String) {
-        registry.makeCounter(
-            descriptor: .init(
-                namespace: "warden", subsystem: "http", metricName: "timeouts", unitName: "total",
-                helpText: "Requests answered 504 because their deadline passed, by route."),
-            labels: [("route", route)]
-        ).increment()
+        registry.makeCounter(descriptor: Self.timeoutsDescriptor, labels: [("route", route)]).increment()
     }
 
     /// A request over its client's quota (429).
@@ -68,12 +88,7 @@ final class ResilienceMetrics: AdmissionObserver {
     }
 
     func connectionClosed(_ reason: ConnectionCloseReason) {
-        registry.makeCounter(
-            descriptor: .init(
-                namespace: "warden", subsystem: "http", metricName: "connections_closed", unitName: "total",
-                helpText: "Connections the server closed for a limit: header, body or idle timeout, request budget."),
-            labels: [("reason", reason.rawValue)]
-        ).increment()
+        registry.makeCounter(descriptor: Self.connectionsClosedDescriptor, labels: [("reason", reason.rawValue)]).increment()
     }
 
     /// 1 while readiness is withheld because the server has been saturated too long.

@@ -158,9 +158,10 @@ struct InferenceRoutes {
         let contract = model.enforcement
         try RequestPhase.run("contract.input") { try contract.checkInputs(feeds) }
         let outputs = contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested
-        let rows = feeds.values.lazy.compactMap { value -> Int? in
-            if case let .tensor(tensor) = value { tensor.shape.first } else { nil }
-        }.first ?? 1
+        let rows =
+            feeds.values.lazy.compactMap { value -> Int? in
+                if case let .tensor(tensor) = value { tensor.shape.first } else { nil }
+            }.first ?? 1
         var results = try await RequestPhase.run("infer") {
             if model.engineCost.runsInline(rows: rows) {
                 let output = try run(model, feeds, outputs: outputs, rows: rows)
