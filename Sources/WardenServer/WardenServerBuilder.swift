@@ -76,7 +76,9 @@ public struct WardenServerBuilder {
             return saturated
         }
         let router = Router(context: WardenRequestContext.self)
-        router.add(middleware: RequestTracingMiddleware())
+        router.add(
+            middleware: RequestTracingMiddleware(
+                rootSamplingRatio: configuration.otlpEndpoint == nil ? nil : configuration.traceSamplingRatio))
         if configuration.tls != nil { router.add(middleware: PeerIdentityMiddleware()) }
         router.add(
             middleware: RequestTelemetryMiddleware(logger: logger, metrics: metrics, servedModels: Set(state.repository.models.map(\.name)))

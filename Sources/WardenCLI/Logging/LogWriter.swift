@@ -30,9 +30,9 @@ final class LogWriter: @unchecked Sendable {
     }
 
     /// Queues one line (with its newline); `urgent` writes it and everything before it now.
-    func write(_ line: String, urgent: Bool) {
+    func write(_ line: [UInt8], urgent: Bool) {
         lock.lock()
-        buffer.append(contentsOf: line.utf8)
+        buffer.append(contentsOf: line)
         let full = buffer.count >= Self.flushBytes
         lock.unlock()
         if urgent || full { flush() }

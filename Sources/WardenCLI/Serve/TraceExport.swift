@@ -22,7 +22,9 @@ enum TraceExport {
         configuration.traces.otlpExporter.endpoint = endpoint
         configuration.traces.otlpExporter.protocol = .httpProtobuf
         configuration.traces.otlpExporter.timeout = .seconds(2)
-        configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: samplingRatio) ?? .parentBasedAlwaysOn
+        // The ratio is drawn for new traces by RequestTracingMiddleware, before any span exists;
+        // what reaches the tracer is sampled, or follows its caller's decision.
+        configuration.traces.sampler = .parentBasedAlwaysOn
         configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(500)
         configuration.traces.batchSpanProcessor.maxQueueSize = 4096
         configuration.traces.batchSpanProcessor.maxExportBatchSize = 512

@@ -8,7 +8,15 @@ import Tracing
 struct RequestTracingMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
 
+    /// The share of new traces sampled, when a tracer exports them (nil: no tracer). A request
+    /// that starts a trace and loses the draw makes no span at all: the tracer would make one
+    /// and drop it, at the cost of a span object, ids and context per request.
+    var rootSamplingRatio: Double?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let ratio = rootSamplingRatio, request.headers[Self.traceparent] == nil, Double.random(in: 0..<1) >= ratio {
+            return try await next(request, context)
+        }
         var serviceContext = ServiceContext.topLevel
         InstrumentationSystem.instrument.extract(request.headers, into: &serviceContext, using: HTTPFieldsExtractor())
         let method = ServerMetrics.methodLabel(request.method.rawValue)
@@ -33,6 +41,10 @@ struct RequestTracingMiddleware: RouterMiddleware {
         }
         return response
     }
+}
+
+extension RequestTracingMiddleware {
+    static let traceparent = HTTPField.Name("traceparent")!
 }
 
 /// The W3C ids of a span, read back through the tracer's own propagation (so this works with
