@@ -21,6 +21,8 @@ public struct WardenServerBuilder {
     /// listener and the outbound client, rotated in place.
     let tlsMaterial: TLSMaterial?
     let featureProxy: FeatureProxy?
+    /// Each loaded model with the digest it was verified against, for the revocation watch.
+    private let verified = MutexBox<[(model: ServedModel, digest: String)]>([])
 
     public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -47,6 +49,10 @@ public struct WardenServerBuilder {
             models: configuration.models.map { source in
                 let provenance = try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
                 let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
+                if configuration.revocation != nil, provenance.digest.isEmpty {
+                    throw ConfigurationError("\(source.directory): live revocation needs pinned models (expected_digest)")
+                }
+                verified.value.append((model, provenance.digest))
                 metrics.modelServed(model: model.name, version: model.version, digest: provenance.digest, signer: provenance.signer)
                 AuditEvent.modelVerified(
                     model: model.name, version: model.version, digest: provenance.digest, signer: provenance.signer,
@@ -143,6 +149,11 @@ public struct WardenServerBuilder {
             services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))
         }
         if let tlsReload { services.append(.init(service: tlsReload, successTerminationBehavior: .ignore)) }
+        if let settings = configuration.revocation {
+            let watch = try RevocationWatch(
+                settings: settings, served: verified.value, metrics: metrics.revocation, outbound: metrics.outbound, logger: logger)
+            services.append(.init(service: RevocationWatchService(watch: watch), successTerminationBehavior: .ignore))
+        }
         if redactor.keyFile != nil {
             services.append(
                 .init(

@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
+
+from conftest import REPO_ROOT
+from test_monitoring import LIVE_REVOCATION_METRICS
+from test_resilience import metric
 
 from trust_tools import (
     EXIT_ATTESTATION,
@@ -461,3 +466,73 @@ def test_file_the_signer_declared_ignored_is_not_installed(world):
     document = refused(world.fetch(ref=world.ref("with-notes"), pin=digest), EXIT_INTEGRITY, "unexpected_file")
     assert "notes.txt" in document["detail"]
     nothing_left(world)
+
+
+# --- Live revocation while serving ----------------------------------------------------------------
+
+def serve_watching_revocations(world: World, start_warden):
+    assert world.fetch().returncode == 0
+    return start_warden(config={
+        "models": [{"directory": str(world.root / "installed"), "expected_digest": world.digest}],
+        "revocation": {"list": f"oci:{world.layout}:revocations", "trust_policy": str(world.trust), "interval_seconds": 0.3},
+    }, label="revocation")
+
+
+def infer_status(server) -> requests.Response:
+    return requests.post(f"{server.url}/v2/models/churn/infer", data=(REPO_ROOT / "examples/requests/churn-infer.json").read_bytes(),
+                         headers={"Content-Type": "application/json"}, timeout=10)
+
+
+def wait_until(predicate, timeout: float = 3.0) -> float:
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < timeout, "the condition never held"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_a_version_revoked_while_serving_stops_within_the_interval(world, start_warden):
+    server = serve_watching_revocations(world, start_warden)
+    assert infer_status(server).status_code == 200
+    assert metric(server, "warden_revocation_list_serial") == 1
+
+    world.publish_revocations(2, f"{world.digest}=CVE-2026-0001 in the preprocessing")
+    waited = wait_until(lambda: requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 503)
+    assert waited < 1.5, f"withdrawn after {waited:.2f} s with a 0.3 s interval"
+    refused = infer_status(server)
+    assert refused.status_code == 503 and refused.headers["Warden-Error-Code"] == "model_revoked"
+    audit = server.wait_for_record(lambda r: r.get("event") == "model_revoked")
+    assert audit["digest"] == world.digest and audit["revocation_serial"] == 2 and "CVE-2026-0001" in audit["reason"]
+    assert audit["audit"] == "true"
+    assert metric(server, "warden_model_withdrawn", model="churn", version="1") == 1
+    exposition = requests.get(f"{server.url}/metrics", timeout=5).text
+    for name in LIVE_REVOCATION_METRICS:  # the names the alerts use (test_monitoring.py)
+        assert f"# TYPE {name} " in exposition, name
+
+    # A later list without the entry does not bring the version back in this process.
+    world.publish_revocations(3)
+    wait_until(lambda: metric(server, "warden_revocation_list_serial") == 3)
+    assert infer_status(server).status_code == 503
+
+
+def test_an_invalid_list_keeps_the_last_good_one_and_a_stale_one_fails_closed(world, start_warden):
+    world.publish_revocations(2, valid_for=3)
+    server = serve_watching_revocations(world, start_warden)
+    assert infer_status(server).status_code == 200
+
+    # Signed by a key the policy does not trust: refused, audited, the serial-2 list stays in force.
+    world.publish_revocations(9, key="stranger")
+    server.wait_for_record(lambda r: r.get("event") == "revocation_check_failed")
+    assert infer_status(server).status_code == 200
+    assert metric(server, "warden_revocation_checks_total", result="failed") >= 1
+
+    # Once the list in force has expired and no valid one replaced it, nothing proves the digest
+    # is not revoked: the server stops serving.
+    wait_until(lambda: infer_status(server).status_code == 503, timeout=6)
+    server.wait_for_record(lambda r: r.get("event") == "revocation_list_stale")
+    assert metric(server, "warden_revocation_list_expiry_seconds") < 0
+    assert requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 503
+
+    # A fresh valid list restores service.
+    world.publish_revocations(10)
+    wait_until(lambda: infer_status(server).status_code == 200)

@@ -58,6 +58,8 @@ public struct ServeConfiguration: Sendable {
     public var resilience = ResilienceSettings()
     /// The Feature Retrieval Proxy, for models whose contract has a `feature_store`.
     public var featureProxy: FeatureProxySettings?
+    /// Live revocation: the signed list polled while serving.
+    public var revocation: RevocationWatchSettings?
 
     public init() {}
 
@@ -143,6 +145,7 @@ public struct ServeConfiguration: Sendable {
         }
         if var resilienceMap = try reader.mapping("resilience") { try resilience.read(&resilienceMap) }
         if var proxy = try reader.mapping("feature_proxy") { featureProxy = try FeatureProxySettings(reading: &proxy) }
+        if var watch = try reader.mapping("revocation") { revocation = try RevocationWatchSettings(reading: &watch) }
         if var telemetry = try reader.mapping("telemetry") {
             otlpEndpoint = try telemetry.string("otlp_endpoint")
             if let ratio = try telemetry.number("trace_sampling_ratio") {

@@ -20,6 +20,12 @@ public enum AuditEvent: Sendable, Equatable {
     /// A secret file changed and its new content is in use (the content is never logged).
     case secretRotated(name: String)
     case secretRotationFailed(name: String, reason: String)
+    /// A served version's digest is on the signed revocation list: it stops serving.
+    case modelRevoked(model: String, version: String, digest: String, serial: Int64, reason: String)
+    /// The revocation list could not be read or verified; the last good one stays in force.
+    case revocationCheckFailed(reason: String)
+    /// No valid revocation list is current: the server stops serving until one is (fail closed).
+    case revocationListStale(expiredAt: Date)
 
     var name: String {
         switch self {
@@ -31,6 +37,9 @@ public enum AuditEvent: Sendable, Equatable {
         case .certificateRotationFailed: "certificate_rotation_failed"
         case .secretRotated: "secret_rotated"
         case .secretRotationFailed: "secret_rotation_failed"
+        case .modelRevoked: "model_revoked"
+        case .revocationCheckFailed: "revocation_check_failed"
+        case .revocationListStale: "revocation_list_stale"
         }
     }
 
@@ -65,6 +74,16 @@ public enum AuditEvent: Sendable, Equatable {
         case let .secretRotationFailed(name, reason):
             metadata["secret"] = .string(name)
             metadata["reason"] = .string(reason)
+        case let .modelRevoked(model, version, digest, serial, reason):
+            metadata["model"] = .string(model)
+            metadata["version"] = .string(version)
+            metadata["digest"] = .string(digest)
+            metadata["revocation_serial"] = .stringConvertible(serial)
+            metadata["reason"] = .string(reason)
+        case let .revocationCheckFailed(reason):
+            metadata["reason"] = .string(reason)
+        case let .revocationListStale(expiredAt):
+            metadata["expired_at"] = .string(expiredAt.ISO8601Format())
         }
         return metadata
     }
@@ -73,7 +92,9 @@ public enum AuditEvent: Sendable, Equatable {
         switch self {
         case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated: logger.info("audit", metadata: metadata)
         case .policyDenied: logger.notice("audit", metadata: metadata)
-        case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed: logger.error("audit", metadata: metadata)
+        case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed, .modelRevoked, .revocationCheckFailed,
+            .revocationListStale:
+            logger.error("audit", metadata: metadata)
         }
     }
 }

@@ -8,6 +8,7 @@ public final class ServerMetrics: Sendable {
     let inFlight: Gauge
     let resilience: ResilienceMetrics
     let outbound: OutboundMetrics
+    let revocation: RevocationMetrics
 
     /// Buckets fit for sub-millisecond work, up to the longest deadline.
     static let durationBuckets: [Duration] = [
@@ -24,6 +25,7 @@ public final class ServerMetrics: Sendable {
     public init() {
         resilience = ResilienceMetrics(registry: registry)
         outbound = OutboundMetrics(registry: registry)
+        revocation = RevocationMetrics(registry: registry)
         inFlight = registry.makeGauge(
             descriptor: .init(
                 namespace: "warden", subsystem: "http", metricName: "requests_in_flight", unitName: "",

@@ -17,7 +17,24 @@ public final class ServedModel: Sendable {
 
     public var name: String { contract.name }
     public var version: String { contract.version }
-    public var isReady: Bool { warmedUp.load(ordering: .acquiring) }
+    /// Why this version no longer serves: its digest was revoked (for good), or no current
+    /// revocation list proves it is not (until one does).
+    private let withdrawal = Mutex<(revoked: String?, stale: Bool)>((nil, false))
+
+    public var isReady: Bool { warmedUp.load(ordering: .acquiring) && !isWithdrawn }
+
+    var isWithdrawn: Bool { withdrawal.withLock { $0.revoked != nil || $0.stale } }
+
+    /// Stops serving this version for good; false if it already was revoked.
+    func revoke(reason: String) -> Bool {
+        withdrawal.withLock { state in
+            guard state.revoked == nil else { return false }
+            state.revoked = reason
+            return true
+        }
+    }
+
+    func setRevocationListStale(_ stale: Bool) { withdrawal.withLock { $0.stale = stale } }
 
     public init(session: InferenceSession, contract: ModelContract, directory: String) throws {
         self.session = session

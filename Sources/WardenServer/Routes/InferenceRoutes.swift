@@ -33,6 +33,11 @@ struct InferenceRoutes {
         // While draining, requests still reaching the server are answered: readiness is what
         // steers new traffic away, and the listener closes after the drain delay.
         let model = try state.repository.servedModel(context.parameters.get("model") ?? "", version: version)
+        if model.isWithdrawn {
+            var error = ServingError(status: 503, code: "model_revoked", "this model version is revoked or not proven unrevoked")
+            error.retryAfterSeconds = 60
+            throw error
+        }
         guard model.isReady else { throw ServingError.notReady }
         return model
     }

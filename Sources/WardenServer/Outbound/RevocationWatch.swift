@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WardenConfig
+import WardenRegistry
+import WardenTrust
+
+/// Where the signed revocation list is and who may sign it (`revocation:` in the configuration).
+public struct RevocationWatchSettings: Sendable {
+    /// The list's tag in a store: `oci:PATH:revocations` or `HOST/REPOSITORY:revocations`.
+    public var list: String
+    /// The trust policy whose `revocation` rule names the signers and the minimum serial.
+    public var trustPolicyFile: String
+    public var interval: Duration = .seconds(60)
+    /// Without a current list (expired, or none readable since the last one expired), stop
+    /// serving until one is back.
+    public var failClosedWhenStale = true
+    public var registryCredentialsFile: String?
+    var breaker = CircuitBreaker.Settings(failureThreshold: 3, openDuration: .seconds(60))
+
+    public init(list: String, trustPolicyFile: String) {
+        self.list = list
+        self.trustPolicyFile = trustPolicyFile
+    }
+
+    init(reading map: inout StrictMapping) throws {
+        guard let list = try map.string("list") else {
+            throw ConfigurationError("revocation.list is required (oci:PATH:TAG or HOST/REPO:TAG)")
+        }
+        guard let policy = try map.string("trust_policy") else { throw ConfigurationError("revocation.trust_policy is required") }
+        self.init(list: list, trustPolicyFile: policy)
+        if let seconds = try map.seconds("interval_seconds") {
+            guard seconds > .zero else { throw ConfigurationError("revocation.interval_seconds must be above 0") }
+            interval = seconds
+        }
+        failClosedWhenStale = try map.bool("fail_closed_when_stale") ?? failClosedWhenStale
+        registryCredentialsFile = try map.string("registry_credentials")
+        try map.finish()
+    }
+}
+
+/// Polls the registry's signed revocation list. A served version whose digest is on it stops
+/// serving at once (for good: a later list cannot un-revoke it in this process); a list that is
+/// unreadable or fails verification leaves the last good one in force, and once that one has
+/// expired the server fails closed (configurable). Every outcome is an audit event and a metric;
+/// the registry calls go through a circuit breaker.
+final class RevocationWatch: Sendable {
+    let settings: RevocationWatchSettings
+    private let reference: ArtifactReference
+    private let keys: [TrustedKey]
+    private let minimumSerial: Int64
+    private let served: [(model: ServedModel, digest: String)]
+    private let breaker: CircuitBreaker
+    private let metrics: RevocationMetrics
+    private let logger: Logger
+    /// The last list that verified: its serial (rollbacks are refused) and expiry.
+    private let current = MutexBox<(serial: Int64, expiresAt: Date)?>(nil)
+
+    init(
+        settings: RevocationWatchSettings, served: [(model: ServedModel, digest: String)], metrics: RevocationMetrics,
+        outbound: OutboundMetrics, logger: Logger
+    ) throws {
+        self.settings = settings
+        let policy = try TrustPolicy(contentsOfFile: settings.trustPolicyFile)
+        guard let rule = policy.revocation else {
+            throw ConfigurationError("\(settings.trustPolicyFile) has no revocation rule (signers of the list)")
+        }
+        keys = policy.keys(named: rule.signers)
+        minimumSerial = rule.minimumSerial
+        do {
+            reference = try ArtifactReference(parsing: settings.list)
+        } catch {
+            throw ConfigurationError("revocation.list: \(error)")
+        }
+        self.served = served
+        self.metrics = metrics
+        self.logger = logger
+        breaker = CircuitBreaker(name: "revocation", settings: settings.breaker) { outbound.breakerState("revocation", $0) }
+        metrics.revoked(served.map(\.model), revoked: [])
+    }
+
+    /// One poll: fetch, verify, apply.
+    func check(now: Date = Date()) async {
+        do {
+            let envelope = try await breaker.run { () async throws -> [UInt8] in
+                let store = try StoreOpener.store(for: reference, credentialsFile: settings.registryCredentialsFile)
+                guard let bytes = try await RevocationListStore(store: store).fetch(tag: reference.reference) else {
+                    throw TrustFailure(.revocationListInvalid, "no revocation list at \(settings.list)")
+                }
+                return bytes
+            }
+            let floor = max(minimumSerial, current.value?.serial ?? 0)
+            let (list, _) = try RevocationList.verified(envelope: envelope, keys: keys, minimumSerial: floor, at: now)
+            current.value = (list.serial, list.expiresAt)
+            metrics.checked(result: "verified", serial: list.serial, expiresIn: list.expiresAt.timeIntervalSince(now))
+            for (model, digest) in served {
+                model.setRevocationListStale(false)
+                guard let parsed = SHA256Digest(parsing: digest), let entry = list.entry(for: parsed) else { continue }
+                if model.revoke(reason: entry.reason) {
+                    AuditEvent.modelRevoked(
+                        model: model.name, version: model.version, digest: digest, serial: list.serial, reason: entry.reason
+                    ).log(to: logger)
+                }
+            }
+        } catch {
+            metrics.checked(result: error is CircuitBreaker.OpenError ? "circuit_open" : "failed", serial: nil, expiresIn: nil)
+            AuditEvent.revocationCheckFailed(reason: "\(error)").log(to: logger)
+            failClosedIfStale(now: now)
+        }
+        metrics.revoked(served.map(\.model), revoked: served.map(\.model).filter(\.isWithdrawn))
+    }
+
+    /// Without a list that is still current, nothing proves a served digest is not revoked.
+    private func failClosedIfStale(now: Date) {
+        let expiry = current.value?.expiresAt
+        if let expiry { metrics.expiresIn(expiry.timeIntervalSince(now)) }
+        guard settings.failClosedWhenStale, expiry.map({ $0 <= now }) ?? true else { return }
+        if !served.allSatisfy({ $0.model.isWithdrawn }) {
+            AuditEvent.revocationListStale(expiredAt: expiry ?? .distantPast).log(to: logger)
+        }
+        for (model, _) in served { model.setRevocationListStale(true) }
+    }
+}
+
+/// Runs the watch: once at start, then every interval.
+struct RevocationWatchService: Service {
+    let watch: RevocationWatch
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            await watch.check()
+            try? await Task.sleep(for: watch.settings.interval)
+        }
+    }
+}
+
+/// A value behind a lock.
+final class MutexBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
