@@ -21,6 +21,8 @@ public struct WardenServerBuilder {
     /// listener and the outbound client, rotated in place.
     let tlsMaterial: TLSMaterial?
     let featureProxy: FeatureProxy?
+    /// The trace collector's circuit breaker, when traces are exported.
+    let collector: TelemetryReachability?
     /// Each loaded model with the digest it was verified against, for the revocation watch.
     private let verified = MutexBox<[(model: ServedModel, digest: String)]>([])
 
@@ -29,6 +31,8 @@ public struct WardenServerBuilder {
         self.logger = logger
         redactor = try configuration.redactionKeyFile.map(OutputRedactor.init(keyFile:)) ?? .ephemeral()
         gate = InferenceGate(settings: configuration.resilience, metrics: metrics.resilience)
+        let outbound = metrics.outbound
+        collector = configuration.otlpEndpoint.flatMap { TelemetryReachability(endpoint: $0, outbound: outbound) }
         tlsMaterial = try configuration.tls.map(TLSMaterial.init(settings:))
         if let settings = configuration.featureProxy, let tlsMaterial {
             featureProxy = FeatureProxy(settings: settings, material: tlsMaterial, metrics: metrics.outbound)
@@ -84,7 +88,7 @@ public struct WardenServerBuilder {
         let router = Router(context: WardenRequestContext.self)
         router.add(
             middleware: RequestTracingMiddleware(
-                rootSamplingRatio: configuration.otlpEndpoint == nil ? nil : configuration.traceSamplingRatio))
+                rootSamplingRatio: configuration.otlpEndpoint == nil ? nil : configuration.traceSamplingRatio, collector: collector))
         if configuration.tls != nil { router.add(middleware: PeerIdentityMiddleware()) }
         router.add(
             middleware: RequestTelemetryMiddleware(logger: logger, metrics: metrics, servedModels: Set(state.repository.models.map(\.name)))
@@ -149,6 +153,9 @@ public struct WardenServerBuilder {
             services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))
         }
         if let tlsReload { services.append(.init(service: tlsReload, successTerminationBehavior: .ignore)) }
+        if let collector {
+            services.append(.init(service: TelemetryReachabilityService(reachability: collector), successTerminationBehavior: .ignore))
+        }
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
                 settings: settings, served: verified.value, metrics: metrics.revocation, outbound: metrics.outbound, logger: logger)

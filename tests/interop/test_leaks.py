@@ -27,7 +27,7 @@ def test_markers_reach_no_log_span_or_metric(start_warden, tmp_path):
     with OTLPReceiver() as receiver:
         server = start_warden(
             config={"limits": {"max_body_bytes": 65536}, "models": [{"directory": str(CHURN_DIR)}],
-                    "telemetry": {"otlp_endpoint": receiver.endpoint}},
+                    "telemetry": {"otlp_endpoint": receiver.endpoint, "trace_sampling_ratio": 1}},
             label="leaks")
         mark = server.mark()
         served = dict(BODY, id=marker)

@@ -37,7 +37,8 @@ def test_request_continues_the_callers_trace_with_a_span_per_phase(start_warden,
     policy = tmp_path / "allow.rego"
     policy.write_text(ALLOW_ALL)
     with OTLPReceiver() as receiver:
-        server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", receiver.endpoint, "--request-policy", str(policy)])
+        server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", receiver.endpoint, "--request-policy", str(policy),
+                                                                "--trace-sampling-ratio", "1"])
         trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
         mark = server.mark()
         response = requests.post(f"{server.url}/v2/models/churn/infer", data=BODY,
@@ -63,7 +64,7 @@ def test_request_continues_the_callers_trace_with_a_span_per_phase(start_warden,
 
 def test_unsampled_callers_are_not_traced_and_refusals_carry_their_code(start_warden):
     with OTLPReceiver() as receiver:
-        server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", receiver.endpoint])
+        server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", receiver.endpoint, "--trace-sampling-ratio", "1"])
         unsampled = secrets.token_hex(16)
         requests.post(f"{server.url}/v2/models/churn/infer", data=BODY,
                       headers=JSON | {"traceparent": f"00-{unsampled}-{secrets.token_hex(8)}-00"}, timeout=10)
@@ -91,3 +92,33 @@ def test_a_dead_collector_does_not_hold_requests_up(start_warden):
     # Export retries and times out (2 s) in the background: no request waits for it.
     assert slowest < 1.0, f"a request took {slowest:.3f} s"
     assert requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 200
+
+
+def test_the_collector_breaker_stops_new_traces_while_it_is_down(start_warden):
+    from test_resilience import metric
+
+    port = free_ports(1)[0]  # nothing listens there yet
+    server = start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", f"http://127.0.0.1:{port}/v1/traces",
+                                                           "--trace-sampling-ratio", "1"])
+
+    def state(name: str) -> float:
+        return metric(server, "warden_outbound_circuit_state", dependency="telemetry", state=name)
+
+    deadline = time.monotonic() + 15
+    while state("open") != 1:
+        assert time.monotonic() < deadline, "the telemetry breaker never opened"
+        time.sleep(0.2)
+    while_down = requests.post(f"{server.url}/v2/models/churn/infer", data=BODY, headers=JSON, timeout=10)
+    assert while_down.status_code == 200
+
+    with OTLPReceiver(port=port) as receiver:
+        deadline = time.monotonic() + 15
+        while state("closed") != 1:
+            assert time.monotonic() < deadline, "the telemetry breaker never closed again"
+            time.sleep(0.2)
+        back = requests.post(f"{server.url}/v2/models/churn/infer", data=BODY, headers=JSON, timeout=10)
+        request_id = back.headers["X-Request-Id"]
+        assert receiver.wait_for(lambda s: attributes(s).get("warden.request_id") == request_id), "traces resume"
+        # The request made while the collector was down started no trace at all.
+        down_id = while_down.headers["X-Request-Id"]
+        assert not receiver.wait_for(lambda s: attributes(s).get("warden.request_id") == down_id, timeout=2)

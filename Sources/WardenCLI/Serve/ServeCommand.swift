@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318/v1/traces (default: no tracing).")
     var otlpEndpoint: String?
 
-    @Option(help: "Share of new traces sampled, 0...1 (a caller's sampling decision is followed).")
+    @Option(help: "Share of new traces sampled, 0...1 (default 0.1; a caller's sampling decision is followed).")
     var traceSamplingRatio: Double?
 
     @Option(help: "Serving certificate (PEM) for mutual TLS.")

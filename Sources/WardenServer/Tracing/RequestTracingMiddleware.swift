@@ -12,9 +12,13 @@ struct RequestTracingMiddleware: RouterMiddleware {
     /// that starts a trace and loses the draw makes no span at all: the tracer would make one
     /// and drop it, at the cost of a span object, ids and context per request.
     var rootSamplingRatio: Double?
+    /// While the collector is unreachable, no new trace is started (see TelemetryReachability).
+    var collector: TelemetryReachability?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let ratio = rootSamplingRatio, request.headers[Self.traceparent] == nil, Double.random(in: 0..<1) >= ratio {
+        if let ratio = rootSamplingRatio, request.headers[Self.traceparent] == nil,
+            collector?.allowsTracing == false || Double.random(in: 0..<1) >= ratio
+        {
             return try await next(request, context)
         }
         var serviceContext = ServiceContext.topLevel
