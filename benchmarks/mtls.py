@@ -22,12 +22,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_wrk import free_port, one_row_body, wrk  # noqa: E402
+from paired_wrk import free_port, one_row_body, wait_ready, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
@@ -43,12 +42,8 @@ def start(warden: Path, config: dict, work: Path, name: str) -> tuple[subprocess
     path.write_text(json.dumps(config))
     server = subprocess.Popen(["taskset", "-c", "1", str(warden), "serve", "--config", str(path)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(400):
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{probe}/readyz", timeout=1).status == 200:
-                return server, port
-        except OSError:
-            time.sleep(0.05)
+    if wait_ready(probe):
+        return server, port
     server.kill()
     raise SystemExit(f"{name} did not become ready")
 

@@ -24,12 +24,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_wrk import free_port, one_row_body, wrk  # noqa: E402
+from paired_wrk import free_port, one_row_body, wait_ready, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
@@ -76,12 +75,8 @@ def start(warden: Path, work: Path, name: str, extra: dict) -> tuple[subprocess.
                                   "models": [{"directory": str(CHURN)}], **extra}))
     log = open(work / f"{name}.log", "w")
     process = subprocess.Popen(["taskset", "-c", "1", str(warden), "serve", "--config", str(config)], stdout=log, stderr=log)
-    for _ in range(200):
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{probe}/readyz", timeout=1).status == 200:
-                return process, port
-        except OSError:
-            time.sleep(0.05)
+    if wait_ready(probe):
+        return process, port
     sys.exit(f"{name} did not become ready; see {work / (name + '.log')}")
 
 

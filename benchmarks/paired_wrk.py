@@ -7,6 +7,8 @@ import json
 import os
 import socket
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 LUA = Path(__file__).resolve().parent / "wrk_post.lua"
@@ -18,6 +20,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_ready(probe_port: int, attempts: int = 400) -> bool:
+    """Whether `warden serve`'s probe port answers /readyz 200 within `attempts` x 50 ms."""
+    for _ in range(attempts):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{probe_port}/readyz", timeout=1).status == 200:
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
 
 def one_row_body(contract: dict) -> dict:
