@@ -8,6 +8,10 @@ import Testing
 @Suite struct CircuitBreakerTests {
     struct Down: Error {}
 
+    final class Flag: Sendable {
+        let value = Mutex(false)
+    }
+
     final class Transitions: Sendable {
         let seen = Mutex<[CircuitBreaker.State]>([])
     }
@@ -49,10 +53,18 @@ import Testing
         let breaker = CircuitBreaker(name: "test", settings: .init(failureThreshold: 1, openDuration: .milliseconds(50)))
         _ = await Self.fail(breaker)
         try await Task.sleep(for: .milliseconds(60))
+        let probing = Flag()
+        let release = Flag()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await breaker.run { try await Task.sleep(for: .milliseconds(100)) } }
-            try await Task.sleep(for: .milliseconds(20))
+            group.addTask {
+                try await breaker.run {
+                    probing.value.withLock { $0 = true }
+                    while !release.value.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                }
+            }
+            while !probing.value.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
             await #expect(throws: CircuitBreaker.OpenError.self) { try await breaker.run {} }
+            release.value.withLock { $0 = true }
             try await group.waitForAll()
         }
         #expect(breaker.state == .closed)
