@@ -23,12 +23,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_wrk import CHURN_ROW as ROW, free_port, one_row_body, wrk  # noqa: E402
+from paired_wrk import CHURN_ROW as ROW, one_row_body, start_serve, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
@@ -75,22 +74,12 @@ def main() -> None:
         open_contract = {k: v for k, v in contract.items() if k not in ("input_schema", "output_schema")}
         open_contract["name"] = "churnopen"
         (open_dir / "warden-model.json").write_text(json.dumps(open_contract))
-        port, probe = free_port(), free_port()
-        config = work / "serve.yaml"
-        config.write_text(json.dumps({"listen": {"host": "127.0.0.1", "port": port, "probe_port": probe, "insecure_plaintext": True},
-                                      "logging": {"level": "warning"},
-                                      "models": [{"directory": str(CHURN)}, {"directory": str(open_dir)}]}))
         body = work / "body.json"
         body.write_text(json.dumps(one_row_body(contract)))
-        server = subprocess.Popen(["taskset", "-c", "1", str(args.warden), "serve", "--config", str(config)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, port = start_serve(args.warden, work, "serve", {
+            "listen": {"insecure_plaintext": True}, "logging": {"level": "warning"},
+            "models": [{"directory": str(CHURN)}, {"directory": str(open_dir)}]})
         try:
-            for _ in range(200):
-                try:
-                    if urllib.request.urlopen(f"http://127.0.0.1:{probe}/readyz", timeout=1).status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.05)
             urls = {name: f"http://127.0.0.1:{port}/v2/models/{name}/infer" for name in ("churn", "churnopen")}
             for url in urls.values():
                 answer = json.loads(urllib.request.urlopen(urllib.request.Request(

@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_wrk import free_port, one_row_body, wait_ready, wrk  # noqa: E402
+from paired_wrk import one_row_body, start_serve, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
@@ -35,17 +35,7 @@ DOMAIN = "bench.test"
 
 
 def start(warden: Path, config: dict, work: Path, name: str) -> tuple[subprocess.Popen, int]:
-    port, probe = free_port(), free_port()
-    config = {**config, "listen": {**config.get("listen", {}), "host": "127.0.0.1", "port": port, "probe_port": probe},
-              "logging": {"level": "warning"}, "models": [{"directory": str(CHURN)}]}
-    path = work / f"{name}.yaml"
-    path.write_text(json.dumps(config))
-    server = subprocess.Popen(["taskset", "-c", "1", str(warden), "serve", "--config", str(path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if wait_ready(probe):
-        return server, port
-    server.kill()
-    raise SystemExit(f"{name} did not become ready")
+    return start_serve(warden, work, name, {**config, "logging": {"level": "warning"}, "models": [{"directory": str(CHURN)}]})
 
 
 def main() -> None:

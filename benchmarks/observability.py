@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_wrk import free_port, one_row_body, wait_ready, wrk  # noqa: E402
+from paired_wrk import one_row_body, start_serve, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
@@ -69,17 +69,7 @@ class Collector:
 
 
 def start(warden: Path, work: Path, name: str, extra: dict) -> tuple[subprocess.Popen, int]:
-    port, probe = free_port(), free_port()
-    config = work / f"{name}.yaml"
-    config.write_text(json.dumps({"listen": {"host": "127.0.0.1", "port": port, "probe_port": probe, "insecure_plaintext": True},
-                                  "models": [{"directory": str(CHURN)}], **extra}))
-    log = open(work / f"{name}.log", "w")
-    process = subprocess.Popen(["taskset", "-c", "1", str(warden), "serve", "--config", str(config)], stdout=log, stderr=log)
-    if wait_ready(probe):
-        return process, port
-    sys.exit(f"{name} did not become ready; see {work / (name + '.log')}")
-
-
+    return start_serve(warden, work, name, {"listen": {"insecure_plaintext": True}, "models": [{"directory": str(CHURN)}], **extra})
 
 
 def main() -> None:

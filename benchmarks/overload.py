@@ -28,16 +28,15 @@ import argparse
 import asyncio
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "interop"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from paired_wrk import start_serve  # noqa: E402
 from slow_model import slow_request, write_slow_model  # noqa: E402
 
 WIDTH, LAYERS, ROWS = 512, 16, 4
@@ -47,31 +46,14 @@ PIN_SERVER = ["taskset", "-c", "1"]
 lags: list[float] = []
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
+    started = 0
+
     def __init__(self, warden: Path, model_dir: Path, workdir: Path, resilience: dict):
-        self.port, probe = free_port(), free_port()
-        config = workdir / f"serve-{self.port}.yaml"
-        config.write_text(json.dumps({
-            "listen": {"host": "127.0.0.1", "port": self.port, "probe_port": probe, "insecure_plaintext": True},
-            "models": [{"directory": str(model_dir)}], "resilience": resilience, "logging": {"level": "warning"},
-        }))
-        self.proc = subprocess.Popen([*PIN_SERVER, str(warden), "serve", "--config", str(config)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{probe}/readyz", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("warden serve did not become ready")
+        Server.started += 1
+        self.proc, self.port = start_serve(warden, workdir, f"serve-{Server.started}", {
+            "listen": {"insecure_plaintext": True}, "models": [{"directory": str(model_dir)}], "resilience": resilience,
+            "logging": {"level": "warning"}}, cpus=PIN_SERVER[2])
 
     def stop(self) -> None:
         self.proc.kill()

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -31,6 +32,21 @@ def wait_ready(probe_port: int, attempts: int = 400) -> bool:
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def start_serve(warden: Path, work: Path, name: str, config: dict, cpus: str = "1") -> tuple[subprocess.Popen, int]:
+    """`warden serve` with `config` (its `listen` completed with free loopback ports), pinned to
+    `cpus`, its output in NAME.log under `work`: the process and its serving port, once ready."""
+    port, probe = free_port(), free_port()
+    config = {**config, "listen": {**config.get("listen", {}), "host": "127.0.0.1", "port": port, "probe_port": probe}}
+    path = work / f"{name}.yaml"
+    path.write_text(json.dumps(config))
+    log = open(work / f"{name}.log", "w")
+    process = subprocess.Popen(["taskset", "-c", cpus, str(warden), "serve", "--config", str(path)], stdout=log, stderr=log)
+    if wait_ready(probe):
+        return process, port
+    process.kill()
+    sys.exit(f"{name} did not become ready; see {work / (name + '.log')}")
 
 
 def one_row_body(contract: dict) -> dict:

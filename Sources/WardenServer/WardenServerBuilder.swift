@@ -24,7 +24,7 @@ public struct WardenServerBuilder {
     /// The trace collector's circuit breaker, when traces are exported.
     let collector: TelemetryReachability?
     /// Each loaded model with the digest it was verified against, for the revocation watch.
-    private let verified = MutexBox<[(model: ServedModel, digest: String)]>([])
+    private let verified = LockedBox<[(model: ServedModel, digest: String)]>([])
 
     public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration

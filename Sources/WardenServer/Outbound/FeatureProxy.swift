@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Tracing
 import WardenConfig
 import WardenJSON
@@ -142,14 +143,10 @@ final class FeatureProxy: Sendable {
     }
 
     /// W3C trace context of the current request, so the proxy's spans join its trace.
-    static func traceHeaders() -> [(String, String)] {
-        var headers: [(String, String)] = []
-        InstrumentationSystem.instrument.inject(ServiceContext.current ?? .topLevel, into: &headers, using: HeaderInjector())
+    static func traceHeaders() -> HTTPFields {
+        var headers = HTTPFields()
+        InstrumentationSystem.instrument.inject(ServiceContext.current ?? .topLevel, into: &headers, using: HTTPFieldsInjector())
         return headers
-    }
-
-    struct HeaderInjector: Injector {
-        func inject(_ value: String, forKey key: String, into carrier: inout [(String, String)]) { carrier.append((key, value)) }
     }
 }
 

@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -41,14 +42,14 @@ final class OutboundClient: Sendable {
     }
 
     /// POSTs `body` to `path`; fails with `Failure.timeout` when the answer takes longer than `timeout`.
-    func post(path: String, body: [UInt8], headers: [(String, String)], timeout: Duration) async throws -> Response {
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
+    func post(path: String, body: [UInt8], headers: HTTPFields, timeout: Duration) async throws -> Response {
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         let connection = try await take(deadline: deadline)
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
         head.headers.add(name: "Host", value: "\(host):\(port)")
         head.headers.add(name: "Content-Type", value: "application/json")
         head.headers.add(name: "Content-Length", value: String(body.count))
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        for field in headers { head.headers.add(name: field.name.rawName, value: field.value) }
         let response = try await connection.exchange(head: head, body: body, deadline: deadline)
         if response.keepAlive { give(connection) } else { connection.channel.close(promise: nil) }
         return Response(status: response.status, body: response.body)

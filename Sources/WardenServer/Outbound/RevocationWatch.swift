@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import WardenConfig
 import WardenRegistry
 import WardenTrust
@@ -49,12 +50,12 @@ final class RevocationWatch: Sendable {
     private let reference: ArtifactReference
     private let keys: [TrustedKey]
     private let minimumSerial: Int64
-    private let served: [(model: ServedModel, digest: String)]
+    private let served: [(model: ServedModel, digest: SHA256Digest)]
     private let breaker: CircuitBreaker
     private let metrics: RevocationMetrics
     private let logger: Logger
     /// The last list that verified: its serial (rollbacks are refused) and expiry.
-    private let current = MutexBox<(serial: Int64, expiresAt: Date)?>(nil)
+    private let current = Mutex<(serial: Int64, expiresAt: Date)?>(nil)
 
     init(
         settings: RevocationWatchSettings, served: [(model: ServedModel, digest: String)], metrics: RevocationMetrics,
@@ -72,11 +73,16 @@ final class RevocationWatch: Sendable {
         } catch {
             throw ConfigurationError("revocation.list: \(error)")
         }
-        self.served = served
+        self.served = try served.map { model, digest in
+            guard let parsed = SHA256Digest(parsing: digest) else {
+                throw ConfigurationError("model '\(model.name)': \(digest) is not a sha256 digest, so it cannot be looked up")
+            }
+            return (model, parsed)
+        }
         self.metrics = metrics
         self.logger = logger
         breaker = CircuitBreaker(name: "revocation", settings: settings.breaker) { outbound.breakerState("revocation", $0) }
-        metrics.revoked(served.map(\.model), revoked: [])
+        metrics.revoked(self.served.map(\.model), revoked: [])
     }
 
     /// One poll: fetch, verify, apply.
@@ -89,16 +95,16 @@ final class RevocationWatch: Sendable {
                 }
                 return bytes
             }
-            let floor = max(minimumSerial, current.value?.serial ?? 0)
+            let floor = max(minimumSerial, current.withLock { $0?.serial } ?? 0)
             let (list, _) = try RevocationList.verified(envelope: envelope, keys: keys, minimumSerial: floor, at: now)
-            current.value = (list.serial, list.expiresAt)
+            current.withLock { $0 = (list.serial, list.expiresAt) }
             metrics.checked(result: "verified", serial: list.serial, expiresIn: list.expiresAt.timeIntervalSince(now))
             for (model, digest) in served {
                 model.setRevocationListStale(false)
-                guard let parsed = SHA256Digest(parsing: digest), let entry = list.entry(for: parsed) else { continue }
+                guard let entry = list.entry(for: digest) else { continue }
                 if model.revoke(reason: entry.reason) {
                     AuditEvent.modelRevoked(
-                        model: model.name, version: model.version, digest: digest, serial: list.serial, reason: entry.reason
+                        model: model.name, version: model.version, digest: digest.description, serial: list.serial, reason: entry.reason
                     ).log(to: logger)
                 }
             }
@@ -112,7 +118,7 @@ final class RevocationWatch: Sendable {
 
     /// Without a list that is still current, nothing proves a served digest is not revoked.
     private func failClosedIfStale(now: Date) {
-        let expiry = current.value?.expiresAt
+        let expiry = current.withLock { $0?.expiresAt }
         if let expiry { metrics.expiresIn(expiry.timeIntervalSince(now)) }
         guard settings.failClosedWhenStale, expiry.map({ $0 <= now }) ?? true else { return }
         if !served.allSatisfy({ $0.model.isWithdrawn }) {
@@ -131,18 +137,5 @@ struct RevocationWatchService: Service {
             await watch.check()
             try? await Task.sleep(for: watch.settings.interval)
         }
-    }
-}
-
-/// A value behind a lock.
-final class MutexBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    var value: Value {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

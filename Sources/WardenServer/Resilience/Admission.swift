@@ -219,7 +219,3 @@ protocol AdmissionObserver: Sendable {
     func refused(_ reason: Admission.Refusal)
     func queueDepth(_ depth: Int)
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

@@ -87,7 +87,7 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
     private func arm(_ context: ChannelHandlerContext, _ timeout: Duration, _ reason: ConnectionCloseReason) {
         timer?.cancel()
         let onClose = onClose
-        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) {
+        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: TimeAmount(timeout)) {
             onClose(reason)
             context.close(promise: nil)
         }

@@ -28,7 +28,7 @@ final class EngineRunner: Sendable {
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let once = ResumeOnce(continuation)
             lease.retain()
-            let timer = timers.next().scheduleTask(in: .nanoseconds(Int64(remaining.seconds * 1e9))) {
+            let timer = timers.next().scheduleTask(in: TimeAmount(remaining)) {
                 once.resume(with: .failure(ServingError.deadlineExceeded))
             }
             pool.submit { state in

@@ -14,8 +14,7 @@ enum RequestPhase {
         do {
             return try body()
         } catch {
-            span.setStatus(SpanStatus(code: .error))
-            span.attributes["error.type"] = (error as? ServingError)?.code ?? "internal_error"
+            markFailed(span, error)
             throw error
         }
     }
@@ -27,9 +26,14 @@ enum RequestPhase {
         do {
             return try await body()
         } catch {
-            span.setStatus(SpanStatus(code: .error))
-            span.attributes["error.type"] = (error as? ServingError)?.code ?? "internal_error"
+            markFailed(span, error)
             throw error
         }
+    }
+
+    /// A failed phase carries its stable code, never the error's text.
+    private static func markFailed(_ span: any Span, _ error: any Error) {
+        span.setStatus(SpanStatus(code: .error))
+        span.attributes["error.type"] = (error as? ServingError)?.code ?? "internal_error"
     }
 }
