@@ -60,10 +60,13 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // prctl(2) for the runtime self-check: variadic in C, so wrapped in fixed signatures.
+        .target(name: "CWardenLinux"),
         // The HTTP application: Open Inference Protocol v2, KServe v1, health, lifecycle.
         .target(
             name: "WardenServer",
             dependencies: [
+                "CWardenLinux",
                 "WardenJSON",
                 "WardenONNX",
                 "WardenConfig",

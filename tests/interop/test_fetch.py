@@ -122,7 +122,12 @@ def sbom(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def world(tmp_path, sbom) -> World:
-    root = tmp_path
+    return make_world(tmp_path, sbom)
+
+
+def make_world(root: Path, sbom: Path) -> World:
+    """Keys, the trust policy, the churn model signed, pushed, approved, scanned and with an
+    SBOM in an OCI layout under ROOT, and a signed revocation list revoking nothing."""
     (root / "keys").mkdir()
     for name in ("author", "approver", "scanner", "security", "stranger"):
         assert warden("keygen", "--out", root / "keys" / name).returncode == 0

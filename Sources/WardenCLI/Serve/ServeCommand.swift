@@ -34,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve only pinned, fetch-installed, read-only model directories.")
     var hardened = false
 
+    @Flag(help: "Exit unless the runtime self-check passes: non-root, no_new_privs, no capabilities, seccomp, read-only root and models.")
+    var requireHardened = false
+
     @Option(
         name: .customLong("request-policy"), help: "Rego kill-switch policy (data.serving.request.allow); reloaded on change. Repeatable.")
     var requestPolicy: [String] = []
@@ -98,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let probePort { configuration.probePort = probePort }
         if let logLevel { configuration.logLevel = logLevel }
         if hardened { configuration.hardened = true }
+        if requireHardened { configuration.requireHardenedRuntime = true }
         if let redactionKeyFile { configuration.redactionKeyFile = redactionKeyFile }
         if let otlpEndpoint { configuration.otlpEndpoint = otlpEndpoint }
         if insecurePlaintext { configuration.insecurePlaintext = true }
@@ -146,6 +150,15 @@ struct ServeCommand: AsyncParsableCommand {
                 "secret names set in the environment; Warden reads secrets from files only",
                 metadata: ["event": "secret_in_environment", "names": .array(secretsInEnvironment.map { .string($0) })])
         }
+        let posture = RuntimePosture.inspect(
+            modelDirectories: configuration.models.map(\.directory), secretsInEnvironment: secretsInEnvironment)
+        posture.log(to: logger)
+        if configuration.requireHardenedRuntime, !posture.isHardened {
+            logger.critical(
+                "refusing to serve: the runtime is not hardened (\(posture.failures.map(\.name).joined(separator: ", ")))",
+                metadata: ["event": "runtime_posture_refused"])
+            throw ExitCode(1)
+        }
         if configuration.insecurePlaintext {
             logger.warning(
                 "serving plain HTTP: no client identity, no encryption; for local development only",
@@ -161,6 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let state = ServerState(repository: repository)
+        posture.record(metrics: builder.metrics, state: state)
         var policy: RequestPolicy?
         if let source = configuration.requestPolicy {
             do {

@@ -35,6 +35,9 @@ public struct ServeConfiguration: Sendable {
     /// Production mode: every model must be pinned and installed by `warden fetch`, and its
     /// directory must not be writable.
     public var hardened = false
+    /// Refuse to start unless every runtime hardening check passes (non-root, no_new_privs,
+    /// no capabilities, seccomp, read-only root and models, no secret in the environment).
+    public var requireHardenedRuntime = false
     /// The per-request policy (kill switch), if any.
     public var requestPolicy: RequestPolicySource?
     /// Rego startup gate files, re-evaluated over each model's receipt before it is loaded.
@@ -106,6 +109,7 @@ public struct ServeConfiguration: Sendable {
         }
         if var security = try reader.mapping("security") {
             hardened = try security.bool("hardened") ?? hardened
+            requireHardenedRuntime = try security.bool("require_hardened") ?? requireHardenedRuntime
             redactionKeyFile = try security.string("redaction_key_file") ?? redactionKeyFile
             secretReloadInterval = try security.seconds("secret_reload_interval_seconds") ?? secretReloadInterval
             try security.finish()
