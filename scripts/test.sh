@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+echo "== deployment checks (deploy/, Dockerfile)"
+bash scripts/check-deploy.sh
+
 echo "== swift format lint"
 swift format lint --strict --recursive Sources Tests
 

@@ -28,7 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Model version (default: the contract's, else 1).")
     var version: String?
 
-    @Option(help: "Pinned artifact digest (sha256:…) for --model-dir: re-hashed against what warden fetch installed.")
+    @Option(
+        help: "Pinned digest (sha256:…) of --model-dir, or of the --config's only model: re-hashed against what fetch installed.")
     var expectedDigest: String?
 
     @Flag(help: "Serve only pinned, fetch-installed, read-only model directories.")
@@ -91,8 +92,14 @@ struct ServeCommand: AsyncParsableCommand {
         if config != nil, modelDir != nil { throw ValidationError("give either --config or --model-dir, not both") }
         if let modelDir {
             configuration.models = [.init(directory: modelDir, name: name, version: version, expectedDigest: expectedDigest)]
-        } else if expectedDigest != nil {
-            throw ValidationError("--expected-digest goes with --model-dir")
+        } else if let expectedDigest {
+            // The deployment's pin, from the same source as the init container's (a Kubernetes
+            // ConfigMap), so the serve configuration file need not repeat it.
+            guard configuration.models.count == 1 else {
+                let count = configuration.models.count
+                throw ValidationError("--expected-digest pins --model-dir, or the configuration's only model (it lists \(count))")
+            }
+            configuration.models[0].expectedDigest = expectedDigest
         } else if configuration.models.isEmpty {
             configuration.models = [.init(directory: ExampleModel.directory(), name: name, version: version)]
         }
