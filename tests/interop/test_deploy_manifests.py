@@ -1,0 +1,185 @@
+"""What the deployment files promise, read from what they render to (kubectl kustomize,
+docker-compose config) and cross-checked against Warden's own configuration and metrics; and
+proof that the CI checkers (checkov, kubernetes-validate) do fail on a weakened manifest."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+import requests
+import yaml
+
+from conftest import REPO_ROOT
+
+DEPLOY = REPO_ROOT / "deploy"
+VENV = REPO_ROOT / ".venv-deploy" / "bin"
+UID = 65532
+
+
+def require_deploy_tools() -> None:
+    if (VENV / "checkov").exists() and (shutil.which("kubectl") or (VENV / "kubectl").exists()):
+        return
+    message = "the deployment checkers are not installed (scripts/setup.sh makes .venv-deploy)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def render(target: str) -> list[dict]:
+    require_deploy_tools()
+    kubectl = shutil.which("kubectl") or str(VENV / "kubectl")
+    text = subprocess.run([kubectl, "kustomize", str(DEPLOY / "kubernetes" / target)], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    return [document for document in yaml.safe_load_all(text) if document]
+
+
+def one(documents: list[dict], kind: str) -> dict:
+    found = [document for document in documents if document["kind"] == kind]
+    assert len(found) == 1, kind
+    return found[0]
+
+
+@pytest.fixture(scope="module", params=["overlays/dev", "overlays/prod", "overlays/prod-keda"])
+def rendered(request) -> list[dict]:
+    return render(request.param)
+
+
+def serve_config() -> dict:
+    return yaml.safe_load((DEPLOY / "kubernetes" / "base" / "config" / "serve.yaml").read_text())
+
+
+def test_every_container_runs_restricted(rendered):
+    pod = one(rendered, "Deployment")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == UID
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    assert one(rendered, "ServiceAccount")["automountServiceAccountToken"] is False
+    containers = pod["initContainers"] + pod["containers"]
+    assert [c["name"] for c in containers] == ["fetch-verify", "warden"]
+    for container in containers:
+        context = container["securityContext"]
+        assert context["runAsNonRoot"] is True and context["runAsUser"] == UID and context["runAsGroup"] == UID
+        assert context["readOnlyRootFilesystem"] is True and context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"] == {"drop": ["ALL"]} and context["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert set(container["resources"]["requests"]) >= {"cpu", "memory"} and set(container["resources"]["limits"]) >= {"cpu", "memory"}
+        # Secrets are files (Vault Agent); the environment holds only the release's pins.
+        assert "env" not in container and container["envFrom"] == [{"configMapRef": {"name": container["envFrom"][0]["configMapRef"]["name"]}}]
+        assert container["envFrom"][0]["configMapRef"]["name"].startswith("warden-churn-release")
+
+
+def test_the_init_container_verifies_into_a_memory_volume_the_server_mounts_read_only(rendered):
+    pod = one(rendered, "Deployment")["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert volumes["models"]["emptyDir"]["medium"] == "Memory"
+    fetch, server = pod["initContainers"][0], pod["containers"][0]
+    assert fetch["args"][0] == "fetch" and "$(MODEL_DIGEST)" in fetch["args"] and "--expected-digest" in fetch["args"]
+    assert server["args"][:3] == ["serve", "--config", "/etc/warden/config/serve.yaml"] and "$(MODEL_DIGEST)" in server["args"]
+    mounts = {container["name"]: {m["name"]: m for m in container["volumeMounts"]} for container in (fetch, server)}
+    assert not mounts["fetch-verify"]["models"].get("readOnly", False)
+    assert mounts["warden"]["models"]["readOnly"] is True
+    assert all(mount.get("readOnly") for name, mount in mounts["warden"].items() if name != "tmp")
+    config = serve_config()
+    assert config["models"][0]["directory"].startswith(mounts["warden"]["models"]["mountPath"] + "/")
+    assert fetch["args"][fetch["args"].index("--dest") + 1] == config["models"][0]["directory"]
+    assert config["security"] == {**config["security"], "hardened": True, "require_hardened": True}
+
+
+def test_probes_ports_and_the_drain_agree_with_warden_serve(rendered):
+    config = serve_config()
+    deployment = one(rendered, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    server = pod["containers"][0]
+    ports = {port["name"]: port["containerPort"] for port in server["ports"]}
+    assert ports == {"https": config["listen"]["port"], "probe": config["listen"]["probe_port"]}
+    assert server["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "probe"}
+    assert server["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "probe"}
+    assert server["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "probe"}
+    # The kubelet must not kill Warden before its drain can finish.
+    drain = server["lifecycle"]["preStop"]["sleep"]["seconds"] + sum(config["shutdown"].values())
+    assert pod["terminationGracePeriodSeconds"] > drain
+    service = one(rendered, "Service")
+    assert [port["targetPort"] for port in service["spec"]["ports"]] == ["https"]
+    policy = next(p for p in rendered if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "warden-churn")
+    assert {port["port"] for rule in policy["spec"]["ingress"] for port in rule["ports"]} == {config["listen"]["port"]}
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_namespace_enforces_restricted_and_denies_by_default(rendered):
+    labels = one(rendered, "Namespace")["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    deny = next(p for p in rendered if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "default-deny")
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def test_autoscaling_signals_are_metrics_warden_exports(churn_server):
+    prod = render("overlays/prod")
+    keda = render("overlays/prod-keda")
+    assert not [d for d in keda if d["kind"] == "HorizontalPodAutoscaler"]
+    hpa = one(prod, "HorizontalPodAutoscaler")
+    wanted = {metric["pods"]["metric"]["name"] for metric in hpa["spec"]["metrics"] if metric["type"] == "Pods"}
+    adapter = yaml.safe_load(one(render("cluster"), "ConfigMap")["data"]["config.yaml"])
+    provided = {rule["name"]["as"]: rule for rule in adapter["rules"]}
+    assert wanted == set(provided) == {"warden_infer_latency_p95_seconds", "warden_infer_requests_per_second",
+                                       "warden_admission_queue_depth"}
+    requests.get(f"{churn_server.url}/v2/health/ready", timeout=5)  # so the latency histogram has a series
+    exported = requests.get(f"{churn_server.url}/metrics", timeout=5).text
+    series = [rule["seriesQuery"].split("{")[0].strip("'") for rule in adapter["rules"]]
+    queries = [trigger["metadata"]["query"] for trigger in one(keda, "ScaledObject")["spec"]["triggers"] if trigger["type"] == "prometheus"]
+    for name in series:
+        family = name.removesuffix("_bucket")
+        assert f"# TYPE {family} " in exported, name
+        assert any(name in query for query in queries), name
+
+
+def test_checkov_fails_a_weakened_deployment(tmp_path):
+    prod = render("overlays/prod")
+    weakened = copy.deepcopy(prod)
+    server = one(weakened, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    server["securityContext"]["readOnlyRootFilesystem"] = False
+    server["securityContext"]["allowPrivilegeEscalation"] = True
+    for documents, name in ((prod, "prod.yaml"), (weakened, "weakened.yaml")):
+        (tmp_path / name).write_text(yaml.safe_dump_all(documents))
+    def checkov(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(VENV / "checkov"), "--quiet", "--compact", "--skip-download", "--framework", "kubernetes",
+                               "-f", str(tmp_path / name), "-o", "json"], capture_output=True, text=True, timeout=300)
+    assert checkov("prod.yaml").returncode == 0
+    result = checkov("weakened.yaml")
+    assert result.returncode == 1
+    failed = {check["check_id"] for check in json.loads(result.stdout)["results"]["failed_checks"]}
+    assert {"CKV_K8S_22", "CKV_K8S_20"} <= failed, failed
+
+
+def test_kubernetes_validate_strict_refuses_a_misspelt_field(tmp_path):
+    deployment = one(render("overlays/prod"), "Deployment")
+    context = deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    context["readOnlyRootFileSystem"] = context.pop("readOnlyRootFilesystem")  # a capital S: silently ignored without --strict
+    (tmp_path / "deployment.yaml").write_text(yaml.safe_dump(deployment))
+    result = subprocess.run([str(VENV / "kubernetes-validate"), "--strict", "-k", "1.37.0", str(tmp_path / "deployment.yaml")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "readOnlyRootFileSystem" in result.stdout + result.stderr
+
+
+def test_compose_lab_locks_down_both_services():
+    require_deploy_tools()
+    environment = {**os.environ, "MODEL_DIGEST": "sha256:" + "0" * 64}
+    result = subprocess.run([str(VENV / "docker-compose"), "-f", str(DEPLOY / "compose" / "compose.yaml"), "config",
+                             "--format", "json"], capture_output=True, text=True, env=environment, timeout=60, check=True)
+    lab = json.loads(result.stdout)
+    services = lab["services"]
+    for name in ("fetch", "warden"):
+        service = services[name]
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+        assert service["security_opt"] == ["no-new-privileges:true"] and service["user"] == f"{UID}:{UID}", name
+    assert services["fetch"]["command"][0] == "fetch" and services["fetch"]["network_mode"] == "none"
+    assert services["warden"]["depends_on"]["fetch"]["condition"] == "service_completed_successfully"
+    model_mounts = {name: next(v for v in services[name]["volumes"] if v["target"] == "/srv/model") for name in ("fetch", "warden")}
+    assert model_mounts["warden"]["read_only"] is True and not model_mounts["fetch"].get("read_only", False)
+    assert lab["volumes"]["model"]["driver_opts"]["type"] == "tmpfs"
+    assert lab["networks"]["internal"]["internal"] is True and list(services["warden"]["networks"]) == ["internal"]
+    assert "environment" not in services["warden"]  # secrets come as files (Compose secrets)
+    assert {secret["source"] for secret in services["warden"]["secrets"]} == {"server.pem", "server.key", "ca.pem"}
