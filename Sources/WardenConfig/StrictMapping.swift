@@ -84,6 +84,16 @@ public struct StrictMapping {
         throw ConfigurationError("\(name(key)) must be a number")
     }
 
+    public mutating func numbers(_ key: String) throws -> [Double]? {
+        guard let value = take(key) else { return nil }
+        guard let list = value as? [Any] else { throw ConfigurationError("\(name(key)) must be a list of numbers") }
+        return try list.map { item in
+            if let number = item as? Int { return Double(number) }
+            if let number = item as? Double { return number }
+            throw ConfigurationError("\(name(key)) must be a list of numbers")
+        }
+    }
+
     public mutating func seconds(_ key: String) throws -> Duration? {
         guard let value = take(key) else { return nil }
         if let number = value as? Int, number >= 0 { return .seconds(number) }

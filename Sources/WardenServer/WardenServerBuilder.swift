@@ -52,7 +52,8 @@ public struct WardenServerBuilder {
         let repository = try ModelRepository(
             models: configuration.models.map { source in
                 let provenance = try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
-                let model = try ServedModel.load(directory: source.directory, name: source.name, version: source.version)
+                let model = try ServedModel.load(
+                    directory: source.directory, name: source.name, version: source.version, digest: provenance.digest)
                 if configuration.revocation != nil, provenance.digest.isEmpty {
                     throw ConfigurationError("\(source.directory): live revocation needs pinned models (expected_digest)")
                 }
@@ -77,6 +78,13 @@ public struct WardenServerBuilder {
         return repository
     }
 
+    /// The release plans of the configuration, in force over these models (none: the highest
+    /// version answers unversioned requests until the admin endpoint sets a plan).
+    public func makeReleases(repository: ModelRepository) throws -> ReleaseManager {
+        try ReleaseManager(
+            plans: configuration.releases, repository: repository, metrics: metrics.release, logger: logger)
+    }
+
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
         let gate = gate
         let resilienceMetrics = metrics.resilience
@@ -96,11 +104,14 @@ public struct WardenServerBuilder {
         router.add(middleware: ErrorMiddleware())
         if configuration.tls != nil { router.add(middleware: AuthorizationMiddleware(authorization: configuration.authorization)) }
         if let requestPolicy {
-            router.add(middleware: RequestPolicyMiddleware(policy: requestPolicy, repository: state.repository, logger: logger))
+            router.add(
+                middleware: RequestPolicyMiddleware(
+                    policy: requestPolicy, repository: state.repository, releases: state.releases, logger: logger))
         }
         MetadataRoutes(state: state).register(on: router)
         OpenAPIRoute.register(on: router)
         MetricsRoute.register(metrics, on: router)
+        if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
         InferenceRoutes(
             state: state, limits: configuration.limits, redactor: redactor, metrics: metrics, gate: gate, featureProxy: featureProxy
         ).register(on: router)
@@ -148,6 +159,7 @@ public struct WardenServerBuilder {
             .init(service: serving),
             .init(service: WarmUpService(state: state, logger: logger), successTerminationBehavior: .ignore),
             .init(service: DrainService(state: state, delay: configuration.drainDelay, logger: logger)),
+            .init(service: ReleaseAnalysisService(releases: state.releases), successTerminationBehavior: .ignore),
         ]
         if let requestPolicy {
             services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))

@@ -124,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
                     throw ValidationError("--allow-client \(text): \(error)")
                 }
             }
-            configuration.authorization.rules.append(.init(routes: Set(Authorization.RouteClass.allCases), allow: patterns))
+            configuration.authorization.rules.append(.init(routes: Authorization.RouteClass.byDefault, allow: patterns))
         }
         if let traceSamplingRatio {
             guard (0...1).contains(traceSamplingRatio) else { throw ValidationError("--trace-sampling-ratio must be in 0...1") }
@@ -180,7 +180,13 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot serve: \(error)", metadata: ["event": "model_load_failed"])
             throw ExitCode(1)
         }
-        let state = ServerState(repository: repository)
+        let state: ServerState
+        do {
+            state = ServerState(repository: repository, releases: try builder.makeReleases(repository: repository))
+        } catch {
+            logger.critical("cannot serve: \(error)", metadata: ["event": "release_plan_invalid"])
+            throw ExitCode(1)
+        }
         posture.record(metrics: builder.metrics, state: state)
         var policy: RequestPolicy?
         if let source = configuration.requestPolicy {

@@ -64,6 +64,8 @@ public struct ServeConfiguration: Sendable {
     public var featureProxy: FeatureProxySettings?
     /// Live revocation: the signed list polled while serving.
     public var revocation: RevocationWatchSettings?
+    /// Release plans (stable, canary, weights, analysis), one per model at most.
+    public var releases: [ReleasePlan] = []
 
     public init() {}
 
@@ -97,7 +99,7 @@ public struct ServeConfiguration: Sendable {
                 requestPolicy = RequestPolicySource(
                     files: try request.strings("files") ?? [], dataFiles: try request.strings("data") ?? [],
                     v0Compatible: try request.bool("v0_compatible") ?? false,
-                    reloadInterval: try request.seconds("reload_interval_seconds") ?? .seconds(2))
+                    reloadInterval: try request.seconds("reload_interval_seconds") ?? .milliseconds(500))
                 try request.finish()
             }
             if var startup = try policies.mapping("startup") {
@@ -128,9 +130,9 @@ public struct ServeConfiguration: Sendable {
         if var authorizationMap = try reader.mapping("authorization") {
             authorization.rules = try authorizationMap.mappings("rules").map { entry in
                 var rule = entry
-                let routes = try (rule.strings("routes") ?? Authorization.RouteClass.allCases.map(\.rawValue)).map { name in
+                let routes = try (rule.strings("routes") ?? Authorization.RouteClass.byDefault.map(\.rawValue)).map { name in
                     guard let route = Authorization.RouteClass(rawValue: name) else {
-                        throw ConfigurationError("\(rule.path).routes: '\(name)' is not one of infer, metadata, metrics, openapi")
+                        throw ConfigurationError("\(rule.path).routes: '\(name)' is not one of infer, metadata, metrics, openapi, admin")
                     }
                     return route
                 }
@@ -151,6 +153,10 @@ public struct ServeConfiguration: Sendable {
         if var resilienceMap = try reader.mapping("resilience") { try resilience.read(&resilienceMap) }
         if var proxy = try reader.mapping("feature_proxy") { featureProxy = try FeatureProxySettings(reading: &proxy) }
         if var watch = try reader.mapping("revocation") { revocation = try RevocationWatchSettings(reading: &watch) }
+        releases = try reader.mappings("releases").map { entry in
+            var plan = entry
+            return try ReleasePlan(reading: &plan)
+        }
         if var telemetry = try reader.mapping("telemetry") {
             otlpEndpoint = try telemetry.string("otlp_endpoint")
             if let ratio = try telemetry.number("trace_sampling_ratio") {

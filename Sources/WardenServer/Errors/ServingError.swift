@@ -15,6 +15,15 @@ public struct ServingError: Error, Sendable, Equatable {
     public var internalDetail: String?
     /// Seconds after which a retry may succeed (the Retry-After header of a 503 or 429).
     public var retryAfterSeconds: Int?
+    /// The version that refused, once a request has reached one: named in the response
+    /// headers like a success, so a client can tell which artifact failed it.
+    public var answeredBy: (name: String, version: String, digest: String)? = nil
+
+    public static func == (lhs: ServingError, rhs: ServingError) -> Bool {
+        lhs.status == rhs.status && lhs.code == rhs.code && lhs.message == rhs.message && lhs.violations == rhs.violations
+            && lhs.loggedViolations == rhs.loggedViolations && lhs.internalDetail == rhs.internalDetail
+            && lhs.retryAfterSeconds == rhs.retryAfterSeconds
+    }
 
     public init(status: Int, code: String, _ message: String) {
         self.status = status

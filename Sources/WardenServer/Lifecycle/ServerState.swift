@@ -6,11 +6,15 @@ public final class ServerState: Sendable {
     private let draining = Atomic<Bool>(false)
     private let readinessWarnings = Mutex<[String: String]>([:])
     public let repository: ModelRepository
+    /// Which version answers unversioned requests, and the canary analysis (nil in tests that
+    /// need no release management).
+    public let releases: ReleaseManager?
     /// Whether admission has been saturated too long to take more traffic (set by the server).
     private let saturation = Mutex<(@Sendable () -> Bool)?>(nil)
 
-    public init(repository: ModelRepository) {
+    public init(repository: ModelRepository, releases: ReleaseManager? = nil) {
         self.repository = repository
+        self.releases = releases
     }
 
     public var isDraining: Bool { draining.load(ordering: .acquiring) }

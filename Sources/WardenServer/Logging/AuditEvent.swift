@@ -26,6 +26,9 @@ public enum AuditEvent: Sendable, Equatable {
     case revocationCheckFailed(reason: String)
     /// No valid revocation list is current: the server stops serving until one is (fail closed).
     case revocationListStale(expiredAt: Date)
+    /// A release changed: a canary promoted a step, completed, rolled back, or a new plan set.
+    /// `reason` is the analysis' finding (or who changed the plan); `weight` the canary's share now.
+    case release(model: String, decision: ReleaseDecision, stable: String, canary: String?, weight: Double, reason: String)
 
     var name: String {
         switch self {
@@ -40,6 +43,7 @@ public enum AuditEvent: Sendable, Equatable {
         case .modelRevoked: "model_revoked"
         case .revocationCheckFailed: "revocation_check_failed"
         case .revocationListStale: "revocation_list_stale"
+        case let .release(_, decision, _, _, _, _): "release_\(decision.rawValue)"
         }
     }
 
@@ -84,6 +88,12 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["reason"] = .string(reason)
         case let .revocationListStale(expiredAt):
             metadata["expired_at"] = .string(expiredAt.ISO8601Format())
+        case let .release(model, _, stable, canary, weight, reason):
+            metadata["model"] = .string(model)
+            metadata["stable"] = .string(stable)
+            if let canary { metadata["canary"] = .string(canary) }
+            metadata["canary_weight"] = .stringConvertible(weight)
+            metadata["reason"] = .string(reason)
         }
         return metadata
     }
@@ -92,6 +102,8 @@ public enum AuditEvent: Sendable, Equatable {
         switch self {
         case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated: logger.info("audit", metadata: metadata)
         case .policyDenied: logger.notice("audit", metadata: metadata)
+        case let .release(_, decision, _, _, _, _):
+            if decision == .rolledBack { logger.error("audit", metadata: metadata) } else { logger.notice("audit", metadata: metadata) }
         case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed, .modelRevoked, .revocationCheckFailed,
             .revocationListStale:
             logger.error("audit", metadata: metadata)

@@ -9,6 +9,7 @@ public final class ServerMetrics: Sendable {
     let resilience: ResilienceMetrics
     let outbound: OutboundMetrics
     let revocation: RevocationMetrics
+    let release: ReleaseMetrics
 
     /// Buckets fit for sub-millisecond work, up to the longest deadline.
     static let durationBuckets: [Duration] = [
@@ -26,6 +27,7 @@ public final class ServerMetrics: Sendable {
         resilience = ResilienceMetrics(registry: registry)
         outbound = OutboundMetrics(registry: registry)
         revocation = RevocationMetrics(registry: registry)
+        release = ReleaseMetrics(registry: registry)
         inFlight = registry.makeGauge(
             descriptor: .init(
                 namespace: "warden", subsystem: "http", metricName: "requests_in_flight", unitName: "",

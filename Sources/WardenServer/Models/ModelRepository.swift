@@ -12,11 +12,13 @@ public struct ModelRepository: Sendable {
         self.models = models
     }
 
-    /// The named version, or without a version the highest one (numerically when versions are numbers).
+    /// The named version, or without a version the highest one that can serve (numerically when
+    /// versions are numbers): a revoked version hands unversioned traffic to the next.
     public func model(_ name: String, version: String? = nil) -> ServedModel? {
         let candidates = models.filter { $0.name == name }
         if let version { return candidates.first { $0.version == version } }
-        return candidates.max { Self.versionOrder($0.version, $1.version) }
+        let serving = candidates.filter(\.isReady)
+        return (serving.isEmpty ? candidates : serving).max { Self.versionOrder($0.version, $1.version) }
     }
 
     public func versions(of name: String) -> [String] {

@@ -13,6 +13,8 @@ public final class ServedModel: Sendable {
     /// The engine's cost per row, learnt from runs: where requests' model work runs.
     let engineCost = EngineCost()
     public let directory: String
+    /// The artifact digest this version was verified against ("" when served unpinned).
+    public let digest: String
     private let warmedUp = Atomic<Bool>(false)
 
     public var name: String { contract.name }
@@ -36,16 +38,17 @@ public final class ServedModel: Sendable {
 
     func setRevocationListStale(_ stale: Bool) { withdrawal.withLock { $0.stale = stale } }
 
-    public init(session: InferenceSession, contract: ModelContract, directory: String) throws {
+    public init(session: InferenceSession, contract: ModelContract, directory: String, digest: String = "") throws {
         self.session = session
         self.contract = contract
         self.enforcement = try ContractEnforcement(contract: contract)
         self.directory = directory
+        self.digest = digest
     }
 
     /// Loads `model.onnx` and, when present, `warden-model.json` from `directory`. The name
     /// is `name`, else the contract's, else the directory's.
-    public static func load(directory: String, name: String? = nil, version: String? = nil) throws -> ServedModel {
+    public static func load(directory: String, name: String? = nil, version: String? = nil, digest: String = "") throws -> ServedModel {
         let modelPath = (directory as NSString).appendingPathComponent("model.onnx")
         guard let bytes = try boundedContents(modelPath, limit: DecodingLimits().maxFileBytes) else {
             throw ModelLoadFailure("cannot read \(modelPath)")
@@ -75,7 +78,7 @@ public final class ServedModel: Sendable {
             throw ModelLoadFailure("model name '\(contract.name)' or version '\(contract.version)' has characters outside [A-Za-z0-9._-]")
         }
         do {
-            return try ServedModel(session: session, contract: contract, directory: directory)
+            return try ServedModel(session: session, contract: contract, directory: directory, digest: digest)
         } catch {
             throw ModelLoadFailure("\(contractPath): \(error)")
         }

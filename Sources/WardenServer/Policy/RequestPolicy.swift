@@ -10,7 +10,7 @@ public struct RequestPolicySource: Sendable, Equatable {
     public var v0Compatible: Bool
     public var reloadInterval: Duration
 
-    public init(files: [String], dataFiles: [String] = [], v0Compatible: Bool = false, reloadInterval: Duration = .seconds(2)) {
+    public init(files: [String], dataFiles: [String] = [], v0Compatible: Bool = false, reloadInterval: Duration = .milliseconds(500)) {
         self.files = files
         self.dataFiles = dataFiles
         self.v0Compatible = v0Compatible
@@ -23,6 +23,8 @@ public struct RequestPolicySource: Sendable, Equatable {
 public final class RequestPolicy: Sendable {
     public static let decisionPath = ["serving", "request", "allow"]
     public static let reasonsPath = ["serving", "request", "reasons"]
+    /// True when a denial switches the version off rather than refusing the client.
+    public static let versionBlockedPath = ["serving", "request", "version_blocked"]
 
     struct Loaded: Sendable {
         let policy: Policy
@@ -33,6 +35,8 @@ public final class RequestPolicy: Sendable {
     public struct Decision: Sendable {
         public let allow: Bool
         public let reasons: [String]
+        /// The denial is about the version (503 `version_disabled`), not the client (403).
+        public var versionBlocked = false
     }
 
     let source: RequestPolicySource
@@ -94,7 +98,8 @@ public final class RequestPolicy: Sendable {
                 {
                     reasons = items.map { if case let .string(s) = $0 { s } else { $0.description } }
                 }
-                return Decision(allow: false, reasons: reasons)
+                let blocked = try? loaded.policy.value(of: Self.versionBlockedPath, input: input, data: loaded.data, options: options)
+                return Decision(allow: false, reasons: reasons, versionBlocked: blocked == .bool(true))
             }
             return Decision(allow: true, reasons: [])
         } catch {

@@ -4,17 +4,25 @@ import Logging
 import WardenPolicy
 
 /// The kill switch: every model route asks `data.serving.request.allow` with the client, the
-/// model and version, the route and the time. A denial is a 403 with code `policy_denied`;
-/// the policy's reasons go to the log line, not to the client.
+/// model and the version that would answer (the release plan's pick for unversioned requests),
+/// the route and the time. A denial is a 403 `policy_denied` (this client may not), or a 503
+/// `version_disabled` when the policy also says `version_blocked` (the version is switched off
+/// for this request; another may answer). The policy's reasons go to the log line only.
 struct RequestPolicyMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let policy: RequestPolicy
     let repository: ModelRepository
+    let releases: ReleaseManager?
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let name = context.parameters.get("model") else { return try await next(request, context) }
-        let version = context.parameters.get("version") ?? repository.models.first { $0.name == name }?.version
+        var context = context
+        var version = context.parameters.get("version")
+        if version == nil {
+            context.routedVersion = releases?.route(model: name, client: context.releaseClient)
+            version = context.routedVersion ?? repository.model(name)?.version
+        }
         let route =
             (context.endpointPath ?? "").hasSuffix("/infer") || (context.endpointPath ?? "").hasSuffix(":predict") ? "infer" : "metadata"
         let input = Value.makeObject([
@@ -37,6 +45,9 @@ struct RequestPolicyMiddleware: RouterMiddleware {
             // The path's model name is client text: named only when it is a served model.
             let served = repository.models.contains { $0.name == name } ? name : nil
             AuditEvent.policyDenied(requestID: context.requestID, route: route, model: served, reasons: decision.reasons).log(to: logger)
+            if decision.versionBlocked {
+                throw ServingError(status: 503, code: "version_disabled", "this model version is switched off")
+            }
             throw ServingError(status: 403, code: "policy_denied", "the request policy does not allow this request")
         }
         return try await next(request, context)

@@ -52,6 +52,11 @@ struct ErrorMiddleware: RouterMiddleware {
         var headers: HTTPFields = [.contentType: mediaType(for: request)]
         headers[.requestID] = context.requestID
         headers[.wardenErrorCode] = error.code
+        if let model = error.answeredBy {
+            headers[.wardenModel] = model.name
+            headers[.wardenModelVersion] = model.version
+            if !model.digest.isEmpty { headers[.wardenModelDigest] = model.digest }
+        }
         if let seconds = error.retryAfterSeconds {
             headers[.retryAfter] = String(seconds)
         } else if error.status == 503 {

@@ -28,11 +28,14 @@ struct InferenceRoutes {
         }
     }
 
-    /// The model a request names, ready to answer.
+    /// The model a request names, ready to answer. Without a version in the path, the release
+    /// plan picks one (sticky per client), else the highest version that can serve.
     func model(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
         // While draining, requests still reaching the server are answered: readiness is what
         // steers new traffic away, and the listener closes after the drain delay.
-        let model = try state.repository.servedModel(context.parameters.get("model") ?? "", version: version)
+        let name = context.parameters.get("model") ?? ""
+        let chosen = version ?? context.routedVersion ?? state.releases?.route(model: name, client: context.releaseClient)
+        let model = try state.repository.servedModel(name, version: chosen)
         if model.isWithdrawn {
             var error = ServingError(status: 503, code: "model_revoked", "this model version is revoked or not proven unrevoked")
             error.retryAfterSeconds = 60
@@ -77,7 +80,7 @@ struct InferenceRoutes {
         let arrival = ContinuousClock.now
         let model = try model(context, version: version)
         let deadline = try gate.deadline(request, arrival: arrival)
-        return try await timed(context) {
+        return try await timed(context, model) {
             try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
                 let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
                 let decoded = try RequestPhase.run("decode") {
@@ -111,7 +114,7 @@ struct InferenceRoutes {
                 "unsupported_protocol", "this model's inputs come from a feature store: send an OIP v2 request with the entity key")
         }
         let deadline = try gate.deadline(request, arrival: arrival)
-        return try await timed(context) {
+        return try await timed(context, model) {
             try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
                 let (bytes, _) = try await body(request, binaryAllowed: false)
                 let feeds = try RequestPhase.run("decode") { try KServeV1.feeds(body: bytes, model: model, limits: limits.json) }
@@ -145,13 +148,26 @@ struct InferenceRoutes {
     }
 
     /// Counts a 504 by route.
-    func timed(_ context: WardenRequestContext, _ body: () async throws -> Response) async throws -> Response {
+    /// Runs the request, counting timeouts, and gives its outcome to the canary analysis.
+    func timed(_ context: WardenRequestContext, _ model: ServedModel, _ body: () async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
         do {
-            return try await body()
-        } catch let error as ServingError where error.status == 504 {
-            gate.metrics.timedOut(route: context.endpointPath ?? "")
+            let response = try await body()
+            record(model, status: response.status.code, since: start)
+            return response
+        } catch var error as ServingError {
+            if error.status == 504 { gate.metrics.timedOut(route: context.endpointPath ?? "") }
+            record(model, status: error.status, since: start)
+            error.answeredBy = (model.name, model.version, model.digest)
+            throw error
+        } catch {
+            record(model, status: 500, since: start)
             throw error
         }
+    }
+
+    func record(_ model: ServedModel, status: Int, since start: ContinuousClock.Instant) {
+        state.releases?.record(model: model.name, version: model.version, status: status, latency: .now - start)
     }
 
     /// The contract around the engine: every input row checked before it runs, every output
@@ -201,6 +217,7 @@ struct InferenceRoutes {
         headers[.requestID] = context.requestID
         headers[.wardenModel] = model.name
         headers[.wardenModelVersion] = model.version
+        if !model.digest.isEmpty { headers[.wardenModelDigest] = model.digest }
         return headers
     }
 }

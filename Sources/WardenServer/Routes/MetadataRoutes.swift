@@ -68,8 +68,6 @@ struct MetadataRoutes {
     }
 
     func json(_ value: JSONValue, _ context: WardenRequestContext, status: HTTPResponse.Status = .ok) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        headers[.requestID] = context.requestID
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+        JSONResponse.make(value, context, status: status)
     }
 }

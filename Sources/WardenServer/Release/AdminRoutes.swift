@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import WardenConfig
+
+/// The release admin endpoint (route class `admin`, granted only by a rule that names it):
+/// the plans and what the analysis sees, a new plan for a model, and a manual rollback or
+/// promotion. Every change is an audit event naming the client that made it.
+struct AdminRoutes {
+    let releases: ReleaseManager
+    static let maxPlanBytes = 64 << 10
+
+    func register(on router: Router<WardenRequestContext>) {
+        router.get("/admin/releases") { _, context in JSONResponse.make(releases.snapshot(), context) }
+        router.put("/admin/releases/{model}") { request, context in
+            let model = context.parameters.get("model") ?? ""
+            let plan = try await Self.plan(request, model: model)
+            do {
+                try releases.replace(plan, by: "admin \(context.clientIdentity ?? "without identity")")
+            } catch let error as ConfigurationError {
+                throw ServingError(status: 422, code: "invalid_release_plan", error.description)
+            }
+            return JSONResponse.make(releases.snapshot(), context)
+        }
+        router.post("/admin/releases/{model}/rollback") { _, context in
+            try change(context) { releases.rollback(model: $0, reason: $1) }
+        }
+        router.post("/admin/releases/{model}/promote") { _, context in
+            try change(context) { model, _ in releases.promote(model: model) }
+        }
+        MethodNotAllowed.register("/admin/releases", allowing: [.get], on: router)
+        MethodNotAllowed.register("/admin/releases/{model}", allowing: [.put], on: router)
+        MethodNotAllowed.register("/admin/releases/{model}/rollback", allowing: [.post], on: router)
+        MethodNotAllowed.register("/admin/releases/{model}/promote", allowing: [.post], on: router)
+    }
+
+    /// A manual step on a canary in progress; 409 when the model has none.
+    func change(_ context: WardenRequestContext, _ action: (String, String) -> Void) throws -> Response {
+        let model = context.parameters.get("model") ?? ""
+        guard releases.isProgressing(model: model) else {
+            throw ServingError(status: 409, code: "no_canary_in_progress", "this model has no canary in progress")
+        }
+        action(model, "admin \(context.clientIdentity ?? "without identity")")
+        return JSONResponse.make(releases.snapshot(), context)
+    }
+
+    /// The body: a plan as JSON (`stable`, `canary`, `steps`, `analysis`), for the path's model.
+    static func plan(_ request: Request, model: String) async throws -> ReleasePlan {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw ServingError.unsupportedMediaType(request.headers[.contentType])
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxPlanBytes)
+        } catch is NIOTooManyBytesError {
+            throw ServingError.payloadTooLarge(limit: maxPlanBytes)
+        }
+        guard var fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
+            throw ServingError.badRequest("invalid_json", "the body must be a JSON object")
+        }
+        if let named = fields["model"] as? String, named != model {
+            throw ServingError(status: 422, code: "invalid_release_plan", "the body names another model than the path")
+        }
+        fields["model"] = model
+        var map = StrictMapping(fields, path: "release")
+        do {
+            return try ReleasePlan(reading: &map)
+        } catch let error as ConfigurationError {
+            throw ServingError(status: 422, code: "invalid_release_plan", error.description)
+        }
+    }
+}

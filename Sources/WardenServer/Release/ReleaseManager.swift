@@ -1,0 +1,234 @@
+import Crypto
+import Logging
+import Synchronization
+import WardenConfig
+import WardenJSON
+
+public enum ReleaseDecision: String, Sendable {
+    case planChanged = "plan_changed"
+    case promoted
+    case completed
+    case rolledBack = "rolled_back"
+}
+
+/// Release management for one server: which version answers a model's unversioned requests
+/// (weighted, sticky per client), the canary analysis that promotes or rolls back, and the plan
+/// the admin endpoint shows and changes. Every decision is an audit event and a metric.
+public final class ReleaseManager: Sendable {
+    enum Phase: String {
+        /// One version takes all unversioned traffic.
+        case stable
+        case progressing
+        case rolledBack = "rolled_back"
+    }
+
+    struct Track {
+        var plan: ReleasePlan
+        var step = 0
+        var stepStarted: ContinuousClock.Instant
+        var phase: Phase
+        var lastDecision: String?
+
+        var weight: Double { phase == .progressing ? plan.steps[step] : 0 }
+    }
+
+    enum Verdict: Equatable {
+        case waiting(String)
+        case breach(String)
+        case healthy
+    }
+
+    let repository: ModelRepository
+    let metrics: ReleaseMetrics
+    let logger: Logger
+    private let tracks = Mutex<[String: Track]>([:])
+    private let windows = Mutex<[String: VersionWindow]>([:])
+
+    init(plans: [ReleasePlan], repository: ModelRepository, metrics: ReleaseMetrics, logger: Logger) throws {
+        self.repository = repository
+        self.metrics = metrics
+        self.logger = logger
+        let models = plans.map(\.model)
+        if let repeated = models.first(where: { name in models.filter { $0 == name }.count > 1 }) {
+            throw ConfigurationError("releases: model '\(repeated)' has more than one plan")
+        }
+        for plan in plans { try replace(plan, by: "configuration") }
+    }
+
+    func isProgressing(model: String) -> Bool { tracks.withLock { $0[model]?.phase == .progressing } }
+
+    /// The canary's share of unversioned requests now, in percent (nil: no plan).
+    func canaryWeight(model: String) -> Double? { tracks.withLock { $0[model]?.weight } }
+
+    // MARK: Routing
+
+    /// The version for an unversioned request, or nil when the model has no plan. A client
+    /// always lands in the same bucket, so it sees one version at a given weight and, as the
+    /// weight rises, moves to the canary once and stays. A version that cannot serve (revoked,
+    /// not ready) hands its share to the other.
+    func route(model: String, client: String) -> String? {
+        guard let track = tracks.withLock({ $0[model] }) else { return nil }
+        let stable = track.plan.stable
+        guard let canary = track.plan.canary, track.weight > 0 else { return stable }
+        let chosen = Double(Self.bucket(model: model, client: client)) < track.weight * 100 ? canary : stable
+        if repository.model(model, version: chosen)?.isReady == true { return chosen }
+        let other = chosen == canary ? stable : canary
+        return repository.model(model, version: other)?.isReady == true ? other : chosen
+    }
+
+    /// 0..<10000 from a hash of the model and the client: stable across requests and replicas.
+    static func bucket(model: String, client: String) -> Int {
+        let digest = SHA256.hash(data: Array("\(model)\u{0}\(client)".utf8))
+        let prefix = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int(prefix % 10_000)
+    }
+
+    // MARK: Outcomes and analysis
+
+    func record(model: String, version: String, status: Int, latency: Duration, at time: ContinuousClock.Instant = .now) {
+        guard tracks.withLock({ $0[model] != nil }) else { return }
+        let outcome = VersionWindow.Outcome(time: time, failed: VersionWindow.isFailure(status: status), latency: latency)
+        windows.withLock { $0["\(model)/\(version)", default: VersionWindow()].record(outcome) }
+    }
+
+    func summary(model: String, version: String, since start: ContinuousClock.Instant) -> VersionWindow.Summary {
+        windows.withLock { $0["\(model)/\(version)"]?.summary(since: start) } ?? .init()
+    }
+
+    /// The canary against stable over the same window. Too few requests on either side is no
+    /// verdict; at weight 100 stable has no unversioned traffic, so only the canary's own error
+    /// rate is judged.
+    static func judge(stable: VersionWindow.Summary, canary: VersionWindow.Summary, weight: Double, analysis: ReleaseAnalysis) -> Verdict {
+        let minimum = analysis.minimumRequests
+        guard canary.requests >= minimum else { return .waiting("canary has \(canary.requests) of \(minimum) requests") }
+        let baseline = stable.requests >= minimum ? stable : nil
+        let allowed = (baseline?.errorRate ?? 0) + analysis.maxErrorRateIncrease
+        if canary.errorRate > allowed {
+            return .breach("error rate \(percent(canary.errorRate)) above \(percent(allowed)) (\(canary.failures) of \(canary.requests))")
+        }
+        guard let baseline else {
+            return weight >= 100 ? .healthy : .waiting("stable has \(stable.requests) of \(minimum) requests")
+        }
+        if canary.p95 > analysis.latencyFloor, baseline.p95 > .zero, canary.p95 / baseline.p95 > analysis.maxLatencyRatio {
+            return .breach(
+                "p95 \(milliseconds(canary.p95)) ms above \(analysis.maxLatencyRatio)× stable's \(milliseconds(baseline.p95)) ms")
+        }
+        return .healthy
+    }
+
+    /// One analysis pass over every progressing release (the release service calls it each second).
+    func evaluate(now: ContinuousClock.Instant = .now) {
+        for model in tracks.withLock({ Array($0.keys) }) {
+            guard let track = tracks.withLock({ $0[model] }), track.phase == .progressing, let canary = track.plan.canary else { continue }
+            let since = now - track.plan.analysis.window
+            let verdict = Self.judge(
+                stable: summary(model: model, version: track.plan.stable, since: since),
+                canary: summary(model: model, version: canary, since: since), weight: track.weight, analysis: track.plan.analysis)
+            metrics.verdict(model: model, verdict: verdict)
+            guard track.plan.analysis.automatic else { continue }
+            switch verdict {
+            case let .breach(reason): rollback(model: model, reason: reason)
+            case .healthy where now - track.stepStarted >= track.plan.analysis.stepDuration: promote(model: model, now: now)
+            default: continue
+            }
+        }
+    }
+
+    // MARK: Changes
+
+    func promote(model: String, now: ContinuousClock.Instant = .now) {
+        let changed: (Track, ReleaseDecision)? = tracks.withLock { all in
+            guard var track = all[model], track.phase == .progressing, let canary = track.plan.canary else { return nil }
+            let decision: ReleaseDecision
+            if track.step + 1 < track.plan.steps.count {
+                track.step += 1
+                decision = .promoted
+            } else {
+                // The canary has held every step: it is the stable version now.
+                track.plan = ReleasePlan(model: model, stable: canary, analysis: track.plan.analysis)
+                track.step = 0
+                track.phase = .stable
+                decision = .completed
+            }
+            track.stepStarted = now
+            track.lastDecision = decision.rawValue
+            all[model] = track
+            return (track, decision)
+        }
+        if let (track, decision) = changed { report(track, decision, reason: "the canary held its SLOs for the step") }
+    }
+
+    func rollback(model: String, reason: String) {
+        let changed: Track? = tracks.withLock { all in
+            guard var track = all[model], track.phase == .progressing else { return nil }
+            track.phase = .rolledBack
+            track.lastDecision = "\(ReleaseDecision.rolledBack.rawValue): \(reason)"
+            all[model] = track
+            return track
+        }
+        if let changed { report(changed, .rolledBack, reason: reason) }
+    }
+
+    /// Puts a new plan in force (from the configuration or the admin endpoint): every version
+    /// it names must be served; a canary starts at its first step.
+    func replace(_ plan: ReleasePlan, by who: String) throws {
+        try plan.validate(path: "release \(plan.model)")
+        for version in [plan.stable] + (plan.canary.map { [$0] } ?? []) where repository.model(plan.model, version: version) == nil {
+            throw ConfigurationError("release \(plan.model): version '\(version)' is not served")
+        }
+        let track = Track(plan: plan, stepStarted: .now, phase: plan.canary == nil ? .stable : .progressing, lastDecision: "plan_changed")
+        tracks.withLock { $0[plan.model] = track }
+        report(track, .planChanged, reason: who)
+    }
+
+    private func report(_ track: Track, _ decision: ReleaseDecision, reason: String) {
+        let plan = track.plan
+        AuditEvent.release(
+            model: plan.model, decision: decision, stable: plan.stable, canary: plan.canary, weight: track.weight, reason: reason
+        ).log(to: logger)
+        metrics.decided(model: plan.model, decision: decision, weight: track.weight, phase: track.phase.rawValue)
+    }
+
+    // MARK: Admin view
+
+    /// Every plan, its step, weight and phase, and each version's window now.
+    func snapshot(now: ContinuousClock.Instant = .now) -> JSONValue {
+        let all = tracks.withLock { $0 }.sorted { $0.key < $1.key }
+        return .object([
+            (
+                "releases",
+                .array(
+                    all.map { model, track in
+                        let since = now - track.plan.analysis.window
+                        let versions = [track.plan.stable] + (track.plan.canary.map { [$0] } ?? [])
+                        return .object([
+                            ("model", .string(model)), ("stable", .string(track.plan.stable)),
+                            ("canary", track.plan.canary.map(JSONValue.string) ?? .null),
+                            ("steps", .array(track.plan.steps.map { .number($0) })), ("step", .number(Double(track.step))),
+                            ("canary_weight", .number(track.weight)), ("phase", .string(track.phase.rawValue)),
+                            ("last_decision", track.lastDecision.map(JSONValue.string) ?? .null),
+                            (
+                                "windows",
+                                .object(
+                                    versions.map { version in
+                                        let summary = self.summary(model: model, version: version, since: since)
+                                        return (
+                                            version,
+                                            .object([
+                                                ("requests", .number(Double(summary.requests))),
+                                                ("failures", .number(Double(summary.failures))),
+                                                ("p95_ms", .number(Self.milliseconds(summary.p95))),
+                                            ])
+                                        )
+                                    })
+                            ),
+                        ])
+                    })
+            )
+        ])
+    }
+
+    static func percent(_ ratio: Double) -> String { "\((ratio * 1000).rounded() / 10)%" }
+
+    static func milliseconds(_ duration: Duration) -> Double { (duration / .milliseconds(1) * 100).rounded() / 100 }
+}

@@ -1,0 +1,248 @@
+"""Release management against a running server over mutual TLS: several versions of a model
+at once, a canary promoted step by step when it holds its SLOs, rolled back at once when its
+errors or its latency break them, sticky per client identity; the admin endpoint; and the
+kill switch per version and per client, in force within a second of the policy changing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import CHURN_DIR, REPO_ROOT, warden_binary
+from slow_model import slow_request, write_slow_model
+
+DOMAIN = "warden.test"
+CLIENTS = [f"c{index}" for index in range(24)]
+ADMIN = f"spiffe://{DOMAIN}/ns/ops/sa/release-admin"
+REQUEST = json.loads((REPO_ROOT / "examples" / "requests" / "churn-infer.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("release-pki")
+    clients = [f"{name}=ns/serving/sa/{name}" for name in CLIENTS] + ["ops=ns/ops/sa/release-admin"]
+    result = subprocess.run([str(warden_binary()), "dev-pki", "--out", str(directory), "--trust-domain", DOMAIN,
+                             *[arg for client in clients for arg in ("--client", client)]],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return directory
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> Path:
+    """churn as version 1 and 2 (the same artifact), version 3 whose output contract every
+    answer breaks (a 500 on each request), and a fast and a slow version of a dense model."""
+    root = tmp_path_factory.mktemp("release-models")
+    broken = root / "churn-broken"
+    shutil.copytree(CHURN_DIR, broken)
+    contract = json.loads((broken / "warden-model.json").read_text())
+    contract["output_schema"]["properties"]["probabilities"]["items"]["maximum"] = -1
+    (broken / "warden-model.json").write_text(json.dumps(contract))
+    write_slow_model(root / "dense-fast", name="dense", layers=1)
+    write_slow_model(root / "dense-slow", name="dense", layers=12)
+    return root
+
+
+def serve(start_warden, pki: Path, models: Path, releases: list[dict], **extra) -> object:
+    return start_warden(config={
+        "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"),
+                "client_ca_bundle": str(pki / "ca.pem")},
+        "authorization": {"rules": [
+            {"routes": ["infer", "metadata"], "allow": [f"spiffe://{DOMAIN}/ns/serving/*"]},
+            {"routes": ["admin", "metrics"], "allow": [ADMIN]},
+        ]},
+        "models": [
+            {"directory": str(CHURN_DIR), "version": "1"},
+            {"directory": str(CHURN_DIR), "version": "2"},
+            {"directory": str(models / "churn-broken"), "version": "3"},
+            {"directory": str(models / "dense-fast"), "version": "1"},
+            {"directory": str(models / "dense-slow"), "version": "2"},
+        ],
+        "releases": releases,
+        **extra,
+    }, label="release")
+
+
+def call(server, pki: Path, client: str, path: str, method: str = "POST", **kwargs) -> requests.Response:
+    return requests.request(method, f"https://localhost:{server.port}{path}", cert=(pki / f"{client}.pem", pki / f"{client}.key"),
+                            verify=str(pki / "ca.pem"), timeout=30, **kwargs)
+
+
+def infer(server, pki: Path, client: str, model: str = "churn", version: str | None = None) -> requests.Response:
+    path = f"/v2/models/{model}" + (f"/versions/{version}" if version else "") + "/infer"
+    body = slow_request(1) if model == "dense" else REQUEST
+    return call(server, pki, client, path, json=body)
+
+
+def plans(server, pki: Path) -> dict:
+    answer = call(server, pki, "ops", "/admin/releases", method="GET")
+    assert answer.status_code == 200, answer.text
+    return {plan["model"]: plan for plan in answer.json()["releases"]}
+
+
+def drive(server, pki: Path, model: str, until, timeout: float = 60.0) -> list[requests.Response]:
+    """Sends unversioned requests from every client in turn until `until(plan)` holds."""
+    answers = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for client in CLIENTS:
+            answers.append(infer(server, pki, client, model))
+        if until(plans(server, pki)[model]):
+            return answers
+    raise AssertionError(f"release did not reach the expected state: {plans(server, pki)[model]}")
+
+
+def audit(server, since: int, decision: str) -> list[dict]:
+    return [record for record in server.records(since) if record.get("event") == f"release_{decision}"]
+
+
+ANALYSIS = {"window_seconds": 10, "min_requests": 20, "step_seconds": 2}
+
+
+def test_versions_are_served_side_by_side_and_name_themselves(start_warden, pki, models):
+    server = serve(start_warden, pki, models, [])
+    for version in ("1", "2"):
+        answer = infer(server, pki, "c0", version=version)
+        assert answer.status_code == 200 and answer.headers["Warden-Model-Version"] == version
+    metadata = call(server, pki, "c0", "/v2/models/churn", method="GET").json()
+    assert metadata["versions"] == ["1", "2", "3"]
+
+
+def test_a_good_canary_is_promoted_step_by_step(start_warden, pki, models):
+    server = serve(start_warden, pki, models, [{"model": "churn", "stable": "1", "canary": "2", "steps": [25, 100],
+                                                "analysis": ANALYSIS}])
+    mark = server.mark()
+    answers = drive(server, pki, "churn", lambda plan: plan["phase"] == "stable" and plan["stable"] == "2")
+    assert all(answer.status_code == 200 for answer in answers)
+    assert [r["canary_weight"] for r in audit(server, mark, "promoted")] == ["100.0"]
+    completed = audit(server, mark, "completed")
+    assert len(completed) == 1 and completed[0]["model"] == "churn" and completed[0]["audit"] == "true"
+    assert {answer.headers["Warden-Model-Version"] for answer in answers} == {"1", "2"}
+    assert infer(server, pki, "c5").headers["Warden-Model-Version"] == "2"
+    metrics = call(server, pki, "ops", "/metrics", method="GET").text
+    assert 'warden_release_decisions_total{model="churn",decision="completed"} 1' in metrics
+
+
+def test_a_canary_that_errors_is_rolled_back_within_the_window(start_warden, pki, models):
+    server = serve(start_warden, pki, models, [{"model": "churn", "stable": "1", "canary": "3", "steps": [50],
+                                                "analysis": ANALYSIS}])
+    mark = server.mark()
+    started = time.monotonic()
+    answers = drive(server, pki, "churn", lambda plan: plan["phase"] == "rolled_back", timeout=30)
+    elapsed = time.monotonic() - started
+    failed = [a for a in answers if a.status_code == 500]
+    assert failed and all(a.headers["Warden-Model-Version"] == "3" for a in failed)
+    print(f"error canary rolled back {elapsed:.2f} s after traffic began, after {len(failed)} failed requests")
+    assert elapsed < ANALYSIS["window_seconds"], elapsed
+    [rollback] = audit(server, mark, "rolled_back")
+    assert rollback["canary"] == "3" and "error rate" in rollback["reason"]
+    # Afterwards every client is on stable again.
+    after = [infer(server, pki, client) for client in CLIENTS]
+    assert {(a.status_code, a.headers["Warden-Model-Version"]) for a in after} == {(200, "1")}
+
+
+def test_a_slow_canary_is_rolled_back(start_warden, pki, models):
+    analysis = {**ANALYSIS, "p95_floor_seconds": 0.002}
+    server = serve(start_warden, pki, models, [{"model": "dense", "stable": "1", "canary": "2", "steps": [50],
+                                                "analysis": analysis}])
+    mark = server.mark()
+    started = time.monotonic()
+    drive(server, pki, "dense", lambda plan: plan["phase"] == "rolled_back", timeout=60)
+    [rollback] = audit(server, mark, "rolled_back")
+    print(f"slow canary rolled back {time.monotonic() - started:.2f} s after traffic began: {rollback['reason']}")
+    assert "p95" in rollback["reason"], rollback
+
+
+def test_each_client_sees_one_version(start_warden, pki, models):
+    analysis = {**ANALYSIS, "automatic": False}
+    server = serve(start_warden, pki, models, [{"model": "churn", "stable": "1", "canary": "2", "steps": [50],
+                                                "analysis": analysis}])
+    seen = {client: {infer(server, pki, client).headers["Warden-Model-Version"] for _ in range(4)} for client in CLIENTS}
+    assert all(len(versions) == 1 for versions in seen.values()), seen
+    assert {version for versions in seen.values() for version in versions} == {"1", "2"}
+
+
+def test_the_admin_endpoint_shows_and_changes_plans_for_allowed_identities_only(start_warden, pki, models):
+    server = serve(start_warden, pki, models, [])
+    assert call(server, pki, "c0", "/admin/releases", method="GET").status_code == 403
+    plan = {"stable": "1", "canary": "2", "steps": [10, 50], "analysis": {"automatic": False}}
+    assert call(server, pki, "c0", "/admin/releases/churn", method="PUT", json=plan).status_code == 403
+    mark = server.mark()
+    answer = call(server, pki, "ops", "/admin/releases/churn", method="PUT", json=plan)
+    assert answer.status_code == 200, answer.text
+    assert plans(server, pki)["churn"]["canary_weight"] == 10.0
+    [changed] = audit(server, mark, "plan_changed")
+    assert changed["reason"] == f"admin {ADMIN}"
+    assert call(server, pki, "ops", "/admin/releases/churn/promote", method="POST").status_code == 200
+    assert plans(server, pki)["churn"]["canary_weight"] == 50.0
+    assert call(server, pki, "ops", "/admin/releases/churn/rollback", method="POST").status_code == 200
+    assert plans(server, pki)["churn"]["phase"] == "rolled_back"
+    assert call(server, pki, "ops", "/admin/releases/churn/rollback", method="POST").status_code == 409
+    bad = call(server, pki, "ops", "/admin/releases/churn", method="PUT", json={"stable": "1", "canary": "9", "steps": [10]})
+    assert bad.status_code == 422 and bad.headers["Warden-Error-Code"] == "invalid_release_plan"
+    typo = call(server, pki, "ops", "/admin/releases/churn", method="PUT", json={"stable": "1", "stepz": [10]})
+    assert typo.status_code == 422
+
+
+KILL_SWITCH = """\
+package serving.request
+
+import rego.v1
+
+default allow := false
+
+allow if {
+\tnot version_blocked
+\tnot client_blocked
+}
+
+version_blocked if input.model.version in data.kill.versions
+
+version_blocked if {
+\tsome entry in data.kill.client_versions
+\tentry.client == input.client.spiffe_id
+\tentry.version == input.model.version
+}
+
+client_blocked if input.client.spiffe_id in data.kill.clients
+
+reasons contains "version switched off" if version_blocked
+
+reasons contains "client blocked" if client_blocked
+"""
+
+
+def test_kill_switch_per_version_and_per_client_within_a_second(start_warden, pki, models, tmp_path):
+    policy, data = tmp_path / "kill.rego", tmp_path / "kill.json"
+    policy.write_text(KILL_SWITCH)
+    data.write_text(json.dumps({"kill": {"versions": [], "clients": [], "client_versions": []}}))
+    server = serve(start_warden, pki, models, [], policies={"request": {"files": [str(policy)], "data": [str(data)]}})
+    c0, c1 = f"spiffe://{DOMAIN}/ns/serving/sa/c0", f"spiffe://{DOMAIN}/ns/serving/sa/c1"
+
+    def takes_effect(kill: dict, client: str, version: str, status: int) -> float:
+        data.write_text(json.dumps({"kill": {"versions": [], "clients": [], "client_versions": [], **kill}}))
+        written = time.monotonic()
+        while (answer := infer(server, pki, client, version=version)).status_code != status:
+            assert time.monotonic() - written < 5, answer.text
+            time.sleep(0.02)
+        return time.monotonic() - written
+
+    assert infer(server, pki, "c0", version="2").status_code == 200
+    delays = [takes_effect({"versions": ["2"]}, "c0", "2", 503)]
+    answer = infer(server, pki, "c1", version="2")
+    assert answer.headers["Warden-Error-Code"] == "version_disabled"
+    assert infer(server, pki, "c0", version="1").status_code == 200
+    delays.append(takes_effect({"clients": [c1]}, "c1", "1", 403))
+    assert infer(server, pki, "c1", version="1").headers["Warden-Error-Code"] == "policy_denied"
+    assert infer(server, pki, "c0", version="1").status_code == 200
+    delays.append(takes_effect({"client_versions": [{"client": c0, "version": "1"}]}, "c0", "1", 503))
+    assert infer(server, pki, "c0", version="2").status_code == 200 and infer(server, pki, "c2", version="1").status_code == 200
+    delays.append(takes_effect({}, "c0", "1", 200))
+    print(f"kill switch in force after {', '.join(f'{d * 1000:.0f} ms' for d in delays)}")
+    assert max(delays) < 1.0, delays
