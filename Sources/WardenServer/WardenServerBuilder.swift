@@ -159,7 +159,7 @@ public struct WardenServerBuilder {
             .init(service: serving),
             .init(service: WarmUpService(state: state, logger: logger), successTerminationBehavior: .ignore),
             .init(service: DrainService(state: state, delay: configuration.drainDelay, logger: logger)),
-            .init(service: ReleaseAnalysisService(releases: state.releases), successTerminationBehavior: .ignore),
+            // Listed last, so it stops first, at once: the drain's timing stays as it was.
         ]
         if let requestPolicy {
             services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))

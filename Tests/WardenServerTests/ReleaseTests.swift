@@ -15,7 +15,7 @@ import WardenConfig
         for model in models { try model.warmUp() }
         return try ReleaseManager(
             plans: plans, repository: try ModelRepository(models: models),
-            metrics: ReleaseMetrics(registry: PrometheusCollectorRegistry()), logger: Logger(label: "test"))
+            metrics: ReleaseMetrics(registry: PrometheusCollectorRegistry()), logger: Logger(label: "test"), analyzesOnTraffic: false)
     }
 
     static func canaryPlan(steps: [Double] = [10, 50, 100]) -> ReleasePlan {

@@ -43,8 +43,17 @@ public final class ReleaseManager: Sendable {
     let logger: Logger
     private let tracks = Mutex<[String: Track]>([:])
     private let windows = Mutex<[String: VersionWindow]>([:])
+    /// When the analysis last ran: it runs at most once a second, started by the traffic it
+    /// judges (no traffic, no new evidence), off the request's path.
+    private let lastAnalysis = Mutex<ContinuousClock.Instant?>(nil)
+    static let analysisInterval: Duration = .seconds(1)
+    /// Off only in tests that move the clock themselves and call `evaluate(now:)`.
+    let analyzesOnTraffic: Bool
 
-    init(plans: [ReleasePlan], repository: ModelRepository, metrics: ReleaseMetrics, logger: Logger) throws {
+    init(plans: [ReleasePlan], repository: ModelRepository, metrics: ReleaseMetrics, logger: Logger, analyzesOnTraffic: Bool = true)
+        throws
+    {
+        self.analyzesOnTraffic = analyzesOnTraffic
         self.repository = repository
         self.metrics = metrics
         self.logger = logger
@@ -89,6 +98,13 @@ public final class ReleaseManager: Sendable {
         guard tracks.withLock({ $0[model] != nil }) else { return }
         let outcome = VersionWindow.Outcome(time: time, failed: VersionWindow.isFailure(status: status), latency: latency)
         windows.withLock { $0["\(model)/\(version)", default: VersionWindow()].record(outcome) }
+        guard analyzesOnTraffic else { return }
+        let due = lastAnalysis.withLock { last in
+            guard last.map({ time - $0 >= Self.analysisInterval }) ?? true else { return false }
+            last = time
+            return true
+        }
+        if due { Task.detached { [self] in self.evaluate(now: time) } }
     }
 
     func summary(model: String, version: String, since start: ContinuousClock.Instant) -> VersionWindow.Summary {
@@ -116,7 +132,7 @@ public final class ReleaseManager: Sendable {
         return .healthy
     }
 
-    /// One analysis pass over every progressing release (the release service calls it each second).
+    /// One analysis pass over every progressing release (at most once a second, see `record`).
     func evaluate(now: ContinuousClock.Instant = .now) {
         for model in tracks.withLock({ Array($0.keys) }) {
             guard let track = tracks.withLock({ $0[model] }), track.phase == .progressing, let canary = track.plan.canary else { continue }
