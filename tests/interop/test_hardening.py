@@ -7,12 +7,14 @@ serves real mTLS requests; taking away any one protection makes exactly that che
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -59,14 +61,20 @@ def lab(sbom) -> Path:  # noqa: F811
     shutil.rmtree(root, ignore_errors=True)
 
 
-def sandboxed(lab: Path, command: list[str], *, lab_writable: bool = False, drop: str | None = None) -> tuple[list[str], int]:
-    """The command inside bubblewrap as a restricted pod runs it, less the protection named by
-    DROP. Returns the argv and the seccomp program's descriptor (to pass to the child)."""
-    filter_file = tempfile.TemporaryFile()
-    filter_file.write(seccomp_bpf.program())
-    filter_file.seek(0)
-    descriptor = filter_file.fileno()
-    sandboxed.open_files.append(filter_file)
+@contextlib.contextmanager
+def seccomp_filter() -> Iterator[int]:
+    """The seccomp program in a file of its own, as a descriptor to pass to one sandbox: bwrap
+    reads it through the descriptor, moving an offset every holder shares. The parent may close
+    it once the child has started."""
+    with tempfile.TemporaryFile() as program:
+        program.write(seccomp_bpf.program())
+        program.seek(0)
+        yield program.fileno()
+
+
+def sandboxed(lab: Path, command: list[str], seccomp: int, *, lab_writable: bool = False, drop: str | None = None) -> list[str]:
+    """The command inside bubblewrap as a restricted pod runs it (SECCOMP: a descriptor from
+    seccomp_filter), less the protection named by DROP."""
     identity = [] if drop == "non_root" else [
         "setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups", "--no-new-privs", "--inh-caps=-all"]
     bwrap = ["bwrap", "--die-with-parent", "--unshare-pid", "--proc", "/proc", "--dev", "/dev"]
@@ -81,20 +89,18 @@ def sandboxed(lab: Path, command: list[str], *, lab_writable: bool = False, drop
     if drop == "no_capabilities":
         bwrap += ["--cap-add", "CAP_NET_BIND_SERVICE"]
     if drop != "seccomp":
-        bwrap += ["--seccomp", str(descriptor)]
-    return identity + bwrap + ["--", *command], descriptor
-
-
-sandboxed.open_files = []
+        bwrap += ["--seccomp", str(seccomp)]
+    return identity + bwrap + ["--", *command]
 
 
 @pytest.fixture(scope="module")
 def installed(lab: Path) -> Path:
     """`warden fetch` inside the sandbox as UID 65532: verifies and installs into the lab."""
-    command, descriptor = sandboxed(lab, [
-        str(lab / "bin" / "warden"), "fetch", "--model", (lab / "ref").read_text(), "--trust", str(lab / "world" / "trust.yaml"),
-        "--expected-digest", (lab / "digest").read_text(), "--dest", str(lab / "models" / "churn")], lab_writable=True)
-    result = subprocess.run(command, pass_fds=[descriptor], capture_output=True, text=True, timeout=120)
+    fetch = [str(lab / "bin" / "warden"), "fetch", "--model", (lab / "ref").read_text(), "--trust", str(lab / "world" / "trust.yaml"),
+             "--expected-digest", (lab / "digest").read_text(), "--dest", str(lab / "models" / "churn")]
+    with seccomp_filter() as seccomp:
+        result = subprocess.run(sandboxed(lab, fetch, seccomp, lab_writable=True), pass_fds=[seccomp], capture_output=True,
+                                text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (lab / "models" / "churn" / "model.onnx").stat().st_uid == UID
     return lab / "models" / "churn"
@@ -141,8 +147,8 @@ def stop(process: subprocess.Popen) -> str:
 
 def test_fetch_then_hardened_serve_inside_a_restricted_sandbox(lab, installed):
     port, probe_port = free_ports(2)
-    command, descriptor = sandboxed(lab, serve_command(lab, port, probe_port))
-    server = start(command, descriptor)
+    with seccomp_filter() as seccomp:
+        server = start(sandboxed(lab, serve_command(lab, port, probe_port), seccomp), seccomp)
     try:
         wait_ready(server, probe_port)
         pki = lab / "pki"
@@ -168,8 +174,9 @@ def test_fetch_then_hardened_serve_inside_a_restricted_sandbox(lab, installed):
 @pytest.mark.parametrize("drop", PROTECTIONS)
 def test_require_hardened_refuses_to_start_without_each_protection(lab, installed, drop):
     port, probe_port = free_ports(2)
-    command, descriptor = sandboxed(lab, serve_command(lab, port, probe_port), drop=drop)
-    result = subprocess.run(command, pass_fds=[descriptor], capture_output=True, text=True, timeout=60)
+    with seccomp_filter() as seccomp:
+        result = subprocess.run(sandboxed(lab, serve_command(lab, port, probe_port), seccomp, drop=drop), pass_fds=[seccomp],
+                                capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr
     refusal = [line for line in result.stdout.splitlines() if '"runtime_posture_refused"' in line]
     assert len(refusal) == 1, result.stdout[-2000:]

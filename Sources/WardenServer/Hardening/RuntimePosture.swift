@@ -84,8 +84,7 @@ public struct RuntimePosture: Sendable {
     static func readOnlyModels(_ directories: [String]) -> Check {
         var count = 0
         for directory in directories {
-            let below = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
-            for path in [directory] + below.map({ directory + "/" + $0 }) {
+            for path in ArtifactGuard.treePaths(directory) {
                 count += 1
                 if access(path, W_OK) == 0 {
                     return Check(name: "read_only_models", passed: false, detail: "\(path) is writable")

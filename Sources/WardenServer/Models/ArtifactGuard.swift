@@ -84,14 +84,18 @@ enum ArtifactGuard {
     /// able to change what it serves (mode bits, and for non-root also access(2), which sees
     /// read-only mounts).
     static func refuseWritable(_ directory: String) throws {
-        var paths = [directory]
-        paths += ((FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []).map { directory + "/" + $0 }
-        for path in paths {
+        for path in treePaths(directory) {
             var status = stat()
             guard lstat(path, &status) == 0 else { throw ModelLoadFailure("\(path): cannot stat") }
             if status.st_mode & 0o222 != 0 || (geteuid() != 0 && access(path, W_OK) == 0) {
                 throw ModelLoadFailure("\(path) is writable; hardened mode serves only read-only model directories")
             }
         }
+    }
+
+    /// The directory and every path below it.
+    static func treePaths(_ directory: String) -> [String] {
+        let below = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []
+        return [directory] + below.map { directory + "/" + $0 }
     }
 }

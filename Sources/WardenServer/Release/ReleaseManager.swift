@@ -142,9 +142,12 @@ public final class ReleaseManager: Sendable {
                 canary: summary(model: model, version: canary, since: since), weight: track.weight, analysis: track.plan.analysis)
             metrics.verdict(model: model, verdict: verdict)
             guard track.plan.analysis.automatic else { continue }
+            // The verdict is about the step just judged: a change made meanwhile (the admin
+            // endpoint, a new plan) is not acted on with it.
             switch verdict {
-            case let .breach(reason): rollback(model: model, reason: reason)
-            case .healthy where now - track.stepStarted >= track.plan.analysis.stepDuration: promote(model: model, now: now)
+            case let .breach(reason): rollback(model: model, reason: reason, judgedStep: track.stepStarted)
+            case .healthy where now - track.stepStarted >= track.plan.analysis.stepDuration:
+                promote(model: model, now: now, judgedStep: track.stepStarted)
             default: continue
             }
         }
@@ -152,9 +155,13 @@ public final class ReleaseManager: Sendable {
 
     // MARK: Changes
 
-    func promote(model: String, now: ContinuousClock.Instant = .now) {
+    /// The next step, or completion after the last. `judgedStep` (when the analysis calls) is
+    /// the start of the step it judged: if the step has changed since, nothing happens.
+    func promote(model: String, now: ContinuousClock.Instant = .now, judgedStep: ContinuousClock.Instant? = nil) {
         let changed: (Track, ReleaseDecision)? = tracks.withLock { all in
-            guard var track = all[model], track.phase == .progressing, let canary = track.plan.canary else { return nil }
+            guard var track = all[model], track.phase == .progressing, let canary = track.plan.canary,
+                judgedStep.map({ $0 == track.stepStarted }) ?? true
+            else { return nil }
             let decision: ReleaseDecision
             if track.step + 1 < track.plan.steps.count {
                 track.step += 1
@@ -174,9 +181,11 @@ public final class ReleaseManager: Sendable {
         if let (track, decision) = changed { report(track, decision, reason: "the canary held its SLOs for the step") }
     }
 
-    func rollback(model: String, reason: String) {
+    func rollback(model: String, reason: String, judgedStep: ContinuousClock.Instant? = nil) {
         let changed: Track? = tracks.withLock { all in
-            guard var track = all[model], track.phase == .progressing else { return nil }
+            guard var track = all[model], track.phase == .progressing, judgedStep.map({ $0 == track.stepStarted }) ?? true else {
+                return nil
+            }
             track.phase = .rolledBack
             track.lastDecision = "\(ReleaseDecision.rolledBack.rawValue): \(reason)"
             all[model] = track
@@ -189,7 +198,7 @@ public final class ReleaseManager: Sendable {
     /// it names must be served; a canary starts at its first step.
     func replace(_ plan: ReleasePlan, by who: String) throws {
         try plan.validate(path: "release \(plan.model)")
-        for version in [plan.stable] + (plan.canary.map { [$0] } ?? []) where repository.model(plan.model, version: version) == nil {
+        for version in plan.versions where repository.model(plan.model, version: version) == nil {
             throw ConfigurationError("release \(plan.model): version '\(version)' is not served")
         }
         let track = Track(plan: plan, stepStarted: .now, phase: plan.canary == nil ? .stable : .progressing, lastDecision: "plan_changed")
@@ -210,37 +219,25 @@ public final class ReleaseManager: Sendable {
     /// Every plan, its step, weight and phase, and each version's window now.
     func snapshot(now: ContinuousClock.Instant = .now) -> JSONValue {
         let all = tracks.withLock { $0 }.sorted { $0.key < $1.key }
+        return .object([("releases", .array(all.map { json($0.key, $0.value, now: now) }))])
+    }
+
+    private func json(_ model: String, _ track: Track, now: ContinuousClock.Instant) -> JSONValue {
+        let since = now - track.plan.analysis.window
+        let windows: [(key: String, value: JSONValue)] = track.plan.versions.map { version in
+            let summary = summary(model: model, version: version, since: since)
+            let counts: JSONValue = .object([
+                ("requests", .number(Double(summary.requests))), ("failures", .number(Double(summary.failures))),
+                ("p95_ms", .number(Self.milliseconds(summary.p95))),
+            ])
+            return (version, counts)
+        }
         return .object([
-            (
-                "releases",
-                .array(
-                    all.map { model, track in
-                        let since = now - track.plan.analysis.window
-                        let versions = [track.plan.stable] + (track.plan.canary.map { [$0] } ?? [])
-                        return .object([
-                            ("model", .string(model)), ("stable", .string(track.plan.stable)),
-                            ("canary", track.plan.canary.map(JSONValue.string) ?? .null),
-                            ("steps", .array(track.plan.steps.map { .number($0) })), ("step", .number(Double(track.step))),
-                            ("canary_weight", .number(track.weight)), ("phase", .string(track.phase.rawValue)),
-                            ("last_decision", track.lastDecision.map(JSONValue.string) ?? .null),
-                            (
-                                "windows",
-                                .object(
-                                    versions.map { version in
-                                        let summary = self.summary(model: model, version: version, since: since)
-                                        return (
-                                            version,
-                                            .object([
-                                                ("requests", .number(Double(summary.requests))),
-                                                ("failures", .number(Double(summary.failures))),
-                                                ("p95_ms", .number(Self.milliseconds(summary.p95))),
-                                            ])
-                                        )
-                                    })
-                            ),
-                        ])
-                    })
-            )
+            ("model", .string(model)), ("stable", .string(track.plan.stable)),
+            ("canary", track.plan.canary.map(JSONValue.string) ?? .null),
+            ("steps", .array(track.plan.steps.map { .number($0) })), ("step", .number(Double(track.step))),
+            ("canary_weight", .number(track.weight)), ("phase", .string(track.phase.rawValue)),
+            ("last_decision", track.lastDecision.map(JSONValue.string) ?? .null), ("windows", .object(windows)),
         ])
     }
 

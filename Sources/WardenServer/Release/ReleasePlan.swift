@@ -19,6 +19,9 @@ public struct ReleasePlan: Sendable, Equatable {
     }
 
     /// Reads one plan (`releases:` in the configuration, or an admin request's body).
+    /// The versions the plan names: stable, then the canary if any.
+    var versions: [String] { [stable] + (canary.map { [$0] } ?? []) }
+
     public init(reading map: inout StrictMapping) throws {
         guard let model = try map.string("model") else { throw ConfigurationError("\(map.path).model is required") }
         guard let stable = try map.versionString("stable") else { throw ConfigurationError("\(map.path).stable is required") }

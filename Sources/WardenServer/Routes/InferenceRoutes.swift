@@ -80,7 +80,7 @@ struct InferenceRoutes {
         let arrival = ContinuousClock.now
         let model = try model(context, version: version)
         let deadline = try gate.deadline(request, arrival: arrival)
-        return try await timed(context, model) {
+        return try await timed(context, model, since: arrival) {
             try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
                 let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
                 let decoded = try RequestPhase.run("decode") {
@@ -114,7 +114,7 @@ struct InferenceRoutes {
                 "unsupported_protocol", "this model's inputs come from a feature store: send an OIP v2 request with the entity key")
         }
         let deadline = try gate.deadline(request, arrival: arrival)
-        return try await timed(context, model) {
+        return try await timed(context, model, since: arrival) {
             try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
                 let (bytes, _) = try await body(request, binaryAllowed: false)
                 let feeds = try RequestPhase.run("decode") { try KServeV1.feeds(body: bytes, model: model, limits: limits.json) }
@@ -147,10 +147,11 @@ struct InferenceRoutes {
         return merged
     }
 
-    /// Counts a 504 by route.
-    /// Runs the request, counting timeouts, and gives its outcome to the canary analysis.
-    func timed(_ context: WardenRequestContext, _ model: ServedModel, _ body: () async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
+    /// Runs the request, counting timeouts, and gives its outcome (latency from `start`, the
+    /// request's arrival) to the canary analysis.
+    func timed(
+        _ context: WardenRequestContext, _ model: ServedModel, since start: ContinuousClock.Instant, _ body: () async throws -> Response
+    ) async throws -> Response {
         do {
             let response = try await body()
             record(model, status: response.status.code, since: start)
