@@ -1,7 +1,11 @@
-"""Validates the custom resources in rendered manifests (Kyverno ClusterPolicy, KEDA
-ScaledObject) against models generated from their CRDs' schemas, strictly: a key the schema
-does not know is an error, as kubernetes-validate --strict does for built-in kinds. Exit 1 on
-any error, or on a custom kind no schema here covers."""
+"""Validates the custom resources in rendered manifests strictly, as kubernetes-validate --strict
+does for built-in kinds (a key the schema does not know is an error): Kyverno ClusterPolicy,
+KEDA ScaledObject and Prometheus Operator PodMonitor against models generated from their CRDs'
+schemas; Argo Rollouts' Rollout and AnalysisTemplate against argo_rollouts_schema.py, with the
+cross-references between them and the built-in objects (given as further files). Exit 1 on any
+error, or on a custom kind no schema here covers.
+
+    validate_custom_resources.py CUSTOM.yaml [BUILTIN.yaml]"""
 
 from __future__ import annotations
 
@@ -10,11 +14,16 @@ import sys
 import yaml
 from cloudcoil.models.keda import v1alpha1 as keda
 from cloudcoil.models.kyverno import v1 as kyverno
+from cloudcoil.models.prometheus_operator import v1 as prometheus_operator
+
+from argo_rollouts_schema import SCHEMAS as ARGO_SCHEMAS
+from argo_rollouts_schema import references as argo_references
 
 MODELS = {
     ("kyverno.io/v1", "ClusterPolicy"): kyverno.ClusterPolicy,
     ("kyverno.io/v1", "Policy"): kyverno.Policy,
     ("keda.sh/v1alpha1", "ScaledObject"): keda.ScaledObject,
+    ("monitoring.coreos.com/v1", "PodMonitor"): prometheus_operator.PodMonitor,
 }
 
 
@@ -36,6 +45,8 @@ def unknown_keys(given, parsed, path: str = "") -> list[str]:
 
 def validate(document: dict) -> list[str]:
     key = (document.get("apiVersion"), document.get("kind"))
+    if key in ARGO_SCHEMAS:
+        return ARGO_SCHEMAS[key].check(document, "")
     model = MODELS.get(key)
     if model is None:
         return [f"no schema for {key[1]} {key[0]}"]
@@ -47,24 +58,29 @@ def validate(document: dict) -> list[str]:
     return [f"unknown field {path}" for path in unknown_keys(document, dumped)]
 
 
-def main(paths: list[str]) -> int:
-    failures = checked = 0
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            for document in yaml.safe_load_all(handle):
-                if not document:
-                    continue
-                checked += 1
-                name = f"{path}: {document.get('kind')}/{document.get('metadata', {}).get('name')}"
-                problems = validate(document)
-                for problem in problems:
-                    print(f"FAIL {name}: {problem}")
-                failures += bool(problems)
-                if not problems:
-                    print(f"PASS {name}")
-    print(f"custom resources: {checked - failures} valid, {failures} invalid")
-    return 1 if failures or not checked else 0
+def load(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [document for document in yaml.safe_load_all(handle) if document]
+
+
+def main(custom: str, builtin: str | None = None) -> int:
+    documents = load(custom)
+    failures = 0
+    for document in documents:
+        name = f"{custom}: {document.get('kind')}/{document.get('metadata', {}).get('name')}"
+        problems = validate(document)
+        for problem in problems:
+            print(f"FAIL {name}: {problem}")
+        failures += bool(problems)
+        if not problems:
+            print(f"PASS {name}")
+    if not failures:
+        for problem in argo_references(documents + (load(builtin) if builtin else [])):
+            print(f"FAIL {custom}: {problem}")
+            failures += 1
+    print(f"custom resources: {len(documents)} checked, {failures} failed")
+    return 1 if failures or not documents else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(*sys.argv[1:]))

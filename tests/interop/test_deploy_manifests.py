@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -53,23 +54,54 @@ def serve_config() -> dict:
     return yaml.safe_load((DEPLOY / "kubernetes" / "base" / "config" / "serve.yaml").read_text())
 
 
+def pod_templates(rendered: list[dict]) -> dict[str, dict]:
+    """Every pod spec the manifests make: the server's (Deployment) and the probe's (CronJob)."""
+    return {"Deployment": one(rendered, "Deployment")["spec"]["template"]["spec"],
+            "CronJob": one(rendered, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]}
+
+
 def test_every_container_runs_restricted(rendered):
-    pod = one(rendered, "Deployment")["spec"]["template"]["spec"]
-    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == UID
-    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert pod["automountServiceAccountToken"] is False
-    assert one(rendered, "ServiceAccount")["automountServiceAccountToken"] is False
-    containers = pod["initContainers"] + pod["containers"]
-    assert [c["name"] for c in containers] == ["fetch-verify", "warden"]
-    for container in containers:
-        context = container["securityContext"]
-        assert context["runAsNonRoot"] is True and context["runAsUser"] == UID and context["runAsGroup"] == UID
-        assert context["readOnlyRootFilesystem"] is True and context["allowPrivilegeEscalation"] is False
-        assert context["capabilities"] == {"drop": ["ALL"]} and context["seccompProfile"] == {"type": "RuntimeDefault"}
-        assert set(container["resources"]["requests"]) >= {"cpu", "memory"} and set(container["resources"]["limits"]) >= {"cpu", "memory"}
-        # Secrets are files (Vault Agent); the environment holds only the release's pins.
-        assert "env" not in container and container["envFrom"] == [{"configMapRef": {"name": container["envFrom"][0]["configMapRef"]["name"]}}]
-        assert container["envFrom"][0]["configMapRef"]["name"].startswith("warden-churn-release")
+    assert all(account["automountServiceAccountToken"] is False for account in rendered if account["kind"] == "ServiceAccount")
+    names = {kind: [c["name"] for c in pod["initContainers"] + pod["containers"]] for kind, pod in pod_templates(rendered).items()}
+    assert names == {"Deployment": ["fetch-verify", "warden"], "CronJob": ["fetch-verify", "probe"]}
+    for pod in pod_templates(rendered).values():
+        assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == UID
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["automountServiceAccountToken"] is False
+        for container in pod["initContainers"] + pod["containers"]:
+            context = container["securityContext"]
+            assert context["runAsNonRoot"] is True and context["runAsUser"] == UID and context["runAsGroup"] == UID
+            assert context["readOnlyRootFilesystem"] is True and context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"] == {"drop": ["ALL"]} and context["seccompProfile"] == {"type": "RuntimeDefault"}
+            assert set(container["resources"]["requests"]) >= {"cpu", "memory"} and set(container["resources"]["limits"]) >= {"cpu", "memory"}
+            # Secrets are files (Vault Agent); the environment holds only the release's pins.
+            assert "env" not in container and container["envFrom"] == [{"configMapRef": {"name": container["envFrom"][0]["configMapRef"]["name"]}}]
+            assert container["envFrom"][0]["configMapRef"]["name"].startswith("warden-churn-release")
+
+
+def test_the_probe_cronjob_checks_the_served_artifact_as_an_allowed_client(rendered):
+    """The CronJob's `warden probe` pins the server's SPIFFE ID (the one Vault puts in the
+    server's certificate), holds answers to the same digest the server is pinned to, reads the
+    contract from the artifact its own fetch verified, and its identity may infer and reach 8443."""
+    pod = pod_templates(rendered)["CronJob"]
+    fetch, probe = pod["initContainers"][0], pod["containers"][0]
+    args = dict(zip(probe["args"][1::2], probe["args"][2::2]))
+    assert probe["args"][0] == "probe" and args["--expected-digest"] == "$(MODEL_DIGEST)"
+    assert args["--contract"] == fetch["args"][fetch["args"].index("--dest") + 1]
+    server_annotations = one(rendered, "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    assert f'"uri_sans={args["--server-id"]}"' in server_annotations["vault.hashicorp.com/agent-inject-template-server.pem"]
+    probe_annotations = one(rendered, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["annotations"]
+    prober_id = re.search(r'"uri_sans=([^"]+)"', probe_annotations["vault.hashicorp.com/agent-inject-template-prober.pem"]).group(1)
+    assert prober_id == f"spiffe://cluster.local/ns/models/sa/{pod['serviceAccountName']}"
+    rules = serve_config()["authorization"]["rules"]
+    assert [rule["routes"] for rule in rules if prober_id in rule["allow"]] == [["infer"]]
+    assert args["--server"] == f"{one(rendered, 'Service')['metadata']['name']}.models.svc:443"
+    policy = next(p for p in rendered if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "warden-churn")
+    probe_labels = one(rendered, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    assert any(peer.get("podSelector", {}).get("matchLabels") == {k: probe_labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
+               and "namespaceSelector" not in peer for rule in policy["spec"]["ingress"] for peer in rule["from"])
+    assert one(rendered, "CronJob")["spec"]["concurrencyPolicy"] == "Forbid"
+    assert one(rendered, "CronJob")["spec"]["jobTemplate"]["spec"]["backoffLimit"] == 0
 
 
 def test_the_init_container_verifies_into_a_memory_volume_the_server_mounts_read_only(rendered):

@@ -110,6 +110,8 @@ def feature_model(tmp_path_factory) -> Path:
     contract["name"] = "churnfs"
     contract["feature_store"] = {"entity": "customer_id", "features": FETCHED,
                                  "defaults": {"tenure": 0, "monthly_charges": None, "age": None}}
+    # The example's samples send every input; this contract's clients send the entity key.
+    del contract["samples"]
     (directory / "warden-model.json").write_text(json.dumps(contract))
     return directory
 

@@ -11,13 +11,13 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from conftest import CHURN_DIR, REPO_ROOT, free_ports
+from conftest import CHURN_DIR, REPO_ROOT
+from prometheus import query, running_prometheus, tool
 
 MONITORING = REPO_ROOT / "deploy" / "monitoring"
 RULES = [MONITORING / "prometheus" / "recording-rules.yaml", MONITORING / "prometheus" / "alerts.yaml"]
@@ -32,13 +32,6 @@ ERROR_RATIO_QUERY = ('(sum by (model, version) (rate(warden_http_request_duratio
 PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "inf", "nan",
                 # aggregation operators: their grouping clause may sit between the name and the "("
                 "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile"}
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is missing (scripts/setup.sh installs Debian's prometheus package)")
-    return path
 
 
 def metric_names(expr: str) -> set[str]:
@@ -160,37 +153,8 @@ def prometheus(tmp_path, start_warden):
     contract["output_schema"]["properties"]["label"] = {"enum": [7]}
     (broken / "warden-model.json").write_text(json.dumps(contract))
     server = start_warden(config={"models": [{"directory": str(CHURN_DIR)}, {"directory": str(broken)}]}, label="scraped")
-    port = free_ports(1)[0]
-    config = tmp_path / "prometheus.yml"
-    config.write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "scrape_configs": [{"job_name": "warden", "static_configs": [{"targets": [server.host_port]}]}],
-    }))
-    process = subprocess.Popen([tool("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                                f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 30
-        while True:
-            assert process.poll() is None, f"prometheus exited: {process.stderr.read()}"
-            try:
-                if requests.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.time() < deadline, "prometheus did not become ready"
-            time.sleep(0.2)
+    with running_prometheus(tmp_path, [{"job_name": "warden", "static_configs": [{"targets": [server.host_port]}]}]) as url:
         yield server, url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def query(prometheus_url: str, expr: str) -> list:
-    response = requests.get(f"{prometheus_url}/api/v1/query", params={"query": expr}, timeout=5)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]["result"]
 
 
 def test_prometheus_scrapes_warden_and_answers_the_documented_queries(prometheus):

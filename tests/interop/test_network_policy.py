@@ -2,7 +2,8 @@
 are compiled to nftables (netpol_nft.py) and loaded into network namespaces joined by veth
 pairs on a bridge, one namespace per "pod". Warden serves in its pod; the gateway pod reaches
 the serving port, a pod with the gateway's labels in another namespace does not, nor does the
-gateway reach the probe port; Warden's own egress reaches the telemetry collector and not an
+gateway reach the probe port; the synthetic probe's pod passes `warden probe` against the serving
+port and reaches nothing else; Warden's own egress reaches the telemetry collector and not an
 address the policies do not name."""
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ PODS = [
     Pod("impostor", "other", {"app.kubernetes.io/name": "inference-gateway"}, "198.18.0.4"),
     Pod("collector", "monitoring", {"app.kubernetes.io/name": "otel-collector"}, "198.18.0.5"),
     Pod("elsewhere", "other", {"app.kubernetes.io/name": "somewhere"}, "198.18.0.6"),
+    Pod("prober", "models", {"app.kubernetes.io/name": "warden-probe", "app.kubernetes.io/instance": "churn"}, "198.18.0.7"),
 ]
 ADDRESS = {pod.name: pod.address for pod in PODS}
 CLIENT = "spiffe://warden.test/ns/serving/sa/gateway"
+PROBER = "spiffe://warden.test/ns/models/sa/warden-churn-probe"
 
 
 def netns(pod: str) -> str:
@@ -67,7 +70,7 @@ def cluster(tmp_path_factory):
     """The namespaces, the bridge, and every pod's compiled policy loaded."""
     require_tools()
     policies = rendered_policies()
-    assert {policy["metadata"]["name"] for policy in policies} == {"default-deny", "warden-churn"}
+    assert {policy["metadata"]["name"] for policy in policies} == {"default-deny", "warden-churn", "warden-churn-probe"}
     hub = netns("hub")
     created = []
     try:
@@ -89,7 +92,7 @@ def cluster(tmp_path_factory):
             subprocess.run(["ip", "netns", "exec", netns(pod.name), "nft", "-f", "-"], input=rules[pod.name], text=True,
                            check=True, capture_output=True, timeout=30)
         # Only Warden's namespace has policies: the others are not isolated.
-        assert "policy drop" in rules["warden"] and "policy drop" not in rules["gateway"]
+        assert "policy drop" in rules["warden"] and "policy drop" in rules["prober"] and "policy drop" not in rules["gateway"]
         yield tmp_path_factory.mktemp("netpol")
     finally:
         for name in reversed(created):
@@ -128,7 +131,8 @@ def served(cluster):
     """Two Warden servers in the Warden pod: one exporting traces to the collector (allowed),
     one to an address no policy names."""
     workdir = cluster
-    run(str(warden_binary()), "dev-pki", "--out", str(workdir / "pki"))
+    run(str(warden_binary()), "dev-pki", "--out", str(workdir / "pki"), "--client", "gateway=ns/serving/sa/gateway",
+        "--client", "prober=ns/models/sa/warden-churn-probe")
     listeners = {name: Listener(name, 4318, workdir) for name in ("collector", "elsewhere")}
     servers = []
     try:
@@ -137,7 +141,7 @@ def served(cluster):
             command = [
                 "ip", "netns", "exec", netns("warden"), str(warden_binary()), "serve", "--host", "0.0.0.0",
                 "--port", str(port), "--probe-port", str(probe), "--tls-cert", str(pki / "server.pem"),
-                "--tls-key", str(pki / "server.key"), "--client-ca", str(pki / "ca.pem"), "--allow-client", CLIENT,
+                "--tls-key", str(pki / "server.key"), "--client-ca", str(pki / "ca.pem"), "--allow-client", CLIENT, "--allow-client", PROBER,
                 "--otlp-endpoint", f"http://{ADDRESS[target]}:4318/v1/traces",
             ]
             servers.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -211,3 +215,15 @@ def test_wardens_egress_reaches_telemetry_and_nothing_else(served):
     assert in_pod("gateway", "curl", "-s", "--connect-timeout", "3", f"http://{ADDRESS['elsewhere']}:4318/",
                   check=False).returncode != 28
     assert listeners["elsewhere"].accepted >= 1
+
+
+def test_the_synthetic_probe_reaches_the_serving_port_and_nothing_else(served):
+    workdir, _ = served
+    pki = workdir / "pki"
+    probe = in_pod("prober", str(warden_binary()), "probe", "--server", f"{ADDRESS['warden']}:8443", "--server-id",
+                   "spiffe://warden.test/warden", "--ca", str(pki / "ca.pem"), "--tls-cert", str(pki / "prober.pem"),
+                   "--tls-key", str(pki / "prober.key"), "--contract", str(REPO_ROOT / "examples" / "churn"), check=False)
+    assert probe.returncode == 0 and probe.stdout.strip().endswith("3 passed, 0 failed"), probe.stdout + probe.stderr
+    for address, port in ((ADDRESS["warden"], 8081), (ADDRESS["elsewhere"], 4318), (ADDRESS["gateway"], 443)):
+        result = in_pod("prober", "curl", "-sS", "--connect-timeout", "3", f"http://{address}:{port}/", check=False)
+        assert result.returncode == 28, f"{address}:{port}: {result.stdout + result.stderr}"

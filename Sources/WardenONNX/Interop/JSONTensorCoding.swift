@@ -10,16 +10,7 @@ public enum JSONTensorCoding {
 
     /// Reads a JSON value as a tensor of `type`. The shape comes from the nesting, which must be rectangular.
     public static func tensor(from json: JSONValue, type: ElementType) throws -> Tensor {
-        var shape: [Int] = []
-        var probe = json
-        while case let .array(items) = probe {
-            shape.append(items.count)
-            guard let first = items.first else { break }
-            probe = first
-        }
-        var leaves: [JSONValue] = []
-        leaves.reserveCapacity(Tensor.elementCount(shape))
-        try flatten(json, depth: 0, shape: shape, into: &leaves)
+        let (shape, leaves) = try shapeAndLeaves(json)
         let storage: TensorStorage
         switch type {
         case .float: storage = .float(try leaves.map { Float(try number($0)) })
@@ -42,6 +33,21 @@ public enum JSONTensorCoding {
                 })
         }
         return Tensor(shape: shape, storage: storage)
+    }
+
+    /// The shape of nested JSON arrays (which must be rectangular) and their leaves in row-major order.
+    public static func shapeAndLeaves(_ json: JSONValue) throws -> (shape: [Int], leaves: [JSONValue]) {
+        var shape: [Int] = []
+        var probe = json
+        while case let .array(items) = probe {
+            shape.append(items.count)
+            guard let first = items.first else { break }
+            probe = first
+        }
+        var leaves: [JSONValue] = []
+        leaves.reserveCapacity(Tensor.elementCount(shape))
+        try flatten(json, depth: 0, shape: shape, into: &leaves)
+        return (shape, leaves)
     }
 
     private static func flatten(_ json: JSONValue, depth: Int, shape: [Int], into leaves: inout [JSONValue]) throws {

@@ -27,6 +27,8 @@ public struct ModelContract: Sendable, Equatable {
     public var outputSchema: JSONValue?
     /// Inputs looked up in a feature store by entity key, instead of sent by the client.
     public var featureStore: FeatureStoreContract?
+    /// Requests with the answers they must get, for synthetic checks (`warden probe`).
+    public var samples: [ContractSample] = []
 
     /// The inputs a request carries: the model's, less those fetched from the feature store,
     /// plus the entity key when there is one.
@@ -89,6 +91,11 @@ public struct ModelContract: Sendable, Equatable {
         outputSchema = json["output_schema"]
         featureStore = try json["feature_store"].map { try FeatureStoreContract(json: $0, inputs: inputs) }
         guard !inputs.isEmpty, !outputs.isEmpty else { throw ContractError("the contract must list inputs and outputs") }
+        let (requestInputs, outputs) = (requestInputs, outputs)
+        samples = try list("samples").enumerated().map {
+            try ContractSample(json: $1, index: $0, requestInputs: requestInputs, outputSpecs: outputs)
+        }
+        guard Set(samples.map(\.name)).count == samples.count else { throw ContractError("sample names must be unique") }
         guard Set(inputs.map(\.name)).count == inputs.count, Set(outputs.map(\.name)).count == outputs.count else {
             throw ContractError("tensor names must be unique")
         }

@@ -42,7 +42,12 @@ public struct ModelRepository: Sendable {
         return "no model of that name is served (models: \(known.joined(separator: ", ")))"
     }
 
-    public var isReady: Bool { !models.isEmpty && models.allSatisfy(\.isReady) }
+    /// Every version has warmed up, and every model still has a version that serves: a
+    /// withdrawn (revoked) version does not hold readiness back while another one answers.
+    public var isReady: Bool {
+        guard !models.isEmpty, models.allSatisfy(\.hasWarmedUp) else { return false }
+        return Set(models.map(\.name)).allSatisfy { name in models.contains { $0.name == name && $0.isReady } }
+    }
 
     static func versionOrder(_ a: String, _ b: String) -> Bool {
         if let x = Int(a), let y = Int(b) { return x < y }

@@ -23,7 +23,8 @@ public final class ServedModel: Sendable {
     /// revocation list proves it is not (until one does).
     private let withdrawal = Mutex<(revoked: String?, stale: Bool)>((nil, false))
 
-    public var isReady: Bool { warmedUp.load(ordering: .acquiring) && !isWithdrawn }
+    public var isReady: Bool { hasWarmedUp && !isWithdrawn }
+    var hasWarmedUp: Bool { warmedUp.load(ordering: .acquiring) }
 
     var isWithdrawn: Bool { withdrawal.withLock { $0.revoked != nil || $0.stale } }
 

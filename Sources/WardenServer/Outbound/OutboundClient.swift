@@ -12,6 +12,7 @@ import Synchronization
 final class OutboundClient: Sendable {
     struct Response: Sendable {
         let status: Int
+        let headers: HTTPHeaders
         let body: [UInt8]
     }
 
@@ -52,7 +53,7 @@ final class OutboundClient: Sendable {
         for field in headers { head.headers.add(name: field.name.rawName, value: field.value) }
         let response = try await connection.exchange(head: head, body: body, deadline: deadline)
         if response.keepAlive { give(connection) } else { connection.channel.close(promise: nil) }
-        return Response(status: response.status, body: response.body)
+        return Response(status: response.status, headers: response.headers, body: response.body)
     }
 
     private func take(deadline: NIODeadline) async throws -> PooledConnection {
@@ -136,6 +137,7 @@ final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
 
     struct Collected: Sendable {
         let status: Int
+        let headers: HTTPHeaders
         let body: [UInt8]
         let keepAlive: Bool
     }
@@ -165,7 +167,7 @@ final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
         case .end:
             guard let head else { return }
-            promise?.succeed(Collected(status: Int(head.status.code), body: body, keepAlive: head.isKeepAlive))
+            promise?.succeed(Collected(status: Int(head.status.code), headers: head.headers, body: body, keepAlive: head.isKeepAlive))
             promise = nil
         }
     }

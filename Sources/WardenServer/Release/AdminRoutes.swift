@@ -12,6 +12,12 @@ struct AdminRoutes {
 
     func register(on router: Router<WardenRequestContext>) {
         router.get("/admin/releases") { _, context in JSONResponse.make(releases.snapshot(), context) }
+        router.get("/admin/releases/{model}") { _, context in
+            guard let plan = releases.snapshot(model: context.parameters.get("model") ?? "") else {
+                throw ServingError(status: 404, code: "release_plan_not_found", "this model has no release plan")
+            }
+            return JSONResponse.make(plan, context)
+        }
         router.put("/admin/releases/{model}") { request, context in
             let model = context.parameters.get("model") ?? ""
             let plan = try await Self.plan(request, model: model)
@@ -29,7 +35,7 @@ struct AdminRoutes {
             try change(context) { model, _ in releases.promote(model: model) }
         }
         MethodNotAllowed.register("/admin/releases", allowing: [.get], on: router)
-        MethodNotAllowed.register("/admin/releases/{model}", allowing: [.put], on: router)
+        MethodNotAllowed.register("/admin/releases/{model}", allowing: [.get, .put], on: router)
         MethodNotAllowed.register("/admin/releases/{model}/rollback", allowing: [.post], on: router)
         MethodNotAllowed.register("/admin/releases/{model}/promote", allowing: [.post], on: router)
     }

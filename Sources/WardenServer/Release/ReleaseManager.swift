@@ -222,6 +222,11 @@ public final class ReleaseManager: Sendable {
         return .object([("releases", .array(all.map { json($0.key, $0.value, now: now) }))])
     }
 
+    /// One model's plan, or nil when it has none.
+    func snapshot(model: String, now: ContinuousClock.Instant = .now) -> JSONValue? {
+        tracks.withLock { $0[model] }.map { json(model, $0, now: now) }
+    }
+
     private func json(_ model: String, _ track: Track, now: ContinuousClock.Instant) -> JSONValue {
         let since = now - track.plan.analysis.window
         let windows: [(key: String, value: JSONValue)] = track.plan.versions.map { version in
