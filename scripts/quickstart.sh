@@ -6,7 +6,8 @@
 # serve the installed artifact pinned by digest over mutual TLS on 127.0.0.1:8080 (a dev PKI
 # made now: a CA, Warden's certificate, and a client certificate with the SPIFFE ID the server
 # allows; plain-HTTP probes on :8081), send it one Open Inference Protocol request with curl and
-# the client certificate, and print the request and the answer. The server keeps running until
+# the client certificate, print the request and the answer, and run `warden probe` (the contract's
+# signed samples, each answer checked against its expected output). The server keeps running until
 # Ctrl-C; with --check it stops after the request (for CI and scripts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,10 @@ echo "$request"
 echo "== response:"
 eval "$request"
 echo
+echo
+echo "== synthetic check: warden probe sends the contract's signed samples and checks every answer and the digest"
+"$warden" probe --server "127.0.0.1:$port" --server-id spiffe://warden.test/warden --ca "$pki/ca.pem" \
+    --tls-cert "$pki/gateway.pem" --tls-key "$pki/gateway.key" --contract "$work/models/churn" --expected-digest "$digest"
 echo
 
 if $check; then
