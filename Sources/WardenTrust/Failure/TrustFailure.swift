@@ -22,6 +22,7 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         case malformedStatement = "malformed_statement"
         case unsafePath = "unsafe_path"
         case unreadableFile = "unreadable_file"
+        case malformedTrustRoot = "malformed_trust_root"
         // Signatures and identities.
         case signatureMissing = "signature_missing"
         case signatureInvalid = "signature_invalid"
@@ -29,6 +30,8 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         case keyNotValidAtTime = "key_not_valid_at_time"
         case certificateInvalid = "certificate_invalid"
         case identityMismatch = "identity_mismatch"
+        case transparencyLogInvalid = "transparency_log_invalid"
+        case timestampInvalid = "timestamp_invalid"
         // The signed content does not describe these bytes.
         case digestMismatch = "digest_mismatch"
         case missingFile = "missing_file"
@@ -47,9 +50,10 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         public var failureClass: Class {
             switch self {
             case .malformedBundle, .unknownMediaType, .malformedKey, .malformedCertificate, .malformedStatement,
-                .unsafePath, .unreadableFile:
+                .unsafePath, .unreadableFile, .malformedTrustRoot:
                 .input
-            case .signatureMissing, .signatureInvalid, .untrustedKey, .keyNotValidAtTime, .certificateInvalid, .identityMismatch:
+            case .signatureMissing, .signatureInvalid, .untrustedKey, .keyNotValidAtTime, .certificateInvalid, .identityMismatch,
+                .transparencyLogInvalid, .timestampInvalid:
                 .signature
             case .digestMismatch, .missingFile, .unexpectedFile, .subjectMismatch, .sizeLimitExceeded:
                 .integrity
