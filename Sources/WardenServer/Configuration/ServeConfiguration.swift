@@ -99,7 +99,7 @@ public struct ServeConfiguration: Sendable {
                 requestPolicy = RequestPolicySource(
                     files: try request.strings("files") ?? [], dataFiles: try request.strings("data") ?? [],
                     v0Compatible: try request.bool("v0_compatible") ?? false,
-                    reloadInterval: try request.seconds("reload_interval_seconds") ?? .milliseconds(500))
+                    reloadInterval: try request.seconds("reload_interval_seconds") ?? .milliseconds(200))
                 try request.finish()
             }
             if var startup = try policies.mapping("startup") {

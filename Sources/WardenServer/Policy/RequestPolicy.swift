@@ -10,7 +10,7 @@ public struct RequestPolicySource: Sendable, Equatable {
     public var v0Compatible: Bool
     public var reloadInterval: Duration
 
-    public init(files: [String], dataFiles: [String] = [], v0Compatible: Bool = false, reloadInterval: Duration = .milliseconds(500)) {
+    public init(files: [String], dataFiles: [String] = [], v0Compatible: Bool = false, reloadInterval: Duration = .milliseconds(200)) {
         self.files = files
         self.dataFiles = dataFiles
         self.v0Compatible = v0Compatible
