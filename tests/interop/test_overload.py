@@ -148,7 +148,9 @@ def test_ten_times_capacity_for_thirty_seconds(start_warden, slow_dir, body_file
     assert offered >= 7 * capacity, report
     assert report["goodput_rps"] >= 0.7 * capacity, report
     assert report["admitted_p99_ms"] <= 2 * baseline_p99, report
-    assert report["shed_p99_ms"] < 1.0, report
+    # A refusal costs next to nothing beside the work it declines: under a tenth of one
+    # request's service time at p99 (about 1 ms here; wrk shares the 2 cores, so no tighter).
+    assert report["shed_p99_ms"] < 0.1 * service_ms, report
     assert rss_peak - rss_before < 64 * 1024, report
     assert summary["errors"]["connect"] == summary["errors"]["read"] == summary["errors"]["timeout"] == 0, summary
 
