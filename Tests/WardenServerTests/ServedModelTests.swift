@@ -14,11 +14,11 @@ import Testing
     @Test func oversizedContractIsRefusedWithoutBeingRead() throws {
         let directory = try TestServer.bareModelDirectory(fixture: "random_forest")
         let contract = URL(fileURLWithPath: directory).appendingPathComponent(ModelContract.fileName)
-        try Data(repeating: 0x20, count: maxContractBytes + 1).write(to: contract)
+        try Data(repeating: 0x20, count: ModelContract.maximumBytes + 1).write(to: contract)
         #expect {
             try ServedModel.load(directory: directory)
         } throws: { error in
-            "\(error)".contains("over the limit of \(maxContractBytes)")
+            "\(error)".contains("over the limit of \(ModelContract.maximumBytes)")
         }
     }
 

@@ -6,6 +6,7 @@ canary and fail one that errors and one that is slow, by the template's own succ
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -64,10 +65,11 @@ def template() -> dict:
 
 
 def validate(tmp_path: Path, documents: list[dict]) -> subprocess.CompletedProcess:
-    custom = tmp_path / "custom.yaml"
-    builtin = tmp_path / "builtin.yaml"
-    custom.write_text(yaml.safe_dump_all([d for d in documents if "argoproj" in d["apiVersion"] or "coreos" in d["apiVersion"]]))
-    builtin.write_text(yaml.safe_dump_all([d for d in documents if not ("argoproj" in d["apiVersion"] or "coreos" in d["apiVersion"])]))
+    """The custom-resource check as scripts/check-deploy.sh runs it: split by split_kinds.py."""
+    rendered, builtin, custom = (tmp_path / name for name in ("rendered.yaml", "builtin.yaml", "custom.yaml"))
+    rendered.write_text(yaml.safe_dump_all(documents))
+    subprocess.run([str(DEPLOY_PYTHON), str(VALIDATOR.parent / "split_kinds.py"), str(rendered), str(builtin), str(custom)],
+                   check=True, timeout=60)
     return subprocess.run([str(DEPLOY_PYTHON), str(VALIDATOR), str(custom), str(builtin)], capture_output=True, text=True,
                           timeout=60, cwd=VALIDATOR.parent)
 
@@ -85,8 +87,7 @@ def validate(tmp_path: Path, documents: list[dict]) -> subprocess.CompletedProce
 ])
 def test_the_schema_check_refuses_what_argo_rollouts_would(rendered, tmp_path, change, message):
     assert validate(tmp_path, rendered).returncode == 0
-    documents = yaml.safe_load_all(yaml.safe_dump_all(rendered))
-    documents = list(documents)
+    documents = copy.deepcopy(rendered)
     change(one(documents, "Rollout"), one(documents, "AnalysisTemplate"))
     result = validate(tmp_path, documents)
     assert result.returncode == 1 and message in result.stdout, result.stdout

@@ -241,17 +241,22 @@ def test_contract_with_a_malformed_sample_is_refused_by_the_probe(release, tmp_p
 STABLE_PLAN = [{"model": "churn", "stable": "1"}]
 
 
-def test_the_documented_rollback_drill_passes_end_to_end(start_warden, release):
-    server = serve(start_warden, release, releases=STABLE_PLAN)
+def run_drill(server, release: Release, candidate_digest: str) -> subprocess.CompletedProcess:
+    """scripts/drills/rollback.sh from stable 1 to candidate 2 (pinned to CANDIDATE_DIGEST)."""
     pki = release.pki
-    mark = server.mark()
-    drill = subprocess.run(
+    return subprocess.run(
         ["bash", str(REPO_ROOT / "scripts" / "drills" / "rollback.sh"), "--warden", str(warden_binary()),
          "--server", f"127.0.0.1:{server.port}", "--server-id", SERVER_ID, "--ca", str(pki / "ca.pem"),
          "--prober", f"{pki / 'prober.pem'},{pki / 'prober.key'}", "--operator", f"{pki / 'ops.pem'},{pki / 'ops.key'}",
          "--contract", str(release.installed("1")), "--model", "churn",
-         "--stable", f"1={release.digests['1']}", "--candidate", f"2={release.digests['2']}"],
+         "--stable", f"1={release.digests['1']}", "--candidate", f"2={candidate_digest}"],
         capture_output=True, text=True, timeout=120)
+
+
+def test_the_documented_rollback_drill_passes_end_to_end(start_warden, release):
+    server = serve(start_warden, release, releases=STABLE_PLAN)
+    mark = server.mark()
+    drill = run_drill(server, release, release.digests["2"])
     print(drill.stdout)
     assert drill.returncode == 0, drill.stdout + drill.stderr
     assert "DRILL PASSED: 5 steps" in drill.stdout
@@ -269,14 +274,8 @@ def test_the_documented_rollback_drill_passes_end_to_end(start_warden, release):
 
 def test_the_drill_fails_loudly_when_the_candidate_does_not_pass_its_samples(start_warden, release):
     server = serve(start_warden, release, releases=STABLE_PLAN)
-    pki = release.pki
-    drill = subprocess.run(
-        ["bash", str(REPO_ROOT / "scripts" / "drills" / "rollback.sh"), "--warden", str(warden_binary()),
-         "--server", f"127.0.0.1:{server.port}", "--server-id", SERVER_ID, "--ca", str(pki / "ca.pem"),
-         "--prober", f"{pki / 'prober.pem'},{pki / 'prober.key'}", "--operator", f"{pki / 'ops.pem'},{pki / 'ops.key'}",
-         "--contract", str(release.installed("1")), "--model", "churn",
-         "--stable", f"1={release.digests['1']}", "--candidate", f"2={release.digests['1']}"],
-        capture_output=True, text=True, timeout=120)
+    # Version 2 is pinned to version 1's digest, so its samples are answered by the wrong artifact.
+    drill = run_drill(server, release, release.digests["1"])
     assert drill.returncode == 1 and "DRILL FAILED at step 1: candidate 2 does not pass its samples" in drill.stderr
 
 

@@ -82,24 +82,20 @@ struct ProbeCommand: AsyncParsableCommand {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: contract, isDirectory: &isDirectory)
         let path = isDirectory.boolValue ? (contract as NSString).appendingPathComponent(ModelContract.fileName) : contract
-        guard exists, let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("--contract: cannot read \(path)")
-        }
+        let found: ModelContract?
         do {
-            return try ModelContract(json: try JSONParser.parse(data))
+            found = exists ? try ModelContract.read(contentsOf: path) : nil
         } catch {
             throw ValidationError("--contract \(path): \(error)")
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        guard let found else { throw ValidationError("--contract: cannot read \(path)") }
+        return found
     }
 
     static func line(_ outcome: SyntheticProbe.Outcome) -> String {
         var answered = outcome.status.map { "\($0)" } ?? "no answer"
         if let version = outcome.version { answered += " from version \(version) (\(outcome.digest ?? "unpinned"))" }
-        let timing = String(format: "%.1f ms", milliseconds(outcome.latency))
+        let timing = String(format: "%.1f ms", outcome.latencyMilliseconds)
         if outcome.passed { return "PASS \(outcome.sample): \(answered) in \(timing)" }
         return "FAIL \(outcome.sample): \(answered) in \(timing): " + outcome.problems.joined(separator: "; ")
     }
@@ -112,7 +108,7 @@ struct ProbeCommand: AsyncParsableCommand {
                 (key: "status", value: outcome.status.map { .integer(Int64($0)) } ?? .null),
                 (key: "version", value: outcome.version.map { .string($0) } ?? .null),
                 (key: "digest", value: outcome.digest.map { .string($0) } ?? .null),
-                (key: "latency_ms", value: .number(milliseconds(outcome.latency))),
+                (key: "latency_ms", value: .number(outcome.latencyMilliseconds)),
                 (key: "problems", value: .array(outcome.problems.map { .string($0) })),
             ])
         }

@@ -63,14 +63,21 @@ public enum JSONTensorCoding {
     }
 
     private static func number(_ json: JSONValue) throws -> Double {
+        guard let value = numericValue(json) else { throw CodingError(description: "expected a number (null for NaN)") }
+        return value
+    }
+
+    /// A JSON number, or the forms non-finite floats take in JSON: null for NaN, "inf",
+    /// "-inf", "nan" (and their spellings "+inf", "Infinity", "-Infinity", "NaN"); nil otherwise.
+    public static func numericValue(_ json: JSONValue) -> Double? {
         switch json {
-        case .null: return .nan
-        case let .integer(i): return Double(i)
-        case let .number(d): return d
-        case .string("inf"), .string("+inf"), .string("Infinity"): return .infinity
-        case .string("-inf"), .string("-Infinity"): return -.infinity
-        case .string("nan"), .string("NaN"): return .nan
-        default: throw CodingError(description: "expected a number (null for NaN)")
+        case .null: .nan
+        case let .integer(i): Double(i)
+        case let .number(d): d
+        case .string("inf"), .string("+inf"), .string("Infinity"): .infinity
+        case .string("-inf"), .string("-Infinity"): -.infinity
+        case .string("nan"), .string("NaN"): .nan
+        default: nil
         }
     }
 

@@ -40,7 +40,8 @@ public struct ContractSample: Sendable, Equatable {
         for key in outputs.keys where !outputSpecs.contains(where: { $0.name == key }) {
             throw ContractError("\(context) expects output '\(key)', which the contract does not declare")
         }
-        for (key, value) in inputs.merging(outputs, uniquingKeysWith: { first, _ in first }) {
+        // An input and an output may share a name: each is checked on its own.
+        for (key, value) in Array(inputs) + Array(outputs) {
             do { _ = try JSONTensorCoding.shapeAndLeaves(value) } catch { throw ContractError("\(context), '\(key)': \(error)") }
         }
         if let tolerance = json["tolerance"] {

@@ -7,6 +7,8 @@ import WardenONNX
 /// contract a client is held to is the one the model's approver signed.
 public struct ModelContract: Sendable, Equatable {
     public static let fileName = "warden-model.json"
+    /// Contracts are small documents; anything larger is not one.
+    static let maximumBytes = 4 << 20
 
     public var name: String
     public var version: String
@@ -102,6 +104,13 @@ public struct ModelContract: Sendable, Equatable {
         guard features.isEmpty || inputs.count == 1 else {
             throw ContractError("\"features\" names the columns of a single matrix input")
         }
+    }
+
+    /// The contract in the file at `path`, or nil when there is none. Its size is checked
+    /// before it is read, so an oversized file is never loaded into memory.
+    public static func read(contentsOf path: String) throws -> ModelContract? {
+        guard let data = try boundedContents(path, limit: maximumBytes) else { return nil }
+        return try ModelContract(json: try JSONParser.parse(data))
     }
 
     /// Model and version names: safe in URLs, file names, log fields and metric labels.

@@ -43,7 +43,7 @@ public enum SampleAnswerCheck {
     }
 
     private static func elementDifference(_ have: JSONValue, _ want: JSONValue, tolerance: ContractSample.Tolerance) -> String? {
-        switch (number(have), number(want)) {
+        switch (JSONTensorCoding.numericValue(have), JSONTensorCoding.numericValue(want)) {
         case let (got?, wanted?):
             if got.isNaN || wanted.isNaN || got.isInfinite || wanted.isInfinite {
                 return got.isNaN == wanted.isNaN && (got.isNaN || got == wanted) ? nil : "is not the expected non-finite value"
@@ -54,18 +54,6 @@ public enum SampleAnswerCheck {
             return off <= allowed ? nil : "is off by \(off), more than the \(allowed) allowed"
         default:
             return have == want ? nil : "differs from the expected value"
-        }
-    }
-
-    /// A JSON number, or the null / "inf" / "-inf" Warden writes for non-finite floats.
-    private static func number(_ json: JSONValue) -> Double? {
-        switch json {
-        case let .integer(i): Double(i)
-        case let .number(d): d
-        case .null: .nan
-        case .string("inf"): .infinity
-        case .string("-inf"): -.infinity
-        default: nil
         }
     }
 }

@@ -62,14 +62,18 @@ public final class ServedModel: Sendable {
         }
         let contractPath = (directory as NSString).appendingPathComponent(ModelContract.fileName)
         var contract: ModelContract
-        if let data = try boundedContents(contractPath, limit: maxContractBytes) {
-            do {
-                contract = try ModelContract(json: try JSONParser.parse(data))
-                try contract.check(against: session)
-            } catch {
-                throw ModelLoadFailure("\(contractPath): \(error)")
-            }
-            if let name { contract.name = name }
+        let found: ModelContract?
+        do {
+            found = try ModelContract.read(contentsOf: contractPath)
+            try found?.check(against: session)
+        } catch let failure as ModelLoadFailure {
+            throw failure
+        } catch {
+            throw ModelLoadFailure("\(contractPath): \(error)")
+        }
+        if var found {
+            if let name { found.name = name }
+            contract = found
         } else {
             let fallback = name ?? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
             contract = ModelContract.derived(from: session, name: fallback)
@@ -112,9 +116,6 @@ public final class ServedModel: Sendable {
         warmedUp.store(true, ordering: .releasing)
     }
 }
-
-/// Contracts are small documents; anything larger is not one.
-let maxContractBytes = 4 << 20
 
 /// A file's contents, or nil if it does not exist. The size is checked before reading, so an
 /// oversized file is never loaded into memory.

@@ -38,6 +38,7 @@ public final class SyntheticProbe: Sendable {
         /// Empty when the sample passed.
         public let problems: [String]
         public var passed: Bool { problems.isEmpty }
+        public var latencyMilliseconds: Double { latency.seconds * 1000 }
     }
 
     let target: Target
