@@ -15,7 +15,14 @@ public struct ArtifactBundleVerifier: Sendable {
     }
 
     public func verify(_ bundle: SigstoreBundle, artifact: [UInt8], at time: Date = Date()) async throws(TrustFailure) -> Result {
-        let artifactDigest = SHA256Digest.of(artifact)
+        try await verify(bundle, message: .bytes(artifact), at: time)
+    }
+
+    /// Verifies over an artifact Warden holds (`.bytes`) or knows only by its digest (`.digest`).
+    public func verify(_ bundle: SigstoreBundle, message artifact: SignedMessage, at time: Date = Date()) async throws(TrustFailure)
+        -> Result
+    {
+        let artifactDigest = artifact.digest
         switch bundle.content {
         case let .messageSignature(algorithm, digest, signature):
             if !digest.isEmpty {
@@ -50,7 +57,8 @@ public struct ArtifactBundleVerifier: Sendable {
         }
         let signature = envelope.signatures[0].bytes
         do {
-            let signer = try await bundle.signer(of: envelope.preAuthenticationEncoding, signature: signature, trust: trust, at: time)
+            let signer = try await bundle.signer(
+                of: .bytes(envelope.preAuthenticationEncoding), signature: signature, trust: trust, at: time)
             return (signer, try InTotoStatement(payload: envelope.payload))
         } catch {
             // model_signing 0.2 signed a malformed encoding; accept it only for what that release wrote.
@@ -58,7 +66,7 @@ public struct ArtifactBundleVerifier: Sendable {
                 statement.predicateType == SignedModelManifest.predicateTypeDigestsV01
             else { throw error }
             let legacy = LegacyPreAuthEncoding.encode(payload: envelope.payload)
-            let signer = try await bundle.signer(of: legacy, signature: signature, trust: trust, at: time, ecdsaHash: .sha256)
+            let signer = try await bundle.signer(of: .bytes(legacy), signature: signature, trust: trust, at: time, ecdsaHash: .sha256)
             return (signer, statement)
         }
     }

@@ -7,18 +7,23 @@ public enum BundleTrust: Sendable {
     case keys([TrustedKey])
     /// Certificates: the bundle carries the chain, the verifier holds the roots.
     case certificateAuthorities(CertificateChainVerifier)
+    /// Sigstore: keyless identities (or managed keys) whose signing is proven by a
+    /// transparency log and timestamps of a trusted root.
+    case sigstore(SigstoreTrust)
 }
 
 extension SigstoreBundle {
     /// Verifies the bundle's signature over `message` (the DSSE pre-authentication encoding,
     /// or the artifact for a message signature) and names who made it.
     func signer(
-        of message: [UInt8], signature: [UInt8], trust: BundleTrust, at time: Date,
+        of message: SignedMessage, signature: [UInt8], trust: BundleTrust, at time: Date,
         ecdsaHash: VerificationKey.ECDSAHash = .matchingCurve
     ) async throws(TrustFailure) -> SignerIdentity {
         switch (trust, material) {
+        case let (.sigstore(sigstore), _):
+            return try await sigstoreSigner(of: message, signature: signature, trust: sigstore, now: time, ecdsaHash: ecdsaHash)
         case let (.keys(keys), .publicKey):
-            switch keys.match(signature: signature, message: message, at: time, ecdsaHash: ecdsaHash) {
+            switch keys.match(at: time, where: { message.isSigned(signature, by: $0, ecdsaHash: ecdsaHash) }) {
             case let .verified(key): return .key(name: key.name, fingerprint: key.key.fingerprint)
             case let .outsideValidity(key):
                 throw TrustFailure(.keyNotValidAtTime, "signed by key \(key.name), which is not trusted at \(time)")
@@ -27,7 +32,7 @@ extension SigstoreBundle {
             }
         case let (.certificateAuthorities(verifier), .certificates(chain)):
             let leaf = try await verifier.validate(chain: chain, at: time)
-            guard VerificationKey(leaf.publicKey).isValidSignature(signature, for: message, ecdsaHash: ecdsaHash) else {
+            guard message.isSigned(signature, by: VerificationKey(leaf.publicKey), ecdsaHash: ecdsaHash) else {
                 throw TrustFailure(.signatureInvalid, "the signature does not verify with the signing certificate's key")
             }
             return .certificate(identity: CertificateChainVerifier.identity(of: leaf), issuer: String(describing: leaf.issuer))

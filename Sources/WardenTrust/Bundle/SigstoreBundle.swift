@@ -25,6 +25,8 @@ public struct SigstoreBundle: Sendable {
     public let content: Content
     /// Transparency-log entries, kept as JSON for the keyless verifier.
     public let transparencyLogEntries: [JSONValue]
+    /// DER RFC 3161 timestamp responses over the signature (`timestampVerificationData`).
+    public let rfc3161Timestamps: [[UInt8]]
 
     public static let maximumSize = 16 << 20
 
@@ -56,6 +58,7 @@ public struct SigstoreBundle: Sendable {
         } else {
             transparencyLogEntries = []
         }
+        rfc3161Timestamps = try Self.timestamps(material["timestampVerificationData"])
         switch (json["messageSignature"], json["dsseEnvelope"]) {
         case let (signature?, nil):
             content = try Self.messageSignature(signature)
@@ -100,6 +103,16 @@ public struct SigstoreBundle: Sendable {
             return .certificates([try rawBytes(certificate, field: "certificate")])
         }
         throw TrustFailure(.malformedBundle, "verificationMaterial holds no publicKey, certificate or x509CertificateChain")
+    }
+
+    private static func timestamps(_ json: JSONValue?) throws(TrustFailure) -> [[UInt8]] {
+        guard case let .array(items)? = json?["rfc3161Timestamps"] else { return [] }
+        return try items.map { item throws(TrustFailure) in
+            guard case let .string(text)? = item["signedTimestamp"] else {
+                throw TrustFailure(.malformedBundle, "an RFC 3161 timestamp has no signedTimestamp")
+            }
+            return try Base64.decode(text, field: "signedTimestamp")
+        }
     }
 
     private static func rawBytes(_ json: JSONValue, field: String) throws(TrustFailure) -> [UInt8] {

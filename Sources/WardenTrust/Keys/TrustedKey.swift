@@ -36,8 +36,13 @@ extension Array where Element == TrustedKey {
     public func match(
         signature: [UInt8], message: [UInt8], at time: Date, ecdsaHash: VerificationKey.ECDSAHash = .matchingCurve
     ) -> KeyMatch {
+        match(at: time) { $0.isValidSignature(signature, for: message, ecdsaHash: ecdsaHash) }
+    }
+
+    /// Which trusted key, if any, `verifies` accepts, preferring one valid at `time`.
+    func match(at time: Date, where verifies: (VerificationKey) -> Bool) -> KeyMatch {
         var expired: TrustedKey?
-        for trusted in self where trusted.key.isValidSignature(signature, for: message, ecdsaHash: ecdsaHash) {
+        for trusted in self where verifies(trusted.key) {
             if trusted.isValid(at: time) { return .verified(trusted) }
             expired = trusted
         }

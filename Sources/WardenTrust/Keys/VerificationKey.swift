@@ -56,38 +56,57 @@ public struct VerificationKey: Sendable, Hashable, CustomStringConvertible {
     /// matches the curve (SHA-256, -384, -512), as Sigstore and model_signing sign; RSA accepts
     /// PKCS#1 v1.5 and PSS, both with SHA-256; Ed25519 signs the message itself.
     public func isValidSignature(_ signature: [UInt8], for message: some DataProtocol, ecdsaHash: ECDSAHash = .matchingCurve) -> Bool {
-        if ecdsaHash == .sha256 {
-            if let key = P384.Signing.PublicKey(spki) {
-                guard let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-                return key.isValidSignature(parsed, for: SHA256.hash(data: message))
-            }
-            if let key = P521.Signing.PublicKey(spki) {
-                guard let parsed = try? P521.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-                return key.isValidSignature(parsed, for: SHA256.hash(data: message))
-            }
+        if Curve25519.Signing.PublicKey(spki) != nil || _RSA.Signing.PublicKey(spki) != nil || ecdsaHash == .sha256 {
+            return isValidSignature(signature, for: message, hash: .sha256)
         }
+        if P384.Signing.PublicKey(spki) != nil { return isValidSignature(signature, for: message, hash: .sha384) }
+        if P521.Signing.PublicKey(spki) != nil { return isValidSignature(signature, for: message, hash: .sha512) }
+        return isValidSignature(signature, for: message, hash: .sha256)
+    }
+
+    /// Verifies `signature` over `message` hashed with `hash` (what a CMS signer names); an
+    /// Ed25519 key signs the message itself.
+    public func isValidSignature(_ signature: [UInt8], for message: some DataProtocol, hash: SignatureHash) -> Bool {
+        if let key = Curve25519.Signing.PublicKey(spki) { return key.isValidSignature(signature, for: Array(message)) }
+        switch hash {
+        case .sha256: return isValidSignature(signature, digest: SHA256.hash(data: message))
+        case .sha384: return isValidSignature(signature, digest: SHA384.hash(data: message))
+        case .sha512: return isValidSignature(signature, digest: SHA512.hash(data: message))
+        }
+    }
+
+    /// Verifies an ECDSA `signature` over a message known only by its SHA-256 digest (an
+    /// artifact named `sha256:<hex>`). RSA and Ed25519 cannot verify a bare digest here.
+    public func isValidSignature(_ signature: [UInt8], forSHA256 digest: SHA256Digest) -> Bool {
+        guard _RSA.Signing.PublicKey(spki) == nil, Curve25519.Signing.PublicKey(spki) == nil else { return false }
+        return isValidSignature(signature, digest: PrecomputedSHA256(bytes: digest.bytes))
+    }
+
+    private func isValidSignature<D: Digest>(_ signature: [UInt8], digest: D) -> Bool {
         if let key = P256.Signing.PublicKey(spki) {
             guard let parsed = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return key.isValidSignature(parsed, for: SHA256.hash(data: message))
+            return key.isValidSignature(parsed, for: digest)
         }
         if let key = P384.Signing.PublicKey(spki) {
             guard let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return key.isValidSignature(parsed, for: SHA384.hash(data: message))
+            return key.isValidSignature(parsed, for: digest)
         }
         if let key = P521.Signing.PublicKey(spki) {
             guard let parsed = try? P521.Signing.ECDSASignature(derRepresentation: signature) else { return false }
-            return key.isValidSignature(parsed, for: SHA512.hash(data: message))
+            return key.isValidSignature(parsed, for: digest)
         }
-        if let key = Curve25519.Signing.PublicKey(spki) {
-            return key.isValidSignature(signature, for: Array(message))
-        }
-        if let key = _RSA.Signing.PublicKey(spki) {
+        // swift-crypto's RSA needs to know the digest's type: only its own digests may reach here.
+        if let key = _RSA.Signing.PublicKey(spki), !(digest is PrecomputedSHA256) {
             let parsed = _RSA.Signing.RSASignature(rawRepresentation: signature)
-            let digest = SHA256.hash(data: message)
             return key.isValidSignature(parsed, for: digest, padding: .insecurePKCS1v1_5)
                 || key.isValidSignature(parsed, for: digest, padding: .PSS)
         }
         return false
+    }
+
+    /// The hash a signature was made over.
+    public enum SignatureHash: Sendable {
+        case sha256, sha384, sha512
     }
 
     /// Which hash an ECDSA signature was made over.
@@ -97,4 +116,14 @@ public struct VerificationKey: Sendable, Hashable, CustomStringConvertible {
         /// SHA-256 whatever the curve: model_signing 0.2 signed this way.
         case sha256
     }
+}
+
+/// A SHA-256 digest Warden did not compute itself, in the shape swift-crypto's ECDSA verifies.
+private struct PrecomputedSHA256: Digest {
+    static let byteCount = 32
+    let bytes: [UInt8]
+
+    func makeIterator() -> IndexingIterator<[UInt8]> { bytes.makeIterator() }
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try bytes.withUnsafeBytes(body) }
+    var description: String { "SHA256 digest: \(Hex.encode(bytes))" }
 }

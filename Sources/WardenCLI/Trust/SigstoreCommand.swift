@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import WardenJSON
+import WardenTrust
+
+/// `warden sigstore`: Sigstore bundles on their own, outside a model release.
+struct SigstoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sigstore", abstract: "Verify Sigstore bundles offline.", subcommands: [SigstoreVerifyBundleCommand.self])
+}
+
+/// The sigstore-conformance client contract: exit 0 only when the bundle verifies.
+struct SigstoreVerifyBundleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-bundle",
+        abstract: "Verify a Sigstore bundle over a file or sha256:<hex>, keyless (identity and issuer) or with a key.")
+
+    @Argument(help: "The signed file, or its digest as sha256:<hex>.")
+    var artifact: String
+
+    @Option(name: .long, help: "The Sigstore bundle (JSON).")
+    var bundle: String
+
+    @OptionGroup var identity: KeylessIdentityOptions
+
+    @Option(name: .long, help: "A PEM public key: verify a managed-key bundle instead of a keyless identity.")
+    var key: String?
+
+    @Flag(name: .long, help: "Print the result as one JSON document.")
+    var json = false
+
+    func run() async throws {
+        try await TrustOutcome.run(json: json) { () async throws(TrustFailure) in
+            let root = try identity.root()
+            let signers: SigstoreTrust.Signers
+            if let key {
+                guard identity.isEmpty else { throw TrustFailure(.malformedStatement, "give either --key or a keyless identity, not both") }
+                let pem = try Self.read(key)
+                signers = .keys([TrustedKey(name: key, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
+            } else {
+                signers = .identities([try identity.policy()])
+            }
+            let message: SignedMessage
+            if artifact.hasPrefix("sha256:") {
+                guard let digest = SHA256Digest(parsing: artifact) else {
+                    throw TrustFailure(.malformedStatement, "\(artifact) is not sha256: and 64 lowercase hex digits")
+                }
+                message = .digest(digest)
+            } else {
+                message = .bytes(try Self.read(artifact))
+            }
+            let parsed = try SigstoreBundle(bytes: try Self.read(bundle))
+            let verifier = ArtifactBundleVerifier(trust: .sigstore(SigstoreTrust(root: root, signers: signers)))
+            let result = try await verifier.verify(parsed, message: message)
+            if json {
+                print(JSONValue.object([("verified", .bool(true)), ("signer", .string(result.signer.description))]).serialized())
+            } else {
+                print("Verified OK: signed by \(result.signer)")
+            }
+        }
+    }
+
+    static func read(_ path: String) throws(TrustFailure) -> [UInt8] {
+        guard let bytes = try? CLIFile.read(path) else { throw TrustFailure(.unreadableFile, "cannot read \(path)") }
+        return bytes
+    }
+}
+
+/// Who may sign keylessly, as cosign and sigstore-python take it, and the trusted root.
+struct KeylessIdentityOptions: ParsableArguments {
+    @Option(name: .customLong("certificate-identity"), help: "The signer's identity (certificate SAN: URI or email), exactly.")
+    var identity: String?
+
+    @Option(name: .customLong("certificate-identity-regexp"), help: "A pattern the whole identity must match.")
+    var identityPattern: String?
+
+    @Option(name: .customLong("certificate-oidc-issuer"), help: "The OIDC issuer that vouched for the identity, exactly.")
+    var issuer: String?
+
+    @Option(name: .customLong("certificate-oidc-issuer-regexp"), help: "A pattern the whole OIDC issuer must match.")
+    var issuerPattern: String?
+
+    @Option(name: .customLong("trusted-root"), help: "A trusted_root.json (default: the Sigstore public-good root built in).")
+    var trustedRootPath: String?
+
+    var isEmpty: Bool { identity == nil && identityPattern == nil && issuer == nil && issuerPattern == nil }
+
+    func policy() throws(TrustFailure) -> KeylessIdentityPolicy {
+        let identityMatch = try Self.match(identity, identityPattern, "--certificate-identity")
+        let issuerMatch = try Self.match(issuer, issuerPattern, "--certificate-oidc-issuer")
+        return KeylessIdentityPolicy(identity: identityMatch, issuer: issuerMatch)
+    }
+
+    func root() throws(TrustFailure) -> TrustedRoot {
+        guard let trustedRootPath else { return .publicGood }
+        return try TrustedRoot(bytes: try SigstoreVerifyBundleCommand.read(trustedRootPath))
+    }
+
+    private static func match(_ exact: String?, _ pattern: String?, _ flag: String) throws(TrustFailure) -> KeylessIdentityPolicy.Match {
+        switch (exact, pattern) {
+        case let (value?, nil): return .exact(value)
+        case let (nil, value?): return .pattern(value)
+        default: throw TrustFailure(.malformedStatement, "give exactly one of \(flag) and \(flag)-regexp")
+        }
+    }
+}
