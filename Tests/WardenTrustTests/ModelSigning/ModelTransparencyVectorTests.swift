@@ -10,6 +10,11 @@ import WardenTrust
     static let certificateVectors = [
         "v0.2.0-certificate", "v0.3.1-certificate", "v1.0.0-certificate", "v1.0.1-certificate", "v1.1.0-certificate",
     ]
+    static let sigstoreVectors = ["v0.3.1-sigstore", "v1.0.0-sigstore", "v1.0.1-sigstore", "v1.1.0-sigstore"]
+    /// Who signed the keyless vectors: the model-transparency maintainer, through IBM's OIDC provider.
+    static let keylessSigner = KeylessIdentityPolicy(
+        identity: .exact("stefanb@us.ibm.com"), issuer: .exact("https://sigstore.verify.ibm.com/oauth2"))
+
     /// These releases' key vectors signed the single file signme-1, not the folder.
     static let singleFileVectors: Set<String> = ["v0.3.1-elliptic-key", "v1.0.0-elliptic-key"]
 
@@ -25,6 +30,10 @@ import WardenTrust
 
     static func certificateTrust() throws -> BundleTrust {
         .certificateAuthorities(try CertificateChainVerifier(rootPEMs: [SharedSuites.text("\(base)/keys/certificate/ca-cert.pem")]))
+    }
+
+    static func keylessTrust(_ signer: KeylessIdentityPolicy = keylessSigner) -> BundleTrust {
+        .sigstore(SigstoreTrust(root: .publicGood, signers: .identities([signer])))
     }
 
     static func verify(_ vector: String, trust: BundleTrust, model: String? = nil) async throws -> ModelSignatureVerifier.Report {
@@ -45,6 +54,44 @@ import WardenTrust
         guard SharedSuites.available() else { return }
         let report = try await Self.verify(vector, trust: Self.certificateTrust())
         guard case .certificate = report.signer else { Issue.record("expected a certificate signer"); return }
+    }
+
+    /// Keyless: a Fulcio certificate for an email identity, a Rekor v1 dsse entry and a
+    /// timestamp, all against the public-good root built into Warden.
+    @Test(arguments: sigstoreVectors) func sigstoreVectorVerifies(_ vector: String) async throws {
+        guard SharedSuites.available() else { return }
+        let report = try await Self.verify(vector, trust: Self.keylessTrust())
+        #expect(report.signer == .keyless(identity: "stefanb@us.ibm.com", oidcIssuer: "https://sigstore.verify.ibm.com/oauth2"))
+        #expect(report.manifest.resources.map(\.name).sorted() == ["signme-1", "signme-2"])
+    }
+
+    @Test func sigstoreVectorIsRefusedForAnotherIdentityOrIssuer() async throws {
+        guard SharedSuites.available() else { return }
+        let others = [
+            KeylessIdentityPolicy(identity: .exact("someone@us.ibm.com"), issuer: .exact("https://sigstore.verify.ibm.com/oauth2")),
+            KeylessIdentityPolicy(identity: .exact("stefanb@us.ibm.com"), issuer: .exact("https://accounts.google.com")),
+            KeylessIdentityPolicy(identity: .pattern("stefanb"), issuer: .pattern(".*")),
+        ]
+        for other in others {
+            let failure = await #expect(throws: TrustFailure.self) {
+                _ = try await Self.verify("v1.1.0-sigstore", trust: Self.keylessTrust(other))
+            }
+            #expect(failure?.code == .identityMismatch)
+        }
+        let pattern = KeylessIdentityPolicy(
+            identity: .pattern(#"[a-z]+@us\.ibm\.com"#), issuer: .pattern(#"https://sigstore\.verify\.ibm\.com/.*"#))
+        _ = try await Self.verify("v1.1.0-sigstore", trust: Self.keylessTrust(pattern))
+    }
+
+    @Test func tamperedSigstoreVectorIsRefused() async throws {
+        guard SharedSuites.available() else { return }
+        let scratch = try ScratchDirectory()
+        let copy = try scratch.copy(SharedSuites.path("\(Self.base)/v1.1.0-sigstore"), as: "model")
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: copy + "/signme-2"))
+        let failure = await #expect(throws: TrustFailure.self) {
+            _ = try await Self.verify("v1.1.0-sigstore", trust: Self.keylessTrust(), model: copy)
+        }
+        #expect(failure?.code == .digestMismatch)
     }
 
     @Test(arguments: keyVectors) func tamperedFileIsRefused(_ vector: String) async throws {
