@@ -17,7 +17,8 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Model signature bundle to attach (warden sign / model_signing).")
     var signature: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: "DSSE attestation envelopes to attach (warden attest, in-toto).")
+    @Option(
+        name: .long, parsing: .upToNextOption, help: "Attestations to attach: DSSE envelopes (warden attest, in-toto) or Sigstore bundles.")
     var attestation: [String] = []
 
     @Option(name: .customLong("cosign-key"), help: "Also sign the manifest in cosign's simple-signing format (.sig tag).")
@@ -38,7 +39,10 @@ struct PushCommand: AsyncParsableCommand {
             _ = try await pusher.attach(try CLIFile.read(signature), mediaType: MediaType.sigstoreBundle, to: manifest)
         }
         for path in attestation {
-            _ = try await pusher.attach(try CLIFile.read(path), mediaType: MediaType.dsseEnvelope, to: manifest)
+            let bytes = try CLIFile.read(path)
+            // A Sigstore bundle (a keyless attestation, say) travels as one, as cosign attaches it.
+            let isBundle = (try? SigstoreBundle(bytes: bytes)) != nil
+            _ = try await pusher.attach(bytes, mediaType: isBundle ? MediaType.sigstoreBundle : MediaType.dsseEnvelope, to: manifest)
         }
         if let cosignKey {
             let key = try SigningKey(pem: String(decoding: try CLIFile.read(cosignKey), as: UTF8.self))

@@ -52,6 +52,27 @@ extension TrustPolicy {
             }
             try authorityMap.finish()
         }
+        var keyless: [String: KeylessSigner] = [:]
+        if var keylessMap = try reader.mapping("keyless_identities") {
+            for name in keylessMap.keys {
+                guard var entry = try keylessMap.mapping(name) else { continue }
+                let identity = try Self.match(&entry, "identity")
+                let issuer = try Self.match(&entry, "issuer")
+                keyless[name] = KeylessSigner(name: name, policy: KeylessIdentityPolicy(identity: identity, issuer: issuer))
+                try entry.finish()
+            }
+            try keylessMap.finish()
+        }
+        var sigstoreRoot = TrustedRoot.publicGood
+        if var sigstore = try reader.mapping("sigstore") {
+            if let file = try sigstore.string("trusted_root") {
+                guard let data = FileManager.default.contents(atPath: resolve(file)) else {
+                    throw ConfigurationError("cannot read \(resolve(file))")
+                }
+                sigstoreRoot = try TrustedRoot(bytes: Array(data))
+            }
+            try sigstore.finish()
+        }
         let modelSigners = try reader.strings("model_signers") ?? []
         var approval: AttestationRule?
         var scan: AttestationRule?
@@ -73,8 +94,21 @@ extension TrustPolicy {
         let stage = try reader.string("required_stage") ?? "Approved"
         try reader.finish()
         try self.init(
-            keys: keys, authorities: authorities, modelSigners: modelSigners, approval: approval, scan: scan, sbom: sbom,
+            keys: keys, authorities: authorities, keyless: keyless, sigstoreRoot: sigstoreRoot, modelSigners: modelSigners,
+            approval: approval, scan: scan, sbom: sbom,
             revocation: revocation, requiredStage: stage)
+    }
+
+    /// `identity` or `identity_regexp` (and the same for `issuer`): exactly one of the two. A
+    /// pattern must match the whole value and is checked when the policy loads.
+    private static func match(_ entry: inout StrictMapping, _ field: String) throws -> KeylessIdentityPolicy.Match {
+        switch (try entry.string(field), try entry.string(field + "_regexp")) {
+        case let (exact?, nil): return .exact(exact)
+        case let (nil, pattern?):
+            _ = try KeylessIdentityPolicy.Match.pattern(pattern).matches("")
+            return .pattern(pattern)
+        default: throw ConfigurationError("\(entry.path) needs exactly one of \(field) and \(field)_regexp")
+        }
     }
 
     private static func rule(_ mapping: StrictMapping?, allowsSeverity: Bool) throws -> AttestationRule? {

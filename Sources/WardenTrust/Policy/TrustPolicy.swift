@@ -1,8 +1,9 @@
 import Foundation
 
-/// Who may sign what: the keys and certificate authorities Warden trusts, and for each kind
-/// of evidence (the model signature, approval, scan, SBOM, revocation list) which of them may
-/// sign it. Written by the platform team, mounted read-only; see docs/trust.md.
+/// Who may sign what: the keys, certificate authorities and Sigstore keyless identities Warden
+/// trusts, and for each kind of evidence (the model signature, approval, scan, SBOM, revocation
+/// list) which of them may sign it. Written by the platform team, mounted read-only; see
+/// docs/trust.md.
 public struct TrustPolicy: Sendable {
     /// A certificate authority and the signer identities (SAN email/URI) it may vouch for.
     public struct Authority: Sendable {
@@ -10,6 +11,18 @@ public struct TrustPolicy: Sendable {
         public let verifier: CertificateChainVerifier
         /// Empty: any identity the authority certifies.
         public let identities: [String]
+    }
+
+    /// A Sigstore keyless signer: an OIDC issuer and identity (each exact or a pattern), proven
+    /// by a Fulcio certificate and a transparency log of `sigstoreRoot`.
+    public struct KeylessSigner: Sendable {
+        public let name: String
+        public let policy: KeylessIdentityPolicy
+
+        public init(name: String, policy: KeylessIdentityPolicy) {
+            self.name = name
+            self.policy = policy
+        }
     }
 
     public struct AttestationRule: Sendable {
@@ -31,6 +44,9 @@ public struct TrustPolicy: Sendable {
 
     public let keys: [String: TrustedKey]
     public let authorities: [String: Authority]
+    public let keyless: [String: KeylessSigner]
+    /// The Sigstore root keyless signatures are verified against (default: the public-good root).
+    public let sigstoreRoot: TrustedRoot
     public let modelSigners: [String]
     public let approval: AttestationRule?
     public let scan: AttestationRule?
@@ -40,11 +56,14 @@ public struct TrustPolicy: Sendable {
     public let requiredStage: String
 
     public init(
-        keys: [String: TrustedKey], authorities: [String: Authority] = [:], modelSigners: [String], approval: AttestationRule? = nil,
+        keys: [String: TrustedKey], authorities: [String: Authority] = [:], keyless: [String: KeylessSigner] = [:],
+        sigstoreRoot: TrustedRoot = .publicGood, modelSigners: [String], approval: AttestationRule? = nil,
         scan: AttestationRule? = nil, sbom: AttestationRule? = nil, revocation: RevocationRule? = nil, requiredStage: String = "Approved"
     ) throws(TrustFailure) {
         self.keys = keys
         self.authorities = authorities
+        self.keyless = keyless
+        self.sigstoreRoot = sigstoreRoot
         self.modelSigners = modelSigners
         self.approval = approval
         self.scan = scan
@@ -59,16 +78,38 @@ public struct TrustPolicy: Sendable {
 
     public func authorities(named names: [String]) -> [Authority] { names.compactMap { authorities[$0] } }
 
+    public func keylessSigners(named names: [String]) -> [KeylessSigner] { names.compactMap { keyless[$0] } }
+
+    /// Sigstore trust for the keyless signers among `names`, or nil when there are none.
+    public func keylessTrust(named names: [String]) -> SigstoreTrust? {
+        let signers = keylessSigners(named: names)
+        guard !signers.isEmpty else { return nil }
+        return SigstoreTrust(root: sigstoreRoot, signers: .identities(signers.map(\.policy)))
+    }
+
     /// Every name a rule uses must be defined, and whoever signs models may not approve them.
     private func checkSeparationOfDuties() throws(TrustFailure) {
         let rules: [(String, [String])] =
             [("model_signers", modelSigners)]
             + [("approval", approval?.signers), ("scan", scan?.signers), ("sbom", sbom?.signers)]
             .compactMap { name, signers in signers.map { (name, $0) } } + [("revocation", revocation?.signers ?? [])]
-        for (rule, signers) in rules {
-            for signer in signers where keys[signer] == nil && authorities[signer] == nil {
-                throw TrustFailure(.malformedKey, "trust policy: \(rule) names \(signer), which is neither a key nor an authority")
+        let names = [Set(keys.keys), Set(authorities.keys), Set(keyless.keys)]
+        for (first, second) in [(0, 1), (0, 2), (1, 2)] {
+            if let both = names[first].intersection(names[second]).sorted().first {
+                throw TrustFailure(.malformedKey, "trust policy: \(both) names two signers; every name must be unique")
             }
+        }
+        for (rule, signers) in rules {
+            for signer in signers where keys[signer] == nil && authorities[signer] == nil && keyless[signer] == nil {
+                throw TrustFailure(
+                    .malformedKey, "trust policy: \(rule) names \(signer), which is not a key, an authority or a keyless identity")
+            }
+        }
+        // A revocation list is a DSSE envelope: only a key can sign it.
+        if let keylessRevoker = revocation?.signers.first(where: { keyless[$0] != nil }) {
+            throw TrustFailure(
+                .malformedKey, "trust policy: revocation names \(keylessRevoker), a keyless identity; revocation lists are signed with keys"
+            )
         }
         guard !modelSigners.isEmpty else { throw TrustFailure(.malformedKey, "trust policy: model_signers is empty") }
         if let approval {

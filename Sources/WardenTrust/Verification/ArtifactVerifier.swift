@@ -23,8 +23,9 @@ public struct ArtifactVerifier: Sendable {
         report.files = evidence.files
         report.verifiedAt = time
         try await verifyModelSignature(evidence, into: &report, at: time)
-        try AttestationCheck(policy: policy, subject: evidence.manifestDigest, author: report.signer)
-            .apply(evidence.attestationEnvelopes, to: &report, at: time)
+        // Attestations come as DSSE envelopes or as Sigstore bundles, attached beside the signature.
+        try await AttestationCheck(policy: policy, subject: evidence.manifestDigest, author: report.signer)
+            .apply(evidence.attestationEnvelopes + evidence.signatureBundles, to: &report, at: time)
         try checkRevocation(evidence, into: &report, at: time)
         let decision = try await gate.decide(report.gateInput)
         report.decision = decision
@@ -94,8 +95,8 @@ public struct ArtifactVerifier: Sendable {
             let keys = policy.keys(named: policy.modelSigners)
             return try await ModelSignatureVerifier(trust: .keys(keys), ignorePaths: ignored).verify(bundle: bundle, model: model, at: time)
         case .certificates:
-            // Reported when no authority accepts the bundle: the last one's reason.
-            var lastFailure = TrustFailure(.untrustedKey, "no certificate authority may sign models under this trust policy")
+            // Reported when no signer accepts the bundle: the last one's reason.
+            var lastFailure = TrustFailure(.untrustedKey, "no certificate authority or keyless identity may sign models under this policy")
             for authority in policy.authorities(named: policy.modelSigners) {
                 do throws(TrustFailure) {
                     let report = try await ModelSignatureVerifier(trust: .certificateAuthorities(authority.verifier), ignorePaths: ignored)
@@ -109,6 +110,10 @@ public struct ArtifactVerifier: Sendable {
                 } catch {
                     lastFailure = error
                 }
+            }
+            if let keyless = policy.keylessTrust(named: policy.modelSigners) {
+                return try await ModelSignatureVerifier(trust: .sigstore(keyless), ignorePaths: ignored).verify(
+                    bundle: bundle, model: model, at: time)
             }
             throw lastFailure
         }

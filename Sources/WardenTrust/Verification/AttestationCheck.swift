@@ -1,9 +1,10 @@
 import Foundation
 import WardenJSON
 
-/// Reads the attestation envelopes attached to an artifact: each counts only when it is signed
-/// by a key the policy allows for its predicate type and is about this artifact. Required
-/// kinds that end up with no valid attestation fail with the most telling reason seen.
+/// Reads the attestations attached to an artifact: DSSE envelopes signed with a key, or Sigstore
+/// bundles holding one, signed with a key or a keyless identity. Each counts only when its
+/// signer is one the policy allows for its predicate type and it is about this artifact.
+/// Required kinds that end up with no valid attestation fail with the most telling reason seen.
 struct AttestationCheck {
     let policy: TrustPolicy
     let subject: SHA256Digest
@@ -11,19 +12,42 @@ struct AttestationCheck {
 
     private enum Kind: String { case approval, scan, sbom }
 
-    func apply(_ envelopes: [[UInt8]], to report: inout VerificationReport, at time: Date) throws(TrustFailure) {
+    /// One attached attestation, as read before any signature is checked.
+    private enum Attached {
+        case envelope(DSSEEnvelope)
+        case bundle(SigstoreBundle, DSSEEnvelope)
+
+        init?(_ bytes: [UInt8]) {
+            guard let json = try? JSONParser.parse(bytes) else { return nil }
+            if case let .string(mediaType)? = json["mediaType"], mediaType.hasPrefix("application/vnd.dev.sigstore.bundle") {
+                guard let bundle = try? SigstoreBundle(json: json), case let .dsse(envelope) = bundle.content else { return nil }
+                self = .bundle(bundle, envelope)
+            } else {
+                guard let envelope = try? DSSEEnvelope(json: json) else { return nil }
+                self = .envelope(envelope)
+            }
+        }
+
+        var envelope: DSSEEnvelope {
+            switch self {
+            case let .envelope(envelope), let .bundle(_, envelope): envelope
+            }
+        }
+    }
+
+    func apply(_ attestations: [[UInt8]], to report: inout VerificationReport, at time: Date) async throws(TrustFailure) {
         var rejections: [Kind: TrustFailure] = [:]
-        for bytes in envelopes {
-            guard let json = try? JSONParser.parse(bytes), let envelope = try? DSSEEnvelope(json: json),
-                envelope.payloadType == InTotoStatement.payloadType, let statement = try? InTotoStatement(payload: envelope.payload),
+        for bytes in attestations {
+            guard let attached = Attached(bytes), attached.envelope.payloadType == InTotoStatement.payloadType,
+                let statement = try? InTotoStatement(payload: attached.envelope.payload),
                 let (kind, rule) = rule(for: statement.predicateType)
             else { continue }
             do throws(TrustFailure) {
-                if kind == .approval, let author = try? envelope.signer(among: policy.keys(named: policy.modelSigners), at: time) {
+                if kind == .approval, let author = try? await signer(of: attached, among: policy.modelSigners, at: time) {
                     throw TrustFailure(
                         .attestationRejected, "an approval is signed by \(author.name), who signs the model; an author cannot approve")
                 }
-                let signer = try envelope.signer(among: policy.keys(named: rule.signers), at: time)
+                let signer = try await signer(of: attached, among: rule.signers, at: time)
                 guard statement.covers(subject) else {
                     let others = statement.subjects.compactMap { $0.sha256?.description }.joined(separator: ", ")
                     throw TrustFailure(.subjectMismatch, "the \(kind.rawValue) attestation is about \(others), not \(subject)")
@@ -47,6 +71,37 @@ struct AttestationCheck {
         }
     }
 
+    /// Which of the policy's `names` signed the attestation, and as whom.
+    private func signer(of attached: Attached, among names: [String], at time: Date) async throws(TrustFailure)
+        -> (name: String, identity: SignerIdentity)
+    {
+        switch attached {
+        case let .envelope(envelope):
+            let key = try envelope.signer(among: policy.keys(named: names), at: time)
+            return (key.name, .key(name: key.name, fingerprint: key.key.fingerprint))
+        case let .bundle(bundle, envelope):
+            let trust: BundleTrust
+            switch bundle.material {
+            case .publicKey:
+                trust = .keys(policy.keys(named: names))
+            case .certificates:
+                guard let keyless = policy.keylessTrust(named: names) else {
+                    throw TrustFailure(.untrustedKey, "the attestation is signed keylessly, and no keyless identity may sign it")
+                }
+                trust = .sigstore(keyless)
+            }
+            let (identity, _) = try await ArtifactBundleVerifier(trust: trust).verifyStatement(in: envelope, bundle: bundle, at: time)
+            switch identity {
+            case let .key(name, _): return (name, identity)
+            case let .keyless(san, issuer):
+                let signer = FulcioIdentity(subjectAlternativeName: san, issuer: issuer)
+                let name = policy.keylessSigners(named: names).first { (try? $0.policy.check(signer)) != nil }?.name
+                return (name ?? san, identity)
+            case .certificate: return (identity.description, identity)
+            }
+        }
+    }
+
     private func rule(for predicateType: String) -> (Kind, TrustPolicy.AttestationRule)? {
         switch predicateType {
         case PredicateType.approval: policy.approval.map { (.approval, $0) }
@@ -65,12 +120,12 @@ struct AttestationCheck {
     }
 
     private func record(
-        _ kind: Kind, statement: InTotoStatement, signer: TrustedKey, rule: TrustPolicy.AttestationRule,
+        _ kind: Kind, statement: InTotoStatement, signer: (name: String, identity: SignerIdentity), rule: TrustPolicy.AttestationRule,
         into report: inout VerificationReport
     ) throws(TrustFailure) {
         switch kind {
         case .approval:
-            if case let .key(_, fingerprint) = author, fingerprint == signer.key.fingerprint {
+            if let author, Self.same(author, signer.identity) {
                 throw TrustFailure(
                     .attestationRejected, "the approval is signed by the model's author (\(signer.name)); an author cannot approve")
             }
@@ -107,6 +162,17 @@ struct AttestationCheck {
                     ("format", .string(summary.format)), ("spec_version", .string(summary.specVersion)),
                     ("components", .integer(Int64(summary.components))),
                 ]))
+        }
+    }
+}
+
+extension AttestationCheck {
+    /// The same signer, whatever name the policy gives it: one key, or one keyless identity.
+    static func same(_ first: SignerIdentity, _ second: SignerIdentity) -> Bool {
+        switch (first, second) {
+        case let (.key(_, one), .key(_, other)): one == other
+        case let (.keyless(one, oneIssuer), .keyless(other, otherIssuer)): one == other && oneIssuer == otherIssuer
+        default: first == second
         }
     }
 }

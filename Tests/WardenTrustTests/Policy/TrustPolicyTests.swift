@@ -55,4 +55,74 @@ import WardenTrust
             try load(Self.keys + "model_signers: [author]\nattestations:\n  scan: {signers: [approver], max_severity: dire}\n")
         }
     }
+
+    static let keyless = """
+        keyless_identities:
+          ci-release:
+            identity_regexp: https://github\\.com/acme/models/\\.github/workflows/release\\.yml@refs/tags/v.*
+            issuer: https://token.actions.githubusercontent.com
+          security-team: {identity: security@acme.example, issuer: https://accounts.google.com}
+
+        """
+
+    @Test func keylessIdentitiesMaySignModelsAndAttestations() throws {
+        let policy = try load(
+            Self.keys + Self.keyless
+                + "model_signers: [author, ci-release]\nattestations:\n  approval: {signers: [approver, security-team]}\n")
+        let trust = try #require(policy.keylessTrust(named: policy.modelSigners))
+        guard case let .identities(identities) = trust.signers else {
+            Issue.record("expected keyless identities")
+            return
+        }
+        #expect(
+            identities.map(\.description) == [
+                "/https://github\\.com/acme/models/\\.github/workflows/release\\.yml@refs/tags/v.*/ via https://token.actions.githubusercontent.com"
+            ])
+        let release = FulcioIdentity(
+            subjectAlternativeName: "https://github.com/acme/models/.github/workflows/release.yml@refs/tags/v1.2",
+            issuer: "https://token.actions.githubusercontent.com")
+        #expect(throws: Never.self) { try identities[0].check(release) }
+        let branch = FulcioIdentity(
+            subjectAlternativeName: "https://github.com/acme/models/.github/workflows/release.yml@refs/heads/main",
+            issuer: "https://token.actions.githubusercontent.com")
+        #expect(throws: TrustFailure.self) { try identities[0].check(branch) }
+        #expect(trust.root.transparencyLogs.count == TrustedRoot.publicGood.transparencyLogs.count)
+        #expect(policy.keylessTrust(named: ["author"]) == nil)
+    }
+
+    @Test func aKeylessIdentityNeedsExactlyOneFormOfEachField() throws {
+        for entry in [
+            "{issuer: https://accounts.google.com}",
+            "{identity: a@b.example, identity_regexp: a.*, issuer: https://accounts.google.com}",
+            "{identity: a@b.example}",
+            "{identity: a@b.example, issuer: https://accounts.google.com, subject: x}",
+            "{identity_regexp: '(unclosed', issuer: https://accounts.google.com}",
+        ] {
+            #expect(throws: (any Error).self, "\(entry)") {
+                try load(Self.keys + "keyless_identities:\n  ci: \(entry)\nmodel_signers: [ci]\n")
+            }
+        }
+    }
+
+    @Test func aRevocationListCannotBeSignedKeylessly() throws {
+        let failure = #expect(throws: TrustFailure.self) {
+            try load(Self.keys + Self.keyless + "model_signers: [author]\nrevocation: {signers: [security-team]}\n")
+        }
+        #expect(failure?.detail.contains("keyless") == true)
+    }
+
+    @Test func aNameMayNameOnlyOneSigner() throws {
+        #expect(throws: TrustFailure.self) {
+            try load(
+                Self.keys + "keyless_identities:\n  author: {identity: a@b.example, issuer: https://x.example}\nmodel_signers: [author]\n")
+        }
+    }
+
+    @Test func aCustomSigstoreRootIsReadBesideThePolicy() throws {
+        guard SharedSuites.available() else { return }
+        try folder.write("root.json", try SharedSuites.text("sigstore-conformance/trusted_root.staging.json"))
+        let policy = try load(Self.keys + Self.keyless + "sigstore: {trusted_root: root.json}\nmodel_signers: [ci-release]\n")
+        #expect(policy.sigstoreRoot.transparencyLogs.map(\.baseURL).contains { $0.contains("sigstage") })
+        #expect(throws: (any Error).self) { try load(Self.keys + "sigstore: {trusted_root: missing.json}\nmodel_signers: [author]\n") }
+    }
 }
