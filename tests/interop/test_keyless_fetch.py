@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from test_sigstore_conformance import suite_or_skip
-from trust_tools import EXIT_ATTESTATION, EXIT_SIGNATURE, require_trust_venv, trust_python, warden
+from trust_tools import EXIT_ATTESTATION, EXIT_INTEGRITY, EXIT_SIGNATURE, copy_churn_model, require_trust_venv, trust_python, warden
 
 MAINTAINER = {"identity": "stefanb@us.ibm.com", "issuer": "https://sigstore.verify.ibm.com/oauth2"}
 
@@ -131,3 +132,122 @@ def test_a_keyless_signature_does_not_count_for_key_signers(vector_world):
         "model_signers: [author]\nattestations:\n  approval: {signers: [approver]}\n"
     )
     refused(fetch(root, ref, digest, policy, dest="keys-only"), EXIT_SIGNATURE, "untrusted_key")
+
+
+# --- Keyless attestations from a private Sigstore instance --------------------------------------
+
+RELEASE_MANAGER = ("rm@acme.example", "https://accounts.google.com")
+CI_RELEASE = ("https://github.com/acme/models/.github/workflows/release.yml@refs/tags/v1.0", "https://token.actions.githubusercontent.com")
+
+
+class MiniWorld:
+    """A key-signed churn model in an OCI layout, and a private Sigstore instance."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.sigstore = root / "sigstore"
+        result = trust_python("mini_sigstore.py", "init", self.sigstore)
+        assert result.returncode == 0, result.stderr
+        (root / "keys").mkdir()
+        assert warden("keygen", "--out", root / "keys" / "author").returncode == 0
+        self.model = copy_churn_model(root / "churn")
+        self.signature = root / "churn.sig"
+        assert warden("sign", self.model, "--private-key", root / "keys" / "author.key", "--signature", self.signature).returncode == 0
+        self.ref = f"oci:{root / 'registry'}:churn-v1"
+        self.digest = push(self.model, self.ref, self.signature)
+
+    def sign_statement(self, statement: dict, signer: tuple[str, str], name: str) -> Path:
+        payload = self.root / f"{name}.statement.json"
+        payload.write_text(json.dumps(statement))
+        out = self.root / f"{name}.sigstore.json"
+        result = trust_python(
+            "mini_sigstore.py", "sign-dsse", self.sigstore, "--identity", signer[0], "--issuer", signer[1],
+            "--payload-type", "application/vnd.in-toto+json", "--payload", payload, "--out", out, "--timestamp",
+        )
+        assert result.returncode == 0, result.stderr
+        return out
+
+    def approval(self, signer: tuple[str, str], name: str, digest: str | None = None) -> Path:
+        statement = {
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "churn", "digest": {"sha256": (digest or self.digest).removeprefix("sha256:")}}],
+            "predicateType": "https://warden.dev/attestations/approval/v1",
+            "predicate": {"stage": "Approved", "approver": signer[0], "approved_at": "2026-11-27T00:00:00Z"},
+        }
+        return self.sign_statement(statement, signer, name)
+
+    def policy(self, model_signers: str = "[author]", approval_signers: str = "[release-manager]", extra: str = "") -> str:
+        return (
+            "keys:\n  author: {public_key: keys/author.pub}\n"
+            "keyless_identities:\n"
+            f"  release-manager: {{identity: {RELEASE_MANAGER[0]}, issuer: '{RELEASE_MANAGER[1]}'}}\n"
+            f"  ci-release: {{identity: '{CI_RELEASE[0]}', issuer: '{CI_RELEASE[1]}'}}\n{extra}"
+            f"sigstore: {{trusted_root: {self.sigstore / 'trusted_root.json'}}}\n"
+            f"model_signers: {model_signers}\nattestations:\n  approval: {{signers: {approval_signers}}}\n"
+        )
+
+
+@pytest.fixture
+def mini(tmp_path) -> MiniWorld:
+    require_trust_venv()
+    return MiniWorld(tmp_path)
+
+
+def test_a_keyless_approval_counts_for_its_identity(mini):
+    bundle = mini.approval(RELEASE_MANAGER, "approval")
+    # The oracle: sigstore-python accepts the same bundle against the same root.
+    oracle = trust_python(
+        "mini_sigstore.py", "verify", mini.sigstore, "--bundle", bundle, "--identity", RELEASE_MANAGER[0],
+        "--issuer", RELEASE_MANAGER[1], "--dsse",
+    )
+    assert oracle.returncode == 0, oracle.stdout + oracle.stderr
+    assert push(mini.model, mini.ref, None, bundle) == mini.digest
+    result = fetch(mini.root, mini.ref, mini.digest, mini.policy())
+    assert result.returncode == 0, result.stdout + result.stderr
+    receipt = json.loads((mini.root / "installed" / ".warden" / "receipt.json").read_text())
+    approval = receipt["input"]["model"]["attestations"]["approval"]
+    assert approval["signer"] == "release-manager" and approval["predicate"]["stage"] == "Approved"
+
+
+def test_a_keyless_approval_by_another_identity_does_not_count(mini):
+    push(mini.model, mini.ref, None, mini.approval(("intruder@acme.example", RELEASE_MANAGER[1]), "intruder"))
+    document = refused(fetch(mini.root, mini.ref, mini.digest, mini.policy()), EXIT_ATTESTATION, "attestation_missing")
+    assert "intruder@acme.example" in document["detail"]
+
+
+def test_a_keyless_identity_counts_only_for_the_predicate_types_it_is_named_for(mini):
+    push(mini.model, mini.ref, None, mini.approval(RELEASE_MANAGER, "approval"))
+    # release-manager may sign scans here, not approvals: its approval is no approval.
+    policy = mini.policy(approval_signers="[ci-release]", extra="") + "  scan: {signers: [release-manager], required: false}\n"
+    refused(fetch(mini.root, mini.ref, mini.digest, policy), EXIT_ATTESTATION, "attestation_missing")
+
+
+def test_a_keyless_approval_about_another_artifact_is_refused(mini):
+    other = "sha256:" + "ab" * 32
+    push(mini.model, mini.ref, None, mini.approval(RELEASE_MANAGER, "other", digest=other))
+    refused(fetch(mini.root, mini.ref, mini.digest, mini.policy()), EXIT_INTEGRITY, "subject_mismatch")
+
+
+def test_a_tampered_keyless_approval_is_refused(mini):
+    bundle = mini.approval(RELEASE_MANAGER, "approval")
+    document = json.loads(bundle.read_text())
+    statement = json.loads(base64.b64decode(document["dsseEnvelope"]["payload"]))
+    statement["predicate"]["stage"] = "Production"
+    document["dsseEnvelope"]["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
+    bundle.write_text(json.dumps(document))
+    push(mini.model, mini.ref, None, bundle)
+    refused(fetch(mini.root, mini.ref, mini.digest, mini.policy()), EXIT_ATTESTATION, "attestation_missing")
+
+
+def test_the_keyless_author_of_a_model_cannot_approve_it(mini):
+    """A model signed keylessly by CI (model_signing's statement, re-signed through the private
+    instance), approved by the same identity under another policy name: refused."""
+    statement = json.loads(base64.b64decode(json.loads(mini.signature.read_text())["dsseEnvelope"]["payload"]))
+    keyless_model = mini.sign_statement(statement, CI_RELEASE, "model")
+    ref = f"oci:{mini.root / 'registry'}:churn-keyless"
+    digest = push(mini.model, ref, keyless_model, mini.approval(CI_RELEASE, "self-approval"))
+    assert digest == mini.digest  # same files, same manifest: the referrers are added to it
+    extra = f"  any-ci: {{identity_regexp: 'https://github\\.com/acme/.*', issuer: '{CI_RELEASE[1]}'}}\n"
+    policy = mini.policy(model_signers="[ci-release]", approval_signers="[any-ci]", extra=extra)
+    document = refused(fetch(mini.root, ref, digest, policy), EXIT_ATTESTATION, "attestation_rejected")
+    assert "author cannot approve" in document["detail"]

@@ -33,16 +33,19 @@ public struct FulcioIdentity: Sendable, Equatable, CustomStringConvertible {
                 .certificateInvalid, "the signing certificate must name exactly one identity (URI or email), not \(names.count)")
         }
         subjectAlternativeName = names[0]
-        var found: String?
+        var v2: String?
         if let ext = certificate.extensions[oid: Self.issuerV2] {
             guard let value = try? ASN1UTF8String(derEncoded: ext.value) else {
                 throw TrustFailure(.certificateInvalid, "the certificate's OIDC issuer extension is not a UTF8String")
             }
-            found = String(value)
-        } else if let ext = certificate.extensions[oid: Self.issuerV1] {
-            found = String(decoding: ext.value, as: UTF8.self)
+            v2 = String(value)
         }
-        guard let found, !found.isEmpty else { throw TrustFailure(.certificateInvalid, "the certificate names no OIDC issuer") }
+        let v1 = certificate.extensions[oid: Self.issuerV1].map { String(decoding: $0.value, as: UTF8.self) }
+        // Verifiers differ in which of the two they read: a certificate naming two issuers names none.
+        if let v1, let v2, v1 != v2 {
+            throw TrustFailure(.certificateInvalid, "the certificate names two OIDC issuers, \(v1) and \(v2)")
+        }
+        guard let found = v2 ?? v1, !found.isEmpty else { throw TrustFailure(.certificateInvalid, "the certificate names no OIDC issuer") }
         issuer = found
     }
 

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import SwiftASN1
 import Testing
 import WardenJSON
 import X509
@@ -51,5 +53,38 @@ import X509
         #expect(throws: TrustFailure.self) {
             try KeylessIdentityPolicy(identity: .pattern("(unclosed"), issuer: .exact(Self.actions)).check(signer)
         }
+    }
+
+    /// A certificate whose two issuer extensions disagree: sigstore-python reads .1.1, others
+    /// .1.8, so whichever Warden picked, another verifier would see another signer.
+    static func certificate(issuerV1: String?, issuerV2: String?) throws -> Certificate {
+        let key = P256.Signing.PrivateKey()
+        var extensions = Certificate.Extensions()
+        try extensions.append(Certificate.Extension(SubjectAlternativeNames([.rfc822Name("signer@example.com")]), critical: false))
+        if let issuerV1 {
+            try extensions.append(Certificate.Extension(oid: FulcioIdentity.issuerV1, critical: false, value: Array(issuerV1.utf8)[...]))
+        }
+        if let issuerV2 {
+            var serializer = DER.Serializer()
+            try serializer.serialize(ASN1UTF8String(issuerV2))
+            try extensions.append(
+                Certificate.Extension(oid: FulcioIdentity.issuerV2, critical: false, value: serializer.serializedBytes[...]))
+        }
+        let name = try DistinguishedName { CommonName("test") }
+        return try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: Date(), notValidAfter: Date() + 600,
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions, issuerPrivateKey: .init(key))
+    }
+
+    @Test func twoIssuersThatDisagreeNameNoSigner() throws {
+        let google = "https://accounts.google.com"
+        #expect(try FulcioIdentity(certificate: Self.certificate(issuerV1: google, issuerV2: google)).issuer == google)
+        #expect(try FulcioIdentity(certificate: Self.certificate(issuerV1: google, issuerV2: nil)).issuer == google)
+        #expect(try FulcioIdentity(certificate: Self.certificate(issuerV1: nil, issuerV2: google)).issuer == google)
+        let failure = #expect(throws: TrustFailure.self) {
+            try FulcioIdentity(certificate: Self.certificate(issuerV1: google, issuerV2: Self.actions))
+        }
+        #expect(failure?.code == .certificateInvalid)
+        #expect(throws: TrustFailure.self) { try FulcioIdentity(certificate: Self.certificate(issuerV1: nil, issuerV2: nil)) }
     }
 }
