@@ -19,7 +19,16 @@ from pathlib import Path
 import pytest
 
 from test_sigstore_conformance import suite_or_skip
-from trust_tools import EXIT_ATTESTATION, EXIT_INTEGRITY, EXIT_SIGNATURE, copy_churn_model, require_trust_venv, trust_python, warden
+from trust_tools import (
+    EXIT_ATTESTATION,
+    EXIT_INTEGRITY,
+    EXIT_SIGNATURE,
+    copy_churn_model,
+    model_signing,
+    require_trust_venv,
+    trust_python,
+    warden,
+)
 
 MAINTAINER = {"identity": "stefanb@us.ibm.com", "issuer": "https://sigstore.verify.ibm.com/oauth2"}
 
@@ -251,3 +260,64 @@ def test_the_keyless_author_of_a_model_cannot_approve_it(mini):
     policy = mini.policy(model_signers="[ci-release]", approval_signers="[any-ci]", extra=extra)
     document = refused(fetch(mini.root, ref, digest, policy), EXIT_ATTESTATION, "attestation_rejected")
     assert "author cannot approve" in document["detail"]
+
+
+# --- `warden verify sigstore` beside `model_signing verify sigstore` ---------------------------
+
+
+def client_trust_config(trusted_root: Path, out: Path) -> Path:
+    """model_signing's --trust_config: the trusted root inside a ClientTrustConfig, so the real
+    tool verifies offline against exactly the root Warden is given."""
+    signing = {
+        "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+        "caUrls": [], "oidcUrls": [], "rekorTlogUrls": [], "tsaUrls": [],
+        "rekorTlogConfig": {"selector": "ANY"}, "tsaConfig": {"selector": "ANY"},
+    }
+    config = {
+        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+        "trustedRoot": json.loads(trusted_root.read_text()), "signingConfig": signing,
+    }
+    out.write_text(json.dumps(config))
+    return out
+
+
+def both_verify(model: Path, signature: Path, signer: tuple[str, str], trusted_root: Path, tmp: Path, ignore: list[Path]) -> tuple[int, int]:
+    ignored = [arg for path in ignore for arg in ("--ignore-paths", path)]
+    ours = warden(
+        "verify", "sigstore", model, "--signature", signature, *ignored, "--certificate-identity", signer[0],
+        "--certificate-oidc-issuer", signer[1], "--trusted-root", trusted_root,
+    )
+    theirs = model_signing(
+        "verify", "sigstore", "--trust_config", client_trust_config(trusted_root, tmp / "trust-config.json"), "--signature", signature,
+        *ignored, "--identity", signer[0], "--identity_provider", signer[1], model,
+    )
+    return ours.returncode, theirs.returncode
+
+
+@pytest.mark.parametrize("vector", ["v0.3.1-sigstore", "v1.0.0-sigstore", "v1.0.1-sigstore", "v1.1.0-sigstore"])
+def test_warden_and_model_signing_agree_on_the_keyless_vectors(vector, tmp_path):
+    require_trust_venv()
+    suites = suite_or_skip()
+    folder = suites.parent / "signing-vectors" / "model-transparency" / vector
+    public_good = suites / "trusted_root.public-good.json"
+    signer = (MAINTAINER["identity"], MAINTAINER["issuer"])
+    ignore = [folder / "ignore-me"] if (folder / "ignore-me").exists() else []
+    assert both_verify(folder, folder / "model.sig", signer, public_good, tmp_path, ignore) == (0, 0)
+    ours, theirs = both_verify(folder, folder / "model.sig", ("someone@us.ibm.com", signer[1]), public_good, tmp_path, ignore)
+    assert ours == EXIT_SIGNATURE and theirs != 0
+    tampered = tmp_path / "model"
+    shutil.copytree(folder, tampered)
+    (tampered / "signme-1").chmod(0o644)
+    (tampered / "signme-1").write_text("tampered")
+    ignore = [tampered / "ignore-me"] if (tampered / "ignore-me").exists() else []
+    ours, theirs = both_verify(tampered, folder / "model.sig", signer, public_good, tmp_path, ignore)
+    assert ours == EXIT_INTEGRITY and theirs != 0
+
+
+def test_warden_and_model_signing_agree_on_a_model_signed_through_a_private_instance(mini):
+    statement = json.loads(base64.b64decode(json.loads(mini.signature.read_text())["dsseEnvelope"]["payload"]))
+    keyless = mini.sign_statement(statement, CI_RELEASE, "model")
+    root = mini.sigstore / "trusted_root.json"
+    assert both_verify(mini.model, keyless, CI_RELEASE, root, mini.root, []) == (0, 0)
+    ours, theirs = both_verify(mini.model, keyless, RELEASE_MANAGER, root, mini.root, [])
+    assert ours == EXIT_SIGNATURE and theirs != 0

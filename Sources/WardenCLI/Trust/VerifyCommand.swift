@@ -8,7 +8,7 @@ import WardenTrust
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify a signed model; exit 0 only when it verifies.",
-        subcommands: [VerifyArtifactCommand.self, VerifyKeyCommand.self, VerifyCertificateCommand.self],
+        subcommands: [VerifyArtifactCommand.self, VerifyKeyCommand.self, VerifyCertificateCommand.self, VerifySigstoreCommand.self],
         defaultSubcommand: VerifyArtifactCommand.self)
 }
 
@@ -81,6 +81,22 @@ struct VerifyCertificateCommand: AsyncParsableCommand {
                 pems.append(String(decoding: pem, as: UTF8.self))
             }
             return .certificateAuthorities(try CertificateChainVerifier(rootPEMs: pems))
+        }
+    }
+}
+
+struct VerifySigstoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sigstore",
+        abstract: "Verify a keylessly signed model offline against a Sigstore trusted root (model_signing verify sigstore).")
+
+    @OptionGroup var options: DirectVerifyOptions
+
+    @OptionGroup var identity: KeylessIdentityOptions
+
+    func run() async throws {
+        try await options.verify { () throws(TrustFailure) in
+            .sigstore(SigstoreTrust(root: try identity.root(), signers: .identities([try identity.policy()])))
         }
     }
 }
