@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
 import subprocess
 import time
@@ -31,6 +30,8 @@ from trust_tools import (
     EXIT_SIGNATURE,
     TRUST_VENV,
     copy_churn_model,
+    push_artifact,
+    refused,
     require_trust_venv,
     trust_python,
     warden,
@@ -91,14 +92,7 @@ class World:
 
 
 def push(world: World, model: Path, tag: str, signature: Path | None, *attestations: Path) -> str:
-    args = ["push", model, "--to", world.ref(tag)]
-    if signature:
-        args += ["--signature", signature]
-    if attestations:
-        args += ["--attestation", *attestations]
-    result = warden(*args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.split()[-1]
+    return push_artifact(model, world.ref(tag), signature, *attestations)
 
 
 def sign(world: World, model: Path, key: str = "author") -> Path:
@@ -143,13 +137,6 @@ def make_world(root: Path, sbom: Path) -> World:
     assert push(w, model, "churn-v1", None, approval, scan, bom) == digest
     w.publish_revocations(1)
     return w
-
-
-def refused(result, exit_status: int, code: str) -> dict:
-    assert result.returncode == exit_status, result.stdout + result.stderr
-    document = json.loads(result.stdout)
-    assert document["verified"] is False and document["code"] == code, document
-    return document
 
 
 def nothing_left(world: World, dest: str = "installed") -> None:

@@ -25,6 +25,8 @@ from trust_tools import (
     EXIT_SIGNATURE,
     copy_churn_model,
     model_signing,
+    push_artifact as push,
+    refused,
     require_trust_venv,
     trust_python,
     warden,
@@ -33,27 +35,9 @@ from trust_tools import (
 MAINTAINER = {"identity": "stefanb@us.ibm.com", "issuer": "https://sigstore.verify.ibm.com/oauth2"}
 
 
-def push(model: Path, ref: str, signature: Path | None, *attestations: Path) -> str:
-    args = ["push", model, "--to", ref]
-    if signature:
-        args += ["--signature", signature]
-    if attestations:
-        args += ["--attestation", *attestations]
-    result = warden(*args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.split()[-1]
-
-
 def fetch(root: Path, ref: str, digest: str, policy: str, dest: str = "installed"):
     (root / "trust.yaml").write_text(policy)
     return warden("fetch", "--model", ref, "--trust", root / "trust.yaml", "--dest", root / dest, "--expected-digest", digest, "--json")
-
-
-def refused(result, status: int, code: str) -> dict:
-    assert result.returncode == status, result.stdout + result.stderr
-    document = json.loads(result.stdout)
-    assert document["verified"] is False and document["code"] == code, document
-    return document
 
 
 def approve(root: Path, key: str, digest: str) -> Path:

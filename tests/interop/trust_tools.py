@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -49,3 +50,23 @@ def copy_churn_model(target: Path) -> Path:
     for extra in target.glob("*.sig"):
         extra.unlink()
     return target
+
+
+def push_artifact(model: Path, ref: str, signature: Path | None, *attestations: Path) -> str:
+    """`warden push`; the manifest digest it printed."""
+    args = ["push", model, "--to", ref]
+    if signature:
+        args += ["--signature", signature]
+    if attestations:
+        args += ["--attestation", *attestations]
+    result = warden(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()[-1]
+
+
+def refused(result: subprocess.CompletedProcess, exit_status: int, code: str) -> dict:
+    """The `--json` refusal document, after checking its exit status and code."""
+    assert result.returncode == exit_status, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert document["verified"] is False and document["code"] == code, document
+    return document

@@ -6,7 +6,8 @@ import WardenTrust
 /// `warden sigstore`: Sigstore bundles on their own, outside a model release.
 struct SigstoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sigstore", abstract: "Verify Sigstore bundles offline.", subcommands: [SigstoreVerifyBundleCommand.self])
+        commandName: "sigstore", abstract: "Verify Sigstore bundles offline.",
+        subcommands: [SigstoreVerifyBundleCommand.self, SigstoreBenchCommand.self])
 }
 
 /// The sigstore-conformance client contract: exit 0 only when the bundle verifies.
@@ -15,6 +16,54 @@ struct SigstoreVerifyBundleCommand: AsyncParsableCommand {
         commandName: "verify-bundle",
         abstract: "Verify a Sigstore bundle over a file or sha256:<hex>, keyless (identity and issuer) or with a key.")
 
+    @OptionGroup var verification: BundleVerificationOptions
+
+    @Flag(name: .long, help: "Print the result as one JSON document.")
+    var json = false
+
+    func run() async throws {
+        try await TrustOutcome.run(json: json) { () async throws(TrustFailure) in
+            let (verifier, bundle, message) = try verification.prepare()
+            let result = try await verifier.verify(bundle, message: message)
+            if json {
+                print(JSONValue.object([("verified", .bool(true)), ("signer", .string(result.signer.description))]).serialized())
+            } else {
+                print("Verified OK: signed by \(result.signer)")
+            }
+        }
+    }
+}
+
+/// `warden sigstore bench`: one bundle verified many times in process; prints the cost of a
+/// verification in nanoseconds (benchmarks/sigstore.py drives it).
+struct SigstoreBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Time repeated verifications of one bundle.")
+
+    @OptionGroup var verification: BundleVerificationOptions
+
+    @Option(help: "Verifications to time (after as many warm-up ones).")
+    var iterations = 200
+
+    func run() async throws {
+        // Verified once first, so that a bundle that does not verify is refused like verify-bundle refuses it.
+        var checked: (ArtifactBundleVerifier, SigstoreBundle, SignedMessage)?
+        try await TrustOutcome.run(json: true) { () async throws(TrustFailure) in
+            let prepared = try verification.prepare()
+            _ = try await prepared.0.verify(prepared.1, message: prepared.2)
+            checked = prepared
+        }
+        guard let (verifier, bundle, message) = checked else { return }
+        let timing = try await RepeatedTiming.measure(iterations: iterations) { _ = try await verifier.verify(bundle, message: message) }
+        print(
+            JSONValue.object([
+                ("verified", .bool(true)), ("iterations", .integer(Int64(iterations))), ("p50_ns", .number(timing.percentile(0.5))),
+                ("p90_ns", .number(timing.percentile(0.9))), ("p99_ns", .number(timing.percentile(0.99))),
+            ]).serialized())
+    }
+}
+
+/// A bundle, what it signs, and whom to trust: the arguments verify-bundle and bench share.
+struct BundleVerificationOptions: ParsableArguments {
     @Argument(help: "The signed file, or its digest as sha256:<hex>.")
     var artifact: String
 
@@ -26,38 +75,27 @@ struct SigstoreVerifyBundleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A PEM public key: verify a managed-key bundle instead of a keyless identity.")
     var key: String?
 
-    @Flag(name: .long, help: "Print the result as one JSON document.")
-    var json = false
-
-    func run() async throws {
-        try await TrustOutcome.run(json: json) { () async throws(TrustFailure) in
-            let root = try identity.root()
-            let signers: SigstoreTrust.Signers
-            if let key {
-                guard identity.isEmpty else { throw TrustFailure(.malformedStatement, "give either --key or a keyless identity, not both") }
-                let pem = try Self.read(key)
-                signers = .keys([TrustedKey(name: key, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
-            } else {
-                signers = .identities([try identity.policy()])
-            }
-            let message: SignedMessage
-            if artifact.hasPrefix("sha256:") {
-                guard let digest = SHA256Digest(parsing: artifact) else {
-                    throw TrustFailure(.malformedStatement, "\(artifact) is not sha256: and 64 lowercase hex digits")
-                }
-                message = .digest(digest)
-            } else {
-                message = .bytes(try Self.read(artifact))
-            }
-            let parsed = try SigstoreBundle(bytes: try Self.read(bundle))
-            let verifier = ArtifactBundleVerifier(trust: .sigstore(SigstoreTrust(root: root, signers: signers)))
-            let result = try await verifier.verify(parsed, message: message)
-            if json {
-                print(JSONValue.object([("verified", .bool(true)), ("signer", .string(result.signer.description))]).serialized())
-            } else {
-                print("Verified OK: signed by \(result.signer)")
-            }
+    func prepare() throws(TrustFailure) -> (ArtifactBundleVerifier, SigstoreBundle, SignedMessage) {
+        let root = try identity.root()
+        let signers: SigstoreTrust.Signers
+        if let key {
+            guard identity.isEmpty else { throw TrustFailure(.malformedStatement, "give either --key or a keyless identity, not both") }
+            let pem = try Self.read(key)
+            signers = .keys([TrustedKey(name: key, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
+        } else {
+            signers = .identities([try identity.policy()])
         }
+        let message: SignedMessage
+        if artifact.hasPrefix("sha256:") {
+            guard let digest = SHA256Digest(parsing: artifact) else {
+                throw TrustFailure(.malformedStatement, "\(artifact) is not sha256: and 64 lowercase hex digits")
+            }
+            message = .digest(digest)
+        } else {
+            message = .bytes(try Self.read(artifact))
+        }
+        let parsed = try SigstoreBundle(bytes: try Self.read(bundle))
+        return (ArtifactBundleVerifier(trust: .sigstore(SigstoreTrust(root: root, signers: signers))), parsed, message)
     }
 
     static func read(_ path: String) throws(TrustFailure) -> [UInt8] {
@@ -93,7 +131,7 @@ struct KeylessIdentityOptions: ParsableArguments {
 
     func root() throws(TrustFailure) -> TrustedRoot {
         guard let trustedRootPath else { return .publicGood }
-        return try TrustedRoot(bytes: try SigstoreVerifyBundleCommand.read(trustedRootPath))
+        return try TrustedRoot(bytes: try BundleVerificationOptions.read(trustedRootPath))
     }
 
     private static func match(_ exact: String?, _ pattern: String?, _ flag: String) throws(TrustFailure) -> KeylessIdentityPolicy.Match {

@@ -86,7 +86,7 @@ struct AttestationCheck {
                 trust = .keys(policy.keys(named: names))
             case .certificates:
                 guard let keyless = policy.keylessTrust(named: names) else {
-                    throw TrustFailure(.untrustedKey, "the attestation is signed keylessly, and no keyless identity may sign it")
+                    throw TrustFailure(.untrustedKey, "the attestation is signed with a certificate, and no keyless identity may sign it")
                 }
                 trust = .sigstore(keyless)
             }
