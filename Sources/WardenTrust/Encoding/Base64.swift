@@ -5,11 +5,12 @@ import Foundation
 /// anything else (whitespace, stray characters) is refused rather than skipped.
 enum Base64 {
     static func decode(_ text: String, field: String) throws(TrustFailure) -> [UInt8] {
-        var normalized = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
-        let remainder = normalized.utf8.count % 4
+        // Bytes, not Characters: the alphabet is ASCII, and grapheme breaking costs more than decoding.
+        var normalized = text.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 }
+        let remainder = normalized.count % 4
         if remainder == 1 { throw TrustFailure(.malformedBundle, "\(field) is not valid base64") }
-        if remainder > 0 { normalized += String(repeating: "=", count: 4 - remainder) }
-        guard let data = Data(base64Encoded: normalized) else {
+        if remainder > 0 { normalized += repeatElement(UInt8(ascii: "="), count: 4 - remainder) }
+        guard let data = Data(base64Encoded: Data(normalized)) else {
             throw TrustFailure(.malformedBundle, "\(field) is not valid base64")
         }
         return [UInt8](data)
