@@ -26,6 +26,10 @@ struct FulcioCertificate {
         } catch {
             throw TrustFailure(.malformedCertificate, "a certificate in the bundle is not valid X.509")
         }
+        // A signing certificate that may issue others would make its holder a CA.
+        if let constraints = try? leaf.extensions.basicConstraints, case .isCertificateAuthority = constraints {
+            throw TrustFailure(.certificateInvalid, "the signing certificate is a CA certificate")
+        }
         der = first
     }
 
