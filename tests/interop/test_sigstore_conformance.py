@@ -10,6 +10,7 @@ test is skipped, except under CI=true, where a suite that did not run is a failu
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -17,12 +18,19 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, warden_binary
+from trust_tools import TOOLS, TRUST_VENV, require_trust_venv
 
 BEACON_IDENTITY = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 )
 BEACON_ISSUER = "https://token.actions.githubusercontent.com"
+# Where sigstore-python 4.5.1, offline with the same roots, parts ways with the suite; Warden
+# follows the suite. Every other keyless case gets the same verdict from both.
+PEER_DISAGREEMENTS = {
+    "intoto-with-custom-trust-root": "sigstore-python takes integrated time only from dsse and hashedrekord 0.0.1 entries",
+    "trust-root-tsa-validity-end-inclusive": "sigstore-python leaves a timestamp authority's last instant out of its window",
+}
 # `warden` exit statuses for refusals, one per failure class (TrustFailure.Class).
 TRUST_REFUSALS = set(range(10, 17))
 
@@ -109,3 +117,21 @@ def test_a_keyless_signer_outside_the_policy_is_refused() -> None:
     args[identity_at + 1] = "sigstore-conformance"
     run = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert run.returncode == 11 and "identity_mismatch" in run.stderr, run.stderr
+
+
+def test_sigstore_python_gives_every_keyless_case_warden_s_verdict_but_the_known_ones() -> None:
+    conformance = suite_or_skip()
+    require_trust_venv()
+    peer = subprocess.run(
+        [str(TRUST_VENV / "bin" / "python"), str(TOOLS / "sigstore_python_verdicts.py"), str(conformance)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert peer.returncode == 0, peer.stderr
+    verdicts = json.loads(peer.stdout)
+    assert len(verdicts) >= 60, f"sigstore-python judged only {len(verdicts)} cases"
+    disagreements = {}
+    for name, theirs in verdicts.items():
+        ours = subprocess.run(command(conformance / "bundle-verify" / name, conformance, False), capture_output=True, text=True, timeout=60)
+        if (ours.returncode == 0) != (theirs == "verified"):
+            disagreements[name] = f"warden exit {ours.returncode}, sigstore-python: {theirs}"
+    assert set(disagreements) == set(PEER_DISAGREEMENTS), disagreements
