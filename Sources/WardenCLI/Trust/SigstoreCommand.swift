@@ -80,7 +80,7 @@ struct BundleVerificationOptions: ParsableArguments {
         let signers: SigstoreTrust.Signers
         if let key {
             guard identity.isEmpty else { throw TrustFailure(.malformedStatement, "give either --key or a keyless identity, not both") }
-            let pem = try Self.read(key)
+            let pem = try TrustOutcome.read(key)
             signers = .keys([TrustedKey(name: key, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
         } else {
             signers = .identities([try identity.policy()])
@@ -92,15 +92,10 @@ struct BundleVerificationOptions: ParsableArguments {
             }
             message = .digest(digest)
         } else {
-            message = .bytes(try Self.read(artifact))
+            message = .bytes(try TrustOutcome.read(artifact))
         }
-        let parsed = try SigstoreBundle(bytes: try Self.read(bundle))
+        let parsed = try SigstoreBundle(bytes: try TrustOutcome.read(bundle))
         return (ArtifactBundleVerifier(trust: .sigstore(SigstoreTrust(root: root, signers: signers))), parsed, message)
-    }
-
-    static func read(_ path: String) throws(TrustFailure) -> [UInt8] {
-        guard let bytes = try? CLIFile.read(path) else { throw TrustFailure(.unreadableFile, "cannot read \(path)") }
-        return bytes
     }
 }
 
@@ -131,7 +126,7 @@ struct KeylessIdentityOptions: ParsableArguments {
 
     func root() throws(TrustFailure) -> TrustedRoot {
         guard let trustedRootPath else { return .publicGood }
-        return try TrustedRoot(bytes: try BundleVerificationOptions.read(trustedRootPath))
+        return try TrustedRoot(bytes: try TrustOutcome.read(trustedRootPath))
     }
 
     private static func match(_ exact: String?, _ pattern: String?, _ flag: String) throws(TrustFailure) -> KeylessIdentityPolicy.Match {

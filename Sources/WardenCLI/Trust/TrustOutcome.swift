@@ -19,6 +19,12 @@ enum TrustOutcome {
         return ExitCode(failure.code.failureClass.exitStatus)
     }
 
+    /// A file a trust check reads (bundle, key, root, artifact); unreadable is a refusal of its own.
+    static func read(_ path: String) throws(TrustFailure) -> [UInt8] {
+        guard let bytes = try? CLIFile.read(path) else { throw TrustFailure(.unreadableFile, "cannot read \(path)") }
+        return bytes
+    }
+
     /// Runs a trust check, turning a `TrustFailure` into its exit status.
     static func run(json: Bool, _ body: () async throws(TrustFailure) -> Void) async throws {
         do {

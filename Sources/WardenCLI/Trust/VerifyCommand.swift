@@ -28,9 +28,7 @@ struct DirectVerifyOptions: ParsableArguments {
 
     func verify(trust: () throws(TrustFailure) -> BundleTrust) async throws {
         try await TrustOutcome.run(json: json) { () async throws(TrustFailure) in
-            let bytes: [UInt8]
-            do { bytes = try CLIFile.read(signature) } catch { throw TrustFailure(.unreadableFile, "cannot read \(signature)") }
-            let bundle = try SigstoreBundle(bytes: bytes)
+            let bundle = try SigstoreBundle(bytes: try TrustOutcome.read(signature))
             var ignored = IgnorePaths.relative(ignorePaths, to: model)
             if let inside = IgnorePaths.inside(model: model, signature) { ignored.append(inside) }
             let report = try await ModelSignatureVerifier(trust: try trust(), ignorePaths: ignored).verify(bundle: bundle, model: model)
@@ -58,7 +56,7 @@ struct VerifyKeyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.verify { () throws(TrustFailure) in
-            guard let pem = try? CLIFile.read(publicKey) else { throw TrustFailure(.unreadableFile, "cannot read \(publicKey)") }
+            let pem = try TrustOutcome.read(publicKey)
             return .keys([TrustedKey(name: publicKey, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
         }
     }
@@ -77,7 +75,7 @@ struct VerifyCertificateCommand: AsyncParsableCommand {
         try await options.verify { () throws(TrustFailure) in
             var pems: [String] = []
             for path in certificateChain {
-                guard let pem = try? CLIFile.read(path) else { throw TrustFailure(.unreadableFile, "cannot read \(path)") }
+                let pem = try TrustOutcome.read(path)
                 pems.append(String(decoding: pem, as: UTF8.self))
             }
             return .certificateAuthorities(try CertificateChainVerifier(rootPEMs: pems))

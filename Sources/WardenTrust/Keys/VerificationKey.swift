@@ -56,12 +56,11 @@ public struct VerificationKey: Sendable, Hashable, CustomStringConvertible {
     /// matches the curve (SHA-256, -384, -512), as Sigstore and model_signing sign; RSA accepts
     /// PKCS#1 v1.5 and PSS, both with SHA-256; Ed25519 signs the message itself.
     public func isValidSignature(_ signature: [UInt8], for message: some DataProtocol, ecdsaHash: ECDSAHash = .matchingCurve) -> Bool {
-        if Curve25519.Signing.PublicKey(spki) != nil || _RSA.Signing.PublicKey(spki) != nil || ecdsaHash == .sha256 {
-            return isValidSignature(signature, for: message, hash: .sha256)
-        }
-        if P384.Signing.PublicKey(spki) != nil { return isValidSignature(signature, for: message, hash: .sha384) }
-        if P521.Signing.PublicKey(spki) != nil { return isValidSignature(signature, for: message, hash: .sha512) }
-        return isValidSignature(signature, for: message, hash: .sha256)
+        // Ed25519 ignores the hash; RSA and P-256 use SHA-256 either way.
+        var hash = SignatureHash.sha256
+        if ecdsaHash == .matchingCurve, P384.Signing.PublicKey(spki) != nil { hash = .sha384 }
+        if ecdsaHash == .matchingCurve, P521.Signing.PublicKey(spki) != nil { hash = .sha512 }
+        return isValidSignature(signature, for: message, hash: hash)
     }
 
     /// Verifies `signature` over `message` hashed with `hash` (what a CMS signer names); an

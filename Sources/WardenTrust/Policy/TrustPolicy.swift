@@ -93,11 +93,9 @@ public struct TrustPolicy: Sendable {
             [("model_signers", modelSigners)]
             + [("approval", approval?.signers), ("scan", scan?.signers), ("sbom", sbom?.signers)]
             .compactMap { name, signers in signers.map { (name, $0) } } + [("revocation", revocation?.signers ?? [])]
-        let names = [Set(keys.keys), Set(authorities.keys), Set(keyless.keys)]
-        for (first, second) in [(0, 1), (0, 2), (1, 2)] {
-            if let both = names[first].intersection(names[second]).sorted().first {
-                throw TrustFailure(.malformedKey, "trust policy: \(both) names two signers; every name must be unique")
-            }
+        let names = Array(keys.keys) + Array(authorities.keys) + Array(keyless.keys)
+        if let both = Dictionary(grouping: names, by: { $0 }).filter({ $0.value.count > 1 }).keys.sorted().first {
+            throw TrustFailure(.malformedKey, "trust policy: \(both) names two signers; every name must be unique")
         }
         for (rule, signers) in rules {
             for signer in signers where keys[signer] == nil && authorities[signer] == nil && keyless[signer] == nil {
