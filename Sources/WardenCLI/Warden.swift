@@ -9,7 +9,7 @@ struct Warden: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, FetchCommand.self, VerifyCommand.self, KeygenCommand.self, SignCommand.self, AttestCommand.self,
             PushCommand.self, RevocationCommand.self, DigestCommand.self, PolicyCommand.self, SchemaCommand.self, ONNXCommand.self,
-            DevPKICommand.self, HealthCommand.self, ProbeCommand.self, SigstoreCommand.self,
+            DevPKICommand.self, HealthCommand.self, ProbeCommand.self, SigstoreCommand.self, ContractCommand.self,
         ]
     )
 }

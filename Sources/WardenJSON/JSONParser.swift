@@ -8,6 +8,10 @@ public struct JSONParser {
         public var maxBytes = 64 << 20
         public var maxStringBytes = 1 << 20
         public var maxMembers = 1 << 22
+        /// Reads the bare tokens `NaN`, `Inf` and `Infinity` (each with an optional `-`) as
+        /// numbers, as Triton's server does (rapidjson's kParseNanAndInfFlag): tritonclient's
+        /// JSON mode sends a missing value as `NaN`. Off by default: everywhere else JSON is strict.
+        public var allowsNonFiniteNumbers = false
 
         public init() {}
     }
@@ -68,6 +72,8 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectWord("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        case UInt8(ascii: "N") where limits.allowsNonFiniteNumbers, UInt8(ascii: "I") where limits.allowsNonFiniteNumbers:
+            return .number(try parseNonFinite())
         default: throw error("unexpected character")
         }
     }
@@ -225,10 +231,24 @@ public struct JSONParser {
         return value
     }
 
+    /// `NaN`, `Inf` or `Infinity` at `position` (the sign, if any, already read).
+    private mutating func parseNonFinite() throws -> Double {
+        if bytes[position] == UInt8(ascii: "N") {
+            try expectWord("NaN")
+            return .nan
+        }
+        try expectWord("Inf")
+        if position < bytes.count, bytes[position] == UInt8(ascii: "i") { try expectWord("inity") }
+        return .infinity
+    }
+
     private mutating func parseNumber() throws -> JSONValue {
         let start = position
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
         guard position < bytes.count else { throw error("invalid number") }
+        if limits.allowsNonFiniteNumbers, bytes[position] == UInt8(ascii: "N") || bytes[position] == UInt8(ascii: "I") {
+            return .number(-(try parseNonFinite()))
+        }
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
         } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[position]) {

@@ -1,11 +1,15 @@
 /// Writes JSON text straight into bytes, for responses whose bulk is numbers: no
 /// intermediate `JSONValue` tree. Non-finite numbers, which JSON cannot express, are written
-/// as null.
+/// as null, or as Triton writes them (`NaN`, `Infinity`, `-Infinity`) in inference answers.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
+    /// Writes NaN and infinities as the tokens Triton's server writes and its clients read
+    /// (rapidjson's kWriteNanAndInfFlag), instead of null.
+    public let writesNonFiniteTokens: Bool
 
-    public init(capacity: Int = 256) {
+    public init(capacity: Int = 256, writesNonFiniteTokens: Bool = false) {
         bytes.reserveCapacity(capacity)
+        self.writesNonFiniteTokens = writesNonFiniteTokens
     }
 
     public mutating func raw(_ text: StaticString) {
@@ -35,13 +39,23 @@ public struct JSONWriter {
     }
 
     public mutating func number(_ value: Float) {
-        guard value.isFinite else { raw("null"); return }
+        guard value.isFinite else { return nonFinite(Double(value)) }
         bytes.append(contentsOf: value.description.utf8)
     }
 
     public mutating func number(_ value: Double) {
-        guard value.isFinite else { raw("null"); return }
+        guard value.isFinite else { return nonFinite(value) }
         bytes.append(contentsOf: value.description.utf8)
+    }
+
+    private mutating func nonFinite(_ value: Double) {
+        if !writesNonFiniteTokens {
+            raw("null")
+        } else if value.isNaN {
+            raw("NaN")
+        } else {
+            if value < 0 { raw("-Infinity") } else { raw("Infinity") }
+        }
     }
 
     public mutating func bool(_ value: Bool) {

@@ -68,8 +68,9 @@ enum JSONTypes {
         switch (a, b) {
         case let (.integer(x), .integer(y)): return order(x, y)
         case let (.number(x), .number(y)): return order(x, y)
-        case let (.integer(x), .number(y)) where x.magnitude <= 1 << 53: return order(Double(x), y)
-        case let (.number(x), .integer(y)) where y.magnitude <= 1 << 53: return order(x, Double(y))
+        // An infinity (a model input may hold one) is beyond every integer.
+        case let (.integer(x), .number(y)) where x.magnitude <= 1 << 53 || !y.isFinite: return order(Double(x), y)
+        case let (.number(x), .integer(y)) where y.magnitude <= 1 << 53 || !x.isFinite: return order(x, Double(y))
         case (.integer, .number), (.number, .integer):
             guard let x = decimal(a), let y = decimal(b) else { return nil }
             return order(x, y)

@@ -109,6 +109,7 @@ public struct WardenServerBuilder {
                     policy: requestPolicy, repository: state.repository, releases: state.releases, logger: logger))
         }
         MetadataRoutes(state: state).register(on: router)
+        RepositoryRoutes(state: state).register(on: router)
         OpenAPIRoute.register(on: router)
         MetricsRoute.register(metrics, on: router)
         if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
@@ -139,25 +140,34 @@ public struct WardenServerBuilder {
                     tlsConfiguration: try tls.serverConfiguration(material), customAsyncVerificationCallback: material.verifier.verify))
             tlsReload = TLSReloadService(material: material, metrics: metrics, state: state, logger: logger)
         }
+        let startup = ListenerStartup(listeners: ["serving", "probe"])
         let serving = Application(
             router: servingRouter(state: state, requestPolicy: requestPolicy),
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
-            onServerRunning: { channel in await onServingPortBound(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                startup.markBound("serving")
+                await onServingPortBound(channel.localAddress?.port ?? 0)
+            },
             logger: logger)
         let probe = Application(
             router: ProbeRoutes.router(state: state),
             configuration: .init(address: .hostname(configuration.host, port: configuration.probePort)),
+            onServerRunning: { _ in startup.markBound("probe") },
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { .init(service: $0) }
         services += [
             // Before the listeners, so the engine's threads stop after the last request is answered.
             .init(service: EngineShutdownService(engine: gate.engine)),
-            .init(service: probe),
-            .init(service: serving),
-            .init(service: WarmUpService(state: state, logger: logger), successTerminationBehavior: .ignore),
+            .init(
+                service: Listener(
+                    name: "probe", address: "\(configuration.host):\(configuration.probePort)", server: probe, startup: startup)),
+            .init(
+                service: Listener(
+                    name: "serving", address: "\(configuration.host):\(configuration.port)", server: serving, startup: startup)),
+            .init(service: WarmUpService(state: state, startup: startup, logger: logger), successTerminationBehavior: .ignore),
             .init(service: DrainService(state: state, delay: configuration.drainDelay, logger: logger)),
             // Listed last, so it stops first, at once: the drain's timing stays as it was.
         ]

@@ -78,3 +78,44 @@ import Testing
         #expect(try JSONParser.parse(value.serialized()) == value)
     }
 }
+
+/// Triton's NaN and Infinity tokens: read only where a parser asks for them (inference
+/// bodies), written only where a writer asks (inference answers).
+@Suite struct NonFiniteNumberTests {
+    static let lenient: JSONParser.Limits = {
+        var limits = JSONParser.Limits()
+        limits.allowsNonFiniteNumbers = true
+        return limits
+    }()
+
+    @Test func tokensTritonReadsAreNumbers() throws {
+        let value = try JSONParser.parse("[NaN, -NaN, Inf, -Inf, Infinity, -Infinity, 1.5]", limits: Self.lenient)
+        guard case let .array(items) = value else { Issue.record("not an array"); return }
+        let numbers = items.map { item -> Double in
+            guard case let .number(d) = item else { return 0 }
+            return d
+        }
+        #expect(numbers[0].isNaN && numbers[1].isNaN)
+        #expect(numbers[2...5] == [.infinity, -.infinity, .infinity, -.infinity])
+        #expect(numbers[6] == 1.5)
+    }
+
+    @Test(arguments: ["[NaN]", "[Infinity]", "[-Infinity]", "[Inf]"])
+    func strictJSONStillRefusesThem(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test(arguments: ["[nan]", "[NAN]", "[Infinit]", "[Infinityy]", "[-N]", "[--Inf]", "[Na]", "[infinity]", "[+Inf]"])
+    func misspeltTokensAreRefused(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text, limits: Self.lenient) }
+    }
+
+    @Test func writerSpellsThemAsTritonDoes() {
+        var triton = JSONWriter(writesNonFiniteTokens: true)
+        triton.array([Float.nan, .infinity, -.infinity, 2]) { $0.number($1) }
+        #expect(String(decoding: triton.bytes, as: UTF8.self) == "[NaN,Infinity,-Infinity,2.0]")
+        var strict = JSONWriter()
+        strict.array([Double.nan, .infinity]) { $0.number($1) }
+        #expect(String(decoding: strict.bytes, as: UTF8.self) == "[null,null]")
+    }
+}

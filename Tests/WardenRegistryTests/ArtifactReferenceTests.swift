@@ -23,9 +23,20 @@ import WardenTrust
         #expect(pinned.digest != nil && pinned.repositoryName == "registry.example/team/model")
     }
 
+    /// NAME:TAG@sha256:… pulls the digest and keeps the tag to check it still points there.
+    @Test func tagAndDigestTogether() throws {
+        let layout = try ArtifactReference(parsing: "oci:/srv/models:churn-v1@\(Self.digest)")
+        #expect(layout.location == .layout(path: "/srv/models") && layout.reference == Self.digest && layout.tag == "churn-v1")
+        #expect(layout.description == "oci:/srv/models:churn-v1@\(Self.digest)")
+        let registry = try ArtifactReference(parsing: "127.0.0.1:5000/models/churn:v1@\(Self.digest)")
+        #expect(registry.location == .registry(host: "127.0.0.1:5000", repository: "models/churn"))
+        #expect(registry.reference == Self.digest && registry.tag == "v1")
+        #expect(try ArtifactReference(parsing: "oci:/srv/models@\(Self.digest)").tag == nil)
+    }
+
     @Test(arguments: [
         "oci:", "oci:/path", "oci:/path:bad tag", "oci:/p@sha256:1234", "noslash", "host/UPPER:v1", "host/repo:-dash",
-        "host/repo@sha256:zz", "host//double:v1",
+        "host/repo@sha256:zz", "host//double:v1", "oci:/p:bad tag@sha256:\(String(repeating: "ab", count: 32))",
     ])
     func malformedReferencesAreRefused(_ text: String) {
         #expect(throws: RegistryError.self) { try ArtifactReference(parsing: text) }

@@ -115,12 +115,13 @@ import WardenJSON
                 return "\(error)"
             }
         }
-        #expect(refusal { $0["outputs"] = ["score": [1]] }.contains("sample 0 expects output 'score', which the contract does not declare"))
-        #expect(refusal { $0["outputs"] = [String: Any]() }.contains("sample 0 must expect at least one output"))
-        #expect(refusal { $0["inputs"] = [String: Any]() }.contains("sample 0 has no input 'tenure'"))
+        #expect(
+            refusal { $0["outputs"] = ["score": [1]] }.contains("samples[0] expects output 'score', which the contract does not declare"))
+        #expect(refusal { $0["outputs"] = [String: Any]() }.contains("samples[0] must expect at least one output"))
+        #expect(refusal { $0["inputs"] = [String: Any]() }.contains("samples[0] has no input 'tenure'"))
         #expect(refusal { $0["name"] = "two words" }.contains("\"name\" must match"))
         #expect(refusal { $0["name"] = "example-request" }.contains("sample names must be unique"))
-        #expect(refusal { $0["tolerance"] = ["absolute": -1] }.contains("bounds must be non-negative"))
+        #expect(refusal { $0["tolerance"] = ["absolute": -1] }.contains("samples[0].tolerance.absolute: must be a non-negative number"))
         #expect(refusal { $0["outputs"] = ["label": [[1], [0, 1]]] }.contains("'label': arrays are not rectangular"))
     }
 

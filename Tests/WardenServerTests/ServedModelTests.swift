@@ -33,7 +33,7 @@ import Testing
         #expect {
             try ServedModel.load(directory: directory)
         } throws: { error in
-            "\(error)".contains("input 'X' is tensor(float) in the model but FP64 in the contract")
+            "\(error)".contains("inputs[0].datatype: input 'X' is tensor(float) in the model, not FP64")
         }
     }
 }

@@ -101,3 +101,76 @@ def test_run_refuses_bad_input_with_a_clear_message(document, message, tmp_path)
     result = warden("onnx", "run", str(FIXTURES_DIR / "random_forest.onnx"), "--input", str(inputs))
     assert result.returncode != 0
     assert message in result.stderr
+
+
+# --- warden contract init / check, and a port already taken ---------------------------------
+
+
+def test_contract_init_from_rows_then_check_passes(tmp_path):
+    """The scaffold a user starts from: sample rows written by Python's json (NaN for a missing
+    value) become bounds, a warm-up batch and a sample with Warden's own answers, and the
+    folder then passes `warden contract check` and loads in `warden serve`'s checks."""
+    from conftest import CHURN_DIR
+
+    rows = [
+        {"tenure": 3, "monthly_charges": 99.5, "total_charges": math.nan, "support_calls": 5, "num_services": 6,
+         "data_usage_gb": 12.0, "days_since_login": 40.0, "age": 30.0, "contract": "month-to-month", "payment": "check"},
+        {"tenure": 40, "monthly_charges": 20.25, "total_charges": 810.0, "support_calls": 0, "num_services": 2,
+         "data_usage_gb": 1.5, "days_since_login": 2.0, "age": 61.0, "contract": "two-year", "payment": "card"},
+    ]
+    rows_file = tmp_path / "rows.json"
+    rows_file.write_text(json.dumps(rows))  # json.dumps writes NaN
+    model_dir = tmp_path / "churn"
+    model_dir.mkdir()
+    (model_dir / "model.onnx").write_bytes((CHURN_DIR / "model.onnx").read_bytes())
+    result = warden("contract", "init", str(model_dir / "model.onnx"), "--from-sample", str(rows_file))
+    assert result.returncode == 0, result.stderr
+    contract = json.loads(result.stdout)
+    assert contract["name"] == "churn" and [i["name"] for i in contract["inputs"]][:2] == ["tenure", "monthly_charges"]
+    properties = contract["input_schema"]["properties"]
+    assert properties["tenure"] == {"type": "integer", "minimum": 3, "maximum": 40}
+    assert properties["total_charges"]["type"] == ["number", "null"]
+    assert contract["samples"][0]["name"] == "sample-rows" and len(contract["samples"][0]["outputs"]["label"]) == 2
+    (model_dir / "warden-model.json").write_text(result.stdout)
+    checked = warden("contract", "check", str(model_dir))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_contract_check_lists_every_problem(tmp_path):
+    from conftest import CHURN_DIR
+
+    model_dir = tmp_path / "churn"
+    model_dir.mkdir()
+    (model_dir / "model.onnx").write_bytes((CHURN_DIR / "model.onnx").read_bytes())
+    contract = json.loads((CHURN_DIR / "warden-model.json").read_text())
+    contract["inputs"][0]["datatype"] = "FP32"
+    contract["inputs"][1]["shape"] = [-1, 12]
+    (model_dir / "warden-model.json").write_text(json.dumps(contract))
+    result = warden("contract", "check", str(model_dir))
+    assert result.returncode == 1
+    problems = [line for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert len(problems) == 2 and "inputs[0].datatype" in problems[0] and "inputs[1].shape[1]" in problems[1], result.stdout
+
+
+def test_a_port_in_use_fails_before_any_ready_event():
+    from conftest import CHURN_DIR, free_ports
+
+    import socket
+
+    port, probe = free_ports(2)
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", port))
+    holder.listen()
+    try:
+        result = warden(
+            "serve", "--model-dir", str(CHURN_DIR), "--insecure-plaintext", "--host", "127.0.0.1", "--port", str(port),
+            "--probe-port", str(probe),
+        )
+    finally:
+        holder.close()
+    assert result.returncode != 0
+    events = [json.loads(line).get("event") for line in result.stdout.splitlines() if line.startswith("{")]
+    assert "model_ready" not in events and "server_ready" not in events, events
+    assert "listen_failed" in events
+    assert f"127.0.0.1:{port}" in result.stdout, result.stdout

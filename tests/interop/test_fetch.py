@@ -91,8 +91,8 @@ class World:
         assert result.returncode == 0, result.stderr
 
 
-def push(world: World, model: Path, tag: str, signature: Path | None, *attestations: Path) -> str:
-    return push_artifact(model, world.ref(tag), signature, *attestations)
+def push(world: World, model: Path, tag: str, signature: Path | None, *attestations: Path, checked: bool = True) -> str:
+    return push_artifact(model, world.ref(tag), signature, *attestations, checked=checked)
 
 
 def sign(world: World, model: Path, key: str = "author") -> Path:
@@ -309,7 +309,7 @@ def test_extra_file_not_covered_by_the_signature_is_refused(world):
     model = copy_churn_model(world.root / "grown")
     signature = sign(world, model)
     (model / "backdoor.py").write_text("import os\n")
-    digest = push(world, model, "grown", signature)
+    digest = push(world, model, "grown", signature, checked=False)
     document = refused(world.fetch(ref=world.ref("grown"), pin=digest), EXIT_INTEGRITY, "unexpected_file")
     assert "backdoor.py" in document["detail"]
 
@@ -320,7 +320,7 @@ def test_signature_of_another_model_is_refused(world):
     for model, suffix in ((other, "B"), (mine, "A")):
         contract = model / "warden-model.json"
         contract.write_text(contract.read_text().replace('"churn"', f'"churn{suffix}"', 1))
-    digest = push(world, mine, "mismatch", sign(world, other))
+    digest = push(world, mine, "mismatch", sign(world, other), checked=False)
     document = refused(world.fetch(ref=world.ref("mismatch"), pin=digest), EXIT_INTEGRITY, "digest_mismatch")
     assert "warden-model.json" in document["detail"]
 
@@ -454,7 +454,7 @@ def test_file_the_signer_declared_ignored_is_not_installed(world):
     signature = world.root / "with-notes.sig"
     signed = warden("sign", model, "--private-key", world.key("author"), "--signature", signature, "--ignore-paths", model / "notes.txt")
     assert signed.returncode == 0, signed.stderr
-    digest = push(world, model, "with-notes", signature)
+    digest = push(world, model, "with-notes", signature, checked=False)
     document = refused(world.fetch(ref=world.ref("with-notes"), pin=digest), EXIT_INTEGRITY, "unexpected_file")
     assert "notes.txt" in document["detail"]
     nothing_left(world)
@@ -528,3 +528,57 @@ def test_an_invalid_list_keeps_the_last_good_one_and_a_stale_one_fails_closed(wo
     # A fresh valid list restores service.
     world.publish_revocations(10)
     wait_until(lambda: infer_status(server).status_code == 200)
+
+
+# --- What a new user hits first: push refusals, NAME:TAG@sha256 references, the pin ----------
+
+
+def test_push_refuses_a_file_the_signature_does_not_cover_before_uploading(world):
+    model = copy_churn_model(world.root / "grown-push")
+    signature = sign(world, model)
+    (model / "backdoor.py").write_text("import os\n")
+    result = warden("push", model, "--to", world.ref("grown-push"), "--signature", signature)
+    assert result.returncode != 0 and "unexpected_file" in result.stderr and "backdoor.py" in result.stderr, result.stderr
+    index = json.loads((world.layout / "index.json").read_text())
+    assert not [m for m in index["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "grown-push"]
+
+
+def test_push_refuses_a_path_the_signer_declared_ignored(world):
+    model = copy_churn_model(world.root / "notes-push")
+    (model / "notes.txt").write_text("not covered\n")
+    signature = world.root / "notes-push.sig"
+    signed = warden("sign", model, "--private-key", world.key("author"), "--signature", signature, "--ignore-paths", model / "notes.txt")
+    assert signed.returncode == 0, signed.stderr
+    result = warden("push", model, "--to", world.ref("notes-push"), "--signature", signature)
+    assert result.returncode != 0 and "notes.txt" in result.stderr, result.stderr
+
+
+def test_push_refuses_a_contract_serve_would_refuse(world):
+    model = copy_churn_model(world.root / "typo-push")
+    contract = model / "warden-model.json"
+    contract.write_text(contract.read_text().replace('"input_schema"', '"input_shema"', 1))
+    result = warden("push", model, "--to", world.ref("typo-push"), "--signature", sign(world, model))
+    assert result.returncode != 0, result.stdout
+    assert 'unknown key "input_shema"' in result.stderr and 'did you mean "input_schema"' in result.stderr, result.stderr
+
+
+def test_tag_and_digest_reference_fetches_the_digest(world):
+    result = world.fetch(ref=f"oci:{world.layout}:churn-v1@{world.digest}", pin=None)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["receipt"]["manifest_digest"] == world.digest
+
+
+def test_tag_that_no_longer_points_at_the_digest_is_refused(world):
+    other = copy_churn_model(world.root / "other-tag")
+    contract = other / "warden-model.json"
+    contract.write_text(contract.read_text().replace('"churn"', '"churnb"', 1))
+    push(world, other, "moved", sign(world, other))
+    document = refused(world.fetch(ref=f"oci:{world.layout}:moved@{world.digest}", pin=None), EXIT_INTEGRITY, "digest_mismatch")
+    assert "moved" in document["detail"] and world.digest in document["detail"]
+    nothing_left(world)
+
+
+def test_fetch_without_a_pin_says_how_to_pin(world):
+    document = refused(world.fetch(pin=None), EXIT_POLICY, "policy_denied")
+    assert "--expected-digest" in document["detail"] and "null" not in document["detail"], document
+    nothing_left(world)

@@ -52,9 +52,10 @@ def copy_churn_model(target: Path) -> Path:
     return target
 
 
-def push_artifact(model: Path, ref: str, signature: Path | None, *attestations: Path) -> str:
-    """`warden push`; the manifest digest it printed."""
-    args = ["push", model, "--to", ref]
+def push_artifact(model: Path, ref: str, signature: Path | None, *attestations: Path, checked: bool = True) -> str:
+    """`warden push`; the manifest digest it printed. `checked=False` publishes what fetch must
+    refuse (push refuses it by default), to test fetch's own refusals."""
+    args = ["push", model, "--to", ref] + ([] if checked else ["--skip-artifact-checks"])
     if signature:
         args += ["--signature", signature]
     if attestations:

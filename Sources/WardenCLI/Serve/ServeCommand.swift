@@ -208,7 +208,12 @@ struct ServeCommand: AsyncParsableCommand {
         let group = try builder.makeServiceGroup(state: state, requestPolicy: policy, telemetry: telemetry) { port in
             logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
         }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let failure as ListenerFailure {
+            logger.critical("cannot serve: \(failure)", metadata: ["event": "listen_failed"])
+            throw ExitCode(1)
+        }
         logger.info("stopped", metadata: ["event": "stopped"])
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WardenRegistry
+import WardenServer
 import WardenTrust
 
 /// `warden push`: publish a model folder as an OCI artifact, with its signature and attestations
@@ -24,16 +25,22 @@ struct PushCommand: AsyncParsableCommand {
     @Option(name: .customLong("cosign-key"), help: "Also sign the manifest in cosign's simple-signing format (.sig tag).")
     var cosignKey: String?
 
+    @Flag(
+        name: .customLong("skip-artifact-checks"),
+        help: "Publish even what fetch will refuse (a file the signature does not cover, a broken contract): for testing fetch's refusals.")
+    var skipArtifactChecks = false
+
     @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
         let reference = try ArtifactReference(parsing: to)
         guard reference.digest == nil else { throw ValidationError("push to a tag, not a digest") }
+        var ignored: [String] = []
+        if let signature, let inside = IgnorePaths.inside(model: model, signature) { ignored.append(inside) }
+        if !skipArtifactChecks { try checkArtifact(ignoring: ignored) }
         let store = try registry.store(for: reference)
         if let layout = store as? LayoutStore { try layout.create() }
         let pusher = ModelArtifactPusher(store: store)
-        var ignored: [String] = []
-        if let signature, let inside = IgnorePaths.inside(model: model, signature) { ignored.append(inside) }
         let manifest = try await pusher.pushModel(at: model, tag: reference.reference, ignoring: ignored)
         if let signature {
             _ = try await pusher.attach(try CLIFile.read(signature), mediaType: MediaType.sigstoreBundle, to: manifest)
@@ -50,5 +57,30 @@ struct PushCommand: AsyncParsableCommand {
                 manifest: manifest.digest, dockerReference: reference.repositoryName, with: key)
         }
         print("pushed \(reference) \(manifest.digest)")
+    }
+
+    /// The checks fetch and serve will make of what is pushed, made before anything is
+    /// uploaded: every file covered by the signature with its digest, and a model with a
+    /// contract that describes it.
+    func checkArtifact(ignoring ignored: [String]) throws {
+        if let signature {
+            do {
+                let bundle = try SigstoreBundle(bytes: try CLIFile.read(signature))
+                _ = try ModelSignatureVerifier.checkCoverage(bundle: bundle, model: model, ignoring: ignored)
+            } catch let failure as TrustFailure {
+                throw ValidationError("not pushed: fetch would refuse this artifact: \(failure)")
+            }
+        }
+        var isFolder: ObjCBool = false
+        let modelFile = (model as NSString).appendingPathComponent("model.onnx")
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isFolder), isFolder.boolValue,
+            FileManager.default.fileExists(atPath: modelFile)
+        else {
+            throw ValidationError("not pushed: \(model) must be a model folder holding model.onnx (and warden-model.json)")
+        }
+        let problems = ContractCheck.problems(directory: model, requireContract: false)
+        guard problems.isEmpty else {
+            throw ValidationError("not pushed: serve would refuse this model:\n" + problems.map { "- \($0)" }.joined(separator: "\n"))
+        }
     }
 }

@@ -54,6 +54,13 @@ public struct ArtifactFetcher: Sendable {
         let puller = ModelArtifactPuller(store: store, limits: limits)
         let pin = expectedDigest ?? reference.digest
         let digest = try await puller.resolve(reference.reference, expectedDigest: pin)
+        if let tag = reference.tag {
+            // NAME:TAG@sha256:… pulls the digest; a tag that has moved since is a mistake to stop on.
+            let tagged = try await puller.resolve(tag, expectedDigest: nil)
+            guard tagged == digest else {
+                throw TrustFailure(.digestMismatch, "tag \(tag) points to \(tagged), not to the reference's digest \(digest)")
+            }
+        }
         let pulled = try await puller.pull(digest, into: staging)
         var revocationEnvelope: [UInt8]?
         if let rule = verifier.policy.revocation {

@@ -11,26 +11,37 @@ public struct ArtifactReference: Sendable, Equatable, CustomStringConvertible {
     public let location: Location
     /// A tag, or a digest in `sha256:` form.
     public let reference: String
+    /// The tag of a `NAME:TAG@sha256:…` reference: the digest is what is pulled, and the tag
+    /// must still point at it.
+    public let tag: String?
 
     public var digest: SHA256Digest? { SHA256Digest(parsing: reference) }
 
-    public init(location: Location, reference: String) {
+    public init(location: Location, reference: String, tag: String? = nil) {
         self.location = location
         self.reference = reference
+        self.tag = tag
     }
 
     public init(parsing text: String) throws(RegistryError) {
         if text.hasPrefix("oci:") {
-            let body = String(text.dropFirst(4))
+            var body = String(text.dropFirst(4))
+            var digestText: String?
             if let at = body.range(of: "@sha256:") {
-                try self.init(
-                    location: .layout(path: String(body[..<at.lowerBound])), digestText: String(body[body.index(after: at.lowerBound)...]))
-                return
+                digestText = String(body[body.index(after: at.lowerBound)...])
+                body = String(body[..<at.lowerBound])
             }
-            guard let colon = body.lastIndex(of: ":"), !body[..<colon].isEmpty else {
-                throw RegistryError.malformedReference("\(text): expected oci:PATH:TAG or oci:PATH@sha256:DIGEST")
+            // A layout path may hold colons: the tag is after the last one, when it is a tag.
+            var tag: String?
+            if let colon = body.lastIndex(of: ":"), !body[..<colon].isEmpty, !body[colon...].contains("/") {
+                tag = try Self.tag(String(body[body.index(after: colon)...]))
+                body = String(body[..<colon])
             }
-            self.init(location: .layout(path: String(body[..<colon])), reference: try Self.tag(String(body[body.index(after: colon)...])))
+            guard !body.isEmpty, digestText != nil || tag != nil else {
+                throw RegistryError.malformedReference(
+                    "\(text): expected oci:PATH:TAG, oci:PATH@sha256:DIGEST or oci:PATH:TAG@sha256:DIGEST")
+            }
+            try self.init(location: .layout(path: body), tag: tag, digestText: digestText)
             return
         }
         guard let slash = text.firstIndex(of: "/") else {
@@ -38,25 +49,29 @@ public struct ArtifactReference: Sendable, Equatable, CustomStringConvertible {
         }
         let host = String(text[..<slash])
         var rest = String(text[text.index(after: slash)...])
-        let reference: String
+        var digestText: String?
         if let at = rest.range(of: "@") {
-            let digestText = String(rest[at.upperBound...])
-            guard SHA256Digest(parsing: digestText) != nil else { throw RegistryError.malformedReference("\(text): bad digest") }
-            reference = digestText
+            digestText = String(rest[at.upperBound...])
             rest = String(rest[..<at.lowerBound])
-        } else if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
-            reference = try Self.tag(String(rest[rest.index(after: colon)...]))
+        }
+        var tag: String?
+        if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
+            tag = try Self.tag(String(rest[rest.index(after: colon)...]))
             rest = String(rest[..<colon])
-        } else {
-            reference = "latest"
         }
         guard Self.isRepositoryName(rest) else { throw RegistryError.malformedReference("\(text): bad repository name \(rest)") }
-        self.init(location: .registry(host: host, repository: rest), reference: reference)
+        try self.init(
+            location: .registry(host: host, repository: rest), tag: digestText == nil ? (tag ?? "latest") : tag, digestText: digestText)
     }
 
-    private init(location: Location, digestText: String) throws(RegistryError) {
+    /// With a digest, the digest is the reference and a tag beside it is kept to be checked.
+    private init(location: Location, tag: String?, digestText: String?) throws(RegistryError) {
+        guard let digestText else {
+            self.init(location: location, reference: tag ?? "latest")
+            return
+        }
         guard SHA256Digest(parsing: digestText) != nil else { throw RegistryError.malformedReference("bad digest \(digestText)") }
-        self.init(location: location, reference: digestText)
+        self.init(location: location, reference: digestText, tag: tag)
     }
 
     /// OCI tag grammar: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
@@ -80,6 +95,8 @@ public struct ArtifactReference: Sendable, Equatable, CustomStringConvertible {
     /// The same location with another tag or digest.
     public func with(reference: String) -> ArtifactReference { ArtifactReference(location: location, reference: reference) }
 
+    private var tagPrefix: String { tag.map { ":\($0)" } ?? "" }
+
     /// The repository without tag or digest, as cosign's `docker-reference` names it.
     public var repositoryName: String {
         switch location {
@@ -90,8 +107,9 @@ public struct ArtifactReference: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch location {
-        case let .layout(path): digest != nil ? "oci:\(path)@\(reference)" : "oci:\(path):\(reference)"
-        case let .registry(host, repository): digest != nil ? "\(host)/\(repository)@\(reference)" : "\(host)/\(repository):\(reference)"
+        case let .layout(path): digest != nil ? "oci:\(path)\(tagPrefix)@\(reference)" : "oci:\(path):\(reference)"
+        case let .registry(host, repository):
+            digest != nil ? "\(host)/\(repository)\(tagPrefix)@\(reference)" : "\(host)/\(repository):\(reference)"
         }
     }
 }

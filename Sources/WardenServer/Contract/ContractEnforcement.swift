@@ -55,11 +55,15 @@ public struct ContractEnforcement: Sendable {
         let violations = try Self.violations(of: rows, validator: inputValidator) {
             ServingError(status: 422, code: "input_too_complex", "validating the request against the contract exceeded a limit: \($0)")
         }
-        guard violations.isEmpty else {
-            var error = ServingError(status: 422, code: "contract_violation", "the request does not satisfy the model's input contract")
-            error.violations = violations
-            throw error
-        }
+        guard let first = violations.first else { return }
+        // Client libraries show only the message: it names the first violation (where and
+        // which rule, never the value); `errors` lists them all.
+        let more = violations.count > 1 ? " (\(violations.count) violations listed in errors[])" : ""
+        var error = ServingError(
+            status: 422, code: "contract_violation",
+            "the request does not satisfy the model's input contract: \(first.pointer) fails \(first.keyword)\(more)")
+        error.violations = violations
+        throw error
     }
 
     /// Checks the model's answer against the output schema. An answer outside the contract is

@@ -11,7 +11,13 @@ public struct ContractSample: Sendable, Equatable {
     public struct Tolerance: Sendable, Equatable {
         public var absolute = 1e-6
         public var relative = 1e-5
+
+        /// The keys of a sample's `tolerance`.
+        public static let keys = ["absolute", "relative"]
     }
+
+    /// The keys of one sample.
+    public static let keys = ["name", "inputs", "outputs", "tolerance"]
 
     public var name: String
     /// Request inputs (the client's view: the entity key, not fetched features) as nested arrays.
@@ -21,15 +27,15 @@ public struct ContractSample: Sendable, Equatable {
     public var tolerance = Tolerance()
 
     init(json: JSONValue, index: Int, requestInputs: [TensorSpec], outputSpecs: [TensorSpec]) throws {
-        let context = "sample \(index)"
-        guard case .object = json else { throw ContractError("\(context) must be an object") }
-        switch json["name"] {
+        let context = "samples[\(index)]"
+        let fields = try ContractFields(json, at: context, keys: Self.keys)
+        switch fields["name"] {
         case nil: name = String(index)
         case let .string(s)? where ModelContract.isValidName(s): name = s
         default: throw ContractError("\(context): \"name\" must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}")
         }
-        inputs = try Self.members(json["inputs"], "\(context) \"inputs\"")
-        outputs = try Self.members(json["outputs"], "\(context) \"outputs\"")
+        inputs = try Self.members(fields["inputs"], "\(context).inputs")
+        outputs = try Self.members(fields["outputs"], "\(context).outputs")
         for spec in requestInputs where inputs[spec.name] == nil {
             throw ContractError("\(context) has no input '\(spec.name)'")
         }
@@ -44,9 +50,10 @@ public struct ContractSample: Sendable, Equatable {
         for (key, value) in Array(inputs) + Array(outputs) {
             do { _ = try JSONTensorCoding.shapeAndLeaves(value) } catch { throw ContractError("\(context), '\(key)': \(error)") }
         }
-        if let tolerance = json["tolerance"] {
-            self.tolerance.absolute = try Self.bound(tolerance["absolute"], default: self.tolerance.absolute, "\(context) tolerance")
-            self.tolerance.relative = try Self.bound(tolerance["relative"], default: self.tolerance.relative, "\(context) tolerance")
+        if let tolerance = fields["tolerance"] {
+            let bounds = try ContractFields(tolerance, at: "\(context).tolerance", keys: Tolerance.keys)
+            self.tolerance.absolute = try Self.bound(bounds["absolute"], default: self.tolerance.absolute, bounds.path("absolute"))
+            self.tolerance.relative = try Self.bound(bounds["relative"], default: self.tolerance.relative, bounds.path("relative"))
         }
     }
 
@@ -76,7 +83,7 @@ public struct ContractSample: Sendable, Equatable {
         case nil: return value
         case let .number(d)? where d >= 0 && d.isFinite: return d
         case let .integer(i)? where i >= 0: return Double(i)
-        default: throw ContractError("\(context) bounds must be non-negative numbers")
+        default: throw ContractError("\(context): must be a non-negative number")
         }
     }
 }

@@ -22,12 +22,16 @@ public struct FeatureStoreContract: Sendable, Equatable {
         a.entity == b.entity && a.features.elementsEqual(b.features, by: { $0 == $1 }) && a.defaults == b.defaults
     }
 
+    /// The keys of `feature_store`.
+    public static let keys = ["entity", "features", "defaults"]
+
     init(json: JSONValue, inputs: [TensorSpec]) throws {
-        guard case let .string(entity)? = json["entity"], !entity.isEmpty else {
-            throw ContractError("feature_store.entity must name the entity (a non-empty string)")
+        let fields = try ContractFields(json, at: "feature_store", keys: Self.keys)
+        guard let entity = try fields.string("entity"), !entity.isEmpty else {
+            throw fields.error("entity", "must name the entity (a non-empty string)")
         }
-        guard case let .object(members)? = json["features"], !members.isEmpty else {
-            throw ContractError("feature_store.features must map inputs to feature references")
+        guard case let .object(members)? = fields["features"], !members.isEmpty else {
+            throw fields.error("features", "must map inputs to feature references")
         }
         features = try members.map { member in
             guard case let .string(reference) = member.value, reference.split(separator: ":").count == 2 else {

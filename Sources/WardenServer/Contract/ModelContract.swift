@@ -2,8 +2,8 @@ import WardenJSON
 import WardenONNX
 
 /// The model contract, `warden-model.json` in the artifact directory: what the model is, its
-/// inputs and outputs as clients see them, class labels, how KServe v1 named features map to
-/// inputs, and the samples that warm it up. It is part of the signed artifact, so the
+/// inputs and outputs as clients see them, how KServe v1 named features map to inputs, and
+/// the samples that warm it up. docs/contract.md is its reference. It is part of the signed artifact, so the
 /// contract a client is held to is the one the model's approver signed.
 public struct ModelContract: Sendable, Equatable {
     public static let fileName = "warden-model.json"
@@ -15,8 +15,6 @@ public struct ModelContract: Sendable, Equatable {
     public var description: String
     public var inputs: [TensorSpec]
     public var outputs: [TensorSpec]
-    /// Labels of the score columns of a classifier, in column order.
-    public var classLabels: [String]
     /// For a model with one matrix input: the names of its columns, so KServe v1 instances
     /// may be objects keyed by feature name.
     public var features: [String]
@@ -41,7 +39,7 @@ public struct ModelContract: Sendable, Equatable {
 
     public init(
         name: String, version: String, description: String = "", inputs: [TensorSpec], outputs: [TensorSpec],
-        classLabels: [String] = [], features: [String] = [], warmup: [[String: JSONValue]] = [],
+        features: [String] = [], warmup: [[String: JSONValue]] = [],
         inputSchema: JSONValue? = nil, outputSchema: JSONValue? = nil
     ) {
         self.name = name
@@ -49,61 +47,75 @@ public struct ModelContract: Sendable, Equatable {
         self.description = description
         self.inputs = inputs
         self.outputs = outputs
-        self.classLabels = classLabels
         self.features = features
         self.warmup = warmup
         self.inputSchema = inputSchema
         self.outputSchema = outputSchema
     }
 
+    /// The keys of the contract's top level, in the order docs/contract.md describes them.
+    public static let keys = [
+        "name", "version", "description", "inputs", "outputs", "features", "input_schema", "output_schema", "feature_store",
+        "warmup", "samples",
+    ]
+
+    /// Reads a contract strictly: unknown keys, keys of the wrong type and inconsistent
+    /// declarations are refused with the key path, so a contract fails closed.
     public init(json: JSONValue) throws {
-        guard case .object = json else { throw ContractError("the contract must be a JSON object") }
-        func string(_ key: String, default value: String? = nil) throws -> String {
-            if case let .string(s)? = json[key] { return s }
-            if json[key] == nil, let value { return value }
-            throw ContractError("\"\(key)\" must be a string")
+        let fields = try ContractFields(json, at: "", keys: Self.keys)
+        func name(_ key: String, default value: String?) throws -> String {
+            let text: String
+            switch fields[key] {
+            case nil where value != nil: text = value!
+            case let .string(s)?: text = s
+            case let .integer(v)? where key == "version": text = String(v)
+            default: throw fields.error(key, "must be a string\(key == "version" ? " or an integer" : "")")
+            }
+            guard Self.isValidName(text) else { throw fields.error(key, "must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}") }
+            return text
         }
-        func list(_ key: String) throws -> [JSONValue] {
-            switch json[key] {
-            case nil: return []
-            case let .array(items)?: return items
-            default: throw ContractError("\"\(key)\" must be an array")
+        self.name = try name("name", default: nil)
+        version = try name("version", default: "1")
+        description = try fields.string("description") ?? ""
+        inputs = try fields.array("inputs").enumerated().map { try TensorSpec(json: $1, at: "inputs[\($0)]") }
+        outputs = try fields.array("outputs").enumerated().map { try TensorSpec(json: $1, at: "outputs[\($0)]") }
+        guard !inputs.isEmpty, !outputs.isEmpty else { throw ContractError("the contract must list inputs and outputs") }
+        for (key, specs) in [("inputs", inputs), ("outputs", outputs)] {
+            var seen = Set<String>()
+            for (index, spec) in specs.enumerated() where !seen.insert(spec.name).inserted {
+                throw ContractError("\(key)[\(index)].name: '\(spec.name)' is declared twice")
             }
         }
-        name = try string("name")
-        guard Self.isValidName(name) else { throw ContractError("\"name\" must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}") }
-        if case let .integer(v)? = json["version"] { version = String(v) } else { version = try string("version", default: "1") }
-        guard Self.isValidName(version) else { throw ContractError("\"version\" must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}") }
-        description = try string("description", default: "")
-        inputs = try list("inputs").map { try TensorSpec(json: $0, context: "input") }
-        outputs = try list("outputs").map { try TensorSpec(json: $0, context: "output") }
-        classLabels = try list("class_labels").map {
-            guard case let .string(s) = $0 else { throw ContractError("\"class_labels\" must hold strings") }
-            return s
+        features = try fields.strings("features")
+        if !features.isEmpty {
+            guard inputs.count == 1, inputs[0].shape.count == 2 else {
+                throw fields.error("features", "names the columns of a single matrix input (shape [-1, N])")
+            }
+            let width = inputs[0].shape[1]
+            guard width == -1 || width == features.count else {
+                throw fields.error("features", "has \(features.count) names for the \(width) columns of input '\(inputs[0].name)'")
+            }
+            guard Set(features).count == features.count else { throw fields.error("features", "names a column twice") }
         }
-        features = try list("features").map {
-            guard case let .string(s) = $0 else { throw ContractError("\"features\" must hold strings") }
-            return s
-        }
-        warmup = try list("warmup").map { sample in
-            guard case let .object(members) = sample else { throw ContractError("each \"warmup\" sample must be an object of inputs") }
+        warmup = try fields.array("warmup").enumerated().map { index, sample in
+            guard case let .object(members) = sample else {
+                throw ContractError("warmup[\(index)]: must be an object of input names to nested arrays")
+            }
             return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         }
-        inputSchema = json["input_schema"]
-        outputSchema = json["output_schema"]
-        featureStore = try json["feature_store"].map { try FeatureStoreContract(json: $0, inputs: inputs) }
-        guard !inputs.isEmpty, !outputs.isEmpty else { throw ContractError("the contract must list inputs and outputs") }
+        inputSchema = try fields.schema("input_schema")
+        outputSchema = try fields.schema("output_schema")
+        featureStore = try fields["feature_store"].map { try FeatureStoreContract(json: $0, inputs: inputs) }
         let (requestInputs, outputs) = (requestInputs, outputs)
-        samples = try list("samples").enumerated().map {
+        for (index, sample) in warmup.enumerated() {
+            for key in sample.keys where !inputs.contains(where: { $0.name == key }) {
+                throw ContractError("warmup[\(index)].\(key): the contract declares no such input")
+            }
+        }
+        samples = try fields.array("samples").enumerated().map {
             try ContractSample(json: $1, index: $0, requestInputs: requestInputs, outputSpecs: outputs)
         }
-        guard Set(samples.map(\.name)).count == samples.count else { throw ContractError("sample names must be unique") }
-        guard Set(inputs.map(\.name)).count == inputs.count, Set(outputs.map(\.name)).count == outputs.count else {
-            throw ContractError("tensor names must be unique")
-        }
-        guard features.isEmpty || inputs.count == 1 else {
-            throw ContractError("\"features\" names the columns of a single matrix input")
-        }
+        guard Set(samples.map(\.name)).count == samples.count else { throw fields.error("samples", "sample names must be unique") }
     }
 
     /// The contract in the file at `path`, or nil when there is none. Its size is checked
@@ -142,24 +154,71 @@ public struct ModelContract: Sendable, Equatable {
     }
 
     /// Checks that the contract describes this graph: the same input names with the engine's
-    /// types and compatible ranks, and outputs the graph produces.
+    /// types, compatible ranks and no fixed dimension the graph contradicts; outputs the graph
+    /// produces, of the type it produces; as many feature names as the matrix has columns.
+    /// Every problem found is listed, so an author fixes them in one pass.
     public func check(against session: InferenceSession) throws {
-        for input in session.inputs {
-            guard let spec = inputs.first(where: { $0.name == input.name }) else {
-                throw ContractError("the model has input '\(input.name)', which the contract does not declare")
+        let problems = problems(against: session)
+        guard problems.isEmpty else { throw ContractError(problems.joined(separator: "; ")) }
+    }
+
+    /// What `check(against:)` refuses, one line each.
+    public func problems(against session: InferenceSession) -> [String] {
+        var problems: [String] = []
+        for input in session.inputs where !inputs.contains(where: { $0.name == input.name }) {
+            problems.append("the model has input '\(input.name)', which the contract does not declare")
+        }
+        for (index, spec) in inputs.enumerated() {
+            let path = "inputs[\(index)]"
+            guard let input = session.inputs.first(where: { $0.name == spec.name }) else {
+                problems.append("\(path).name: the model has no input '\(spec.name)'")
+                continue
             }
             guard case let .tensor(type) = input.kind, spec.datatype.elementType == type else {
-                throw ContractError("input '\(input.name)' is \(input.kind) in the model but \(spec.datatype.rawValue) in the contract")
+                problems.append("\(path).datatype: input '\(spec.name)' is \(input.kind) in the model, not \(spec.datatype.rawValue)")
+                continue
             }
-            if let dims = input.shape, dims.count != spec.shape.count {
-                throw ContractError("input '\(input.name)' has rank \(dims.count) in the model but \(spec.shape.count) in the contract")
+            problems += Self.shapeProblems(spec, declared: input.shape, at: path, rankMustMatch: true)
+            if !features.isEmpty, let dims = input.shape, dims.count == 2, case let .fixed(width) = dims[1], width != features.count {
+                problems.append("features: \(features.count) names for the \(width) columns the model's input '\(spec.name)' has")
             }
         }
-        for spec in inputs where !session.inputs.contains(where: { $0.name == spec.name }) {
-            throw ContractError("the contract declares input '\(spec.name)', which the model does not have")
+        for (index, spec) in outputs.enumerated() {
+            let path = "outputs[\(index)]"
+            guard let output = session.outputs.first(where: { $0.name == spec.name }) else {
+                problems.append("\(path).name: the model produces no output '\(spec.name)'")
+                continue
+            }
+            let served: ElementType? =
+                switch output.kind {
+                case let .tensor(type): type
+                case .mapSequence: .float  // ZipMap: served as its score matrix
+                case let .map(_, value): value
+                case .unknown: nil
+                }
+            if let served, spec.datatype.elementType != served {
+                problems.append(
+                    "\(path).datatype: output '\(spec.name)' is \(Datatype(served).rawValue) in the model, not \(spec.datatype.rawValue)")
+            }
+            if case let .tensor(_, dims)? = output.declared, case .tensor = output.kind {
+                problems += Self.shapeProblems(spec, declared: dims, at: path, rankMustMatch: false)
+            }
         }
-        for spec in outputs where !session.outputs.contains(where: { $0.name == spec.name }) {
-            throw ContractError("the contract declares output '\(spec.name)', which the model does not produce")
+        return problems
+    }
+
+    /// A contract shape against the graph's declared one: a fixed dimension in both must agree.
+    private static func shapeProblems(_ spec: TensorSpec, declared: [ShapeDimension]?, at path: String, rankMustMatch: Bool) -> [String] {
+        guard let declared else { return [] }
+        guard declared.count == spec.shape.count else {
+            return rankMustMatch ? ["\(path).shape: '\(spec.name)' has rank \(declared.count) in the model, not \(spec.shape.count)"] : []
         }
+        var problems: [String] = []
+        for (axis, (dim, graph)) in zip(spec.shape, declared).enumerated() {
+            if dim != -1, case let .fixed(size) = graph, size != dim {
+                problems.append("\(path).shape[\(axis)]: '\(spec.name)' has \(size) there in the model, not \(dim)")
+            }
+        }
+        return problems
     }
 }

@@ -44,16 +44,17 @@ enum TensorRecords {
     }
 
     /// One element as the model sees it. Floats print as their shortest decimal, so a client's
-    /// 0.1 is checked as 0.1 and not as 0.100000001490116; NaN and infinities (JSON has none)
-    /// are null — which is how clients send a missing value.
+    /// 0.1 is checked as 0.1 and not as 0.100000001490116. NaN is a missing value, so null (the
+    /// schema allows it only where it allows null); an infinity stays a number, so `minimum`
+    /// and `maximum` judge it.
     static func element(_ storage: TensorStorage, _ index: Int) -> JSONValue {
         switch storage {
         case let .float(v):
             let x = v[index]
-            guard x.isFinite else { return .null }
+            guard x.isFinite else { return x.isNaN ? .null : .number(Double(x)) }
             if x == x.rounded(), x.magnitude < 16_777_216 { return .integer(Int64(x)) }
             return .number(Double(x.description) ?? Double(x))
-        case let .double(v): return v[index].isFinite ? .number(v[index]) : .null
+        case let .double(v): return v[index].isNaN ? .null : .number(v[index])
         case let .int32(v): return .integer(Int64(v[index]))
         case let .int64(v): return .integer(v[index])
         case let .bool(v): return .bool(v[index])

@@ -12,22 +12,23 @@ public struct TensorSpec: Sendable, Equatable {
         self.shape = shape
     }
 
-    init(json: JSONValue, context: String) throws {
-        guard case let .string(name)? = json["name"], !name.isEmpty else {
-            throw ContractError("\(context): every tensor needs a non-empty \"name\"")
+    /// The keys of a tensor in the contract.
+    public static let keys = ["name", "datatype", "shape"]
+
+    init(json: JSONValue, at path: String) throws {
+        let fields = try ContractFields(json, at: path, keys: Self.keys)
+        guard let name = try fields.string("name"), !name.isEmpty else { throw fields.error("name", "must be a non-empty string") }
+        guard let raw = try fields.string("datatype"), let datatype = Datatype(rawValue: raw) else {
+            throw fields.error("datatype", "must be one of \(Datatype.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard case let .string(raw)? = json["datatype"], let datatype = Datatype(rawValue: raw) else {
-            throw ContractError(
-                "\(context) '\(name)': \"datatype\" must be one of \(Datatype.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard case let .array(dims)? = json["shape"] else {
-            throw ContractError("\(context) '\(name)': \"shape\" must be an array of integers (-1 for variable)")
+        guard case let .array(dims)? = fields["shape"] else {
+            throw fields.error("shape", "must be an array of integers (-1 for a variable dimension)")
         }
         self.name = name
         self.datatype = datatype
         self.shape = try dims.map {
             guard case let .integer(d) = $0, d >= -1, d <= Int64(Int32.max) else {
-                throw ContractError("\(context) '\(name)': shape dimensions must be integers >= -1")
+                throw fields.error("shape", "dimensions must be integers >= -1")
             }
             return Int(d)
         }

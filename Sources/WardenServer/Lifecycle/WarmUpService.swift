@@ -1,13 +1,16 @@
 import Logging
 import ServiceLifecycle
 
-/// Warms every model up once the listeners are running, so readiness turns true only after
-/// real inferences succeed. A model that fails warm-up stays not ready, with the reason logged.
+/// Warms every model up once the listeners are bound, so readiness turns true only after
+/// real inferences succeed and the ports answer. A model that fails warm-up stays not ready,
+/// with the reason logged.
 struct WarmUpService: Service {
     let state: ServerState
+    let startup: ListenerStartup
     let logger: Logger
 
     func run() async throws {
+        try await startup.waitUntilAllBound()
         for model in state.repository.models {
             let clock = ContinuousClock()
             let start = clock.now

@@ -28,6 +28,17 @@ public final class ServedModel: Sendable {
 
     var isWithdrawn: Bool { withdrawal.withLock { $0.revoked != nil || $0.stale } }
 
+    /// Why this version cannot answer, for the repository index; nil when it is ready.
+    var unavailableReason: String? {
+        let (revoked, stale) = withdrawal.withLock { ($0.revoked, $0.stale) }
+        if revoked != nil { return "revoked" }
+        if stale { return "no current revocation list proves it unrevoked" }
+        return hasWarmedUp ? nil : "loading"
+    }
+
+    /// Counters for `/v2/models/{m}/stats`, in Triton's statistics shape.
+    let statistics = InferenceStatistics()
+
     /// Stops serving this version for good; false if it already was revoked.
     func revoke(reason: String) -> Bool {
         withdrawal.withLock { state in
@@ -106,6 +117,19 @@ public final class ServedModel: Sendable {
                 } catch {
                     throw ModelLoadFailure("warm-up sample \(index), input '\(input.name)': \(error)")
                 }
+            }
+            // Warm-up goes through the contract as a request would: a contract the samples
+            // cannot satisfy would refuse every request, so it must not turn Ready.
+            for spec in contract.inputs {
+                if case let .tensor(tensor)? = feeds[spec.name], !spec.accepts(tensor.shape) {
+                    throw ModelLoadFailure(
+                        "warm-up sample \(index), input '\(spec.name)': shape \(tensor.shape) is not the contract's \(spec.shape)")
+                }
+            }
+            do {
+                try enforcement.checkInputs(feeds)
+            } catch let error as ServingError {
+                throw ModelLoadFailure("warm-up sample \(index) is outside the input contract: \(error.message)")
             }
             do {
                 _ = try session.run(feeds)

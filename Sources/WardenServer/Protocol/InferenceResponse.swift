@@ -10,7 +10,7 @@ struct InferenceResponse {
     let jsonLength: Int?
 
     init(model: ServedModel, requestID: String?, outputs: [InferenceRequest.RequestedOutput], results: [String: Value]) {
-        var json = JSONWriter(capacity: 512)
+        var json = JSONWriter(capacity: 512, writesNonFiniteTokens: true)
         var binary: [UInt8] = []
         json.raw("{\"model_name\":")
         json.string(model.name)

@@ -107,7 +107,7 @@ enum KServeV1 {
     static func predictions(_ results: [String: Value], outputs names: [String]) -> [UInt8] {
         let outputs = names.map { ($0, InferenceResponse.tensor(results[$0])) }
         let rows = outputs.first?.1.shape.first ?? 0
-        var json = JSONWriter(capacity: 256)
+        var json = JSONWriter(capacity: 256, writesNonFiniteTokens: true)
         json.raw("{\"predictions\":")
         json.array(0..<rows) { json, row in
             if outputs.count == 1 {

@@ -45,6 +45,10 @@ enum TensorDecoding {
         case .int32, .int64:
             let range = integerRange(datatype)
             let values = try leaves.map { leaf -> Int64 in
+                if case let .number(d) = leaf, !d.isFinite {
+                    throw ServingError.badRequest(
+                        "invalid_data", "input '\(input)': \(datatype.rawValue) data cannot hold NaN or infinities")
+                }
                 guard case let .integer(i) = leaf, range.contains(i) else {
                     throw fail("integers in \(range.lowerBound)...\(range.upperBound)")
                 }
@@ -52,16 +56,32 @@ enum TensorDecoding {
             }
             return target == .int64 ? .int64(values) : .int32(values.map { Int32($0) })
         case .float, .double:
-            // JSON has no NaN: null stands for it, as in `warden onnx run`.
+            // NaN is a missing value: the token `NaN` (as Triton reads it) or null. A finite
+            // number too large for the declared type is refused rather than turned into an
+            // infinity the contract would then see as a different value.
             let values = try leaves.map { leaf -> Double in
+                let value: Double
                 switch leaf {
-                case let .integer(i): return Double(i)
-                case let .number(d): return d
+                case let .integer(i): value = Double(i)
+                case let .number(d): value = d
                 case .null: return .nan
-                default: throw fail("numbers (null for NaN)")
+                default: throw fail("numbers (NaN or null for a missing value)")
                 }
+                guard !value.isFinite || fits(value, datatype) else {
+                    throw ServingError.badRequest("invalid_data", "input '\(input)': a value is outside the range of \(datatype.rawValue)")
+                }
+                return value
             }
             return target == .float ? .float(values.map { Float($0) }) : .double(values)
+        }
+    }
+
+    /// Whether a finite JSON number rounds to a finite value of `datatype`.
+    private static func fits(_ value: Double, _ datatype: Datatype) -> Bool {
+        switch datatype {
+        case .fp16: value.magnitude < 65520  // from there, rounding to nearest gives infinity
+        case .fp32: Float(value).isFinite
+        default: true
         }
     }
 

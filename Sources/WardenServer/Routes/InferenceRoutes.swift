@@ -82,18 +82,24 @@ struct InferenceRoutes {
         let deadline = try gate.deadline(request, arrival: arrival)
         return try await timed(context, model, since: arrival) {
             try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
+                let admitted = ContinuousClock.now
+                var stages = StageTimes(queue: admitted - arrival)
                 let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
                 let decoded = try RequestPhase.run("decode") {
                     try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
                 }
                 let effective = decoded.timeout.map { min(deadline, arrival + $0) } ?? deadline
                 let feeds = try await withFeatures(model, decoded.feeds, deadline: effective)
+                stages.input = .now - admitted
                 let results = try await runInContract(
-                    model, feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease)
+                    model, feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease, stages: &stages)
+                let encoding = ContinuousClock.now
                 let response = try RequestPhase.run("encode") {
                     InferenceResponse(
                         model: model, requestID: decoded.id, outputs: decoded.outputs.filter { results[$0.name] != nil }, results: results)
                 }
+                stages.output += .now - encoding
+                model.statistics.recordSuccess(total: .now - arrival, stages: stages)
                 var headers = modelHeaders(model, context)
                 if let jsonLength = response.jsonLength {
                     headers[.inferenceHeaderContentLength] = String(jsonLength)
@@ -116,13 +122,19 @@ struct InferenceRoutes {
         let deadline = try gate.deadline(request, arrival: arrival)
         return try await timed(context, model, since: arrival) {
             try await gate.admit(client: context.clientIdentity, deadline: deadline) { lease in
+                let admitted = ContinuousClock.now
+                var stages = StageTimes(queue: admitted - arrival)
                 let (bytes, _) = try await body(request, binaryAllowed: false)
                 let feeds = try RequestPhase.run("decode") { try KServeV1.feeds(body: bytes, model: model, limits: limits.json) }
+                stages.input = .now - admitted
                 let names = model.contract.outputs.map(\.name)
-                let results = try await runInContract(model, feeds, requested: names, deadline: deadline, lease: lease)
+                let results = try await runInContract(model, feeds, requested: names, deadline: deadline, lease: lease, stages: &stages)
                 var headers = modelHeaders(model, context)
                 headers[.contentType] = "application/json"
+                let encoding = ContinuousClock.now
                 let body = try RequestPhase.run("encode") { KServeV1.predictions(results, outputs: names.filter { results[$0] != nil }) }
+                stages.output += .now - encoding
+                model.statistics.recordSuccess(total: .now - arrival, stages: stages)
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
             }
         }
@@ -159,10 +171,12 @@ struct InferenceRoutes {
         } catch var error as ServingError {
             if error.status == 504 { gate.metrics.timedOut(route: context.endpointPath ?? "") }
             record(model, status: error.status, since: start)
+            model.statistics.recordFailure(total: .now - start)
             error.answeredBy = (model.name, model.version, model.digest)
             throw error
         } catch {
             record(model, status: 500, since: start)
+            model.statistics.recordFailure(total: .now - start)
             throw error
         }
     }
@@ -175,15 +189,20 @@ struct InferenceRoutes {
     /// row checked after (so all outputs are computed when there is an output schema), then
     /// the redactions. Returns the requested outputs that survive redaction.
     func runInContract(
-        _ model: ServedModel, _ feeds: [String: Value], requested: [String], deadline: ContinuousClock.Instant, lease: SlotLease
+        _ model: ServedModel, _ feeds: [String: Value], requested: [String], deadline: ContinuousClock.Instant, lease: SlotLease,
+        stages: inout StageTimes
     ) async throws -> [String: Value] {
         let contract = model.enforcement
+        let checking = ContinuousClock.now
         try RequestPhase.run("contract.input") { try contract.checkInputs(feeds) }
         let outputs = contract.hasOutputSchema ? model.contract.outputs.map(\.name) : requested
         let rows =
             feeds.values.lazy.compactMap { value -> Int? in
                 if case let .tensor(tensor) = value { tensor.shape.first } else { nil }
             }.first ?? 1
+        let inferring = ContinuousClock.now
+        stages.input += inferring - checking
+        stages.rows = rows
         var results = try await RequestPhase.run("infer") {
             if model.engineCost.runsInline(rows: rows) {
                 let output = try run(model, feeds, outputs: outputs, rows: rows)
@@ -192,8 +211,11 @@ struct InferenceRoutes {
             }
             return try await gate.engine.run(deadline: deadline, lease: lease) { try run(model, feeds, outputs: outputs, rows: rows) }
         }
+        let finishing = ContinuousClock.now
+        stages.infer = finishing - inferring
         try RequestPhase.run("contract.output") { try contract.checkOutputs(results) }
         redactor.apply(contract.redactions, to: &results)
+        stages.output = .now - finishing
         let wanted = Set(requested)
         return results.filter { wanted.contains($0.key) }
     }

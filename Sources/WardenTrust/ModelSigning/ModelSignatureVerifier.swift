@@ -28,9 +28,33 @@ public struct ModelSignatureVerifier: Sendable {
         }
         let (signer, statement) = try await ArtifactBundleVerifier(trust: trust).verifyStatement(in: envelope, bundle: bundle, at: time)
         let manifest = try SignedModelManifest(statement: statement)
-        let files = try ModelFiles(root: root, ignoring: ignorePaths + manifest.ignorePaths + Self.gitPaths)
+        try Self.checkFiles(of: root, against: manifest, ignoring: ignorePaths)
+        return Report(signer: signer, manifest: manifest, bundleVersion: bundle.version)
+    }
+
+    /// Whether the signature's manifest covers exactly the folder's files with their digests,
+    /// without judging who signed: what `warden push` checks before it uploads anything, so an
+    /// artifact `fetch` would refuse for an unsigned or changed file is never published.
+    public static func checkCoverage(bundle: SigstoreBundle, model root: String, ignoring ignorePaths: [String] = [])
+        throws(TrustFailure) -> SignedModelManifest
+    {
+        guard case let .dsse(envelope) = bundle.content else {
+            throw TrustFailure(.malformedBundle, "a model signature is a DSSE envelope, not a message signature")
+        }
+        let manifest = try SignedModelManifest(statement: try InTotoStatement(payload: envelope.payload))
+        try checkFiles(of: root, against: manifest, ignoring: ignorePaths)
+        // What push uploads is every file but git's: a path the signer declared ignored would
+        // be published, and then installed, unsigned.
+        let published = try ModelFiles(root: root, ignoring: ignorePaths + gitPaths).files
+        try ArtifactVerifier.requireCovered(published.map(\.name), by: manifest)
+        return manifest
+    }
+
+    private static func checkFiles(of root: String, against manifest: SignedModelManifest, ignoring ignorePaths: [String])
+        throws(TrustFailure)
+    {
+        let files = try ModelFiles(root: root, ignoring: ignorePaths + manifest.ignorePaths + gitPaths)
         let actual = try ModelHasher.resources(of: files, method: manifest.method)
         try ModelHasher.check(actual, against: manifest.resources)
-        return Report(signer: signer, manifest: manifest, bundleVersion: bundle.version)
     }
 }

@@ -59,7 +59,7 @@ public struct ArtifactVerifier: Sendable {
             do throws(TrustFailure) {
                 let bundle = try SigstoreBundle(bytes: bytes)
                 let modelReport = try await verify(bundle, model: evidence.modelDirectory, at: time)
-                try Self.requireCovered(evidence.files, by: modelReport.manifest)
+                try Self.requireCovered(evidence.files.map(\.name), by: modelReport.manifest)
                 report.signer = modelReport.signer
                 report.modelName = modelReport.manifest.modelName
                 report.bundleVersion = modelReport.bundleVersion.rawValue
@@ -74,15 +74,15 @@ public struct ArtifactVerifier: Sendable {
     /// Every file the artifact installs must be a signed resource. The model-signing check
     /// skips the paths the signer declared ignored (and git's); a layer at such a path would be
     /// installed unsigned, so it is refused here.
-    static func requireCovered(_ files: [VerificationReport.File], by manifest: SignedModelManifest) throws(TrustFailure) {
+    static func requireCovered(_ names: [String], by manifest: SignedModelManifest) throws(TrustFailure) {
         let signed = Set(
             manifest.resources.map { resource in
                 guard case .shards = manifest.method else { return resource.name }
                 // `path:start:end` → path
                 return resource.name.split(separator: ":").dropLast(2).joined(separator: ":")
             })
-        for file in files where !signed.contains(file.name) {
-            throw TrustFailure(.unexpectedFile, "\(file.name) is in the artifact but not covered by the signature")
+        for name in names where !signed.contains(name) {
+            throw TrustFailure(.unexpectedFile, "\(name) is in the artifact but not covered by the signature")
         }
     }
 

@@ -129,6 +129,10 @@ public struct BuiltinStartupGate: StartupGate {
         }
         if model?["signatures"]?["valid"] != .bool(true) { reasons.append("signatures are not valid") }
         if case let .string(expected)? = input["expected_digest"], model?["digest"] == .string(expected) {
+        } else if input["expected_digest"] == nil || input["expected_digest"] == .null {
+            reasons.append(
+                "no digest is pinned: pass --expected-digest sha256:… (or a reference ending in @sha256:…); the artifact is \(model?["digest"]?.serialized() ?? "?")"
+            )
         } else {
             reasons.append(
                 "digest \(model?["digest"]?.serialized() ?? "?") is not the expected digest \(input["expected_digest"]?.serialized() ?? "null")"
