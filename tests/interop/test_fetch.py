@@ -241,8 +241,10 @@ def test_digest_pin_mismatch_is_refused(world):
 
 
 def test_fetch_without_a_pin_is_denied_by_the_startup_gate(world):
+    """And says how to pin, instead of 'is not the expected digest null'."""
     document = refused(world.fetch(pin=None), EXIT_POLICY, "policy_denied")
-    assert "expected digest" in document["detail"]
+    assert "--expected-digest" in document["detail"] and world.digest in document["detail"], document
+    assert "null" not in document["detail"], document
     nothing_left(world)
 
 
@@ -578,7 +580,20 @@ def test_tag_that_no_longer_points_at_the_digest_is_refused(world):
     nothing_left(world)
 
 
-def test_fetch_without_a_pin_says_how_to_pin(world):
-    document = refused(world.fetch(pin=None), EXIT_POLICY, "policy_denied")
-    assert "--expected-digest" in document["detail"] and "null" not in document["detail"], document
+
+def test_fetch_refuses_a_signed_contract_serve_would_refuse(world, sbom):
+    """Signed, approved and pinned, but its contract contradicts the graph: fetch says so,
+    with the key path, and installs nothing (serve would never turn ready on it)."""
+    model = copy_churn_model(world.root / "contradiction")
+    contract = json.loads((model / "warden-model.json").read_text())
+    contract["name"] = "contradiction"
+    contract["inputs"][1]["shape"] = [-1, 12]
+    (model / "warden-model.json").write_text(json.dumps(contract))
+    digest = push(world, model, "contradiction", sign(world, model), checked=False)
+    approval = world.attest("approval", "approver", "--stage", "Approved", "--approver", "alice", digest=digest)
+    scan = world.attest("scan", "scanner", "--severity", "low", digest=digest)
+    bom = world.attest("sbom", "scanner", "--sbom", str(sbom), digest=digest)
+    push(world, model, "contradiction", None, approval, scan, bom, checked=False)
+    document = refused(world.fetch(ref=world.ref("contradiction"), pin=digest), EXIT_INPUT, "unservable_model")
+    assert "inputs[1].shape[1]" in document["detail"], document
     nothing_left(world)

@@ -208,6 +208,10 @@ def strict_age_server(_session_starter, tmp_path_factory):
     shutil.copyfile(CHURN_DIR / "model.onnx", directory / "model.onnx")
     contract = json.loads((CHURN_DIR / "warden-model.json").read_text())
     contract["input_schema"]["properties"]["age"]["type"] = "number"
+    # The example's warm-up rows leave age missing, and warm-up goes through the contract:
+    # without this, the model would (rightly) never turn ready.
+    for sample in contract["warmup"]:
+        sample["age"] = [[30.0] for _ in sample["age"]]
     (directory / "warden-model.json").write_text(json.dumps(contract))
     return _session_starter(model_dir=directory, label="churn-strict-age")
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WardenJSON
 import WardenRegistry
+import WardenServer
 import WardenTrust
 
 /// What `fetch` and `verify` both take: where the artifact is, what to trust, what to expect.
@@ -40,9 +41,13 @@ struct ArtifactOptions: ParsableArguments {
         let gate: any StartupGate =
             gatePolicy.isEmpty
             ? BuiltinStartupGate(requiredStage: policy.requiredStage) : try RegoStartupGate(files: gatePolicy, v0Compatible: v0Compatible)
-        return ArtifactFetcher(
+        var fetcher = ArtifactFetcher(
             verifier: ArtifactVerifier(policy: policy, gate: gate), limits: limits,
             credentialsFile: registry.credentials)
+        fetcher.servabilityCheck = { directory in
+            ContractCheck.appliesTo(directory: directory) ? ContractCheck.problems(directory: directory, requireContract: false) : []
+        }
+        return fetcher
     }
 
     func reference() throws(TrustFailure) -> ArtifactReference {

@@ -60,8 +60,8 @@ struct PushCommand: AsyncParsableCommand {
     }
 
     /// The checks fetch and serve will make of what is pushed, made before anything is
-    /// uploaded: every file covered by the signature with its digest, and a model with a
-    /// contract that describes it.
+    /// uploaded: every file covered by the signature with its digest, and, for a folder with
+    /// a model or a contract, a model that loads with a contract that describes it.
     func checkArtifact(ignoring ignored: [String]) throws {
         if let signature {
             do {
@@ -71,13 +71,7 @@ struct PushCommand: AsyncParsableCommand {
                 throw ValidationError("not pushed: fetch would refuse this artifact: \(failure)")
             }
         }
-        var isFolder: ObjCBool = false
-        let modelFile = (model as NSString).appendingPathComponent("model.onnx")
-        guard FileManager.default.fileExists(atPath: model, isDirectory: &isFolder), isFolder.boolValue,
-            FileManager.default.fileExists(atPath: modelFile)
-        else {
-            throw ValidationError("not pushed: \(model) must be a model folder holding model.onnx (and warden-model.json)")
-        }
+        guard ContractCheck.appliesTo(directory: model) else { return }
         let problems = ContractCheck.problems(directory: model, requireContract: false)
         guard problems.isEmpty else {
             throw ValidationError("not pushed: serve would refuse this model:\n" + problems.map { "- \($0)" }.joined(separator: "\n"))

@@ -14,6 +14,10 @@ public struct ArtifactFetcher: Sendable {
     public let verifier: ArtifactVerifier
     public let limits: ModelArtifactPuller.Limits
     public let credentialsFile: String?
+    /// What the server that will read the artifact checks (the model loads, its contract
+    /// describes it), run on the verified files before they are installed: an artifact
+    /// `serve` would refuse is not installed either. Returns the problems found.
+    public var servabilityCheck: (@Sendable (_ directory: String) -> [String])?
 
     public init(verifier: ArtifactVerifier, limits: ModelArtifactPuller.Limits = .init(), credentialsFile: String? = nil) {
         self.verifier = verifier
@@ -35,6 +39,9 @@ public struct ArtifactFetcher: Sendable {
         }
         do throws(TrustFailure) {
             let report = try await install(reference, staging: staging, expectedDigest: expectedDigest, at: time)
+            if let problems = servabilityCheck?(staging), !problems.isEmpty {
+                throw TrustFailure(.unservableModel, "serve would refuse this model: " + problems.joined(separator: "; "))
+            }
             try ReadOnlyTree.seal(staging)
             guard rename(staging, destination) == 0 else {
                 throw TrustFailure(.unreadableFile, "cannot move the artifact into \(destination): \(String(cString: strerror(errno)))")

@@ -6,6 +6,14 @@ import WardenONNX
 /// found offline and listed together — the graph it must describe, its schemas, its warm-up
 /// samples run through the contract and the engine, and its samples' expected answers.
 public enum ContractCheck {
+    /// Whether `directory` holds a model or a contract to check. `push` and `fetch` check
+    /// every artifact that does; one with neither is no model for `serve` (signing vectors).
+    public static func appliesTo(directory: String) -> Bool {
+        ["model.onnx", ModelContract.fileName].contains {
+            FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
+        }
+    }
+
     /// Every problem found, one line each; empty when the folder would load and warm up.
     /// Without `requireContract`, a bare model is checked with the contract `serve` derives.
     public static func problems(directory: String, requireContract: Bool = true) -> [String] {

@@ -23,6 +23,8 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         case unsafePath = "unsafe_path"
         case unreadableFile = "unreadable_file"
         case malformedTrustRoot = "malformed_trust_root"
+        /// The artifact verifies, but its model or contract cannot be served.
+        case unservableModel = "unservable_model"
         // Signatures and identities.
         case signatureMissing = "signature_missing"
         case signatureInvalid = "signature_invalid"
@@ -50,7 +52,7 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         public var failureClass: Class {
             switch self {
             case .malformedBundle, .unknownMediaType, .malformedKey, .malformedCertificate, .malformedStatement,
-                .unsafePath, .unreadableFile, .malformedTrustRoot:
+                .unsafePath, .unreadableFile, .malformedTrustRoot, .unservableModel:
                 .input
             case .signatureMissing, .signatureInvalid, .untrustedKey, .keyNotValidAtTime, .certificateInvalid, .identityMismatch,
                 .transparencyLogInvalid, .timestampInvalid:
