@@ -34,6 +34,8 @@ extension JSONValue {
                 out += index + 1 < items.count ? ",\n" : "\n"
             }
             out += outer + "]"
+        case let .array(items):
+            out += "[" + items.map { $0.serialized() }.joined(separator: ", ") + "]"
         default:
             out += serialized()
         }

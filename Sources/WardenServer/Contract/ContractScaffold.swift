@@ -116,11 +116,11 @@ public enum ContractScaffold {
             members = [("type", missing ? .array([.string("number"), .string("null")]) : .string("number"))]
         default: members = [("type", .string("integer"))]
         }
-        let numbers = values.compactMap(JSONTensorCoding.numericValue).filter(\.isFinite)
-        if let low = numbers.min(), let high = numbers.max() {
-            let bound = { (x: Double) -> JSONValue in datatype.isFloatingPoint ? .number(x) : .integer(Int64(x)) }
-            members += [("minimum", bound(low)), ("maximum", bound(high))]
-        }
+        // An infinity in the rows leaves that side unbounded, so the warm-up stays inside its schema.
+        let numbers = values.compactMap(JSONTensorCoding.numericValue).filter { !$0.isNaN }
+        let bound = { (x: Double) -> JSONValue in datatype.isFloatingPoint ? .number(x) : .integer(Int64(x)) }
+        if let low = numbers.min(), low.isFinite { members.append(("minimum", bound(low))) }
+        if let high = numbers.max(), high.isFinite { members.append(("maximum", bound(high))) }
         return .object(members)
     }
 }
