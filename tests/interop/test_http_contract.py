@@ -289,7 +289,8 @@ def test_json_that_is_not_an_object_is_400(churn_server):
     assert_problem(status, headers, body, 400, "invalid_request")
 
 
-@pytest.mark.parametrize("path", ["/", "/v3", "/v2/models", "/v2/models/churn/explain", "/metricz"])
+# (/v2/models is the model index now: tests/interop/test_first_contact.py.)
+@pytest.mark.parametrize("path", ["/", "/v3", "/v2/model", "/v2/models/churn/explain", "/metricz"])
 def test_unknown_route_is_404_problem(churn_server, path):
     status, headers, body = raw(churn_server, "GET", path)
     assert_problem(status, headers, body, 404, "not_found")
