@@ -102,7 +102,11 @@ public struct WardenServerBuilder {
             middleware: RequestTelemetryMiddleware(logger: logger, metrics: metrics, servedModels: Set(state.repository.models.map(\.name)))
         )
         router.add(middleware: ErrorMiddleware())
-        if configuration.tls != nil { router.add(middleware: AuthorizationMiddleware(authorization: configuration.authorization)) }
+        if configuration.tls != nil {
+            router.add(middleware: AuthorizationMiddleware(authorization: configuration.authorization))
+        } else if !configuration.insecureAdminWithoutIdentity {
+            router.add(middleware: AdminNeedsIdentityMiddleware())
+        }
         if let requestPolicy {
             router.add(
                 middleware: RequestPolicyMiddleware(
@@ -127,9 +131,19 @@ public struct WardenServerBuilder {
     ) throws -> ServiceGroup {
         let limits = configuration.resilience.connections
         let resilienceMetrics = metrics.resilience
+        let registry = ConnectionRegistry(limits: limits)
+        let expectsHandshake = configuration.tls != nil
         let http1 = HTTPServerBuilder.http1(
             configuration: .init(additionalChannelHandlers: [
-                ConnectionHygieneHandler(limits: limits, onClose: { resilienceMetrics.connectionClosed($0) })
+                ConnectionHygieneHandler(
+                    registry: registry, expectsHandshake: expectsHandshake, onClose: { resilienceMetrics.connectionClosed($0) })
+            ]))
+        // The probe port: kubelet's questions only, with the same hygiene and a small cap.
+        let probeRegistry = ConnectionRegistry(limits: .probe)
+        let probeHTTP1 = HTTPServerBuilder.http1(
+            configuration: .init(additionalChannelHandlers: [
+                ConnectionHygieneHandler(
+                    registry: probeRegistry, expectsHandshake: false, onClose: { resilienceMetrics.connectionClosed($0) })
             ]))
         var server = http1
         var tlsReload: TLSReloadService?
@@ -146,7 +160,9 @@ public struct WardenServerBuilder {
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections, logger: logger)),
+                // The registry enforces the limit, evicting connections that proved nothing; this
+                // backstop (twice as many) only keeps file descriptors bounded while it does.
+                availableConnectionsDelegate: MaximumAvailableConnections(2 * limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in
                 startup.markBound("serving")
                 await onServingPortBound(channel.localAddress?.port ?? 0)
@@ -154,7 +170,10 @@ public struct WardenServerBuilder {
             logger: logger)
         let probe = Application(
             router: ProbeRoutes.router(state: state),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.probePort)),
+            server: probeHTTP1,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.probePort),
+                availableConnectionsDelegate: MaximumAvailableConnections(2 * ConnectionLimits.probe.maximumConnections, logger: logger)),
             onServerRunning: { _ in startup.markBound("probe") },
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { .init(service: $0) }

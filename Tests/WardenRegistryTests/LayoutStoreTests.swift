@@ -31,7 +31,8 @@ import WardenTrust
         #expect(try await store.resolve("v2") == nil)
         let staging = root + "/staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
-        let pulled = try await ModelArtifactPuller(store: store).pull(manifest.digest, into: staging)
+        let puller = ModelArtifactPuller(store: store)
+        let pulled = try await puller.pull(try await puller.inspect(manifest.digest), into: staging)
         #expect(pulled.manifest.layers.count == 2)
         #expect(FileManager.default.contents(atPath: staging + "/sub/extra.json") == Data("{}".utf8))
         #expect(SHA256Digest.of(pulled.manifestBytes) == manifest.digest)

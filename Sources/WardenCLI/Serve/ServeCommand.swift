@@ -75,6 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve plain HTTP (local development only; refused with --hardened).")
     var insecurePlaintext = false
 
+    @Flag(help: "With --insecure-plaintext, also listen on an address other than loopback.")
+    var insecurePlaintextAnyAddress = false
+
+    @Flag(help: "With --insecure-plaintext, let the admin routes (release plans) be called without a client identity.")
+    var insecureAdminWithoutIdentity = false
+
     @Option(help: "Address to listen on.")
     var host: String?
 
@@ -112,6 +118,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let redactionKeyFile { configuration.redactionKeyFile = redactionKeyFile }
         if let otlpEndpoint { configuration.otlpEndpoint = otlpEndpoint }
         if insecurePlaintext { configuration.insecurePlaintext = true }
+        if insecurePlaintextAnyAddress { configuration.insecurePlaintextAnyAddress = true }
+        if insecureAdminWithoutIdentity { configuration.insecureAdminWithoutIdentity = true }
         if tlsCert != nil || tlsKey != nil || clientCa != nil {
             guard let tlsCert, let tlsKey, let clientCa else { throw ValidationError("--tls-cert, --tls-key and --client-ca go together") }
             configuration.tls = TLSSettings(certificateFile: tlsCert, privateKeyFile: tlsKey, clientCABundleFile: clientCa)

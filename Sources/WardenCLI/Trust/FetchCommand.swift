@@ -22,6 +22,9 @@ struct ArtifactOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
 
+    @Option(name: .long, help: "Give up (installing nothing) when the whole fetch takes longer than this many seconds.")
+    var timeout: Double = 600
+
     @OptionGroup var registry: RegistryOptions
 
     @Option(
@@ -44,6 +47,8 @@ struct ArtifactOptions: ParsableArguments {
         var fetcher = ArtifactFetcher(
             verifier: ArtifactVerifier(policy: policy, gate: gate), limits: limits,
             credentialsFile: registry.credentials)
+        guard timeout > 0, timeout <= 86_400 else { throw TrustFailure(.malformedStatement, "--timeout must be in (0, 86400] seconds") }
+        fetcher.deadline = .milliseconds(Int64(timeout * 1000))
         fetcher.servabilityCheck = { directory in
             ContractCheck.appliesTo(directory: directory) ? ContractCheck.problems(directory: directory, requireContract: false) : []
         }

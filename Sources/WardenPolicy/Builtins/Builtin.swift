@@ -9,6 +9,9 @@ struct Builtin: Sendable {
 
 struct BuiltinContext {
     let now: Int64
+    /// The evaluation's deadline: builtins that may run long (regular expressions, building
+    /// large strings) check it as they go.
+    var deadline: ContinuousClock.Instant = .now.advanced(by: .seconds(1))
 }
 
 struct BuiltinError: Error {
@@ -16,6 +19,10 @@ struct BuiltinError: Error {
     var isTypeError = false
     /// Errors OPA raises whatever the strict mode (conflicting outputs, …).
     var alwaysFails = false
+    /// The evaluation ran out of time or a result grew past its bound: always an error.
+    var isLimit = false
+
+    static let deadlinePassed = BuiltinError(message: "evaluation exceeded its time budget inside a builtin", isLimit: true)
 
     static func operand(_ position: Int, _ expected: String, _ actual: Value) -> BuiltinError {
         BuiltinError(message: "operand \(position) must be \(expected) but got \(actual.typeName)", isTypeError: true)

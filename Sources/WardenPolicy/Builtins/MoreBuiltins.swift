@@ -27,24 +27,6 @@ extension Builtins {
             }
             return .string(text)
         },
-        "regex.replace": fixed(3) { args in
-            let text = try args.string(0)
-            let template = try args.string(2).replacingOccurrences(of: "${", with: "$").replacingOccurrences(of: "}", with: "")
-            let regex = try RegexCache.regex(try args.string(1))
-            return .string(regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template))
-        },
-        "regex.find_all_string_submatch_n": fixed(3) { args in
-            let text = try args.string(1)
-            let limit = try args.integer(2)
-            let matches = try RegexCache.regex(try args.string(0)).matches(in: text, range: NSRange(text.startIndex..., in: text))
-            let found: [Value] = matches.map { match in
-                .array(
-                    (0..<match.numberOfRanges).map { group in
-                        Range(match.range(at: group), in: text).map { Value.string(String(text[$0])) } ?? .string("")
-                    })
-            }
-            return .array(limit < 0 ? found : Array(found.prefix(Int(limit))))
-        },
         "glob.quote_meta": fixed(1) { args in
             var out = ""
             for c in try args.string(0) {

@@ -6,7 +6,7 @@ import Foundation
 
 extension Builtins {
     static let templateBuiltins: [String: Builtin] = [
-        "regex.template_match": fixed(4) { args in
+        "regex.template_match": timed(4) { args, deadline in
             let template = try args.string(0)
             let value = try args.string(1)
             let open = try args.string(2)
@@ -17,10 +17,10 @@ extension Builtins {
             var rest = Substring(template)
             while !rest.isEmpty {
                 guard let start = rest.firstIndex(of: Character(open)) else {
-                    pattern += NSRegularExpression.escapedPattern(for: String(rest))
+                    pattern += RegexCache.quote(String(rest))
                     break
                 }
-                pattern += NSRegularExpression.escapedPattern(for: String(rest[..<start]))
+                pattern += RegexCache.quote(String(rest[..<start]))
                 guard let end = rest[start...].firstIndex(of: Character(close)) else {
                     throw BuiltinError(message: "unbalanced delimiters")
                 }
@@ -28,7 +28,8 @@ extension Builtins {
                 rest = rest[rest.index(after: end)...]
             }
             pattern += "$"
-            return .bool(try RegexCache.regex(pattern).firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil)
+            let regex = try RegexCache.regex(pattern)
+            return .bool(try RegexCache.run { try regex.matches(Array(value.unicodeScalars), deadline: deadline) })
         },
         "time.parse_ns": fixed(2) { args in
             guard let ns = GoTime.parse(try args.string(1), layout: try args.string(0)) else {

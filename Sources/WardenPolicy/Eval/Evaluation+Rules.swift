@@ -207,8 +207,9 @@ extension Evaluation {
 
     func callBuiltin(_ builtin: Builtin, _ name: String, _ values: [Value]) throws -> Value? {
         do {
-            return try builtin.body(values, BuiltinContext(now: now))
+            return try builtin.body(values, BuiltinContext(now: now, deadline: deadline))
         } catch let error as BuiltinError {
+            if error.isLimit { throw PolicyError(.limit, "\(name): \(error.message)") }
             if options.strictBuiltinErrors || error.alwaysFails {
                 throw PolicyError(error.isTypeError ? .typeMismatch : .builtin, "\(name): \(error.message)")
             }

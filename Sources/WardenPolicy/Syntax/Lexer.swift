@@ -6,9 +6,13 @@ struct Lexer {
     private var line = 1
     private var column = 1
 
-    init(_ text: String, file: String) {
+    /// Brackets open at once: refused past this before the parser recurses into them.
+    private let maximumNesting: Int
+
+    init(_ text: String, file: String, maximumNesting: Int = .max) {
         scalars = Array(text.unicodeScalars)
         self.file = file
+        self.maximumNesting = maximumNesting
     }
 
     static let symbols = [
@@ -18,6 +22,7 @@ struct Lexer {
     mutating func tokens() throws(PolicyError) -> [Token] {
         var out: [Token] = []
         var space = false
+        var open = 0
         while index < scalars.count {
             let c = scalars[index]
             if c == " " || c == "\t" || c == "\r" {
@@ -60,6 +65,14 @@ struct Lexer {
             } else if ("0"..."9").contains(c) {
                 out.append(Token(kind: .number(number()), location: location, spaceBefore: space))
             } else if let symbol = Self.symbols.first(where: { matches($0) }) {
+                if symbol == "(" || symbol == "[" || symbol == "{" {
+                    open += 1
+                    guard open <= maximumNesting else {
+                        throw PolicyError(.parse, "brackets nest deeper than \(maximumNesting) levels", at: location)
+                    }
+                } else if symbol == ")" || symbol == "]" || symbol == "}" {
+                    open = max(0, open - 1)
+                }
                 for _ in symbol.unicodeScalars { advance() }
                 out.append(Token(kind: .symbol(symbol), location: location, spaceBefore: space))
             } else {

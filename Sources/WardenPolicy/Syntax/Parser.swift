@@ -10,12 +10,20 @@ struct Parser {
     private let syntax: Syntax
     /// Whether newlines separate expressions here (bodies) or are whitespace (inside brackets).
     private var newlineSignificant: [Bool] = [true]
+    /// How deep the term being parsed sits: brackets, calls, unary minus, `not`, bodies, and
+    /// each operator of a chain (a chain of n operators is a tree n deep). Bounded, so neither
+    /// this recursive parser nor the evaluator walking its trees can exhaust a stack.
+    private var nesting = 0
+    static let maximumNesting = 256
+    /// Token positions where a comprehension body was tried and failed: `[a | …]` is retried as
+    /// a union only once per position, which keeps nested brackets linear.
+    private var failedComprehensions = Set<Int>()
     private static let keywords: Set<String> = [
         "if", "contains", "in", "every", "some", "not", "with", "as", "else", "default", "package", "import",
     ]
 
     init(_ text: String, file: String, syntax: Syntax) throws(PolicyError) {
-        var lexer = Lexer(text, file: file)
+        var lexer = Lexer(text, file: file, maximumNesting: Self.maximumNesting)
         tokens = try lexer.tokens()
         self.syntax = syntax
     }
@@ -181,6 +189,8 @@ struct Parser {
     }
 
     private mutating func braceBody() throws(PolicyError) -> Body {
+        try enter()
+        defer { leave() }
         try expect("{")
         pushNewlines(true)
         skipSeparators()
@@ -227,6 +237,8 @@ struct Parser {
     private mutating func expression() throws(PolicyError) -> Expression {
         let location = peek().location
         if identifier("not") {
+            try enter()
+            defer { leave() }
             return .not(Located(node: try expression(), location: location))
         }
         if identifier("some") {
@@ -276,21 +288,44 @@ struct Parser {
     }
 
     private mutating func unionLevel() throws(PolicyError) -> Term {
-        var left = try intersectionLevel()
-        while symbol("|") { left = .binary(op: "|", left, try intersectionLevel()) }
+        try unionChain(from: try intersectionLevel())
+    }
+
+    /// `left | …`: the rest of a union whose first operand is parsed.
+    private mutating func unionChain(from first: Term) throws(PolicyError) -> Term {
+        var left = first
+        var chain = 0
+        defer { leave(chain) }
+        while symbol("|") {
+            try enter()
+            chain += 1
+            left = .binary(op: "|", left, try intersectionLevel())
+        }
         return left
     }
 
+    /// Each level parses its operator chain in a loop, left-associative; every operator
+    /// deepens the tree, so it counts against the nesting bound until the chain ends.
     private mutating func intersectionLevel() throws(PolicyError) -> Term {
         var left = try comparisonLevel()
-        while symbol("&") { left = .binary(op: "&", left, try comparisonLevel()) }
+        var chain = 0
+        defer { leave(chain) }
+        while symbol("&") {
+            try enter()
+            chain += 1
+            left = .binary(op: "&", left, try comparisonLevel())
+        }
         return left
     }
 
     private mutating func comparisonLevel() throws(PolicyError) -> Term {
         var left = try additiveLevel()
+        var chain = 0
+        defer { leave(chain) }
         while let op = ["==", "!=", "<=", ">=", "<", ">"].first(where: { peekSymbol($0) }) {
             advance()
+            try enter()
+            chain += 1
             left = .binary(op: op, left, try additiveLevel())
         }
         return left
@@ -298,8 +333,12 @@ struct Parser {
 
     private mutating func additiveLevel() throws(PolicyError) -> Term {
         var left = try multiplicativeLevel()
+        var chain = 0
+        defer { leave(chain) }
         while let op = ["+", "-"].first(where: { peekSymbol($0) }) {
             advance()
+            try enter()
+            chain += 1
             left = .binary(op: op, left, try multiplicativeLevel())
         }
         return left
@@ -307,8 +346,12 @@ struct Parser {
 
     private mutating func multiplicativeLevel() throws(PolicyError) -> Term {
         var left = try unary()
+        var chain = 0
+        defer { leave(chain) }
         while let op = ["*", "/", "%"].first(where: { peekSymbol($0) }) {
             advance()
+            try enter()
+            chain += 1
             left = .binary(op: op, left, try unary())
         }
         return left
@@ -316,6 +359,8 @@ struct Parser {
 
     private mutating func unary() throws(PolicyError) -> Term {
         if symbol("-") {
+            try enter()
+            defer { leave() }
             let operand = try unary()
             if case let .scalar(.number(n)) = operand { return .scalar(.number(Number.subtract(Number(Int64(0)), n))) }
             return .unaryMinus(operand)
@@ -333,6 +378,8 @@ struct Parser {
                 path.append(.scalar(.string(try name())))
             } else if case .symbol("[") = peek().kind, !peek().spaceBefore {
                 advance()
+                try enter()
+                defer { leave() }
                 pushNewlines(false)
                 path.append(try term())
                 try expect("]")
@@ -340,6 +387,8 @@ struct Parser {
             } else if case .symbol("(") = peek().kind, !peek().spaceBefore {
                 guard let callName = Self.callName(head: head, path: path) else { throw error("only named functions can be called") }
                 advance()
+                try enter()
+                defer { leave() }
                 pushNewlines(false)
                 var args: [Term] = []
                 if !symbol(")") {
@@ -401,6 +450,8 @@ struct Parser {
             return .variable(word)
         case .symbol("("):
             advance()
+            try enter()
+            defer { leave() }
             pushNewlines(false)
             let inner = try term()
             try expect(")")
@@ -408,21 +459,32 @@ struct Parser {
             return inner
         case .symbol("["):
             advance()
+            try enter()
+            defer { leave() }
             pushNewlines(false)
             if symbol("]") {
                 popNewlines()
                 return .array([])
             }
             // As OPA's grammar does: a comprehension when a plain term is followed by `|` and a
-            // body; otherwise (an infix head, or no body) an array whose items may use `|`.
-            let start = (position, newlineSignificant)
+            // body; otherwise (an infix head, or no body) an array whose items may use `|`. The
+            // first item is parsed once: on no body, its union goes on from where it stopped.
             let first = try intersectionLevelOrMembership()
-            if Self.isPlain(first), symbol("|"), let body = try? comprehensionBody(closing: "]") {
-                popNewlines()
-                return .arrayComprehension(first, body)
+            var firstItem = first
+            if peekSymbol("|") {
+                let bar = (position, newlineSignificant)
+                if Self.isPlain(first), !failedComprehensions.contains(position) {
+                    advance()
+                    if let body = try? comprehensionBody(closing: "]") {
+                        popNewlines()
+                        return .arrayComprehension(first, body)
+                    }
+                    failedComprehensions.insert(bar.0)
+                    (position, newlineSignificant) = bar
+                }
+                firstItem = try continueAsTerm(first)
             }
-            (position, newlineSignificant) = start
-            var items = [try term()]
+            var items = [firstItem]
             while symbol(",") {
                 if case .symbol("]") = peek().kind { break }
                 items.append(try term())
@@ -432,6 +494,8 @@ struct Parser {
             return .array(items)
         case .symbol("{"):
             advance()
+            try enter()
+            defer { leave() }
             pushNewlines(false)
             if symbol("}") {
                 popNewlines()
@@ -480,6 +544,17 @@ struct Parser {
         case .binary, .unaryMinus, .membership: false
         default: true
         }
+    }
+
+    /// The first item of `[…`, parsed above `|`, finished as `term()` would have parsed it:
+    /// `a | b …` is a union, and `x in y | z` a membership in the union.
+    private mutating func continueAsTerm(_ first: Term) throws(PolicyError) -> Term {
+        if case let .membership(key, value, collection) = first {
+            return .membership(key: key, value: value, collection: try unionChain(from: collection))
+        }
+        let union = try unionChain(from: first)
+        if identifier("in") { return .membership(key: nil, value: union, collection: try unionLevel()) }
+        return union
     }
 
     /// Inside `[` and `{`, `|` starts a comprehension body, so the first term stops above `|`.
@@ -591,6 +666,15 @@ struct Parser {
         case .end: "end of file"
         }
     }
+
+    private mutating func enter() throws(PolicyError) {
+        guard nesting < Self.maximumNesting else {
+            throw error("the expression nests deeper than \(Self.maximumNesting) levels (brackets, calls and chained operators)")
+        }
+        nesting += 1
+    }
+
+    private mutating func leave(_ levels: Int = 1) { nesting -= levels }
 
     private func error(_ message: String) -> PolicyError {
         PolicyError(.parse, message, at: peek().location)

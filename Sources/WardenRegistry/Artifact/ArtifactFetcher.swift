@@ -25,6 +25,10 @@ public struct ArtifactFetcher: Sendable {
         self.credentialsFile = credentialsFile
     }
 
+    /// The whole fetch, registry round trips and hashing included, must end within this: a
+    /// registry (or layout) that stalls cannot hold an init container for ever.
+    public var deadline: Duration = .seconds(600)
+
     public func fetch(
         _ reference: ArtifactReference, to destination: String, expectedDigest: SHA256Digest?, at time: Date = Date()
     ) async throws(TrustFailure) -> VerificationReport {
@@ -32,29 +36,26 @@ public struct ArtifactFetcher: Sendable {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw TrustFailure(.unsafePath, "\(destination) already exists; fetch installs into a new folder")
         }
-        let parent = (destination as NSString).deletingLastPathComponent
-        let staging = parent + "/." + (destination as NSString).lastPathComponent + ".partial-" + UUID().uuidString
-        guard mkdir(staging, 0o700) == 0 else {
-            throw TrustFailure(.unreadableFile, "cannot create \(staging): \(String(cString: strerror(errno)))")
-        }
-        do throws(TrustFailure) {
-            let report = try await install(reference, staging: staging, expectedDigest: expectedDigest, at: time)
-            if let problems = servabilityCheck?(staging), !problems.isEmpty {
-                throw TrustFailure(.unservableModel, "serve would refuse this model: " + problems.joined(separator: "; "))
+        let deadline = self.deadline
+        do {
+            return try await withThrowingTaskGroup(of: VerificationReport.self) { group in
+                group.addTask { try await fetchWithinDeadline(reference, to: destination, expectedDigest: expectedDigest, at: time) }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    throw TrustFailure(.registryError, "fetch did not finish within \(deadline); nothing was installed")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
             }
-            try ReadOnlyTree.seal(staging)
-            guard rename(staging, destination) == 0 else {
-                throw TrustFailure(.unreadableFile, "cannot move the artifact into \(destination): \(String(cString: strerror(errno)))")
-            }
-            return report
+        } catch let failure as TrustFailure {
+            throw failure
         } catch {
-            ReadOnlyTree.remove(staging)
-            throw error
+            throw TrustFailure(.registryError, "fetch was interrupted: \(error)")
         }
     }
 
-    private func install(
-        _ reference: ArtifactReference, staging: String, expectedDigest: SHA256Digest?, at time: Date
+    private func fetchWithinDeadline(
+        _ reference: ArtifactReference, to destination: String, expectedDigest: SHA256Digest?, at time: Date
     ) async throws(TrustFailure) -> VerificationReport {
         let store: any ArtifactStore
         do { store = try StoreOpener.store(for: reference, credentialsFile: credentialsFile) } catch { throw error.trustFailure }
@@ -68,7 +69,38 @@ public struct ArtifactFetcher: Sendable {
                 throw TrustFailure(.digestMismatch, "tag \(tag) points to \(tagged), not to the reference's digest \(digest)")
             }
         }
-        let pulled = try await puller.pull(digest, into: staging)
+        // Nothing is written until the manifest passes its limits; from then on, every way out
+        // but the final rename removes the staging folder.
+        let inspected = try await puller.inspect(digest)
+        let parent = (destination as NSString).deletingLastPathComponent
+        let staging = parent + "/." + (destination as NSString).lastPathComponent + ".partial-" + UUID().uuidString
+        guard mkdir(staging, 0o700) == 0 else {
+            throw TrustFailure(.unreadableFile, "cannot create \(staging): \(String(cString: strerror(errno)))")
+        }
+        do throws(TrustFailure) {
+            let report = try await install(
+                inspected, from: store, puller: puller, reference: reference, staging: staging, pin: pin, at: time)
+            if let problems = servabilityCheck?(staging), !problems.isEmpty {
+                throw TrustFailure(.unservableModel, "serve would refuse this model: " + problems.joined(separator: "; "))
+            }
+            if Task.isCancelled { throw TrustFailure(.registryError, "fetch was cancelled; nothing was installed") }
+            try ReadOnlyTree.seal(staging)
+            guard rename(staging, destination) == 0 else {
+                throw TrustFailure(.unreadableFile, "cannot move the artifact into \(destination): \(String(cString: strerror(errno)))")
+            }
+            return report
+        } catch {
+            ReadOnlyTree.remove(staging)
+            throw error
+        }
+    }
+
+    private func install(
+        _ inspected: ModelArtifactPuller.Inspected, from store: any ArtifactStore, puller: ModelArtifactPuller,
+        reference: ArtifactReference, staging: String, pin: SHA256Digest?, at time: Date
+    ) async throws(TrustFailure) -> VerificationReport {
+        let digest = inspected.digest
+        let pulled = try await puller.pull(inspected, into: staging)
         var revocationEnvelope: [UInt8]?
         if let rule = verifier.policy.revocation {
             do {

@@ -46,19 +46,81 @@ public struct ModelArtifactPuller: Sendable {
         return descriptor.digest
     }
 
-    /// Downloads the artifact's files into `staging` (which must exist and be empty).
-    public func pull(_ digest: SHA256Digest, into staging: String) async throws(TrustFailure) -> Pulled {
+    /// A model artifact's manifest, read and checked before anything is written: its type,
+    /// and every layer's size and file name within the limits.
+    public struct Inspected: Sendable {
+        public let digest: SHA256Digest
+        public let bytes: [UInt8]
+        public let manifest: ImageManifest
+        /// Each layer's relative file name, in manifest order.
+        let names: [String]
+    }
+
+    public func inspect(_ digest: SHA256Digest) async throws(TrustFailure) -> Inspected {
+        let bytes: [UInt8]
+        let manifest: ImageManifest
         do {
-            let bytes = try await store.manifestBytes(digest)
-            let manifest = try ImageManifest(bytes: bytes)
-            guard manifest.artifactType == MediaType.modelArtifact else {
-                throw TrustFailure(.malformedStatement, "\(digest) is not a Warden model artifact (\(manifest.effectiveArtifactType))")
+            bytes = try await store.manifestBytes(digest)
+            manifest = try ImageManifest(bytes: bytes)
+        } catch let error as RegistryError {
+            throw error.trustFailure
+        } catch {
+            throw TrustFailure(.registryError, "\(error)")
+        }
+        guard manifest.artifactType == MediaType.modelArtifact else {
+            throw TrustFailure(.malformedStatement, "\(digest) is not a Warden model artifact (\(manifest.effectiveArtifactType))")
+        }
+        return Inspected(digest: digest, bytes: bytes, manifest: manifest, names: try checkLayers(manifest))
+    }
+
+    /// Sizes are bounded one by one before they are added (a size of 2^63 − 1 must not
+    /// overflow the sum), and names must be safe, unique paths.
+    func checkLayers(_ manifest: ImageManifest) throws(TrustFailure) -> [String] {
+        guard manifest.layers.count <= limits.maximumFiles else {
+            throw TrustFailure(.sizeLimitExceeded, "the artifact has \(manifest.layers.count) files, more than \(limits.maximumFiles)")
+        }
+        var total: Int64 = 0
+        for layer in manifest.layers {
+            guard layer.size >= 0, layer.size <= limits.maximumFileBytes else {
+                throw TrustFailure(
+                    .sizeLimitExceeded, "layer \(layer.digest) declares \(layer.size) bytes, outside 0...\(limits.maximumFileBytes)")
             }
-            try await download(manifest, into: staging)
+            let (sum, overflow) = total.addingReportingOverflow(layer.size)
+            guard !overflow, sum <= limits.maximumTotalBytes else {
+                throw TrustFailure(.sizeLimitExceeded, "the artifact's files add up to more than \(limits.maximumTotalBytes) bytes")
+            }
+            total = sum
+        }
+        var seen = Set<String>()
+        return try manifest.layers.map { layer throws(TrustFailure) -> String in
+            guard let title = layer.annotation(MediaType.titleAnnotation) else {
+                throw TrustFailure(.malformedStatement, "layer \(layer.digest) has no \(MediaType.titleAnnotation)")
+            }
+            let name = try RelativePath(title)
+            guard seen.insert(name.value).inserted,
+                !seen.contains(where: { name.value.hasPrefix($0 + "/") || $0.hasPrefix(name.value + "/") })
+            else {
+                throw TrustFailure(.unsafePath, "file name \(name) appears twice or is both a file and a folder")
+            }
+            return name.value
+        }
+    }
+
+    /// Downloads an inspected artifact's files into `staging` (which must exist and be empty),
+    /// and gathers its signatures and attestations.
+    public func pull(_ inspected: Inspected, into staging: String) async throws(TrustFailure) -> Pulled {
+        do {
+            for (layer, name) in zip(inspected.manifest.layers, inspected.names) {
+                let target = staging + "/" + name
+                try FileManager.default.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try await store.downloadBlob(layer, to: target, limit: limits.maximumFileBytes)
+            }
+            let digest = inspected.digest
             let (bundles, envelopes) = try await referrers(of: digest)
             let cosign = try await CosignTags(store: store, limit: limits.maximumReferrerBytes).read(for: digest)
             return Pulled(
-                manifestDigest: digest, manifestBytes: bytes, manifest: manifest, signatureBundles: bundles,
+                manifestDigest: digest, manifestBytes: inspected.bytes, manifest: inspected.manifest, signatureBundles: bundles,
                 attestationEnvelopes: envelopes + cosign.attestations, cosignSignatures: cosign.signatures)
         } catch let error as RegistryError {
             throw error.trustFailure
@@ -69,36 +131,14 @@ public struct ModelArtifactPuller: Sendable {
         }
     }
 
-    private func download(_ manifest: ImageManifest, into staging: String) async throws {
-        guard manifest.layers.count <= limits.maximumFiles else {
-            throw TrustFailure(.sizeLimitExceeded, "the artifact has \(manifest.layers.count) files, more than \(limits.maximumFiles)")
-        }
-        let total = manifest.layers.reduce(Int64(0)) { $0 + max($1.size, 0) }
-        guard total <= limits.maximumTotalBytes else {
-            throw TrustFailure(.sizeLimitExceeded, "the artifact is \(total) bytes, more than \(limits.maximumTotalBytes)")
-        }
-        var seen = Set<String>()
-        for layer in manifest.layers {
-            guard let title = layer.annotation(MediaType.titleAnnotation) else {
-                throw TrustFailure(.malformedStatement, "layer \(layer.digest) has no \(MediaType.titleAnnotation)")
-            }
-            let name = try RelativePath(title)
-            guard seen.insert(name.value).inserted,
-                !seen.contains(where: { name.value.hasPrefix($0 + "/") || $0.hasPrefix(name.value + "/") })
-            else {
-                throw TrustFailure(.unsafePath, "file name \(name) appears twice or is both a file and a folder")
-            }
-            let target = staging + "/" + name.value
-            try FileManager.default.createDirectory(
-                atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try await store.downloadBlob(layer, to: target, limit: limits.maximumFileBytes)
-        }
-    }
-
     private func referrers(of digest: SHA256Digest) async throws -> ([[UInt8]], [[UInt8]]) {
-        let found = try await store.referrers(of: digest)
+        // Only signatures and attestations count against the limit: anyone who can push may
+        // attach other referrers, and a pile of them must not block a signed, pinned model.
+        let wanted: Set<String> = [MediaType.sigstoreBundle, MediaType.dsseEnvelope]
+        let found = try await store.referrers(of: digest).filter { $0.artifactType.map(wanted.contains) ?? false }
         guard found.count <= limits.maximumReferrers else {
-            throw TrustFailure(.sizeLimitExceeded, "\(found.count) referrers, more than \(limits.maximumReferrers)")
+            throw TrustFailure(
+                .sizeLimitExceeded, "\(found.count) signature and attestation referrers, more than \(limits.maximumReferrers)")
         }
         var bundles: [[UInt8]] = []
         var envelopes: [[UInt8]] = []

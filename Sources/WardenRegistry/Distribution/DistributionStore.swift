@@ -78,14 +78,43 @@ public struct DistributionStore: ArtifactStore {
     }
 
     public func referrers(of digest: SHA256Digest) async throws(RegistryError) -> [Descriptor] {
-        let response = try await send(.GET, "/referrers/\(digest)", accept: MediaType.imageIndex)
+        var response = try await send(.GET, "/referrers/\(digest)", accept: MediaType.imageIndex)
         if response.status == .ok {
-            let bytes = try await Self.collect(response, limit: Int64(ImageManifest.maximumSize), what: "referrers of \(digest)")
-            return try ImageIndex(bytes: bytes).manifests
+            // The API pages its answer (a Link header names the next page): follow a bounded
+            // number of pages, so a subject with thousands of referrers costs a known amount.
+            var found: [Descriptor] = []
+            for page in 1...Self.maximumReferrerPages {
+                let bytes = try await Self.collect(response, limit: Int64(ImageManifest.maximumSize), what: "referrers of \(digest)")
+                found += try ImageIndex(bytes: bytes).manifests
+                guard let next = Self.nextPage(response.headers.first(name: "Link")), page < Self.maximumReferrerPages else { break }
+                response = try await send(.GET, url: absoluteURL(next), accept: MediaType.imageIndex, length: nil)
+                try Self.expect(response, .ok, "referrers of \(digest)")
+            }
+            return found
         }
         // No referrers API (Distribution 2.x answers 404): the tag schema is the fallback.
         _ = try? await response.body.collect(upTo: 1 << 16)
         return try await referrersFromTag(of: digest)
+    }
+
+    static let maximumReferrerPages = 16
+
+    /// A URL the registry gave in a header (Location, Link): absolute, or a path on this registry.
+    private func absoluteURL(_ location: String) -> String {
+        location.hasPrefix("http") ? location : baseURL.components(separatedBy: "/v2/")[0] + location
+    }
+
+    /// The target of a `Link: <URL>; rel="next"` header (RFC 8288), as the referrers API sends it.
+    static func nextPage(_ header: String?) -> String? {
+        guard let header else { return nil }
+        for link in header.split(separator: ",") {
+            let parts = link.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let target = parts.first, target.hasPrefix("<"), target.hasSuffix(">"),
+                parts.dropFirst().contains(where: { $0.replacingOccurrences(of: "\"", with: "") == "rel=next" })
+            else { continue }
+            return String(target.dropFirst().dropLast())
+        }
+        return nil
     }
 
     // MARK: Writing
@@ -121,7 +150,7 @@ public struct DistributionStore: ArtifactStore {
         guard let location = session.headers.first(name: "Location") else {
             throw RegistryError.transport("upload session without a Location")
         }
-        let absolute = location.hasPrefix("http") ? location : baseURL.components(separatedBy: "/v2/")[0] + location
+        let absolute = absoluteURL(location)
         let separator = absolute.contains("?") ? "&" : "?"
         let response = try await send(
             .PUT, url: absolute + separator + "digest=" + digest.description, contentType: "application/octet-stream", body: body(),

@@ -36,7 +36,10 @@ public struct LayoutStore: ArtifactStore {
     func blobPath(_ digest: SHA256Digest) -> String { root + "/blobs/sha256/" + digest.hex }
 
     func index() throws(RegistryError) -> ImageIndex {
-        guard let data = FileManager.default.contents(atPath: root + "/index.json") else {
+        let data: Data
+        do {
+            data = try RegularFile.contents(root + "/index.json", limit: Int64(ImageManifest.maximumSize))
+        } catch .notFound {
             throw RegistryError.notFound("\(root)/index.json (not an OCI layout)")
         }
         return try ImageIndex(bytes: Array(data))
@@ -56,11 +59,14 @@ public struct LayoutStore: ArtifactStore {
     }
 
     public func blobBytes(_ descriptor: Descriptor, limit: Int64) async throws(RegistryError) -> [UInt8] {
-        let path = blobPath(descriptor.digest)
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw RegistryError.notFound("blob \(descriptor.digest)") }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: Int(limit) + 1)) ?? Data()
-        guard data.count <= limit else { throw RegistryError.tooLarge(what: "blob \(descriptor.digest)", limit: limit) }
+        let data: Data
+        do {
+            data = try RegularFile.contents(blobPath(descriptor.digest), limit: limit)
+        } catch .notFound {
+            throw RegistryError.notFound("blob \(descriptor.digest)")
+        } catch .tooLarge {
+            throw RegistryError.tooLarge(what: "blob \(descriptor.digest)", limit: limit)
+        }
         let bytes = Array(data)
         try BlobCheck.verify(bytes, against: descriptor)
         return bytes
@@ -68,8 +74,9 @@ public struct LayoutStore: ArtifactStore {
 
     public func downloadBlob(_ descriptor: Descriptor, to path: String, limit: Int64) async throws(RegistryError) {
         let source = blobPath(descriptor.digest)
-        guard FileManager.default.isReadableFile(atPath: source) else { throw RegistryError.notFound("blob \(descriptor.digest)") }
-        try await VerifyingFileSink.receive(FileChunks(path: source), into: path, expected: descriptor, limit: limit, source: source)
+        let handle: FileHandle
+        do { handle = try RegularFile.openForReading(source) } catch .notFound { throw RegistryError.notFound("blob \(descriptor.digest)") }
+        try await VerifyingFileSink.receive(FileChunks(handle: handle), into: path, expected: descriptor, limit: limit, source: source)
     }
 
     public func referrers(of digest: SHA256Digest) async throws(RegistryError) -> [Descriptor] {

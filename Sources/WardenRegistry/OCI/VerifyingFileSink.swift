@@ -95,7 +95,16 @@ enum BlobCheck {
 /// A file as a stream of 1 MiB buffers (uploads, and layout reads through `receive`).
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
-    let path: String
+    /// An already-open file (a layout blob, opened as a regular file), or a path to open.
+    private let source: Source
+
+    private enum Source: @unchecked Sendable {
+        case path(String)
+        case handle(FileHandle)
+    }
+
+    init(path: String) { source = .path(path) }
+    init(handle: FileHandle) { source = .handle(handle) }
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let handle: FileHandle?
@@ -108,5 +117,10 @@ struct FileChunks: AsyncSequence, Sendable {
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: FileHandle(forReadingAtPath: path)) }
+    func makeAsyncIterator() -> AsyncIterator {
+        switch source {
+        case let .path(path): AsyncIterator(handle: FileHandle(forReadingAtPath: path))
+        case let .handle(handle): AsyncIterator(handle: handle)
+        }
+    }
 }

@@ -58,6 +58,10 @@ public struct ServeConfiguration: Sendable {
     public var authorization = Authorization(rules: [])
     /// Serve plain HTTP: local development only, refused in hardened mode.
     public var insecurePlaintext = false
+    /// Plain HTTP on an address other than loopback: a second, deliberate opt-in.
+    public var insecurePlaintextAnyAddress = false
+    /// The admin routes without a client identity (plain HTTP has none): a deliberate opt-in.
+    public var insecureAdminWithoutIdentity = false
     /// Admission, deadlines, quotas and connection limits on the serving listener.
     public var resilience = ResilienceSettings()
     /// The Feature Retrieval Proxy, for models whose contract has a `feature_store`.
@@ -80,6 +84,8 @@ public struct ServeConfiguration: Sendable {
             port = try listen.port("port") ?? port
             probePort = try listen.port("probe_port") ?? probePort
             insecurePlaintext = try listen.bool("insecure_plaintext") ?? insecurePlaintext
+            insecurePlaintextAnyAddress = try listen.bool("insecure_plaintext_any_address") ?? insecurePlaintextAnyAddress
+            insecureAdminWithoutIdentity = try listen.bool("insecure_admin_without_identity") ?? insecureAdminWithoutIdentity
             try listen.finish()
         }
         if var limitsMap = try reader.mapping("limits") {
@@ -194,6 +200,10 @@ public struct ServeConfiguration: Sendable {
             throw ConfigurationError("tls and insecure_plaintext exclude each other")
         case (nil, true) where hardened:
             throw ConfigurationError("hardened mode refuses --insecure-plaintext: the serving port must be mutual TLS")
+        case (nil, true) where !Self.isLoopback(host) && !insecurePlaintextAnyAddress:
+            throw ConfigurationError(
+                "plain HTTP on \(host) would serve the network without identity or encryption: listen on 127.0.0.1, "
+                    + "or add --insecure-plaintext-any-address (listen.insecure_plaintext_any_address) to mean it")
         case (nil, _) where featureProxy != nil:
             throw ConfigurationError("the feature proxy is called over mutual TLS: configure tls (Warden's certificate and trust bundle)")
         case (_?, false) where authorization.rules.isEmpty:
@@ -201,6 +211,11 @@ public struct ServeConfiguration: Sendable {
         default:
             return
         }
+    }
+
+    /// Loopback addresses: plain HTTP there reaches only this host.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// The secrets this configuration reads from files, by name: the only way Warden takes

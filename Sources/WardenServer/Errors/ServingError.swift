@@ -18,6 +18,9 @@ public struct ServingError: Error, Sendable, Equatable {
     /// The version that refused, once a request has reached one: named in the response
     /// headers like a success, so a client can tell which artifact failed it.
     public var answeredBy: (name: String, version: String, digest: String)? = nil
+    /// False when the client caused the failure (a deadline it set itself): the canary
+    /// analysis does not count it against the version.
+    public var countsAgainstVersion = true
 
     public static func == (lhs: ServingError, rhs: ServingError) -> Bool {
         lhs.status == rhs.status && lhs.code == rhs.code && lhs.message == rhs.message && lhs.violations == rhs.violations
@@ -44,6 +47,10 @@ public struct ServingError: Error, Sendable, Equatable {
         status: 504, code: "deadline_exceeded", "the request's deadline passed before the model answered")
 
     public static let notReady = ServingError(status: 503, code: "model_not_ready", "the model is not ready")
+
+    /// The request body ended before its declared end, or could not be read at all.
+    public static let incompleteBody = ServingError(
+        status: 400, code: "incomplete_body", "the request body could not be read to its end (malformed chunking or the client stopped)")
 
     public static func unsupportedMediaType(_ got: String?) -> ServingError {
         ServingError(

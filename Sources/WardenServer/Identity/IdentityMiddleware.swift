@@ -43,3 +43,18 @@ struct AuthorizationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// On a plain-HTTP listener nobody has an identity, so the admin routes (which change what
+/// is served) are refused unless the operator opted in (`--insecure-admin-without-identity`).
+struct AdminNeedsIdentityMiddleware: RouterMiddleware {
+    typealias Context = WardenRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if Authorization.RouteClass.of(route: context.endpointPath ?? request.uri.path) == .admin {
+            throw ServingError(
+                status: 403, code: "identity_not_allowed",
+                "the admin routes need a client identity (mutual TLS); this listener is plain HTTP")
+        }
+        return try await next(request, context)
+    }
+}

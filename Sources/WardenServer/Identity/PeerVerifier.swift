@@ -34,14 +34,27 @@ public final class PeerVerifier: Sendable {
     /// What the peer's certificate must be for: a client calling Warden, or a server Warden calls.
     public enum Role: Sendable { case client, server }
 
+    /// SPIFFE chains are a leaf and one or two intermediates: more than this many certificates,
+    /// or bytes, is refused before anything is parsed (a ring of same-named CAs once cost the
+    /// handshake seconds of path building per attempt, before authentication).
+    static let maximumIntermediates = 4
+    static let maximumChainBytes = 32 << 10
+    /// The most one handshake's verification may take; past it, the handshake fails.
+    static let verificationBudget: Duration = .seconds(1)
+
     /// The peer's SPIFFE ID if its chain and identity pass, else the reason they do not.
     public func identity(ofChain chain: [[UInt8]], at time: Date = Date(), role: Role = .client) async throws(IdentityError) -> SPIFFEID {
         guard let leafBytes = chain.first else { throw IdentityError("the client sent no certificate") }
+        guard chain.count - 1 <= Self.maximumIntermediates, chain.reduce(0, { $0 + $1.count }) <= Self.maximumChainBytes else {
+            throw IdentityError(
+                "the client's chain has \(chain.count) certificates (\(chain.reduce(0) { $0 + $1.count }) bytes); at most a leaf and \(Self.maximumIntermediates) intermediates in \(Self.maximumChainBytes) bytes"
+            )
+        }
         let leaf: Certificate
-        var intermediates: [Certificate] = []
+        var offered: [Certificate] = []
         do {
             leaf = try Certificate(derEncoded: leafBytes)
-            for bytes in chain.dropFirst() { intermediates.append(try Certificate(derEncoded: bytes)) }
+            for bytes in chain.dropFirst() { offered.append(try Certificate(derEncoded: bytes)) }
         } catch {
             throw IdentityError("the client's certificate is not valid X.509")
         }
@@ -50,11 +63,37 @@ public final class PeerVerifier: Sendable {
             RFC5280Policy(validationTime: time)
             KeyUsagePolicy(role: role)
         }
+        // Path building sees only the intermediates that really sign the chain, one per step.
+        let intermediates = Self.issuerPath(from: leaf, among: offered)
         if case let .couldNotValidate(failures) = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
             let reason = failures.first.map { String(describing: $0.policyFailureReason) } ?? "no chain to the trust bundle"
             throw IdentityError("the client's certificate does not verify: \(reason)")
         }
         return try Self.spiffeID(of: leaf)
+    }
+
+    /// The offered intermediates that form a chain up from `leaf`: at each step, the first
+    /// one named as the issuer, with a matching key identifier when both carry one, whose key
+    /// verifies the signature. Each is used once, so a ring of CAs that sign each other ends.
+    static func issuerPath(from leaf: Certificate, among offered: [Certificate]) -> [Certificate] {
+        var pool = offered
+        var path: [Certificate] = []
+        var current = leaf
+        while let index = pool.firstIndex(where: { isIssuer($0, of: current) }) {
+            current = pool.remove(at: index)
+            path.append(current)
+        }
+        return path
+    }
+
+    static func isIssuer(_ candidate: Certificate, of certificate: Certificate) -> Bool {
+        guard candidate.subject == certificate.issuer else { return false }
+        if let authority = try? certificate.extensions.authorityKeyIdentifier?.keyIdentifier,
+            let subject = try? candidate.extensions.subjectKeyIdentifier?.keyIdentifier, authority != subject
+        {
+            return false
+        }
+        return candidate.publicKey.isValidSignature(certificate.signature, for: certificate)
     }
 
     /// The one URI SAN of a certificate, as a SPIFFE ID.
@@ -78,7 +117,10 @@ public final class PeerVerifier: Sendable {
     public func verify(_ chain: [NIOSSLCertificate]) async -> NIOSSLVerificationResult {
         do {
             let der = try chain.map { try $0.toDERBytes() }
-            _ = try await identity(ofChain: der)
+            // Off the event loop, and bounded: a handshake cannot buy more CPU than the budget.
+            _ = try await withDeadline(Self.verificationBudget, timeout: { IdentityError("verification took too long") }) {
+                try await self.identity(ofChain: der)
+            }
             return .certificateVerified
         } catch {
             return .failed

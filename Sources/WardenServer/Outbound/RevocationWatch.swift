@@ -88,12 +88,21 @@ final class RevocationWatch: Sendable {
     /// One poll: fetch, verify, apply.
     func check(now: Date = Date()) async {
         do {
+            let (reference, settings) = (reference, settings)
             let envelope = try await breaker.run { () async throws -> [UInt8] in
-                let store = try StoreOpener.store(for: reference, credentialsFile: settings.registryCredentialsFile)
-                guard let bytes = try await RevocationListStore(store: store).fetch(tag: reference.reference) else {
-                    throw TrustFailure(.revocationListInvalid, "no revocation list at \(settings.list)")
+                // A registry or layout that stalls counts as a failed poll, not a stuck watch.
+                try await withDeadline(
+                    Self.pollDeadline(settings.interval),
+                    timeout: {
+                        TrustFailure(.revocationListInvalid, "reading \(settings.list) did not finish in time")
+                    }
+                ) {
+                    let store = try StoreOpener.store(for: reference, credentialsFile: settings.registryCredentialsFile)
+                    guard let bytes = try await RevocationListStore(store: store).fetch(tag: reference.reference) else {
+                        throw TrustFailure(.revocationListInvalid, "no revocation list at \(settings.list)")
+                    }
+                    return bytes
                 }
-                return bytes
             }
             let floor = max(minimumSerial, current.withLock { $0?.serial } ?? 0)
             let (list, _) = try RevocationList.verified(envelope: envelope, keys: keys, minimumSerial: floor, at: now)
@@ -115,6 +124,9 @@ final class RevocationWatch: Sendable {
         }
         metrics.revoked(served.map(\.model), revoked: served.map(\.model).filter(\.isWithdrawn))
     }
+
+    /// How long one poll may take: its interval, at most 30 s.
+    static func pollDeadline(_ interval: Duration) -> Duration { min(interval, .seconds(30)) }
 
     /// Without a list that is still current, nothing proves a served digest is not revoked.
     private func failClosedIfStale(now: Date) {

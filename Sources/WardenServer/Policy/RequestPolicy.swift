@@ -66,12 +66,18 @@ public final class RequestPolicy: Sendable {
         }
     }
 
-    /// Reloads when the files changed. Returns nil when nothing changed, else the outcome.
-    public func reloadIfChanged() -> Result<Void, any Error>? {
+    /// How long a reload may take to read and compile the files before the last good policy
+    /// is kept (the parser is linear in its input, so only a very large file comes near it).
+    static let reloadDeadline: Duration = .seconds(2)
+
+    /// Reloads when the files changed, compiling off the caller's task within a deadline.
+    /// Returns nil when nothing changed, else the outcome; a failure keeps the last good policy.
+    public func reloadIfChanged() async -> Result<Void, any Error>? {
         let fingerprint = Self.fingerprint(source)
         guard fingerprint != current.withLock({ $0.fingerprint }) else { return nil }
         do {
-            let loaded = try Self.load(source)
+            let source = self.source
+            let loaded = try await DetachedWork.run(timeout: Self.reloadDeadline) { try Self.load(source) }
             current.withLock { $0 = loaded }
             reloads.add(1, ordering: .relaxed)
             return .success(())

@@ -55,12 +55,7 @@ struct AdminRoutes {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
             throw ServingError.unsupportedMediaType(request.headers[.contentType])
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxPlanBytes)
-        } catch is NIOTooManyBytesError {
-            throw ServingError.payloadTooLarge(limit: maxPlanBytes)
-        }
+        let body = try await request.collectBody(limit: maxPlanBytes)
         guard var fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
             throw ServingError.badRequest("invalid_json", "the body must be a JSON object")
         }

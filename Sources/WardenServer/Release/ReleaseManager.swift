@@ -94,9 +94,12 @@ public final class ReleaseManager: Sendable {
 
     // MARK: Outcomes and analysis
 
-    func record(model: String, version: String, status: Int, latency: Duration, at time: ContinuousClock.Instant = .now) {
+    func record(
+        model: String, version: String, status: Int, latency: Duration, client: String? = nil, at time: ContinuousClock.Instant = .now
+    ) {
         guard tracks.withLock({ $0[model] != nil }) else { return }
-        let outcome = VersionWindow.Outcome(time: time, failed: VersionWindow.isFailure(status: status), latency: latency)
+        let outcome = VersionWindow.Outcome(
+            time: time, failed: VersionWindow.isFailure(status: status), latency: latency, client: client?.hashValue ?? 0)
         windows.withLock { $0["\(model)/\(version)", default: VersionWindow()].record(outcome) }
         guard analyzesOnTraffic else { return }
         let due = lastAnalysis.withLock { last in

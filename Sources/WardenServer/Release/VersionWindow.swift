@@ -7,6 +7,8 @@ struct VersionWindow {
         let time: ContinuousClock.Instant
         let failed: Bool
         let latency: Duration
+        /// Who asked (a hash of the SPIFFE ID; 0 without one), to cap one client's weight.
+        var client = 0
     }
 
     struct Summary: Equatable {
@@ -30,12 +32,29 @@ struct VersionWindow {
 
     mutating func summary(since start: ContinuousClock.Instant) -> Summary {
         while let first = outcomes.first, first.time < start { outcomes.removeFirst() }
-        guard !outcomes.isEmpty else { return Summary() }
-        var latencies = outcomes.map(\.latency)
+        let judged = Self.cappedPerClient(Array(outcomes))
+        guard !judged.isEmpty else { return Summary() }
+        var latencies = judged.map(\.latency)
         latencies.sort()
         // Nearest rank: the smallest latency at or above 95% of the requests.
         let rank = Int((Double(latencies.count) * 0.95).rounded(.up)) - 1
-        return Summary(requests: outcomes.count, failures: outcomes.lazy.filter(\.failed).count, p95: latencies[max(rank, 0)])
+        return Summary(requests: judged.count, failures: judged.lazy.filter(\.failed).count, p95: latencies[max(rank, 0)])
+    }
+
+    /// No one client outweighs all the others together: with several clients, each counts
+    /// with at most as many outcomes (its latest) as the rest have, so a client that floods a
+    /// version with requests it makes fail cannot decide the verdict alone. One client (a
+    /// gateway) is all the traffic there is, and counts whole.
+    static func cappedPerClient(_ outcomes: [Outcome]) -> [Outcome] {
+        let counts = Dictionary(outcomes.map { ($0.client, 1) }, uniquingKeysWith: +)
+        guard counts.count > 1 else { return outcomes }
+        var allowance = counts.mapValues { min($0, outcomes.count - $0) }
+        var kept: [Outcome] = []
+        for outcome in outcomes.reversed() where allowance[outcome.client, default: 0] > 0 {
+            allowance[outcome.client]! -= 1
+            kept.append(outcome)
+        }
+        return kept.reversed()
     }
 
     mutating func reset() { outcomes.removeAll() }

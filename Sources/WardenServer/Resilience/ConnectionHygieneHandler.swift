@@ -1,12 +1,16 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOTLS
 
-/// Closes connections that hold the server without finishing their requests: no complete
-/// request head within the header timeout (slowloris), a body not finished within the body
-/// timeout (slow body), no new request within the idle timeout; and ends a connection after
-/// its request budget. Every deadline is a whole-phase deadline, not an idle one: a client
-/// that sends one byte a second still runs out of time.
+/// Closes connections that hold the server without finishing their requests: no TLS handshake
+/// within the handshake timeout, no complete request head within the header timeout
+/// (slowloris), a body not finished within the body timeout (slow body), no new request within
+/// the idle timeout; and ends a connection after its request budget. Every deadline is a
+/// whole-phase deadline, not an idle one: a client that sends one byte a second still runs out
+/// of time. Each connection is admitted by the listener's registry first (per-source and total
+/// caps, evicting the oldest connection that has proven nothing).
 final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -16,29 +20,58 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
     private enum Phase { case awaitingHead, readingBody, handling }
 
     private let limits: ConnectionLimits
+    private let registry: ConnectionRegistry
+    /// Behind TLS, the first deadline is the handshake's; the header timer starts after it.
+    private let expectsHandshake: Bool
     private let onClose: @Sendable (ConnectionCloseReason) -> Void
     private var phase = Phase.awaitingHead
     private var requests = 0
     private var responsesPending = 0
     private var timer: Scheduled<Void>?
 
-    init(limits: ConnectionLimits, onClose: @escaping @Sendable (ConnectionCloseReason) -> Void) {
-        self.limits = limits
+    init(registry: ConnectionRegistry, expectsHandshake: Bool, onClose: @escaping @Sendable (ConnectionCloseReason) -> Void) {
+        self.limits = registry.limits
+        self.registry = registry
+        self.expectsHandshake = expectsHandshake
         self.onClose = onClose
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        arm(context, limits.headerTimeout, .headerTimeout)
+        // RFC 9112 connection semantics need the HTTP/1 version, which only NIO's own request
+        // head carries: installed in front of the HTTP-types codec.
+        if let codec = try? context.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self) {
+            try? context.pipeline.syncOperations.addHandler(HTTP1ConnectionSemantics(), position: .before(codec))
+        }
+        if case let .refused(reason) = registry.admit(context.channel) {
+            onClose(reason)
+            context.close(promise: nil)
+            return
+        }
+        if expectsHandshake {
+            arm(context, limits.handshakeTimeout, .handshakeTimeout)
+        } else {
+            arm(context, limits.headerTimeout, .headerTimeout)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        registry.closed(context.channel)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if expectsHandshake, case .handshakeCompleted = event as? TLSUserEvent {
+            registry.authenticated(context.channel)
+            if phase == .awaitingHead, requests == 0 { arm(context, limits.headerTimeout, .headerTimeout) }
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
+            if !expectsHandshake, requests == 0 { registry.authenticated(context.channel) }
             requests += 1
             responsesPending += 1
             phase = .readingBody
@@ -101,6 +134,9 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
 
 /// Why the server closed a connection, as a metric label.
 enum ConnectionCloseReason: String, Sendable {
+    case handshakeTimeout = "handshake_timeout"
+    case sourceLimit = "source_limit"
+    case connectionLimit = "connection_limit"
     case headerTimeout = "header_timeout"
     case bodyTimeout = "body_timeout"
     case idleTimeout = "idle_timeout"

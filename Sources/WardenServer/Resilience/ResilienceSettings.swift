@@ -34,6 +34,9 @@ public struct ResilienceSettings: Sendable, Equatable {
         }
         if var limits = try map.mapping("connections") {
             connections.maximumConnections = try limits.positiveInt("max_connections") ?? connections.maximumConnections
+            connections.handshakeTimeout = try limits.seconds("handshake_timeout_seconds") ?? connections.handshakeTimeout
+            connections.maximumUnauthenticatedPerSource =
+                try limits.positiveInt("max_unauthenticated_per_source") ?? connections.maximumUnauthenticatedPerSource
             connections.headerTimeout = try limits.seconds("header_timeout_seconds") ?? connections.headerTimeout
             connections.bodyTimeout = try limits.seconds("body_timeout_seconds") ?? connections.bodyTimeout
             connections.idleTimeout = try limits.seconds("idle_timeout_seconds") ?? connections.idleTimeout
@@ -47,8 +50,14 @@ public struct ResilienceSettings: Sendable, Equatable {
 
 /// Bounds on each connection of the serving listener, against slow and greedy clients.
 struct ConnectionLimits: Sendable, Equatable {
-    /// Open connections; beyond it, new ones wait in the kernel's accept queue.
+    /// Open connections. At the limit, a new connection evicts the oldest one that has not yet
+    /// proven anything (no TLS handshake, no request head); with none to evict, it is closed.
     var maximumConnections = 1024
+    /// From a TLS connection's start to its completed handshake: silent or slow handshakes
+    /// are cut off long before the header timeout.
+    var handshakeTimeout: Duration = .seconds(3)
+    /// Connections one source address may hold open before they prove anything.
+    var maximumUnauthenticatedPerSource = 64
     /// From a connection's start to its first complete request head (slowloris).
     var headerTimeout: Duration = .seconds(10)
     /// From a request head to the end of its body (slow body).
@@ -57,4 +66,9 @@ struct ConnectionLimits: Sendable, Equatable {
     var idleTimeout: Duration = .seconds(60)
     /// Requests on one connection; the last is answered with `Connection: close`.
     var maximumRequestsPerConnection = 10_000
+
+    /// The probe listener's: kubelet opens a connection per probe and asks one short question.
+    static let probe = ConnectionLimits(
+        maximumConnections: 32, handshakeTimeout: .seconds(2), maximumUnauthenticatedPerSource: 16, headerTimeout: .seconds(2),
+        bodyTimeout: .seconds(2), idleTimeout: .seconds(5), maximumRequestsPerConnection: 100)
 }

@@ -65,15 +65,14 @@ struct InferenceRoutes {
         case nil where !limits.requireContentType: break
         default: throw ServingError.unsupportedMediaType(request.headers[.contentType])
         }
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limits.maxBodyBytes {
+        // Refused before a byte of the body is read; a length too large even for an integer is too large.
+        if let declared = request.headers[.contentLength], !declared.isEmpty, declared.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+            Int(declared).map({ $0 > limits.maxBodyBytes }) ?? true
+        {
             throw ServingError.payloadTooLarge(limit: limits.maxBodyBytes)
         }
-        do {
-            let buffer = try await request.body.collect(upTo: limits.maxBodyBytes)
-            return (Array(buffer.readableBytesView), jsonLength)
-        } catch is NIOTooManyBytesError {
-            throw ServingError.payloadTooLarge(limit: limits.maxBodyBytes)
-        }
+        let buffer = try await request.collectBody(limit: limits.maxBodyBytes)
+        return (Array(buffer.readableBytesView), jsonLength)
     }
 
     func infer(_ request: Request, _ context: WardenRequestContext, version: String?) async throws -> Response {
@@ -89,10 +88,18 @@ struct InferenceRoutes {
                     try InferenceRequest(body: bytes, jsonLength: jsonLength, model: model, limits: limits.json)
                 }
                 let effective = decoded.timeout.map { min(deadline, arrival + $0) } ?? deadline
-                let feeds = try await withFeatures(model, decoded.feeds, deadline: effective)
-                stages.input = .now - admitted
-                let results = try await runInContract(
-                    model, feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease, stages: &stages)
+                let results: [String: Value]
+                do {
+                    let feeds = try await withFeatures(model, decoded.feeds, deadline: effective)
+                    stages.input = .now - admitted
+                    results = try await runInContract(
+                        model, feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease, stages: &stages)
+                } catch var error as ServingError where error.status == 504 && effective < deadline {
+                    // The client's own `timeout` ran out first: not the version's failure, or any
+                    // client could fail a canary by asking for a microsecond.
+                    error.countsAgainstVersion = false
+                    throw error
+                }
                 let encoding = ContinuousClock.now
                 let response = try RequestPhase.run("encode") {
                     InferenceResponse(
@@ -164,25 +171,26 @@ struct InferenceRoutes {
     func timed(
         _ context: WardenRequestContext, _ model: ServedModel, since start: ContinuousClock.Instant, _ body: () async throws -> Response
     ) async throws -> Response {
+        let client = context.clientIdentity
         do {
             let response = try await body()
-            record(model, status: response.status.code, since: start)
+            record(model, status: response.status.code, client: client, since: start)
             return response
         } catch var error as ServingError {
             if error.status == 504 { gate.metrics.timedOut(route: context.endpointPath ?? "") }
-            record(model, status: error.status, since: start)
+            if error.countsAgainstVersion { record(model, status: error.status, client: client, since: start) }
             model.statistics.recordFailure(total: .now - start)
             error.answeredBy = (model.name, model.version, model.digest)
             throw error
         } catch {
-            record(model, status: 500, since: start)
+            record(model, status: 500, client: client, since: start)
             model.statistics.recordFailure(total: .now - start)
             throw error
         }
     }
 
-    func record(_ model: ServedModel, status: Int, since start: ContinuousClock.Instant) {
-        state.releases?.record(model: model.name, version: model.version, status: status, latency: .now - start)
+    func record(_ model: ServedModel, status: Int, client: String?, since start: ContinuousClock.Instant) {
+        state.releases?.record(model: model.name, version: model.version, status: status, latency: .now - start, client: client)
     }
 
     /// The contract around the engine: every input row checked before it runs, every output

@@ -67,10 +67,7 @@ struct RepositoryRoutes {
 
     /// Triton's index request body is optional; `{"ready": true}` lists only ready models.
     func readyFilter(_ request: Request, _ context: WardenRequestContext) async throws -> Bool {
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: 4096) } catch is NIOTooManyBytesError {
-            throw ServingError.payloadTooLarge(limit: 4096)
-        }
+        let buffer = try await request.collectBody(limit: 4096)
         guard buffer.readableBytes > 0 else { return false }
         guard let json = try? JSONParser.parse(Array(buffer.readableBytesView)), case .object = json else {
             throw ServingError.badRequest("invalid_request", "the repository index request must be a JSON object")

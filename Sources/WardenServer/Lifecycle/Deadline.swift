@@ -1,0 +1,15 @@
+/// Runs `body` and gives up after `limit`, throwing `timeout()`; the body is cancelled. For
+/// outbound work that must not hold a poller for ever (a registry that stalls mid-answer).
+func withDeadline<T: Sendable>(
+    _ limit: Duration, timeout: @escaping @Sendable () -> any Error, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw timeout()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
