@@ -30,7 +30,7 @@ struct JSONKinds: OptionSet, Sendable {
         case .object: contains(.object)
         case .array: contains(.array)
         case .string: contains(.string)
-        case .integer: contains(.number) || contains(.integer)
+        case .integer, .bigInteger: contains(.number) || contains(.integer)
         case let .number(d): contains(.number) || (contains(.integer) && d.isFinite && d == d.rounded())
         }
     }

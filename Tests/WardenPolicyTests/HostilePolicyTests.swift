@@ -88,4 +88,48 @@ import WardenPolicy
         #expect(try policy.value(of: ["p", "y"], input: nil) == .array([.number(Number(Int64(1))), .number(Number(Int64(2)))]))
         #expect(try policy.value(of: ["p", "z"], input: nil) == .array([.bool(true)]))
     }
+
+    // MARK: Builtins bounded (F11) and numbers as OPA keeps them (F16)
+
+    static func evaluate(_ body: String, query: String = "x", timeout: Duration = .seconds(1)) throws -> Value? {
+        var options = EvaluationOptions()
+        options.timeout = timeout
+        let policy = try Policy(modules: [("b.rego", "package p\n\nimport rego.v1\n\n" + body + "\n")])
+        return try policy.value(of: ["p", query], input: nil, options: options)
+    }
+
+    /// ICU backtracked for 22 s on this; Go's RE2 (and now Warden) answers in linear time.
+    @Test func catastrophicPatternsAnswerAtOnce() throws {
+        let text = String(repeating: "a", count: 30) + "b"
+        var answers: [Value?] = []
+        let elapsed = try Self.seconds {
+            answers.append(try Self.evaluate("x := regex.match(`(a+)+$`, \"\(text)\")"))
+            answers.append(
+                try Self.evaluate("x := glob.match(\"*a*a*a*a*a*a*a*a*a*a*a*b*c\", [], \"\(String(repeating: "a", count: 200))\")"))
+        }
+        #expect(answers == [.bool(false), .bool(false)])
+        #expect(elapsed < 1, "\(elapsed) s")
+    }
+
+    @Test func hugeWidthsAreRefusedAsGoRefusesThem() throws {
+        #expect(try Self.evaluate(#"x := sprintf("%999999999d", [1])"#) == .string("%!(NOVERB)%!(EXTRA int64=1)"))
+        #expect(throws: PolicyError.self) { try Self.evaluate(#"x := sprintf("%9999999d", [1])"#) }  // 10 MB of padding
+    }
+
+    @Test func growingStringsAndIntegersHitABoundNotTheMemory() {
+        let replaceChain = (0..<11).reduce("\"a\"") { inner, _ in "replace(\(inner), \"a\", \"aaaaaaaaaa\")" }
+        #expect { try Self.evaluate("x := \(replaceChain)") } throws: {
+            ($0 as? PolicyError)?.description.contains("eval_limit_error") == true || "\($0)".contains("longer than")
+        }
+        let squares = (0..<14).reduce("3") { inner, _ in "sq(\(inner))" }
+        #expect { try Self.evaluate("sq(n) := n * n\nx := \(squares)") } throws: { "\($0)".contains("wider than 8192 bits") }
+    }
+
+    @Test func numbersBeyondADoubleStayExact() throws {
+        #expect(try Self.evaluate("x := 1e400 > 1") == .bool(true))
+        #expect(try Self.evaluate("x := 2e3 == 2000") == .bool(true))
+        #expect(throws: PolicyError.self) { try Self.evaluate("x := 1.5e-400") }
+        let product = try Self.evaluate("x := 12345678901234567890 * 98765432109876543210")
+        #expect(product?.json.serialized() == "1219326311370217952237463801111263526900")
+    }
 }

@@ -144,3 +144,28 @@ import WardenConfig
         }
     }
 }
+
+/// The canary window counts what the version did, not what one client made of it.
+@Suite struct VersionWindowWeightTests {
+    static func outcome(_ client: Int, failed: Bool, at seconds: Double) -> VersionWindow.Outcome {
+        VersionWindow.Outcome(
+            time: ContinuousClock.now.advanced(by: .seconds(seconds)), failed: failed, latency: .milliseconds(5), client: client)
+    }
+
+    @Test func oneClientCannotOutweighTheRest() {
+        var window = VersionWindow()
+        for index in 0..<10 { window.record(Self.outcome(1, failed: false, at: Double(index) / 100)) }
+        // A client sending 50 requests it makes fail (it picked them, the version did not).
+        for index in 0..<50 { window.record(Self.outcome(2, failed: true, at: 0.1 + Double(index) / 100)) }
+        let summary = window.summary(since: ContinuousClock.now.advanced(by: .seconds(-1)))
+        #expect(summary.requests == 20 && summary.failures == 10)
+        #expect(summary.errorRate == 0.5)
+    }
+
+    @Test func aSingleClientBehindAGatewayCountsWhole() {
+        var window = VersionWindow()
+        for index in 0..<40 { window.record(Self.outcome(7, failed: index % 4 == 0, at: Double(index) / 100)) }
+        let summary = window.summary(since: ContinuousClock.now.advanced(by: .seconds(-1)))
+        #expect(summary.requests == 40 && summary.failures == 10)
+    }
+}

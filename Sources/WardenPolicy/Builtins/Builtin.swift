@@ -84,6 +84,7 @@ enum Operators {
         do {
             return try evaluate(op, a, b)
         } catch let error as BuiltinError {
+            if error.isLimit { throw PolicyError(.limit, "\(op): \(error.message)") }
             if strict || error.alwaysFails { throw PolicyError(error.isTypeError ? .typeMismatch : .builtin, "\(op): \(error.message)") }
             return nil
         }
@@ -133,9 +134,9 @@ enum Operators {
             throw BuiltinError(message: "operands must be numbers", isTypeError: true)
         }
         switch op {
-        case "+": return .number(Number.add(x, y))
-        case "-": return .number(Number.subtract(x, y))
-        case "*": return .number(Number.multiply(x, y))
+        case "+": return try ResultBounds.checked(.number(Number.add(x, y)))
+        case "-": return try ResultBounds.checked(.number(Number.subtract(x, y)))
+        case "*": return try ResultBounds.checked(.number(Number.multiply(x, y)))
         case "/":
             guard y.doubleValue != 0 else { throw BuiltinError(message: "divide by zero") }
             if let i = x.exactInteger, let j = y.exactInteger, i % j == 0 { return .integer(i / j) }
@@ -146,6 +147,35 @@ enum Operators {
             return .integer(i % j)
         default:
             throw BuiltinError(message: "unknown operator \(op)")
+        }
+    }
+}
+
+/// How large a value one builtin or operator may produce. A policy may build big values, but
+/// not unboundedly: doubling a string, squaring an integer or padding to a width of a billion
+/// would otherwise take the evaluation (and its memory) past any deadline in one step.
+enum ResultBounds {
+    static let maximumStringBytes = 4 << 20
+    static let maximumIntegerBits = 8192
+
+    static func checked(_ value: Value) throws -> Value {
+        switch value {
+        case let .string(text) where text.utf8.count > maximumStringBytes:
+            throw BuiltinError(message: "result string is longer than \(maximumStringBytes) bytes", isLimit: true)
+        case let .number(number):
+            if case let .big(integer) = number.storage, integer.bitWidth > maximumIntegerBits {
+                throw BuiltinError(message: "result integer is wider than \(maximumIntegerBits) bits", isLimit: true)
+            }
+            return value
+        default:
+            return value
+        }
+    }
+
+    /// For builtins that can tell their result's size before building it.
+    static func require(bytes: Int) throws {
+        guard bytes <= maximumStringBytes else {
+            throw BuiltinError(message: "result string would be longer than \(maximumStringBytes) bytes", isLimit: true)
         }
     }
 }

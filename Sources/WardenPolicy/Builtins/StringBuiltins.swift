@@ -3,7 +3,12 @@ import Foundation
 
 extension Builtins {
     static let stringBuiltins: [String: Builtin] = [
-        "concat": fixed(2) { .string(try $0.strings(1).joined(separator: try $0.string(0))) },
+        "concat": fixed(2) { args in
+            let parts = try args.strings(1)
+            let separator = try args.string(0)
+            try ResultBounds.require(bytes: parts.reduce(0) { $0 + $1.utf8.count } + max(parts.count - 1, 0) * separator.utf8.count)
+            return .string(parts.joined(separator: separator))
+        },
         "contains": fixed(2) { .bool(try $0.string(0).contains(try $0.string(1)) || (try $0.string(1)).isEmpty) },
         "startswith": fixed(2) { .bool(try $0.string(0).hasPrefix(try $0.string(1))) },
         "endswith": fixed(2) { .bool(try $0.string(0).hasSuffix(try $0.string(1))) },
@@ -20,7 +25,12 @@ extension Builtins {
             let text = try args.string(0)
             let new = try args.string(2)
             // Go's strings.Replace with an empty old string inserts `new` around every character.
-            guard !old.isEmpty else { return .string(new + text.unicodeScalars.map { String($0) + new }.joined()) }
+            guard !old.isEmpty else {
+                try ResultBounds.require(bytes: text.utf8.count + (text.unicodeScalars.count + 1) * new.utf8.count)
+                return .string(new + text.unicodeScalars.map { String($0) + new }.joined())
+            }
+            let occurrences = text.components(separatedBy: old).count - 1
+            try ResultBounds.require(bytes: text.utf8.count + occurrences * max(new.utf8.count - old.utf8.count, 0))
             return .string(text.replacingOccurrences(of: old, with: new))
         },
         "trim": fixed(2) { .string(trim(try $0.string(0), cutset: try $0.string(1), left: true, right: true)) },
@@ -119,11 +129,20 @@ enum Formatter {
                 continue
             }
             var spec = ""
+            var number = 0
+            var tooLarge = false
             while let next = chars.first, "0123456789.+- #".contains(next) {
+                // Go's fmt stops at a width or precision past a million and reads no verb.
+                if let digit = next.wholeNumberValue {
+                    if number > 1_000_000 { tooLarge = true }
+                    number = number * 10 + digit
+                } else {
+                    number = 0
+                }
                 spec.append(next)
                 chars = chars.dropFirst()
             }
-            guard let verb = chars.first else {
+            guard let verb = chars.first, !tooLarge else {
                 out += "%!(NOVERB)"
                 break
             }
@@ -138,7 +157,7 @@ enum Formatter {
             }
             let arg = args[argIndex]
             argIndex += 1
-            out += Formatter.format(arg, verb: verb, spec: spec)
+            out += try Formatter.format(arg, verb: verb, spec: spec)
         }
         if argIndex < args.count {
             out += "%!(EXTRA " + args[argIndex...].map { "\(goType($0))=\(plain($0))" }.joined(separator: ", ") + ")"
@@ -170,7 +189,7 @@ enum Formatter {
         }
     }
 
-    static func format(_ arg: Value, verb: Character, spec: String) -> String {
+    static func format(_ arg: Value, verb: Character, spec: String) throws -> String {
         var precision: Int?
         var width = 0
         var zeroPad = false
@@ -183,6 +202,8 @@ enum Formatter {
             zeroPad = spec.hasPrefix("0")
             width = Int(spec.filter(\.isNumber)) ?? 0
         }
+        // Padding is built before anything could check its size: refuse it first.
+        try ResultBounds.require(bytes: max(width, precision ?? 0))
         var text: String
         switch (verb, arg) {
         case (_, .number(let n)) where "dxXob".contains(verb):

@@ -207,7 +207,7 @@ extension Evaluation {
 
     func callBuiltin(_ builtin: Builtin, _ name: String, _ values: [Value]) throws -> Value? {
         do {
-            return try builtin.body(values, BuiltinContext(now: now, deadline: deadline))
+            return try builtin.body(values, BuiltinContext(now: now, deadline: deadline)).map(ResultBounds.checked)
         } catch let error as BuiltinError {
             if error.isLimit { throw PolicyError(.limit, "\(name): \(error.message)") }
             if options.strictBuiltinErrors || error.alwaysFails {

@@ -424,6 +424,11 @@ struct Parser {
                 return .scalar(.number(integer))
             }
             guard let double = Double(text) else { throw error("bad number \(text)") }
+            if !double.isFinite || (double == 0 && text.contains(where: { ("1"..."9").contains($0) })) {
+                // Beyond a double: exact when it is an integer (1e400), else out of range, never inf or 0.
+                guard let integer = Number.exactInteger(scientific: text) else { throw error("number \(text) is out of range") }
+                return .scalar(.number(Number(integer)))
+            }
             // A literal written with a fraction keeps it (OPA prints 2.0 as 2.0); it still equals 2.
             return .scalar(.number(Number(literal: double)))
         case let .string(text):

@@ -45,6 +45,19 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// `1.5e400` as the exact integer it is; nil when it has a fraction left or is too large
+    /// for the evaluator's integer bound.
+    static func exactInteger(scientific text: String) -> BigInt? {
+        let parts = text.lowercased().split(separator: "e", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let exponent = parts.count == 2 ? Int(parts[1]) : 0 else { return nil }
+        let mantissa = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        let digits = mantissa.joined()
+        let scale = mantissa.count == 2 ? mantissa[1].count : 0
+        let shift = exponent - scale
+        guard shift >= 0, shift <= 2400, let value = BigInt(digits) else { return nil }
+        return value * BigInt(10).power(shift)
+    }
+
     public var doubleValue: Double {
         switch storage {
         case let .integer(i): Double(i)

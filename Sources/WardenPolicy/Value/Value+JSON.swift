@@ -8,6 +8,7 @@ extension Value {
         case let .bool(b): self = .bool(b)
         case let .integer(i): self = .integer(i)
         case let .number(d): self = .double(d)
+        case let .bigInteger(text): self = .number(Number(integerText: text) ?? Number(Double(text) ?? 0))
         case let .string(s): self = .string(s)
         case let .array(items): self = .array(items.map(Value.init(json:)))
         case let .object(members): self = .makeObject(members.map { (key: Value.string($0.key), value: Value(json: $0.value)) })
@@ -24,7 +25,7 @@ extension Value {
             switch n.storage {
             case let .integer(i): return .integer(i)
             case let .double(d): return .number(d)
-            case let .big(b): return .number(Double(b))
+            case let .big(b): return .bigInteger(b.description)
             }
         case let .string(s): return .string(s)
         case let .array(items), let .set(items): return .array(items.map(\.json))

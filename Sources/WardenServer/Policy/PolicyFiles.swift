@@ -53,7 +53,10 @@ public enum PolicyFiles {
         case is NSNull: return .null
         case let b as Bool: return .bool(b)
         case let i as Int: return .integer(Int64(i))
-        case let d as Double: return .double(d)
+        case let d as Double:
+            // YAML reads 1e400 as infinity: a number Rego cannot hold is an error, not a new value.
+            guard d.isFinite else { throw PolicyFileError("number \(d) is out of range") }
+            return .double(d)
         case let s as String: return .string(s)
         case let list as [Any]: return .array(try list.map(value))
         case let map as [String: Any]: return .makeObject(try map.map { (key: Value.string($0.key), value: try value($0.value)) })
