@@ -9,6 +9,10 @@ let package = Package(
         .executable(name: "warden", targets: ["WardenCLI"]),
         .library(name: "WardenONNX", targets: ["WardenONNX"]),
         .library(name: "WardenJSON", targets: ["WardenJSON"]),
+        // For the libFuzzer targets in Fuzz/ (parsers of untrusted input).
+        .library(name: "WardenPolicy", targets: ["WardenPolicy"]),
+        .library(name: "WardenRegistry", targets: ["WardenRegistry"]),
+        .library(name: "WardenServer", targets: ["WardenServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

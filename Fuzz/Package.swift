@@ -17,5 +17,25 @@ let package = Package(
             dependencies: [.product(name: "WardenJSON", package: "Warden")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
+        .executableTarget(
+            name: "RegoFuzzer",
+            dependencies: [.product(name: "WardenPolicy", package: "Warden")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "OCIManifestFuzzer",
+            dependencies: [.product(name: "WardenRegistry", package: "Warden")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "InferenceDecoderFuzzer",
+            dependencies: [.product(name: "WardenServer", package: "Warden")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "PeerVerifierFuzzer",
+            dependencies: [.product(name: "WardenServer", package: "Warden")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
     ]
 )

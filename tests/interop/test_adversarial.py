@@ -421,9 +421,12 @@ def test_plaintext_on_every_address_needs_a_second_flag():
 
 def raw_request(server, request: bytes, read_for: float = 5) -> bytes:
     with socket.create_connection(("127.0.0.1", server.port), timeout=read_for) as sock:
-        sock.sendall(request)
-        sock.shutdown(socket.SHUT_WR)
         answer = b""
+        try:
+            sock.sendall(request)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:  # the server answered and closed before all of it was sent
+            pass
         try:
             while chunk := sock.recv(65536):
                 answer += chunk
@@ -477,3 +480,59 @@ def test_http1_connection_semantics_follow_rfc_9112(churn_server):
     answer, closed = exchange(churn_server, b"GET /v2/health/live HTTP/1.1\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400") and closed, answer[:200]
     assert_still_serving(churn_server)
+
+
+# -- Oversized and deeply nested bodies; slowloris on both ports --------------------------------
+
+
+def test_oversized_and_deeply_nested_bodies_are_refused(churn_server):
+    baseline = unloaded_latency(churn_server)
+    url = f"{churn_server.url}/v2/models/churn/infer"
+    # Declared over the 16 MiB limit: refused from the headers, before the body is read.
+    oversized = raw_request(churn_server, b"POST /v2/models/churn/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: 17825792\r\n\r\n" + b"[" * 65536)
+    assert oversized.startswith(b"HTTP/1.1 413"), oversized[:200]
+    nested = requests.post(url, data=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"}, timeout=30)
+    assert nested.status_code == 400 and "deeper" in nested.json()["error"]
+    wide = json.dumps({"inputs": [{"name": "tenure", "datatype": "INT64", "shape": [1, 1], "data": [1] * 1}] + [{}] * 200_000})
+    assert requests.post(url, data=wide, headers={"Content-Type": "application/json"}, timeout=30).status_code == 400
+    assert_still_serving(churn_server, baseline)
+
+
+def trickle(port: int, request: bytes, interval: float, until: float) -> float:
+    """Sends `request` a byte at a time; how long the server let the connection live."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=until + 5) as sock:
+        try:
+            for byte in request:
+                sock.sendall(bytes([byte]))
+                time.sleep(interval)
+                if time.monotonic() - started > until:
+                    break
+            sock.settimeout(until + 5)
+            sock.recv(1)
+        except OSError:
+            pass
+    return time.monotonic() - started
+
+
+def test_slowloris_is_cut_off_on_both_ports(start_warden):
+    server = start_warden(
+        config={"models": [{"directory": str(CHURN_DIR)}], "resilience": {"connections": {"header_timeout_seconds": 1}}},
+        label="slowloris",
+    )
+    head = b"GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 200 + b"\r\n\r\n"
+    results: dict[str, float] = {}
+    threads = [
+        threading.Thread(target=lambda: results.__setitem__("serving", trickle(server.port, head, 0.05, 8)), daemon=True),
+        threading.Thread(target=lambda: results.__setitem__("probe", trickle(server.probe_port, head, 0.05, 8)), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    assert_still_serving(server)  # while both trickles are on
+    for thread in threads:
+        thread.join(20)
+    assert results["serving"] < 4, results  # the 1 s header deadline, not the 8 s the client wanted
+    assert results["probe"] < 4, results  # the probe port's own 2 s
+    assert_still_serving(server)

@@ -22,6 +22,9 @@ public struct Policy: Sendable {
     }
 
     let ruleSets: [[String]: RuleSet]
+
+    /// Every rule's path below `data`, in a stable order (for tools that walk a policy).
+    public var rulePaths: [[String]] { ruleSets.keys.sorted { $0.joined(separator: ".") < $1.joined(separator: ".") } }
     /// Every package path and each of its prefixes, for `data.a` when only `a.b` exists.
     let packagePaths: Set<[String]>
 

@@ -1,0 +1,25 @@
+import Foundation
+import WardenJSON
+import WardenONNX
+
+/// The request decoders and the peer verifier as the libFuzzer targets in `Fuzz/` drive them:
+/// the same code the server runs on untrusted bytes, reachable without a listener.
+public enum FuzzEntryPoints {
+    /// Decodes an OIP v2 body (JSON, or JSON header + binary when `jsonLength` is set) and a
+    /// KServe v1 body for `model`, and checks the input contract; refusals are expected, traps
+    /// and crashes are findings.
+    public static func decode(_ body: [UInt8], jsonLength: Int?, model: ServedModel) {
+        let limits = ServingLimits().json
+        if let request = try? InferenceRequest(body: body, jsonLength: jsonLength, model: model, limits: limits) {
+            try? model.enforcement.checkInputs(request.feeds)
+        }
+        if jsonLength == nil, let feeds = try? KServeV1.feeds(body: body, model: model, limits: limits) {
+            try? model.enforcement.checkInputs(feeds)
+        }
+    }
+
+    /// Verifies a client chain (DER certificates) against `roots`, as a handshake would.
+    public static func verifyPeer(_ chain: [[UInt8]], roots: PeerVerifier) async {
+        _ = try? await roots.identity(ofChain: chain)
+    }
+}
