@@ -415,6 +415,17 @@ CONTRACTS = ["month-to-month", "one-year", "two-year"]
 PAYMENTS = ["card", "bank", "check", "electronic"]
 
 
+def churn_with_contract(directory: Path, edit: Callable[[dict], None]) -> Path:
+    """A copy of the churn example in `directory/churn` whose contract `edit` changed."""
+    model = directory / "churn"
+    model.mkdir()
+    shutil.copyfile(CHURN_DIR / "model.onnx", model / "model.onnx")
+    contract = json.loads((CHURN_DIR / "warden-model.json").read_text())
+    edit(contract)
+    (model / "warden-model.json").write_text(json.dumps(contract))
+    return model
+
+
 def churn_batch(rows: int, seed: int = 7) -> dict[str, np.ndarray]:
     """A deterministic batch of customers: input name -> array of shape [rows, 1]."""
     rng = np.random.default_rng(seed)

@@ -5,7 +5,6 @@ and binary responses (tritonclient's own decoding)."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ import requests
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-from conftest import CHURN_DIR, churn_batch, churn_instances, churn_v2_json
+from conftest import CHURN_DIR, churn_batch, churn_instances, churn_v2_json, churn_with_contract
 from test_tritonclient import make_inputs, outputs
 
 JSON = {"Content-Type": "application/json"}
@@ -22,13 +21,11 @@ JSON = {"Content-Type": "application/json"}
 @pytest.fixture(scope="module")
 def redacting_server(_session_starter, tmp_path_factory):
     """The churn model with `label` hashed and `probabilities` masked by its contract."""
-    directory = tmp_path_factory.mktemp("redacting") / "churn"
-    directory.mkdir()
-    shutil.copyfile(CHURN_DIR / "model.onnx", directory / "model.onnx")
-    contract = json.loads((CHURN_DIR / "warden-model.json").read_text())
-    contract["output_schema"]["properties"]["label"]["x-warden-redact"] = "hash"
-    contract["output_schema"]["properties"]["probabilities"]["x-warden-redact"] = "mask"
-    (directory / "warden-model.json").write_text(json.dumps(contract))
+    def redact(contract: dict) -> None:
+        contract["output_schema"]["properties"]["label"]["x-warden-redact"] = "hash"
+        contract["output_schema"]["properties"]["probabilities"]["x-warden-redact"] = "mask"
+
+    directory = churn_with_contract(tmp_path_factory.mktemp("redacting"), redact)
     return _session_starter(model_dir=directory, label="churn-redacting")
 
 

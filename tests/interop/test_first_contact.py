@@ -43,6 +43,7 @@ from conftest import (
     CHURN_INPUTS,
     FIXTURES_DIR,
     churn_batch,
+    churn_with_contract,
     churn_instances,
     churn_v2_json,
     warden_binary,
@@ -203,16 +204,14 @@ def catalog_server(_session_starter, models_root):
 @pytest.fixture(scope="module")
 def strict_age_server(_session_starter, tmp_path_factory):
     """churn whose contract does not allow `age` to be missing: `type: number`, no null."""
-    directory = tmp_path_factory.mktemp("strict-age") / "churn"
-    directory.mkdir()
-    shutil.copyfile(CHURN_DIR / "model.onnx", directory / "model.onnx")
-    contract = json.loads((CHURN_DIR / "warden-model.json").read_text())
-    contract["input_schema"]["properties"]["age"]["type"] = "number"
-    # The example's warm-up rows leave age missing, and warm-up goes through the contract:
-    # without this, the model would (rightly) never turn ready.
-    for sample in contract["warmup"]:
-        sample["age"] = [[30.0] for _ in sample["age"]]
-    (directory / "warden-model.json").write_text(json.dumps(contract))
+    def strict_age(contract: dict) -> None:
+        contract["input_schema"]["properties"]["age"]["type"] = "number"
+        # The example's warm-up rows leave age missing, and warm-up goes through the contract:
+        # without this, the model would (rightly) never turn ready.
+        for sample in contract["warmup"]:
+            sample["age"] = [[30.0] for _ in sample["age"]]
+
+    directory = churn_with_contract(tmp_path_factory.mktemp("strict-age"), strict_age)
     return _session_starter(model_dir=directory, label="churn-strict-age")
 
 

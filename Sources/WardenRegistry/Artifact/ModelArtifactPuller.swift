@@ -73,12 +73,13 @@ public struct ModelArtifactPuller: Sendable {
         return Inspected(digest: digest, bytes: bytes, manifest: manifest, names: try checkLayers(manifest))
     }
 
-    /// Sizes are bounded one by one before they are added (a size of 2^63 − 1 must not
-    /// overflow the sum), and names must be safe, unique paths.
     func checkLayers(_ manifest: ImageManifest) throws(TrustFailure) -> [String] {
         try Self.checkLayers(manifest, limits: limits)
     }
 
+    /// Each layer's file name, once the layers pass `limits`: sizes are bounded one by one
+    /// before they are added (a size of 2^63 − 1 must not overflow the sum), and names must be
+    /// safe, unique paths.
     public static func checkLayers(_ manifest: ImageManifest, limits: Limits) throws(TrustFailure) -> [String] {
         guard manifest.layers.count <= limits.maximumFiles else {
             throw TrustFailure(.sizeLimitExceeded, "the artifact has \(manifest.layers.count) files, more than \(limits.maximumFiles)")
