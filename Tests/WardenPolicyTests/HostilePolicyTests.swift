@@ -132,4 +132,10 @@ import WardenPolicy
         let product = try Self.evaluate("x := 12345678901234567890 * 98765432109876543210")
         #expect(product?.json.serialized() == "1219326311370217952237463801111263526900")
     }
+
+    /// RegoFuzzer's first finding: a year past 2262 overflowed the nanosecond count (a trap).
+    @Test func timesOutsideTheNanosecondRangeAreUndefined() throws {
+        #expect(try Self.evaluate(#"x := time.parse_ns("2006-01-05", "4351-03-41")"#) == nil)
+        #expect(try Self.evaluate(#"x := time.parse_ns("2006-01-02", "2024-03-01")"#) != nil)
+    }
 }

@@ -96,7 +96,10 @@ extension GoTime {
                 }
             }
         }
+        // Nanoseconds since 1970 hold years 1678 to 2262 only: later or earlier is no time (found by RegoFuzzer).
         let seconds = Int64(timegm(&parts)) - Int64(offset)
-        return seconds * 1_000_000_000 + nanos
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (ns, carried) = scaled.addingReportingOverflow(nanos)
+        return overflow || carried ? nil : ns
     }
 }
