@@ -137,5 +137,8 @@ import WardenPolicy
     @Test func timesOutsideTheNanosecondRangeAreUndefined() throws {
         #expect(try Self.evaluate(#"x := time.parse_ns("2006-01-05", "4351-03-41")"#) == nil)
         #expect(try Self.evaluate(#"x := time.parse_ns("2006-01-02", "2024-03-01")"#) != nil)
+        #expect(try Self.evaluate(#"x := time.parse_rfc3339_ns("9818-01-02T03:04:05Z")"#) == nil)
+        #expect(try Self.evaluate(#"x := time.add_date(0, 9000, 0, 0)"#) == nil)
+        #expect(try Self.evaluate(#"x := time.add_date(0, 99999999999, 0, 0)"#) == nil)
     }
 }

@@ -96,10 +96,14 @@ extension GoTime {
                 }
             }
         }
-        // Nanoseconds since 1970 hold years 1678 to 2262 only: later or earlier is no time (found by RegoFuzzer).
-        let seconds = Int64(timegm(&parts)) - Int64(offset)
+        return nanoseconds(seconds: Int64(timegm(&parts)) - Int64(offset), plus: nanos)
+    }
+
+    /// Nanoseconds since 1970, which hold the years 1678 to 2262 only: a time outside them is
+    /// nil, as OPA's "time outside of valid range" (RegoFuzzer found the overflow traps).
+    static func nanoseconds(seconds: Int64, plus nanos: Int64) -> Int64? {
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (ns, carried) = scaled.addingReportingOverflow(nanos)
-        return overflow || carried ? nil : ns
+        let (sum, carried) = scaled.addingReportingOverflow(nanos)
+        return overflow || carried ? nil : sum
     }
 }

@@ -34,12 +34,19 @@ extension Builtins {
         "time.add_date": fixed(4) { args in
             let ns = try args.integer(0)
             var parts = try civil(ns)
-            parts.tm_year += Int32(try args.integer(1))
-            parts.tm_mon += Int32(try args.integer(2))
-            parts.tm_mday += Int32(try args.integer(3))
-            let seconds = timegm(&parts)
+            func shifted(_ field: Int32, by index: Int) throws -> Int32 {
+                guard let amount = Int32(exactly: try args.integer(index)), case let (sum, false) = field.addingReportingOverflow(amount)
+                else { throw BuiltinError(message: "time outside of valid range") }
+                return sum
+            }
+            parts.tm_year = try shifted(parts.tm_year, by: 1)
+            parts.tm_mon = try shifted(parts.tm_mon, by: 2)
+            parts.tm_mday = try shifted(parts.tm_mday, by: 3)
             let fraction = ns - floorDiv(ns, 1_000_000_000) * 1_000_000_000
-            return .integer(Int64(seconds) * 1_000_000_000 + fraction)
+            guard let result = GoTime.nanoseconds(seconds: Int64(timegm(&parts)), plus: fraction) else {
+                throw BuiltinError(message: "time outside of valid range")
+            }
+            return .integer(result)
         },
         "time.diff": fixed(2) { args in
             var a = try civil(try timestamp(args[0]))
@@ -174,7 +181,7 @@ enum RFC3339 {
         parts.tm_sec = Int32(second)
         let seconds = Int64(timegm(&parts)) - Int64(offset)
         guard parts.tm_mday == Int32(day) else { return nil }
-        return seconds * 1_000_000_000 + Int64(nanos)
+        return GoTime.nanoseconds(seconds: seconds, plus: Int64(nanos))
     }
 }
 
