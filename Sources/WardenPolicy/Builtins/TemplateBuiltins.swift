@@ -61,20 +61,20 @@ extension GoTime {
                 rest = rest.dropFirst(token.count)
                 continue outer
             }
-            pattern += NSRegularExpression.escapedPattern(for: String(rest.removeFirst()))
+            pattern += RegexCache.quote(String(rest.removeFirst()))
         }
         pattern += "$"
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
-        else { return nil }
+        // Warden's own linear-time engine, as for the regex builtins (ICU leaked on odd layouts).
+        let scalars = Array(text.unicodeScalars)
+        guard let regex = try? LinearRegex(pattern), let match = try? regex.firstMatch(in: scalars) else { return nil }
         var parts = tm()
         parts.tm_mday = 1
         parts.tm_year = 0 - 1900 + 1
         var nanos: Int64 = 0
         var offset = 0
         for (index, field) in fields.enumerated() {
-            guard let range = Range(match.range(at: index + 1), in: text) else { continue }
-            let value = String(text[range])
+            guard index + 1 < match.groups.count, let range = match.groups[index + 1] else { continue }
+            let value = Builtins.substring(scalars, range)
             switch field {
             case "2006": parts.tm_year = Int32(value)! - 1900
             case "01": parts.tm_mon = Int32(value)! - 1
