@@ -134,8 +134,7 @@ enum Formatter {
             while let next = chars.first, "0123456789.+- #".contains(next) {
                 // Go's fmt stops at a width or precision past a million and reads no verb.
                 if let digit = next.wholeNumberValue {
-                    if number > 1_000_000 { tooLarge = true }
-                    number = number * 10 + digit
+                    if number > 1_000_000 { tooLarge = true } else { number = number * 10 + digit }
                 } else {
                     number = 0
                 }
