@@ -114,7 +114,8 @@ import WardenPolicy
     @Test func hugeWidthsAreRefusedAsGoRefusesThem() throws {
         #expect(try Self.evaluate(#"x := sprintf("%999999999d", [1])"#) == .string("%!(NOVERB)%!(EXTRA int64=1)"))
         // RegoFuzzer: a width of a hundred digits overflowed the width counter itself (a trap).
-        #expect(try Self.evaluate("x := sprintf(\"%\(String(repeating: "8", count: 100))d\", [1])") == .string("%!(NOVERB)%!(EXTRA int64=1)"))
+        #expect(
+            try Self.evaluate("x := sprintf(\"%\(String(repeating: "8", count: 100))d\", [1])") == .string("%!(NOVERB)%!(EXTRA int64=1)"))
         #expect(throws: PolicyError.self) { try Self.evaluate(#"x := sprintf("%9999999d", [1])"#) }  // 10 MB of padding
     }
 
@@ -142,5 +143,15 @@ import WardenPolicy
         #expect(try Self.evaluate(#"x := time.parse_rfc3339_ns("9818-01-02T03:04:05Z")"#) == nil)
         #expect(try Self.evaluate(#"x := time.add_date(0, 9000, 0, 0)"#) == nil)
         #expect(try Self.evaluate(#"x := time.add_date(0, 99999999999, 0, 0)"#) == nil)
+    }
+
+    /// RegoFuzzer: dividing big integers went through Foundation's Decimal, whose initialiser
+    /// traps on a double beyond its range.
+    @Test func bigQuotientsDoNotTrap() throws {
+        let big = String(repeating: "2", count: 60)
+        let quotient = try Self.evaluate("x := \(big) * \(big) / 3")
+        guard case let .number(n)? = quotient else { Issue.record("no number"); return }
+        #expect(n.doubleValue > 1e118)
+        #expect(try Self.evaluate("x := 0.1 + 0.2 == 0.3") == .bool(true))
     }
 }

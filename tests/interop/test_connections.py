@@ -104,7 +104,10 @@ def test_slowloris_connections_are_closed_and_others_are_served(start_warden):
     # A lifetime counts from connect(); with twice max_connections attackers a connection may
     # first wait up to one header timeout in the accept queue, then gets its own.
     assert all(life is not None and life < 3.5 for life in lifetimes), sorted(l or -1 for l in lifetimes)[-5:]
-    assert metric(server, "warden_http_connections_closed_total", reason="header_timeout") >= len(lifetimes)
+    # Each was cut off by the header deadline or, at the connection limit, evicted for a newer
+    # one (an unproven connection never keeps a slot from a newcomer).
+    closed = sum(metric(server, "warden_http_connections_closed_total", reason=reason) for reason in ("header_timeout", "evicted"))
+    assert closed >= len(lifetimes)
 
 
 def test_a_slow_body_is_cut_off_at_the_body_deadline(start_warden):

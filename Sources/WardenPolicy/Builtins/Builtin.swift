@@ -140,7 +140,7 @@ enum Operators {
         case "/":
             guard y.doubleValue != 0 else { throw BuiltinError(message: "divide by zero") }
             if let i = x.exactInteger, let j = y.exactInteger, i % j == 0 { return .integer(i / j) }
-            return .number(Number(decimal: x.decimalValue / y.decimalValue))
+            return try ResultBounds.checked(.number(Number.fractional(x, y, /, /)))
         case "%":
             guard let i = x.exactInteger, let j = y.exactInteger else { throw BuiltinError(message: "modulo on floating-point number") }
             guard j != 0 else { throw BuiltinError(message: "modulo by zero") }

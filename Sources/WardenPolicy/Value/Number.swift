@@ -113,13 +113,25 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// Decimal form for fractional arithmetic (the shortest decimal text of a double).
-    var decimalValue: Decimal {
+    /// Decimal form for fractional arithmetic (the shortest decimal text of a double); nil
+    /// beyond Foundation's Decimal (38 digits, exponents to ±127), whose initialiser from such
+    /// a double traps (RegoFuzzer found it dividing big integers).
+    var decimalValue: Decimal? {
         switch storage {
-        case let .integer(i): Decimal(i)
-        case let .big(b): Decimal(string: b.description) ?? Decimal(Double(b))
-        case let .double(d): Decimal(string: "\(d)") ?? Decimal(d)
+        case let .integer(i): return Decimal(i)
+        case let .big(b): return b.bitWidth <= 120 ? Decimal(string: b.description) : nil
+        case let .double(d):
+            guard d.isFinite, d == 0 || (1e-120...1e120).contains(d.magnitude) else { return nil }
+            return Decimal(string: "\(d)")
         }
+    }
+
+    /// `op` in decimal when both sides have a decimal form (0.1 + 0.2 == 0.3), else in doubles.
+    static func fractional(
+        _ a: Number, _ b: Number, _ decimal: (Decimal, Decimal) -> Decimal, _ double: (Double, Double) -> Double
+    ) -> Number {
+        if let x = a.decimalValue, let y = b.decimalValue { return Number(decimal: decimal(x, y)) }
+        return Number(double(a.doubleValue, b.doubleValue))
     }
 
     init(decimal: Decimal) {
@@ -141,7 +153,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             if !overflow { return Number(sum) }
         }
         if let (x, y) = integral(a, b) { return Number(x + y) }
-        return Number(decimal: a.decimalValue + b.decimalValue)
+        return fractional(a, b, +, +)
     }
 
     static func subtract(_ a: Number, _ b: Number) -> Number {
@@ -150,7 +162,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             if !overflow { return Number(difference) }
         }
         if let (x, y) = integral(a, b) { return Number(x - y) }
-        return Number(decimal: a.decimalValue - b.decimalValue)
+        return fractional(a, b, -, -)
     }
 
     static func multiply(_ a: Number, _ b: Number) -> Number {
@@ -159,6 +171,6 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             if !overflow { return Number(product) }
         }
         if let (x, y) = integral(a, b) { return Number(x * y) }
-        return Number(decimal: a.decimalValue * b.decimalValue)
+        return fractional(a, b, *, *)
     }
 }

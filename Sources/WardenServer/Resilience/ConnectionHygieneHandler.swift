@@ -42,10 +42,13 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
         if let codec = try? context.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self) {
             try? context.pipeline.syncOperations.addHandler(HTTP1ConnectionSemantics(), position: .before(codec))
         }
-        if case let .refused(reason) = registry.admit(context.channel) {
+        switch registry.admit(context.channel) {
+        case let .refused(reason):
             onClose(reason)
             context.close(promise: nil)
             return
+        case .admitted(evicted: true): onClose(.evicted)
+        case .admitted(evicted: false): break
         }
         if expectsHandshake {
             arm(context, limits.handshakeTimeout, .handshakeTimeout)
@@ -137,6 +140,8 @@ enum ConnectionCloseReason: String, Sendable {
     case handshakeTimeout = "handshake_timeout"
     case sourceLimit = "source_limit"
     case connectionLimit = "connection_limit"
+    /// An unproven connection closed to make room for a new one at the connection limit.
+    case evicted = "evicted"
     case headerTimeout = "header_timeout"
     case bodyTimeout = "body_timeout"
     case idleTimeout = "idle_timeout"

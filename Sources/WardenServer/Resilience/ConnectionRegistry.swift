@@ -24,7 +24,11 @@ final class ConnectionRegistry: Sendable {
 
     init(limits: ConnectionLimits) { self.limits = limits }
 
-    enum Admission: Equatable { case admitted, refused(ConnectionCloseReason) }
+    enum Admission: Equatable {
+        /// Admitted; `evicted` when an unproven connection was closed to make room.
+        case admitted(evicted: Bool)
+        case refused(ConnectionCloseReason)
+    }
 
     /// Called as a connection starts. The connection evicted to make room, if any, is closed
     /// here; a refused one is for the caller to close.
@@ -43,7 +47,7 @@ final class ConnectionRegistry: Sendable {
             state.entries[id] = Entry(channel: channel, source: source, authenticated: false)
             state.pending.append(id)
             state.pendingPerSource[source, default: 0] += 1
-            return (.admitted, evicted)
+            return (.admitted(evicted: evicted != nil), evicted)
         }
         evicted?.close(promise: nil)
         return admission
