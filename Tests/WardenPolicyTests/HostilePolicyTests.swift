@@ -15,14 +15,15 @@ import WardenPolicy
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// Depth 22 took 7 s and depth 24 19 s when each `[` was parsed twice; a linear parser
-    /// reads depth 200 in milliseconds (the bound is loose for a loaded debug build).
-    @Test(arguments: [22, 24, 200])
+    /// Depth 22 took 7 s and depth 24 19 s when each `[` was parsed twice, so depth 32 would
+    /// take half an hour; a linear parser reads depth 200 in milliseconds. The 10 s bound only
+    /// tells linear from exponential, so a loaded debug build cannot trip it.
+    @Test(arguments: [22, 32, 200])
     func nestedArrayLiteralsParseInLinearTime(_ depth: Int) throws {
         let text = Self.module(String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth))
         var policy: Policy?
         let elapsed = try Self.seconds { policy = try Policy(modules: [("deep.rego", text)]) }
-        #expect(elapsed < 2, "parsing took \(elapsed) s")
+        #expect(elapsed < 10, "parsing took \(elapsed) s")
         var expected = Value.number(Number(Int64(1)))
         for _ in 0..<depth { expected = .array([expected]) }
         #expect(try policy?.value(of: ["p", "x"], input: nil) == expected)
@@ -33,7 +34,7 @@ import WardenPolicy
         let depth = 60
         let text = Self.module(String(repeating: "[{1} | ", count: depth) + "{2}" + String(repeating: ", 3]", count: depth))
         let elapsed = Self.seconds { _ = try? Policy(modules: [("bars.rego", text)]) }
-        #expect(elapsed < 2, "parsing took \(elapsed) s")
+        #expect(elapsed < 10, "parsing took \(elapsed) s")
     }
 
     @Test(arguments: ["(", "[", "{"])
@@ -91,16 +92,17 @@ import WardenPolicy
 
     // MARK: Builtins bounded (F11) and numbers as OPA keeps them (F16)
 
-    static func evaluate(_ body: String, query: String = "x", timeout: Duration = .seconds(1)) throws -> Value? {
+    static func evaluate(_ body: String, query: String = "x", timeout: Duration = .seconds(10)) throws -> Value? {
         var options = EvaluationOptions()
         options.timeout = timeout
         let policy = try Policy(modules: [("b.rego", "package p\n\nimport rego.v1\n\n" + body + "\n")])
         return try policy.value(of: ["p", query], input: nil, options: options)
     }
 
-    /// ICU backtracked for 22 s on this; Go's RE2 (and now Warden) answers in linear time.
+    /// ICU backtracked for 22 s on thirty `a`s, so forty would take hours; Go's RE2 (and now
+    /// Warden) answers in linear time. The bound only tells the two apart.
     @Test func catastrophicPatternsAnswerAtOnce() throws {
-        let text = String(repeating: "a", count: 30) + "b"
+        let text = String(repeating: "a", count: 40) + "b"
         var answers: [Value?] = []
         let elapsed = try Self.seconds {
             answers.append(try Self.evaluate("x := regex.match(`(a+)+$`, \"\(text)\")"))
@@ -108,7 +110,7 @@ import WardenPolicy
                 try Self.evaluate("x := glob.match(\"*a*a*a*a*a*a*a*a*a*a*a*b*c\", [], \"\(String(repeating: "a", count: 200))\")"))
         }
         #expect(answers == [.bool(false), .bool(false)])
-        #expect(elapsed < 1, "\(elapsed) s")
+        #expect(elapsed < 10, "\(elapsed) s")
     }
 
     @Test func hugeWidthsAreRefusedAsGoRefusesThem() throws {

@@ -76,9 +76,10 @@ import Testing
         let waited = await clock.measure {
             #expect(await Self.refusal { try await admission.acquire(deadline: Self.far()) } == .queueWaitExceeded)
         }
-        // The wait ends at the limit; its upper bound is loose because the test runner shares
-        // two cores with every other suite.
-        #expect(waited >= .milliseconds(90) && waited < .seconds(5))
+        // The wait ends at the limit, never before it. No tight upper bound: the runner shares
+        // two cooperative threads with every other suite, and a starved timer fires late (a
+        // 5 s bound failed in CI); a timer that never fires would hang the test instead.
+        #expect(waited >= .milliseconds(90) && waited < .seconds(60))
         #expect(
             await Self.refusal { try await admission.acquire(deadline: .now + .milliseconds(30)) } == .deadlineExpiredInQueue)
         #expect(admission.snapshot.queued == 0)
