@@ -5,9 +5,9 @@ public indirect enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case integer(Int64)
     case number(Double)
-    /// An integer too large for 64 bits, as its exact decimal text (Rego's big integers, which
-    /// OPA prints exactly); written verbatim.
-    case bigInteger(String)
+    /// A number as its exact decimal text (Rego's big integers and decimals, which OPA prints
+    /// exactly and as written); written verbatim.
+    case numberText(String)
     case string(String)
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
@@ -19,7 +19,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case let (.integer(a), .integer(b)): a == b
         case let (.number(a), .number(b)): a == b || (a.isNaN && b.isNaN)
         case let (.integer(a), .number(b)), let (.number(b), .integer(a)): Double(a) == b
-        case let (.bigInteger(a), .bigInteger(b)): a == b
+        case let (.numberText(a), .numberText(b)): a == b
         case let (.string(a), .string(b)): a == b
         case let (.array(a), .array(b)): a == b
         case let (.object(a), .object(b)): a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -55,7 +55,7 @@ public indirect enum JSONValue: Sendable, Equatable {
             } else {
                 out += "\(d)"
             }
-        case let .bigInteger(text): out += text
+        case let .numberText(text): out += text
         case let .string(s): Self.writeString(s, to: &out)
         case let .array(items):
             out += "["

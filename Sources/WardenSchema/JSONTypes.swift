@@ -30,7 +30,8 @@ struct JSONKinds: OptionSet, Sendable {
         case .object: contains(.object)
         case .array: contains(.array)
         case .string: contains(.string)
-        case .integer, .bigInteger: contains(.number) || contains(.integer)
+        case .integer: contains(.number) || contains(.integer)
+        case let .numberText(text): contains(.number) || (contains(.integer) && !text.contains(where: { ".eE".contains($0) }))
         case let .number(d): contains(.number) || (contains(.integer) && d.isFinite && d == d.rounded())
         }
     }

@@ -187,27 +187,26 @@ public struct WardenServerBuilder {
                 service: Listener(
                     name: "serving", address: "\(configuration.host):\(configuration.port)", server: serving, startup: startup)),
             .init(service: WarmUpService(state: state, startup: startup, logger: logger), successTerminationBehavior: .ignore),
-            .init(service: DrainService(state: state, delay: configuration.drainDelay, logger: logger)),
-            // Listed last, so it stops first, at once: the drain's timing stays as it was.
         ]
-        if let requestPolicy {
-            services.append(.init(service: PolicyReloadService(policy: requestPolicy, logger: logger), successTerminationBehavior: .ignore))
-        }
-        if let tlsReload { services.append(.init(service: tlsReload, successTerminationBehavior: .ignore)) }
-        if let collector {
-            services.append(.init(service: TelemetryReachabilityService(reachability: collector), successTerminationBehavior: .ignore))
-        }
+        // The pollers: each cancels its sleep on graceful shutdown (PeriodicService).
+        var pollers: [any Service] = []
+        if let requestPolicy { pollers.append(PolicyReloadService(policy: requestPolicy, logger: logger)) }
+        if let tlsReload { pollers.append(tlsReload) }
+        if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
                 settings: settings, served: verified.value, metrics: metrics.revocation, outbound: metrics.outbound, logger: logger)
-            services.append(.init(service: RevocationWatchService(watch: watch), successTerminationBehavior: .ignore))
+            pollers.append(RevocationWatchService(watch: watch))
         }
         if redactor.keyFile != nil {
-            services.append(
-                .init(
-                    service: RedactionKeyReloadService(redactor: redactor, interval: configuration.secretReloadInterval, logger: logger),
-                    successTerminationBehavior: .ignore))
+            pollers.append(RedactionKeyReloadService(redactor: redactor, interval: configuration.secretReloadInterval, logger: logger))
         }
+        services += pollers.map { .init(service: $0, successTerminationBehavior: .ignore) }
+        // The shutdown order, in one place: the group stops services last-listed first, so the
+        // drain hears the signal before anything else (readiness false at once), then the
+        // pollers stop, then the listeners finish their in-flight requests, then the engine,
+        // and the trace exporter last, after the drained requests' spans have ended.
+        services.append(.init(service: DrainService(state: state, delay: configuration.drainDelay, logger: logger)))
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.drainTimeout

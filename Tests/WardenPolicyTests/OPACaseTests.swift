@@ -137,7 +137,7 @@ import Yams
 
     static func normalised(_ value: Value) -> Value {
         switch value {
-        case let .number(n): return n.exactInteger != nil ? value : .number(Number(n.doubleValue))
+        case let .number(n): return n.exactInteger != nil ? .number(n.withoutText) : .number(Number(n.doubleValue))
         case let .array(items): return .array(items.map(normalised))
         case let .set(items): return .makeSet(items.map(normalised))
         case let .object(pairs): return .makeObject(pairs.map { (key: normalised($0.key), value: normalised($0.value)) })

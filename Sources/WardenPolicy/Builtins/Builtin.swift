@@ -22,6 +22,15 @@ struct BuiltinError: Error {
     /// The evaluation ran out of time or a result grew past its bound: always an error.
     var isLimit = false
 
+    init(message: String, isTypeError: Bool = false, alwaysFails: Bool = false, isLimit: Bool = false) {
+        self.message = message
+        self.isTypeError = isTypeError
+        self.alwaysFails = alwaysFails
+        self.isLimit = isLimit
+    }
+
+    init(_ arithmetic: Number.ArithmeticError) { self.init(message: arithmetic.message, isLimit: arithmetic.isLimit) }
+
     static let deadlinePassed = BuiltinError(message: "evaluation exceeded its time budget inside a builtin", isLimit: true)
 
     static func operand(_ position: Int, _ expected: String, _ actual: Value) -> BuiltinError {
@@ -133,21 +142,19 @@ enum Operators {
         guard case let .number(x) = a, case let .number(y) = b else {
             throw BuiltinError(message: "operands must be numbers", isTypeError: true)
         }
-        switch op {
-        case "+": return try ResultBounds.checked(.number(Number.add(x, y)))
-        case "-": return try ResultBounds.checked(.number(Number.subtract(x, y)))
-        case "*": return try ResultBounds.checked(.number(Number.multiply(x, y)))
-        case "/":
-            guard y.doubleValue != 0 else { throw BuiltinError(message: "divide by zero") }
-            if let i = x.exactInteger, let j = y.exactInteger, i % j == 0 { return .integer(i / j) }
-            return try ResultBounds.checked(.number(Number.fractional(x, y, /, /)))
-        case "%":
-            guard let i = x.exactInteger, let j = y.exactInteger else { throw BuiltinError(message: "modulo on floating-point number") }
-            guard j != 0 else { throw BuiltinError(message: "modulo by zero") }
-            return .integer(i % j)
-        default:
-            throw BuiltinError(message: "unknown operator \(op)")
+        do {
+            switch op {
+            case "+": return try ResultBounds.checked(.number(Number.add(x, y)))
+            case "-": return try ResultBounds.checked(.number(Number.subtract(x, y)))
+            case "*": return try ResultBounds.checked(.number(Number.multiply(x, y)))
+            case "/": return try ResultBounds.checked(.number(Number.divide(x, y)))
+            case "%": return try ResultBounds.checked(.number(Number.remainder(x, y)))
+            default: break
+            }
+        } catch let error as Number.ArithmeticError {
+            throw BuiltinError(error)
         }
+        throw BuiltinError(message: "unknown operator \(op)")
     }
 }
 

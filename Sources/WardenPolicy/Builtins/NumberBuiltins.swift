@@ -1,11 +1,12 @@
+import BigInt
 import Foundation
 
 extension Builtins {
     static let numberBuiltins: [String: Builtin] = [
-        "abs": fixed(1) { .number(Number(abs(try $0.number(0).doubleValue))) },
-        "round": fixed(1) { .number(Number((try $0.number(0).doubleValue).rounded(.toNearestOrAwayFromZero))) },
-        "ceil": fixed(1) { .number(Number((try $0.number(0).doubleValue).rounded(.up))) },
-        "floor": fixed(1) { .number(Number((try $0.number(0).doubleValue).rounded(.down))) },
+        "abs": fixed(1) { .number(Number.absolute(try $0.number(0))) },
+        "round": fixed(1) { try ResultBounds.checked(.number(Number.round(try $0.number(0)))) },
+        "ceil": fixed(1) { try ResultBounds.checked(.number(Number.ceiling(try $0.number(0)))) },
+        "floor": fixed(1) { try ResultBounds.checked(.number(Number.floor(try $0.number(0)))) },
         "numbers.range": fixed(2) { args in
             let a = try args.integer(0)
             let b = try args.integer(1)
@@ -18,11 +19,13 @@ extension Builtins {
             case let .bool(b): return .integer(b ? 1 : 0)
             case .number: return args[0]
             case let .string(s):
-                if let i = Int64(s) { return .integer(i) }
-                guard let d = Double(s), d.isFinite, !s.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) else {
-                    throw BuiltinError(message: "invalid syntax")
+                // Kept as written, as OPA keeps it (`to_number("1.10")` prints 1.10).
+                let parsed: Number?
+                do throws(NumberRangeError) { parsed = try Number(text: s) } catch {
+                    throw BuiltinError(message: "number \(error.text) is out of range")
                 }
-                return .double(d)
+                guard let number = parsed else { throw BuiltinError(message: "invalid syntax") }
+                return .number(number)
             default: throw BuiltinError.operand(1, "one of {null, boolean, number, string}", args[0])
             }
         },
@@ -37,20 +40,32 @@ extension Builtins {
             default: throw BuiltinError.operand(1, "one of {array, object, set, string}", args[0])
             }
         },
-        "sum": fixed(1) { .number(try fold($0, from: Number(Int64(0)), Number.add)) },
-        "product": fixed(1) { .number(try fold($0, from: Number(Int64(1)), Number.multiply)) },
+        "sum": fixed(1) { .number(try accumulate($0, identity: 0, exact: +, float: Number.floatSum)) },
+        "product": fixed(1) { .number(try accumulate($0, identity: 1, exact: *, float: Number.floatProduct)) },
         "max": fixed(1) { try $0.collection(0).max() },
         "min": fixed(1) { try $0.collection(0).min() },
         "sort": fixed(1) { .array(try $0.collection(0).sorted()) },
     ]
 
     /// Folds a collection of numbers (sum, product); anything else in it is a type error.
-    static func fold(_ args: [Value], from start: Number, _ combine: (Number, Number) -> Number) throws -> Number {
-        var total = start
+    /// sum and product as OPA computes them: exactly when every item is an integer (each partial
+    /// result held to the result bounds, so a product cannot grow unboundedly), otherwise one
+    /// float accumulation over all the items.
+    static func accumulate(
+        _ args: [Value], identity: Int64, exact: (BigInt, BigInt) -> BigInt, float: ([Number]) -> Number
+    ) throws -> Number {
+        var numbers: [Number] = []
         for item in try args.collection(0) {
             guard case let .number(n) = item else { throw BuiltinError.operand(1, "a collection of numbers", item) }
-            total = combine(total, n)
+            numbers.append(n)
         }
-        return total
+        guard numbers.allSatisfy(\.isIntegral) else { return float(numbers) }
+        var total = BigInt(identity)
+        for n in numbers {
+            guard let integer = n.bigInteger else { throw BuiltinError(Number.ArithmeticError.tooWide) }
+            total = exact(total, integer)
+            _ = try ResultBounds.checked(.number(Number(total)))
+        }
+        return Number(total)
     }
 }

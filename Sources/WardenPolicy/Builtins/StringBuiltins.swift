@@ -245,8 +245,10 @@ enum Formatter {
     }
 
     /// Numbers as Go prints a big.Float/int with %v.
+    /// `%v` of a number: integers exactly, anything else as the float64 Go's fmt sees.
     static func goFloat(_ n: Number) -> String {
         if let i = n.exactInteger { return String(i) }
-        return n.description
+        if case let .big(b) = n.storage { return b.description }
+        return GoNumberText.float64(n.doubleValue)
     }
 }

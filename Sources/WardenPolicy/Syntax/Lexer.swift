@@ -118,7 +118,7 @@ struct Lexer {
             digits()
         }
         if index < scalars.count, scalars[index] == "e" || scalars[index] == "E" {
-            text += "e"
+            text.unicodeScalars.append(scalars[index])  // as written: OPA prints 1E3 as 1E3
             advance()
             if index < scalars.count, scalars[index] == "+" || scalars[index] == "-" {
                 text.unicodeScalars.append(scalars[index])

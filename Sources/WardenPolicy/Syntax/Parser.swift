@@ -362,7 +362,7 @@ struct Parser {
             try enter()
             defer { leave() }
             let operand = try unary()
-            if case let .scalar(.number(n)) = operand { return .scalar(.number(Number.subtract(Number(Int64(0)), n))) }
+            if case let .scalar(.number(n)) = operand { return .scalar(.number(n.negatedLiteral)) }
             return .unaryMinus(operand)
         }
         return try postfix(try primary())
@@ -420,17 +420,12 @@ struct Parser {
         switch token.kind {
         case let .number(text):
             advance()
-            if !text.contains(where: { $0 == "." || $0 == "e" }), let integer = Number(integerText: text) {
-                return .scalar(.number(integer))
-            }
-            guard let double = Double(text) else { throw error("bad number \(text)") }
-            if !double.isFinite || (double == 0 && text.contains(where: { ("1"..."9").contains($0) })) {
-                // Beyond a double: exact when it is an integer (1e400), else out of range, never inf or 0.
-                guard let integer = Number.exactInteger(scientific: text) else { throw error("number \(text) is out of range") }
-                return .scalar(.number(Number(integer)))
-            }
-            // A literal written with a fraction keeps it (OPA prints 2.0 as 2.0); it still equals 2.
-            return .scalar(.number(Number(literal: double)))
+            // Exact, and printed as written (OPA prints 1.10 and 1E3 as they are); beyond OPA's
+            // range (a binary exponent past ±100,000) a parse error, never inf or 0.
+            let parsed: Number?
+            do { parsed = try Number(text: text) } catch { throw self.error("number \(error.text) is out of range") }
+            guard let number = parsed else { throw error("bad number \(text)") }
+            return .scalar(.number(number))
         case let .string(text):
             advance()
             return .scalar(.string(text))

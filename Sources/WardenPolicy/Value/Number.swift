@@ -1,37 +1,72 @@
 import BigInt
 import Foundation
 
-/// A Rego number. Integers are exact at any size (OPA's numbers are arbitrary precision):
-/// 64-bit while they fit, big integers beyond. Fractions are doubles, computed through
-/// decimals so that 0.1 + 0.2 == 0.3 as in OPA.
+/// A Rego number, kept as OPA keeps it. Integers are exact at any size: 64-bit while they fit,
+/// big integers beyond. Other numbers are exact decimals, so comparisons are exact; arithmetic
+/// on them rounds as OPA's does (`BinaryFloat64`). A number also remembers the text OPA would
+/// print for it when that is not the canonical one: a literal as written (`1.10`, `1E3`) or `-0`.
 public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     public enum Storage: Sendable, Hashable {
         case integer(Int64)
         case big(BigInt)
-        case double(Double)
+        /// Not an integer, or an integer too wide for the evaluator (a literal `1e30000`).
+        case decimal(ExactDecimal)
     }
 
     public let storage: Storage
+    /// The text to print instead of the canonical form.
+    let text: String?
 
-    public init(_ value: Int64) { storage = .integer(value) }
+    /// Integers up to this many digits are held as integers (8,192 bits, the result bound).
+    static let maximumIntegerDigits = 2_467
+    /// OPA refuses a literal whose binary exponent passes this ("number too big").
+    static let maximumBinaryExponent = 100_000
+
+    private init(storage: Storage, text: String?) {
+        self.storage = storage
+        self.text = text
+    }
+
+    public init(_ value: Int64) { self.init(storage: .integer(value), text: nil) }
 
     /// Big integers that fit in 64 bits are stored as such, so each value has one form.
     public init(_ value: BigInt) {
-        if let small = Int64(exactly: value) { storage = .integer(small) } else { storage = .big(value) }
+        if let small = Int64(exactly: value) { self.init(small) } else { self.init(storage: .big(value), text: nil) }
     }
 
-    /// Integral doubles within range become integers, so 2.0 == 2 and both print as 2.
-    public init(_ value: Double) {
-        if value == value.rounded(), abs(value) < 9.007_199_254_740_992e15 {
-            storage = .integer(Int64(value))
+    /// An exact decimal; integral values within the integer bound become integers.
+    init(_ value: ExactDecimal, text: String? = nil) {
+        if value.isIntegral, let integer = value.integer(maximumDigits: Self.maximumIntegerDigits) {
+            self.init(storage: Number(integer).storage, text: text)
         } else {
-            storage = .double(value)
+            self.init(storage: .decimal(value), text: text)
         }
     }
 
-    /// A number as written in policy text: a float literal stays a float even when integral.
-    init(literal value: Double) {
-        storage = value.isFinite ? .double(value) : .double(0)
+    /// A number a builtin computed in floating point (or JSON input read as a double): its
+    /// shortest decimal, as OPA's float64 results are. Infinities are clamped to the largest double.
+    public init(_ value: Double) {
+        if value == value.rounded(), abs(value) < 9.007_199_254_740_992e15 {
+            self.init(Int64(value))
+            return
+        }
+        let finite = value.isFinite ? value : (value < 0 ? -Double.greatestFiniteMagnitude : .greatestFiniteMagnitude)
+        self.init(ExactDecimal.parse(Substring("\(finite)"))!.value)
+    }
+
+    /// A number from its text (a literal, a JSON number, `to_number`): the exact value, printed
+    /// as written. Nil when it is not a number; throws "number too big" where OPA does.
+    init?(text: String) throws(NumberRangeError) {
+        if let small = Int64(text) {
+            self.init(storage: .integer(small), text: String(small) == text ? nil : text)
+            return
+        }
+        guard let (value, negativeZero) = ExactDecimal.parse(Substring(text)) else { return nil }
+        // The leading digit's power bounds the binary exponent; the exact check needs the float.
+        guard abs(value.leadingExponent) <= 30_200,
+            abs(BinaryFloat64(value).binaryExponent) <= Self.maximumBinaryExponent
+        else { throw NumberRangeError(text: text) }
+        self.init(value, text: negativeZero || Self.canonicalText(value) != text ? text : nil)
     }
 
     /// An integer literal of any size.
@@ -45,24 +80,26 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// `1.5e400` as the exact integer it is; nil when it has a fraction left or is too large
-    /// for the evaluator's integer bound.
-    static func exactInteger(scientific text: String) -> BigInt? {
-        let parts = text.lowercased().split(separator: "e", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let exponent = parts.count == 2 ? Int(parts[1]) : 0 else { return nil }
-        let mantissa = parts[0].split(separator: ".", omittingEmptySubsequences: false)
-        let digits = mantissa.joined()
-        let scale = mantissa.count == 2 ? mantissa[1].count : 0
-        let shift = exponent - scale
-        guard shift >= 0, shift <= 2400, let value = BigInt(digits) else { return nil }
-        return value * BigInt(10).power(shift)
+    /// An arithmetic result: its shortest decimal, printed as OPA prints it (`-0` included).
+    init(computed value: BinaryFloat64) {
+        let decimal = value.shortestDecimal
+        self.init(decimal, text: value.isZero && value.negative ? "-0" : nil)
+    }
+
+    /// The value as an exact decimal, whatever its storage.
+    var exactDecimal: ExactDecimal {
+        switch storage {
+        case let .integer(i): ExactDecimal(BigInt(i))
+        case let .big(b): ExactDecimal(b)
+        case let .decimal(d): d
+        }
     }
 
     public var doubleValue: Double {
         switch storage {
         case let .integer(i): Double(i)
-        case let .big(b): Double(b)
-        case let .double(d): d
+        case let .big(b): Double(b.description) ?? .infinity
+        case let .decimal(d): Double("\(d.coefficient)e\(d.exponent)") ?? 0
         }
     }
 
@@ -71,106 +108,74 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         return nil
     }
 
-    /// The value as an exact integer of any size, when it is integral.
+    /// The value as an exact integer, when it is one; integers too wide to hold are nil.
     var bigInteger: BigInt? {
         switch storage {
         case let .integer(i): BigInt(i)
         case let .big(b): b
-        case let .double(d): d == d.rounded() && d.isFinite ? BigInt(d) : nil
+        case .decimal: nil
         }
+    }
+
+    /// Integral, including integers too wide to hold (which arithmetic refuses).
+    var isIntegral: Bool {
+        if case let .decimal(d) = storage { return d.isIntegral }
+        return true
     }
 
     public static func == (lhs: Number, rhs: Number) -> Bool {
         switch (lhs.storage, rhs.storage) {
         case let (.integer(a), .integer(b)): a == b
-        case (.big, _), (_, .big): lhs.bigInteger != nil && lhs.bigInteger == rhs.bigInteger
-        default: lhs.doubleValue == rhs.doubleValue
+        case let (.big(a), .big(b)): a == b
+        case let (.decimal(a), .decimal(b)): a == b
+        default: false  // each value has one storage
         }
     }
 
     public func hash(into hasher: inout Hasher) {
-        // Equal numbers convert to the same double, whatever their storage.
-        hasher.combine(doubleValue)
+        switch storage {
+        case let .integer(i): hasher.combine(i)
+        case let .big(b): hasher.combine(b)
+        case let .decimal(d): hasher.combine(d)
+        }
     }
 
     public static func < (lhs: Number, rhs: Number) -> Bool {
         switch (lhs.storage, rhs.storage) {
-        case let (.integer(a), .integer(b)): return a < b
-        case (.big, _), (_, .big):
-            if let a = lhs.bigInteger, let b = rhs.bigInteger { return a < b }
-            return lhs.doubleValue < rhs.doubleValue
-        default: return lhs.doubleValue < rhs.doubleValue
+        case let (.integer(a), .integer(b)): a < b
+        case (.decimal, _), (_, .decimal): lhs.exactDecimal < rhs.exactDecimal
+        default: lhs.bigInteger! < rhs.bigInteger!
         }
     }
 
     public var description: String {
+        if let text { return text }
         switch storage {
         case let .integer(i): return String(i)
         case let .big(b): return b.description
-        case let .double(d):
-            if d.isNaN || d.isInfinite { return "null" }
-            return "\(d)"
+        case let .decimal(d): return GoNumberText.computed(d)
         }
     }
 
-    /// Decimal form for fractional arithmetic (the shortest decimal text of a double); nil
-    /// beyond Foundation's Decimal (38 digits, exponents to ±127), whose initialiser from such
-    /// a double traps (RegoFuzzer found it dividing big integers).
-    var decimalValue: Decimal? {
-        switch storage {
-        case let .integer(i): return Decimal(i)
-        case let .big(b): return b.bitWidth <= 120 ? Decimal(string: b.description) : nil
-        case let .double(d):
-            guard d.isFinite, d == 0 || (1e-120...1e120).contains(d.magnitude) else { return nil }
-            return Decimal(string: "\(d)")
-        }
+    static func canonicalText(_ value: ExactDecimal) -> String { Number(value).description }
+
+    /// `-literal`: the exact negation, printed as written with its sign (`-1.10`, `-0`).
+    var negatedLiteral: Number {
+        let negated =
+            switch storage {
+            case let .integer(i): Number(-BigInt(i))
+            case let .big(b): Number(-b)
+            case let .decimal(d): Number(ExactDecimal(coefficient: -d.coefficient, exponent: d.exponent))
+            }
+        let written = description.hasPrefix("-") ? String(description.dropFirst()) : "-" + description
+        return Number(storage: negated.storage, text: written == negated.description ? nil : written)
     }
 
-    /// `op` in decimal when both sides have a decimal form (0.1 + 0.2 == 0.3), else in doubles.
-    static func fractional(
-        _ a: Number, _ b: Number, _ decimal: (Decimal, Decimal) -> Decimal, _ double: (Double, Double) -> Double
-    ) -> Number {
-        if let x = a.decimalValue, let y = b.decimalValue { return Number(decimal: decimal(x, y)) }
-        return Number(double(a.doubleValue, b.doubleValue))
-    }
+    /// The float OPA computes with for this number.
+    var binaryFloat: BinaryFloat64 { BinaryFloat64(exactDecimal, negativeZero: text?.hasPrefix("-") ?? false) }
+}
 
-    init(decimal: Decimal) {
-        self.init(Double(truncating: decimal as NSNumber))
-        if case .double = storage, let exact = Double("\(decimal)") { self = Number(exact) }
-    }
-
-    /// Integer arithmetic when both sides are integers (exact at any size), decimal otherwise.
-    private static func integral(_ a: Number, _ b: Number) -> (BigInt, BigInt)? {
-        switch (a.storage, b.storage) {
-        case (.double, _), (_, .double): nil
-        default: (a.bigInteger!, b.bigInteger!)
-        }
-    }
-
-    static func add(_ a: Number, _ b: Number) -> Number {
-        if case let .integer(x) = a.storage, case let .integer(y) = b.storage {
-            let (sum, overflow) = x.addingReportingOverflow(y)
-            if !overflow { return Number(sum) }
-        }
-        if let (x, y) = integral(a, b) { return Number(x + y) }
-        return fractional(a, b, +, +)
-    }
-
-    static func subtract(_ a: Number, _ b: Number) -> Number {
-        if case let .integer(x) = a.storage, case let .integer(y) = b.storage {
-            let (difference, overflow) = x.subtractingReportingOverflow(y)
-            if !overflow { return Number(difference) }
-        }
-        if let (x, y) = integral(a, b) { return Number(x - y) }
-        return fractional(a, b, -, -)
-    }
-
-    static func multiply(_ a: Number, _ b: Number) -> Number {
-        if case let .integer(x) = a.storage, case let .integer(y) = b.storage {
-            let (product, overflow) = x.multipliedReportingOverflow(by: y)
-            if !overflow { return Number(product) }
-        }
-        if let (x, y) = integral(a, b) { return Number(x * y) }
-        return fractional(a, b, *, *)
-    }
+/// A number literal beyond what OPA accepts (its binary exponent past ±100,000).
+public struct NumberRangeError: Error, Sendable {
+    public let text: String
 }

@@ -8,7 +8,7 @@ extension Value {
         case let .bool(b): self = .bool(b)
         case let .integer(i): self = .integer(i)
         case let .number(d): self = .double(d)
-        case let .bigInteger(text): self = .number(Number(integerText: text) ?? Number(Double(text) ?? 0))
+        case let .numberText(text): self = .number(((try? Number(text: text)) ?? nil) ?? Number(Double(text) ?? 0))
         case let .string(s): self = .string(s)
         case let .array(items): self = .array(items.map(Value.init(json:)))
         case let .object(members): self = .makeObject(members.map { (key: Value.string($0.key), value: Value(json: $0.value)) })
@@ -22,11 +22,9 @@ extension Value {
         case .null: return .null
         case let .bool(b): return .bool(b)
         case let .number(n):
-            switch n.storage {
-            case let .integer(i): return .integer(i)
-            case let .double(d): return .number(d)
-            case let .big(b): return .bigInteger(b.description)
-            }
+            // Exact and as written: a big integer, a decimal, a literal such as 1.10.
+            if case let .integer(i) = n.storage, n.text == nil { return .integer(i) }
+            return .numberText(n.description)
         case let .string(s): return .string(s)
         case let .array(items), let .set(items): return .array(items.map(\.json))
         case let .object(pairs):

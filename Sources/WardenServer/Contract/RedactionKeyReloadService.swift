@@ -9,14 +9,14 @@ struct RedactionKeyReloadService: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: interval)
-            guard !Task.isShuttingDownGracefully else { return }
-            do {
-                if try redactor.reload() { AuditEvent.secretRotated(name: "redaction_key").log(to: logger) }
-            } catch {
-                AuditEvent.secretRotationFailed(name: "redaction_key", reason: "\(error)").log(to: logger)
-            }
+        try await PeriodicService(every: interval) { check() }.run()
+    }
+
+    private func check() {
+        do {
+            if try redactor.reload() { AuditEvent.secretRotated(name: "redaction_key").log(to: logger) }
+        } catch {
+            AuditEvent.secretRotationFailed(name: "redaction_key", reason: "\(error)").log(to: logger)
         }
     }
 }

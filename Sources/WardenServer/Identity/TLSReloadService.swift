@@ -14,19 +14,19 @@ struct TLSReloadService: Service {
 
     func run() async throws {
         record()
-        while !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: material.settings.reloadInterval)
-            guard !Task.isShuttingDownGracefully else { return }
-            switch material.reload() {
-            case let .rotated(server, bundle)?:
-                AuditEvent.certificateRotated(serverNotAfter: server, bundleNotAfter: bundle).log(to: logger)
-            case let .failed(reason)?:
-                AuditEvent.certificateRotationFailed(reason: reason).log(to: logger)
-            case nil:
-                break
-            }
-            record()
+        try await PeriodicService(every: material.settings.reloadInterval) { check() }.run()
+    }
+
+    private func check() {
+        switch material.reload() {
+        case let .rotated(server, bundle)?:
+            AuditEvent.certificateRotated(serverNotAfter: server, bundleNotAfter: bundle).log(to: logger)
+        case let .failed(reason)?:
+            AuditEvent.certificateRotationFailed(reason: reason).log(to: logger)
+        case nil:
+            break
         }
+        record()
     }
 
     private func record() {

@@ -145,9 +145,6 @@ struct RevocationWatchService: Service {
     let watch: RevocationWatch
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            await watch.check()
-            try? await Task.sleep(for: watch.settings.interval)
-        }
+        try await PeriodicService(every: watch.settings.interval, start: .immediately) { await watch.check() }.run()
     }
 }

@@ -42,9 +42,6 @@ struct TelemetryReachabilityService: Service {
     let reachability: TelemetryReachability
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            await reachability.probe()
-            try? await Task.sleep(for: reachability.probeInterval)
-        }
+        try await PeriodicService(every: reachability.probeInterval, start: .immediately) { await reachability.probe() }.run()
     }
 }

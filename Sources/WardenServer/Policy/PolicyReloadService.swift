@@ -9,22 +9,19 @@ struct PolicyReloadService: Service {
     let logger: Logger
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: policy.source.reloadInterval)
-                switch await policy.reloadIfChanged() {
-                case .success?:
-                    AuditEvent.policyReloaded(files: policy.source.files + policy.source.dataFiles, reloads: policy.reloadCount)
-                        .log(to: logger)
-                case let .failure(error)?:
-                    if error is CancellationError { return }
-                    AuditEvent.policyReloadFailed(
-                        files: policy.source.files + policy.source.dataFiles, failures: policy.reloadFailures, reason: "\(error)"
-                    ).log(to: logger)
-                case nil:
-                    continue
-                }
-            }
+        try await PeriodicService(every: policy.source.reloadInterval) { await check() }.run()
+    }
+
+    private func check() async {
+        switch await policy.reloadIfChanged() {
+        case .success?:
+            AuditEvent.policyReloaded(files: policy.source.files + policy.source.dataFiles, reloads: policy.reloadCount).log(to: logger)
+        case let .failure(error)? where !(error is CancellationError):
+            AuditEvent.policyReloadFailed(
+                files: policy.source.files + policy.source.dataFiles, failures: policy.reloadFailures, reason: "\(error)"
+            ).log(to: logger)
+        default:
+            break
         }
     }
 }
