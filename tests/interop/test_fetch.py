@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, warden_binary
 from test_monitoring import LIVE_REVOCATION_METRICS
 from test_resilience import metric
 
@@ -530,6 +530,53 @@ def test_an_invalid_list_keeps_the_last_good_one_and_a_stale_one_fails_closed(wo
     # A fresh valid list restores service.
     world.publish_revocations(10)
     wait_until(lambda: infer_status(server).status_code == 200)
+
+
+def test_sigterm_with_every_poller_configured_turns_unready_at_once(world, start_warden, tmp_path):
+    """Issue 21: each poller used to sleep out its interval after SIGTERM before the drain began
+    (readiness stayed 200 for 3.56 s with mTLS; with a 60 s revocation watch the drain timeout
+    could pass). With mTLS, the revocation watch, the request policy, the redaction key and
+    telemetry all polling at long intervals, readiness must turn false at once, a request in
+    the drain delay must be answered, and the process must exit well within the drain timeout."""
+    assert world.fetch().returncode == 0
+    pki = tmp_path / "pki"
+    made = subprocess.run([str(warden_binary()), "dev-pki", "--out", str(pki), "--trust-domain", "warden.test",
+                           "--client", "gateway=ns/serving/sa/gateway"], capture_output=True, text=True, timeout=30)
+    assert made.returncode == 0, made.stderr
+    policy, data, key = tmp_path / "allow.rego", tmp_path / "allow.json", tmp_path / "redaction-key"
+    policy.write_text("package serving.request\n\nimport rego.v1\n\ndefault allow := true\n")
+    data.write_text("{}")
+    key.write_text("k" * 64)
+    os.chmod(key, 0o600)
+    server = start_warden(config={
+        "models": [{"directory": str(world.root / "installed"), "expected_digest": world.digest}],
+        "revocation": {"list": f"oci:{world.layout}:revocations", "trust_policy": str(world.trust), "interval_seconds": 60},
+        "tls": {"certificate": str(pki / "server.pem"), "private_key": str(pki / "server.key"),
+                "client_ca_bundle": str(pki / "ca.pem"), "reload_interval_seconds": 60},
+        "authorization": {"rules": [{"routes": ["infer", "metadata"], "allow": ["spiffe://warden.test/ns/serving/*"]}]},
+        "policies": {"request": {"files": [str(policy)], "data": [str(data)], "reload_interval_seconds": 60}},
+        "security": {"redaction_key_file": str(key), "secret_reload_interval_seconds": 60},
+        "telemetry": {"otlp_endpoint": "http://127.0.0.1:9/v1/traces"},
+        "shutdown": {"drain_delay_seconds": 1.5, "drain_timeout_seconds": 25},
+    }, label="drain-pollers")
+
+    def infer() -> requests.Response:
+        return requests.post(f"https://localhost:{server.port}/v2/models/churn/infer",
+                             data=(REPO_ROOT / "examples/requests/churn-infer.json").read_bytes(),
+                             headers={"Content-Type": "application/json"}, cert=(pki / "gateway.pem", pki / "gateway.key"),
+                             verify=str(pki / "ca.pem"), timeout=10)
+
+    assert infer().status_code == 200
+    time.sleep(1)  # every poller is now in its long sleep
+    signalled = time.monotonic()
+    server.signal()
+    unready_after = wait_until(lambda: requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 503, timeout=5)
+    assert unready_after < 0.2, f"readiness stayed true {unready_after:.2f} s after SIGTERM"
+    assert infer().status_code == 200, "a request in the drain delay must still be answered"
+    assert server.wait(25) == 0
+    exited_after = time.monotonic() - signalled
+    assert exited_after < 6, f"exit took {exited_after:.1f} s (drain delay 1.5 s)"
+    assert [r["event"] for r in server.records() if "event" in r][-2:] == ["drain_started", "stopped"]
 
 
 # --- What a new user hits first: push refusals, NAME:TAG@sha256 references, the pin ----------
