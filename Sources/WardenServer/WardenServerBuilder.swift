@@ -148,6 +148,7 @@ public struct WardenServerBuilder {
         var server = http1
         var tlsReload: TLSReloadService?
         if let tls = configuration.tls, let material = tlsMaterial {
+            material.verifier.auditRefusals(to: logger)
             server = try .tls(
                 http1,
                 configuration: TLSChannelConfiguration(

@@ -28,6 +28,8 @@ import Testing
         #expect(!below.matches(try SPIFFEID(parsing: "spiffe://other.example/ns/gateway/sa/a")))
         let domain = try IdentityPattern(parsing: "spiffe://prod.example/*")
         #expect(domain.matches(try SPIFFEID(parsing: "spiffe://prod.example/anything")))
+        // The trust domain's own ID (a SPIRE intermediate's) is not one of its workloads.
+        #expect(!domain.matches(try SPIFFEID(parsing: "spiffe://prod.example")))
         let exact = try IdentityPattern(parsing: "spiffe://prod.example/ns/gateway")
         #expect(!exact.matches(try SPIFFEID(parsing: "spiffe://prod.example/ns/gateway/sa")))
     }

@@ -30,7 +30,8 @@ public struct IdentityPattern: Sendable, Equatable, CustomStringConvertible {
     public func matches(_ id: SPIFFEID) -> Bool {
         switch kind {
         case let .exact(expected): return id == expected
-        case let .below(domain, path): return id.trustDomain == domain && (path.isEmpty || id.path.hasPrefix(path + "/"))
+        // `spiffe://td/*` means the workloads of td: never the trust domain's own ID.
+        case let .below(domain, path): return id.trustDomain == domain && (path.isEmpty ? !id.path.isEmpty : id.path.hasPrefix(path + "/"))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOSSL
 import SwiftASN1
 import Synchronization
@@ -11,6 +12,7 @@ import X509
 /// else fails the handshake: no request is read from a peer without an identity.
 public final class PeerVerifier: Sendable {
     private let bundle: Mutex<[Certificate]>
+    private let refusals = Mutex<RefusalAudit?>(nil)
 
     public init(bundle: [Certificate]) {
         self.bundle = Mutex(bundle)
@@ -27,6 +29,9 @@ public final class PeerVerifier: Sendable {
         guard !roots.isEmpty else { throw IdentityError("the trust bundle \(path) holds no certificate") }
         return roots
     }
+
+    /// Audits refused handshakes (rate-limited: the peer is not yet authenticated).
+    public func auditRefusals(to logger: Logger) { refusals.withLock { $0 = RefusalAudit(logger: logger) } }
 
     /// New handshakes use the new bundle; established connections keep theirs.
     public func replaceBundle(_ roots: [Certificate]) { bundle.withLock { $0 = roots } }
@@ -61,7 +66,7 @@ public final class PeerVerifier: Sendable {
         let roots = bundle.withLock { $0 }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
             RFC5280Policy(validationTime: time)
-            KeyUsagePolicy(role: role)
+            X509SVIDPolicy(role: role)
         }
         // Path building sees only the intermediates that really sign the chain, one per step.
         let intermediates = Self.issuerPath(from: leaf, among: offered)
@@ -69,7 +74,11 @@ public final class PeerVerifier: Sendable {
             let reason = failures.first.map { String(describing: $0.policyFailureReason) } ?? "no chain to the trust bundle"
             throw IdentityError("the client's certificate does not verify: \(reason)")
         }
-        return try Self.spiffeID(of: leaf)
+        let id = try Self.spiffeID(of: leaf)
+        // A workload's SVID names a workload: the trust domain's own ID (what a SPIRE
+        // intermediate carries) is not one.
+        guard !id.path.isEmpty else { throw IdentityError("the certificate names only the trust domain \(id), not a workload") }
+        return id
     }
 
     /// The offered intermediates that form a chain up from `leaf`: at each step, the first
@@ -123,24 +132,8 @@ public final class PeerVerifier: Sendable {
             }
             return .certificateVerified
         } catch {
+            refusals.withLock { $0?.record("\(error)") }
             return .failed
-        }
-    }
-}
-
-/// A leaf that names extended key usages must include the one its role needs: a server-only
-/// certificate from the same CA is not a client identity, and a client-only one not a server's.
-struct KeyUsagePolicy: VerifierPolicy {
-    let role: PeerVerifier.Role
-    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.extendedKeyUsage]
-
-    func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
-        guard let usages = try? chain.leaf.extensions.extendedKeyUsage else { return .meetsPolicy }
-        switch role {
-        case .client:
-            return usages.contains(.clientAuth) ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf is not for client authentication")
-        case .server:
-            return usages.contains(.serverAuth) ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf is not for server authentication")
         }
     }
 }
