@@ -51,7 +51,7 @@ import WardenONNX
                 let text = String(buffer: response.body)
                 #expect(!text.contains("987654321") && !text.contains("SECRET_MARKER_77"))
                 let problem = try Self.problem(response)
-                #expect(problem["title"] == .string("Unprocessable Content"))
+                #expect(problem["title"] == .string("Contract violation"))
                 #expect(Self.pointers(problem) == ["/1/tenure minimum", "/1/contract pattern"])
                 guard case let .array(errors)? = problem["errors"] else { return }
                 #expect(errors[0]["schema_location"] == .string("#/properties/tenure/minimum"))

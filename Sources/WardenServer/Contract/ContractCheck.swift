@@ -74,7 +74,7 @@ public enum ContractCheck {
             limits.allowsNonFiniteNumbers = true
             return SampleAnswerCheck.differences(
                 answer: try JSONParser.parse(answer.body, limits: limits), sample: expected, contract: contract)
-        } catch let error as ServingError {
+        } catch let error as ServingFailure {
             let violations = (error.violations + error.loggedViolations).map { "\($0.pointer) \($0.keyword)" }
             return [error.message + (violations.isEmpty ? "" : " (\(violations.joined(separator: ", ")))")]
         } catch {

@@ -50,18 +50,17 @@ public struct ContractEnforcement: Sendable {
         let columns = inputs.compactMap { spec in feeds[spec.name].map { (spec, InferenceResponse.tensor($0)) } }
         if let inputPlan, ColumnarCheck.allRowsValid(inputPlan, columns) == true { return }
         guard let rows = TensorRecords.rows(columns) else {
-            throw ServingError.badRequest("batch_mismatch", "every input must have the same first (batch) dimension")
+            throw ServingFailure.badRequest(.batchMismatch, "every input must have the same first (batch) dimension")
         }
         let violations = try Self.violations(of: rows, validator: inputValidator) {
-            ServingError(status: 422, code: "input_too_complex", "validating the request against the contract exceeded a limit: \($0)")
+            ServingFailure(.inputTooComplex, "validating the request against the contract exceeded a limit: \($0)")
         }
         guard let first = violations.first else { return }
         // Client libraries show only the message: it names the first violation (where and
         // which rule, never the value); `errors` lists them all.
         let more = violations.count > 1 ? " (\(violations.count) violations listed in errors[])" : ""
-        var error = ServingError(
-            status: 422, code: "contract_violation",
-            "the request does not satisfy the model's input contract: \(first.pointer) fails \(first.keyword)\(more)")
+        var error = ServingFailure(
+            .contractViolation, "the request does not satisfy the model's input contract: \(first.pointer) fails \(first.keyword)\(more)")
         error.violations = violations
         throw error
     }
@@ -73,8 +72,7 @@ public struct ContractEnforcement: Sendable {
         let columns = outputs.compactMap { spec in results[spec.name].map { (spec, InferenceResponse.tensor($0)) } }
         if let outputPlan, ColumnarCheck.allRowsValid(outputPlan, columns) == true { return }
         let internalError = { (detail: String) in
-            var error = ServingError(
-                status: 500, code: "output_contract_violation", "the model's output is outside its contract; it was not sent")
+            var error = ServingFailure(.outputContractViolation, "the model's output is outside its contract; it was not sent")
             error.internalDetail = detail
             return error
         }
@@ -88,7 +86,7 @@ public struct ContractEnforcement: Sendable {
     }
 
     private static func violations(
-        of rows: [JSONValue], validator: Validator, limitError: (String) -> ServingError
+        of rows: [JSONValue], validator: Validator, limitError: (String) -> ServingFailure
     ) throws -> [ContractViolation] {
         var found: [ContractViolation] = []
         for (row, record) in rows.enumerated() {

@@ -37,7 +37,7 @@ struct AuthorizationMiddleware: RouterMiddleware {
             guard let text = context.clientIdentity, let id = try? SPIFFEID(parsing: text),
                 authorization.allows(id, route: route, model: model)
             else {
-                throw ServingError(status: 403, code: "identity_not_allowed", "this client identity may not call this route")
+                throw ServingFailure(.identityNotAllowed, "this client identity may not call this route")
             }
         }
         return try await next(request, context)
@@ -51,9 +51,7 @@ struct AdminNeedsIdentityMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Authorization.RouteClass.of(route: context.endpointPath ?? request.uri.path) == .admin {
-            throw ServingError(
-                status: 403, code: "identity_not_allowed",
-                "the admin routes need a client identity (mutual TLS); this listener is plain HTTP")
+            throw ServingFailure(.identityNotAllowed, "the admin routes need a client identity (mutual TLS); this listener is plain HTTP")
         }
         return try await next(request, context)
     }

@@ -29,7 +29,7 @@ public struct ModelRepository: Sendable {
     /// client text).
     func servedModel(_ name: String, version: String?) throws -> ServedModel {
         guard let model = model(name, version: version) else {
-            throw ServingError.notFound(missingModelMessage(name: name, version: version))
+            throw ServingFailure.notFound(missingModelMessage(name: name, version: version))
         }
         return model
     }

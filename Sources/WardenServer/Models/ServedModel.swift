@@ -128,7 +128,7 @@ public final class ServedModel: Sendable {
             }
             do {
                 try enforcement.checkInputs(feeds)
-            } catch let error as ServingError {
+            } catch let error as ServingFailure {
                 throw ModelLoadFailure("warm-up sample \(index) is outside the input contract: \(error.message)")
             }
             do {

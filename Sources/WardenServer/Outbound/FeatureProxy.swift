@@ -52,7 +52,7 @@ final class FeatureProxy: Sendable {
             metrics.call("feature_proxy", outcome: "success")
         } catch {
             let failure = Self.servingError(error)
-            metrics.call("feature_proxy", outcome: failure.code)
+            metrics.call("feature_proxy", outcome: failure.code.rawValue)
             guard settings.fallback == .defaults else { throw failure }
             columns = try Self.defaults(store, rows: keys.count)
         }
@@ -60,13 +60,13 @@ final class FeatureProxy: Sendable {
         for (input, _) in store.features {
             guard let spec = specs.first(where: { $0.name == input }), let target = spec.datatype.elementType,
                 let values = columns[input]
-            else { throw ServingError(status: 502, code: "feature_proxy_bad_response", "the feature proxy's answer is incomplete") }
+            else { throw ServingFailure(.featureProxyBadResponse, "the feature proxy's answer is incomplete") }
             do {
                 let storage = try TensorDecoding.fromJSON(
                     .array(values), datatype: spec.datatype, count: keys.count, target: target, input: input)
                 feeds[input] = .tensor(Tensor(shape: spec.shape.count == 2 ? [keys.count, 1] : [keys.count], storage: storage))
             } catch {
-                throw ServingError(status: 502, code: "feature_proxy_bad_response", "feature '\(input)' from the proxy has the wrong type")
+                throw ServingFailure(.featureProxyBadResponse, "feature '\(input)' from the proxy has the wrong type")
             }
         }
         return feeds
@@ -117,8 +117,7 @@ final class FeatureProxy: Sendable {
         var columns: [String: [JSONValue]] = [:]
         for (input, _) in store.features {
             guard let value = store.defaults[input] else {
-                throw ServingError(
-                    status: 503, code: "feature_proxy_unavailable", "the feature proxy is unavailable and '\(input)' has no default")
+                throw ServingFailure(.featureProxyUnavailable, "the feature proxy is unavailable and '\(input)' has no default")
             }
             columns[input] = Array(repeating: value, count: rows)
         }
@@ -126,17 +125,17 @@ final class FeatureProxy: Sendable {
     }
 
     /// The client-facing error for a failed lookup: no detail of the proxy's answer is passed on.
-    static func servingError(_ error: any Error) -> ServingError {
-        var failure: ServingError
+    static func servingError(_ error: any Error) -> ServingFailure {
+        var failure: ServingFailure
         switch error {
         case is CircuitBreaker.OpenError:
-            failure = ServingError(status: 503, code: "feature_proxy_unavailable", "the feature proxy is unavailable (circuit open)")
+            failure = ServingFailure(.featureProxyUnavailable, "the feature proxy is unavailable (circuit open)")
         case OutboundClient.Failure.timeout:
-            failure = ServingError(status: 504, code: "feature_proxy_timeout", "the feature proxy did not answer in time")
+            failure = ServingFailure(.featureProxyTimeout, "the feature proxy did not answer in time")
         case is ProxyAnswer:
-            failure = ServingError(status: 502, code: "feature_proxy_bad_response", "the feature proxy's answer is not usable")
+            failure = ServingFailure(.featureProxyBadResponse, "the feature proxy's answer is not usable")
         default:
-            failure = ServingError(status: 503, code: "feature_proxy_unavailable", "the feature proxy cannot be reached")
+            failure = ServingFailure(.featureProxyUnavailable, "the feature proxy cannot be reached")
         }
         if failure.status == 503 { failure.retryAfterSeconds = 1 }
         return failure

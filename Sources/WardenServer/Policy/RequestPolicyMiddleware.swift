@@ -46,9 +46,9 @@ struct RequestPolicyMiddleware: RouterMiddleware {
             let served = repository.models.contains { $0.name == name } ? name : nil
             AuditEvent.policyDenied(requestID: context.requestID, route: route, model: served, reasons: decision.reasons).log(to: logger)
             if decision.versionBlocked {
-                throw ServingError(status: 503, code: "version_disabled", "this model version is switched off")
+                throw ServingFailure(.versionDisabled, "this model version is switched off")
             }
-            throw ServingError(status: 403, code: "policy_denied", "the request policy does not allow this request")
+            throw ServingFailure(.policyDenied, "the request policy does not allow this request")
         }
         return try await next(request, context)
     }

@@ -25,51 +25,51 @@ struct InferenceRequest {
     init(body: [UInt8], jsonLength: Int?, model: ServedModel, limits: JSONParser.Limits) throws {
         let headerEnd = jsonLength ?? body.count
         guard headerEnd >= 0, headerEnd <= body.count else {
-            throw ServingError.badRequest(
-                "invalid_header_length", "Inference-Header-Content-Length is \(headerEnd) but the body has \(body.count) bytes")
+            throw ServingFailure.badRequest(
+                .invalidHeaderLength, "Inference-Header-Content-Length is \(headerEnd) but the body has \(body.count) bytes")
         }
         let json: JSONValue
         do {
             json = try JSONParser.parse(body[..<headerEnd], limits: limits)
         } catch let error as JSONParser.SyntaxError {
-            throw ServingError.badRequest("invalid_json", error.description)
+            throw ServingFailure.badRequest(.invalidJSON, error.description)
         }
-        guard case .object = json else { throw ServingError.badRequest("invalid_request", "the request must be a JSON object") }
+        guard case .object = json else { throw ServingFailure.badRequest(.invalidRequest, "the request must be a JSON object") }
 
         switch json["id"] {
         case nil: id = nil
         case let .string(text)?:
-            guard text.utf8.count <= 256 else { throw ServingError.badRequest("invalid_request", "\"id\" is longer than 256 bytes") }
+            guard text.utf8.count <= 256 else { throw ServingFailure.badRequest(.invalidRequest, "\"id\" is longer than 256 bytes") }
             id = text
-        default: throw ServingError.badRequest("invalid_request", "\"id\" must be a string")
+        default: throw ServingFailure.badRequest(.invalidRequest, "\"id\" must be a string")
         }
         let parameters = json["parameters"]
         if let parameters, case .object = parameters {
         } else if parameters != nil {
-            throw ServingError.badRequest("invalid_request", "\"parameters\" must be an object")
+            throw ServingFailure.badRequest(.invalidRequest, "\"parameters\" must be an object")
         }
         switch parameters?["timeout"] {
         case nil: timeout = nil
         case let .integer(microseconds)? where microseconds > 0: timeout = .microseconds(microseconds)
-        default: throw ServingError.badRequest("invalid_timeout", "parameter \"timeout\" must be a positive number of microseconds")
+        default: throw ServingFailure.badRequest(.invalidTimeout, "parameter \"timeout\" must be a positive number of microseconds")
         }
 
         guard case let .array(inputs)? = json["inputs"] else {
-            throw ServingError.badRequest("invalid_request", "\"inputs\" must be an array of tensors")
+            throw ServingFailure.badRequest(.invalidRequest, "\"inputs\" must be an array of tensors")
         }
         var binary = body[headerEnd...]
         var feeds: [String: Value] = [:]
         for tensor in inputs {
             let (name, value) = try Self.decodeInput(tensor, binary: &binary, model: model, limits: limits)
             guard feeds.updateValue(value, forKey: name) == nil else {
-                throw ServingError.badRequest("duplicate_input", "input '\(name)' is given twice")
+                throw ServingFailure.badRequest(.duplicateInput, "input '\(name)' is given twice")
             }
         }
         guard binary.isEmpty else {
-            throw ServingError.badRequest("binary_size_mismatch", "\(binary.count) bytes of binary data are not claimed by any input")
+            throw ServingFailure.badRequest(.binarySizeMismatch, "\(binary.count) bytes of binary data are not claimed by any input")
         }
         for spec in model.contract.requestInputs where feeds[spec.name] == nil {
-            throw ServingError.badRequest("missing_input", "input '\(spec.name)' is required")
+            throw ServingFailure.badRequest(.missingInput, "input '\(spec.name)' is required")
         }
         self.feeds = feeds
 
@@ -81,22 +81,22 @@ struct InferenceRequest {
             var seen = Set<String>()
             outputs = try requested.map { item in
                 guard case let .string(name)? = item["name"] else {
-                    throw ServingError.badRequest("invalid_request", "each requested output needs a \"name\"")
+                    throw ServingFailure.badRequest(.invalidRequest, "each requested output needs a \"name\"")
                 }
                 guard model.contract.outputs.contains(where: { $0.name == name }) else {
-                    throw ServingError.badRequest(
-                        "unknown_output",
+                    throw ServingFailure.badRequest(
+                        .unknownOutput,
                         "the request names an output the model does not have (outputs: \(model.contract.outputs.map(\.name).joined(separator: ", ")))"
                     )
                 }
                 guard seen.insert(name).inserted else {
-                    throw ServingError.badRequest("duplicate_output", "output '\(name)' is requested twice")
+                    throw ServingFailure.badRequest(.duplicateOutput, "output '\(name)' is requested twice")
                 }
                 let flag = item["parameters"]?["binary_data"]
                 return RequestedOutput(name: name, binary: flag.map { $0 == .bool(true) } ?? binaryByDefault)
             }
         default:
-            throw ServingError.badRequest("invalid_request", "\"outputs\" must be an array")
+            throw ServingFailure.badRequest(.invalidRequest, "\"outputs\" must be an array")
         }
     }
 
@@ -104,44 +104,44 @@ struct InferenceRequest {
         _ tensor: JSONValue, binary: inout ArraySlice<UInt8>, model: ServedModel, limits: JSONParser.Limits
     ) throws -> (String, Value) {
         guard case let .string(name)? = tensor["name"] else {
-            throw ServingError.badRequest("invalid_request", "each input needs a \"name\"")
+            throw ServingFailure.badRequest(.invalidRequest, "each input needs a \"name\"")
         }
         guard let spec = model.contract.requestInputs.first(where: { $0.name == name }),
             let target = spec.datatype.elementType
         else {
             // The unknown name is the client's text: it is not echoed back.
-            throw ServingError.badRequest(
-                "unknown_input",
+            throw ServingFailure.badRequest(
+                .unknownInput,
                 "the request names an input the model does not have (inputs: \(model.contract.requestInputs.map(\.name).joined(separator: ", ")))"
             )
         }
         guard case let .string(rawType)? = tensor["datatype"], let datatype = Datatype(rawValue: rawType) else {
-            throw ServingError.badRequest(
-                "invalid_datatype",
+            throw ServingFailure.badRequest(
+                .invalidDatatype,
                 "input '\(name)': \"datatype\" must be one of \(Datatype.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard TensorDecoding.canFeed(datatype, into: target) else {
-            throw ServingError.badRequest(
-                "datatype_mismatch", "input '\(name)' has datatype \(datatype.rawValue), the model expects \(spec.datatype.rawValue)")
+            throw ServingFailure.badRequest(
+                .datatypeMismatch, "input '\(name)' has datatype \(datatype.rawValue), the model expects \(spec.datatype.rawValue)")
         }
         guard case let .array(dims)? = tensor["shape"] else {
-            throw ServingError.badRequest("invalid_shape", "input '\(name)': \"shape\" must be an array of integers")
+            throw ServingFailure.badRequest(.invalidShape, "input '\(name)': \"shape\" must be an array of integers")
         }
         let shape = try dims.map { dim -> Int in
             guard case let .integer(d) = dim, d >= 0, d <= Int64(maxElements) else {
-                throw ServingError.badRequest("invalid_shape", "input '\(name)': shape dimensions must be integers in 0...\(maxElements)")
+                throw ServingFailure.badRequest(.invalidShape, "input '\(name)': shape dimensions must be integers in 0...\(maxElements)")
             }
             return Int(d)
         }
         guard spec.accepts(shape) else {
-            throw ServingError.badRequest(
-                "shape_mismatch", "input '\(name)' has shape \(shape), the model expects \(spec.shape) (-1: any size)")
+            throw ServingFailure.badRequest(
+                .shapeMismatch, "input '\(name)' has shape \(shape), the model expects \(spec.shape) (-1: any size)")
         }
         var count = 1
         for dim in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
             guard !overflow, product <= maxElements else {
-                throw ServingError.badRequest("too_many_elements", "input '\(name)' has more than \(maxElements) elements")
+                throw ServingFailure.badRequest(.tooManyElements, "input '\(name)' has more than \(maxElements) elements")
             }
             count = product
         }
@@ -149,11 +149,11 @@ struct InferenceRequest {
         let storage: TensorStorage
         if let size = tensor["parameters"]?["binary_data_size"] {
             guard case let .integer(bytes) = size, bytes >= 0, bytes <= Int64(binary.count) else {
-                throw ServingError.badRequest(
-                    "binary_size_mismatch", "input '\(name)': binary_data_size exceeds the \(binary.count) binary bytes left")
+                throw ServingFailure.badRequest(
+                    .binarySizeMismatch, "input '\(name)': binary_data_size exceeds the \(binary.count) binary bytes left")
             }
             guard tensor["data"] == nil else {
-                throw ServingError.badRequest("invalid_request", "input '\(name)' has both \"data\" and binary data")
+                throw ServingFailure.badRequest(.invalidRequest, "input '\(name)' has both \"data\" and binary data")
             }
             let slice = binary.prefix(Int(bytes))
             binary = binary.dropFirst(Int(bytes))
@@ -161,7 +161,7 @@ struct InferenceRequest {
         } else if let data = tensor["data"] {
             storage = try TensorDecoding.fromJSON(data, datatype: datatype, count: count, target: target, input: name)
         } else {
-            throw ServingError.badRequest("missing_data", "input '\(name)' has neither \"data\" nor binary_data_size")
+            throw ServingFailure.badRequest(.missingData, "input '\(name)' has neither \"data\" nor binary_data_size")
         }
         return (name, .tensor(Tensor(shape: shape, storage: storage)))
     }

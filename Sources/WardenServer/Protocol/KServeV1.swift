@@ -12,13 +12,13 @@ enum KServeV1 {
         do {
             json = try JSONParser.parse(body, limits: limits)
         } catch let error as JSONParser.SyntaxError {
-            throw ServingError.badRequest("invalid_json", error.description)
+            throw ServingFailure.badRequest(.invalidJSON, error.description)
         }
         guard case let .array(instances)? = json["instances"], !instances.isEmpty else {
-            throw ServingError.badRequest("invalid_request", "\"instances\" must be a non-empty array")
+            throw ServingFailure.badRequest(.invalidRequest, "\"instances\" must be a non-empty array")
         }
         guard instances.count <= InferenceRequest.maxElements else {
-            throw ServingError.badRequest("too_many_elements", "too many instances")
+            throw ServingFailure.badRequest(.tooManyElements, "too many instances")
         }
         let specs = model.contract.inputs
         if specs.count == 1, specs[0].shape.count == 2 {
@@ -31,22 +31,22 @@ enum KServeV1 {
             switch instance {
             case let .array(items):
                 guard items.count == specs.count else {
-                    throw ServingError.badRequest(
-                        "shape_mismatch", "instance \(row) has \(items.count) values, the model has \(specs.count) inputs")
+                    throw ServingFailure.badRequest(
+                        .shapeMismatch, "instance \(row) has \(items.count) values, the model has \(specs.count) inputs")
                 }
                 values = items
             case .object:
                 values = try specs.map { spec in
                     guard let value = instance[spec.name] else {
-                        throw ServingError.badRequest("missing_input", "instance \(row) has no feature '\(spec.name)'")
+                        throw ServingFailure.badRequest(.missingInput, "instance \(row) has no feature '\(spec.name)'")
                     }
                     return value
                 }
                 if case let .object(members) = instance, members.count != specs.count {
-                    throw ServingError.badRequest("unknown_input", "instance \(row) has features the model does not take")
+                    throw ServingFailure.badRequest(.unknownInput, "instance \(row) has features the model does not take")
                 }
             default:
-                throw ServingError.badRequest("invalid_request", "instance \(row) must be an array or an object")
+                throw ServingFailure.badRequest(.invalidRequest, "instance \(row) must be an array or an object")
             }
             for (index, value) in values.enumerated() { columns[index].append(value) }
         }
@@ -54,8 +54,8 @@ enum KServeV1 {
         for (spec, column) in zip(specs, columns) {
             let shape = spec.shape.count == 2 ? [column.count, 1] : [column.count]
             guard spec.accepts(shape) else {
-                throw ServingError.badRequest(
-                    "shape_mismatch", "input '\(spec.name)' has shape \(spec.shape), which v1 instances cannot fill")
+                throw ServingFailure.badRequest(
+                    .shapeMismatch, "input '\(spec.name)' has shape \(spec.shape), which v1 instances cannot fill")
             }
             feeds[spec.name] = .tensor(try tensor(column, spec: spec, shape: shape))
         }
@@ -69,25 +69,25 @@ enum KServeV1 {
             switch instance {
             case let .array(items):
                 guard width == nil || items.count == width else {
-                    throw ServingError.badRequest(
-                        "shape_mismatch", "instance \(row) has \(items.count) values, the model expects \(width!)")
+                    throw ServingFailure.badRequest(
+                        .shapeMismatch, "instance \(row) has \(items.count) values, the model expects \(width!)")
                 }
                 cells.append(contentsOf: items)
             case let .object(members):
                 guard !features.isEmpty else {
-                    throw ServingError.badRequest("invalid_request", "this model's contract names no features: send instances as arrays")
+                    throw ServingFailure.badRequest(.invalidRequest, "this model's contract names no features: send instances as arrays")
                 }
                 guard members.count == features.count else {
-                    throw ServingError.badRequest("shape_mismatch", "instance \(row) must have exactly the features \(features)")
+                    throw ServingFailure.badRequest(.shapeMismatch, "instance \(row) must have exactly the features \(features)")
                 }
                 for feature in features {
                     guard let value = instance[feature] else {
-                        throw ServingError.badRequest("missing_input", "instance \(row) has no feature '\(feature)'")
+                        throw ServingFailure.badRequest(.missingInput, "instance \(row) has no feature '\(feature)'")
                     }
                     cells.append(value)
                 }
             default:
-                throw ServingError.badRequest("invalid_request", "instance \(row) must be an array or an object")
+                throw ServingFailure.badRequest(.invalidRequest, "instance \(row) must be an array or an object")
             }
         }
         let columns = instances.isEmpty ? 0 : cells.count / instances.count
@@ -96,7 +96,7 @@ enum KServeV1 {
 
     private static func tensor(_ values: [JSONValue], spec: TensorSpec, shape: [Int]) throws -> Tensor {
         guard let type = spec.datatype.elementType else {
-            throw ServingError.badRequest("datatype_mismatch", "input '\(spec.name)' has a datatype v1 cannot fill")
+            throw ServingFailure.badRequest(.datatypeMismatch, "input '\(spec.name)' has a datatype v1 cannot fill")
         }
         let storage = try TensorDecoding.fromJSON(
             .array(values), datatype: spec.datatype, count: values.count, target: type, input: spec.name)

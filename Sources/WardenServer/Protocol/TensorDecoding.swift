@@ -25,11 +25,11 @@ enum TensorDecoding {
         leaves.reserveCapacity(count)
         try flatten(data, into: &leaves, limit: count, input: input)
         guard leaves.count == count else {
-            throw ServingError.badRequest(
-                "element_count_mismatch", "input '\(input)': shape needs \(count) elements, data holds \(leaves.count)")
+            throw ServingFailure.badRequest(
+                .elementCountMismatch, "input '\(input)': shape needs \(count) elements, data holds \(leaves.count)")
         }
-        func fail(_ expected: String) -> ServingError {
-            .badRequest("invalid_data", "input '\(input)': \(datatype.rawValue) data must be \(expected)")
+        func fail(_ expected: String) -> ServingFailure {
+            .badRequest(.invalidData, "input '\(input)': \(datatype.rawValue) data must be \(expected)")
         }
         switch target {
         case .bool:
@@ -46,8 +46,8 @@ enum TensorDecoding {
             let range = integerRange(datatype)
             let values = try leaves.map { leaf -> Int64 in
                 if case let .number(d) = leaf, !d.isFinite {
-                    throw ServingError.badRequest(
-                        "invalid_data", "input '\(input)': \(datatype.rawValue) data cannot hold NaN or infinities")
+                    throw ServingFailure.badRequest(
+                        .invalidData, "input '\(input)': \(datatype.rawValue) data cannot hold NaN or infinities")
                 }
                 guard case let .integer(i) = leaf, range.contains(i) else {
                     throw fail("integers in \(range.lowerBound)...\(range.upperBound)")
@@ -68,7 +68,7 @@ enum TensorDecoding {
                 default: throw fail("numbers (NaN or null for a missing value)")
                 }
                 guard !value.isFinite || fits(value, datatype) else {
-                    throw ServingError.badRequest("invalid_data", "input '\(input)': a value is outside the range of \(datatype.rawValue)")
+                    throw ServingFailure.badRequest(.invalidData, "input '\(input)': a value is outside the range of \(datatype.rawValue)")
                 }
                 return value
             }
@@ -90,7 +90,7 @@ enum TensorDecoding {
             for item in items { try flatten(item, into: &leaves, limit: limit, input: input) }
         } else {
             guard leaves.count < limit else {
-                throw ServingError.badRequest("element_count_mismatch", "input '\(input)': data holds more elements than its shape")
+                throw ServingFailure.badRequest(.elementCountMismatch, "input '\(input)': data holds more elements than its shape")
             }
             leaves.append(json)
         }
@@ -117,8 +117,8 @@ enum TensorDecoding {
         }
         let width = datatype.width!
         guard bytes.count == count * width else {
-            throw ServingError.badRequest(
-                "binary_size_mismatch", "input '\(input)': \(bytes.count) bytes of binary data, shape needs \(count * width)")
+            throw ServingFailure.badRequest(
+                .binarySizeMismatch, "input '\(input)': \(bytes.count) bytes of binary data, shape needs \(count * width)")
         }
         let base = bytes.startIndex
         func word(_ index: Int, _ size: Int) -> UInt64 {
@@ -154,22 +154,21 @@ enum TensorDecoding {
         var position = bytes.startIndex
         for _ in 0..<count {
             guard bytes.endIndex - position >= 4 else {
-                throw ServingError.badRequest("binary_size_mismatch", "input '\(input)': BYTES data ends inside a length prefix")
+                throw ServingFailure.badRequest(.binarySizeMismatch, "input '\(input)': BYTES data ends inside a length prefix")
             }
             let length = (0..<4).reduce(0) { $0 | Int(bytes[position + $1]) << (8 * $1) }
             position += 4
             guard bytes.endIndex - position >= length else {
-                throw ServingError.badRequest("binary_size_mismatch", "input '\(input)': BYTES element runs past the binary data")
+                throw ServingFailure.badRequest(.binarySizeMismatch, "input '\(input)': BYTES element runs past the binary data")
             }
             guard let text = String(validating: bytes[position..<(position + length)], as: UTF8.self) else {
-                throw ServingError.badRequest("invalid_data", "input '\(input)': BYTES elements must be UTF-8 text for this model")
+                throw ServingFailure.badRequest(.invalidData, "input '\(input)': BYTES elements must be UTF-8 text for this model")
             }
             strings.append(text)
             position += length
         }
         guard position == bytes.endIndex else {
-            throw ServingError.badRequest(
-                "binary_size_mismatch", "input '\(input)': binary data is longer than its \(count) BYTES elements")
+            throw ServingFailure.badRequest(.binarySizeMismatch, "input '\(input)': binary data is longer than its \(count) BYTES elements")
         }
         return strings
     }

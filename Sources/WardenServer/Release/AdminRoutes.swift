@@ -14,7 +14,7 @@ struct AdminRoutes {
         router.get("/admin/releases") { _, context in JSONResponse.make(releases.snapshot(), context) }
         router.get("/admin/releases/{model}") { _, context in
             guard let plan = releases.snapshot(model: context.parameters.get("model") ?? "") else {
-                throw ServingError(status: 404, code: "release_plan_not_found", "this model has no release plan")
+                throw ServingFailure(.releasePlanNotFound, "this model has no release plan")
             }
             return JSONResponse.make(plan, context)
         }
@@ -24,7 +24,7 @@ struct AdminRoutes {
             do {
                 try releases.replace(plan, by: "admin \(context.clientIdentity ?? "without identity")")
             } catch let error as ConfigurationError {
-                throw ServingError(status: 422, code: "invalid_release_plan", error.description)
+                throw ServingFailure(.invalidReleasePlan, error.description)
             }
             return JSONResponse.make(releases.snapshot(), context)
         }
@@ -44,7 +44,7 @@ struct AdminRoutes {
     func change(_ context: WardenRequestContext, _ action: (String, String) -> Void) throws -> Response {
         let model = context.parameters.get("model") ?? ""
         guard releases.isProgressing(model: model) else {
-            throw ServingError(status: 409, code: "no_canary_in_progress", "this model has no canary in progress")
+            throw ServingFailure(.noCanaryInProgress, "this model has no canary in progress")
         }
         action(model, "admin \(context.clientIdentity ?? "without identity")")
         return JSONResponse.make(releases.snapshot(), context)
@@ -53,21 +53,21 @@ struct AdminRoutes {
     /// The body: a plan as JSON (`stable`, `canary`, `steps`, `analysis`), for the path's model.
     static func plan(_ request: Request, model: String) async throws -> ReleasePlan {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
-            throw ServingError.unsupportedMediaType(request.headers[.contentType])
+            throw ServingFailure.unsupportedMediaType(request.headers[.contentType])
         }
         let body = try await request.collectBody(limit: maxPlanBytes)
         guard var fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
-            throw ServingError.badRequest("invalid_json", "the body must be a JSON object")
+            throw ServingFailure.badRequest(.invalidJSON, "the body must be a JSON object")
         }
         if let named = fields["model"] as? String, named != model {
-            throw ServingError(status: 422, code: "invalid_release_plan", "the body names another model than the path")
+            throw ServingFailure(.invalidReleasePlan, "the body names another model than the path")
         }
         fields["model"] = model
         var map = StrictMapping(fields, path: "release")
         do {
             return try ReleasePlan(reading: &map)
         } catch let error as ConfigurationError {
-            throw ServingError(status: 422, code: "invalid_release_plan", error.description)
+            throw ServingFailure(.invalidReleasePlan, error.description)
         }
     }
 }

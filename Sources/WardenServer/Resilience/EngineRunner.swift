@@ -19,22 +19,22 @@ final class EngineRunner: Sendable {
 
     func shutdown() async throws { try await pool.shutdownGracefully() }
 
-    /// `work`'s result, or `ServingError.deadlineExceeded` once `deadline` passes first.
+    /// `work`'s result, or `ServingFailure.deadlineExceeded` once `deadline` passes first.
     func run<T: Sendable>(
         deadline: ContinuousClock.Instant, lease: SlotLease, _ work: @escaping @Sendable () throws -> T
     ) async throws -> T {
         let remaining = deadline - ContinuousClock.now
-        guard remaining > .zero else { throw ServingError.deadlineExceeded }
+        guard remaining > .zero else { throw ServingFailure.deadlineExceeded }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let once = ResumeOnce(continuation)
             lease.retain()
             let timer = timers.next().scheduleTask(in: TimeAmount(remaining)) {
-                once.resume(with: .failure(ServingError.deadlineExceeded))
+                once.resume(with: .failure(ServingFailure.deadlineExceeded))
             }
             pool.submit { state in
                 defer { lease.release() }
                 guard state == .active else {
-                    once.resume(with: .failure(ServingError(status: 503, code: "shutting_down", "the server is shutting down")))
+                    once.resume(with: .failure(ServingFailure(.shuttingDown, "the server is shutting down")))
                     return
                 }
                 let result = Result { try work() }

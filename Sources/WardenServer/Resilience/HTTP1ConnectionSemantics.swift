@@ -60,7 +60,10 @@ final class HTTP1ConnectionSemantics: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func refuse(_ context: ChannelHandlerContext, version: HTTPVersion) {
-        let body = #"{"error":"an HTTP/1.1 request must carry exactly one Host header","code":"invalid_host"}"#
+        // Before routing, so written here, with the catalogue's code.
+        let body =
+            #"{"error":"an HTTP/1.1 request must carry exactly one Host header","code":""# + ServingFailure.Code.invalidHost.rawValue
+            + #""}"#
         var headers = HTTPHeaders([("content-type", "application/json"), ("connection", "close")])
         headers.add(name: "content-length", value: String(body.utf8.count))
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .badRequest, headers: headers))), promise: nil)

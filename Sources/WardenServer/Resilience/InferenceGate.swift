@@ -26,7 +26,7 @@ struct InferenceGate: Sendable {
         for name in [HTTPField.Name.wardenTimeout, .envoyExpectedTimeout] {
             guard let text = request.headers[name] else { continue }
             guard let milliseconds = Int(text), milliseconds > 0 else {
-                throw ServingError.badRequest("invalid_timeout", "\(name) must be a positive number of milliseconds")
+                throw ServingFailure.badRequest(.invalidTimeout, "\(name) must be a positive number of milliseconds")
             }
             timeout = min(timeout, .milliseconds(milliseconds))
         }
@@ -41,7 +41,7 @@ struct InferenceGate: Sendable {
     ) async throws -> T {
         if let quota, let client, let wait = quota.take(client) {
             metrics.throttled()
-            var error = ServingError(status: 429, code: "client_quota_exceeded", "this client is over its request quota")
+            var error = ServingFailure(.clientQuotaExceeded, "this client is over its request quota")
             error.retryAfterSeconds = Self.wholeSeconds(wait)
             throw error
         }
@@ -49,9 +49,8 @@ struct InferenceGate: Sendable {
         do {
             lease = try await RequestPhase.run("admission") { try await admission.acquire(deadline: deadline) }
         } catch let refused as Admission.Refused {
-            if refused.reason == .deadlineExpiredInQueue { throw ServingError.deadlineExceeded }
-            var error = ServingError(
-                status: 503, code: "overloaded", "the server is at capacity (\(refused.reason.rawValue)); retry later or elsewhere")
+            if refused.reason == .deadlineExpiredInQueue { throw ServingFailure.deadlineExceeded }
+            var error = ServingFailure(.overloaded, "the server is at capacity (\(refused.reason.rawValue)); retry later or elsewhere")
             error.retryAfterSeconds = Self.wholeSeconds(refused.retryAfter)
             throw error
         }

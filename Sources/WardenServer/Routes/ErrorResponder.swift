@@ -10,13 +10,13 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as ServingError {
+        } catch let error as ServingFailure {
             if error.status >= 500, error.internalDetail != nil || !error.loggedViolations.isEmpty {
                 // Pointers and keywords only: what the model produced is never logged.
                 context.logger.error(
-                    "\(error.code)",
+                    "\(error.code.rawValue)",
                     metadata: [
-                        "request_id": .string(context.requestID), "code": .string(error.code),
+                        "request_id": .string(context.requestID), "code": .string(error.code.rawValue),
                         "detail": .string(error.internalDetail ?? ""),
                         "violations": .array(error.loggedViolations.map { .string("\($0.pointer) \($0.keyword)") }),
                     ])
@@ -27,16 +27,16 @@ struct ErrorMiddleware: RouterMiddleware {
             response.headers[.allow] = error.allowed.joined(separator: ", ")
             return response
         } catch let error as HTTPError {
-            let serving: ServingError
+            let serving: ServingFailure
             switch error.status.code {
             case 404: serving = .notFound("no such route")
             case 413: serving = .payloadTooLarge(limit: context.maxUploadSize)
-            default: serving = ServingError(status: error.status.code, code: "http_error", error.status.reasonPhrase)
+            default: serving = ServingFailure(httpStatus: error.status.code, error.status.reasonPhrase)
             }
             return Self.response(serving, request: request, context: context)
         } catch {
             context.logger.error("internal error", metadata: ["request_id": .string(context.requestID)])
-            return Self.response(ServingError(status: 500, code: "internal_error", "internal error"), request: request, context: context)
+            return Self.response(ServingFailure(.internalError, "internal error"), request: request, context: context)
         }
     }
 
@@ -46,12 +46,12 @@ struct ErrorMiddleware: RouterMiddleware {
         (request.headers[.accept] ?? "").contains("application/problem+json") ? "application/problem+json" : "application/json"
     }
 
-    static func response(_ error: ServingError, request: Request, context: Context) -> Response {
+    static func response(_ error: ServingFailure, request: Request, context: Context) -> Response {
         var writer = JSONWriter()
         writer.value(error.body(requestID: context.requestID))
         var headers: HTTPFields = [.contentType: mediaType(for: request)]
         headers[.requestID] = context.requestID
-        headers[.wardenErrorCode] = error.code
+        headers[.wardenErrorCode] = error.code.rawValue
         if let model = error.answeredBy {
             headers[.wardenModel] = model.name
             headers[.wardenModelVersion] = model.version

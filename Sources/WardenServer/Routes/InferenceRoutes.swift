@@ -37,24 +37,23 @@ struct InferenceRoutes {
         let chosen = version ?? context.routedVersion ?? state.releases?.route(model: name, client: context.releaseClient)
         let model = try state.repository.servedModel(name, version: chosen)
         if model.isWithdrawn {
-            var error = ServingError(status: 503, code: "model_revoked", "this model version is revoked or not proven unrevoked")
+            var error = ServingFailure(.modelRevoked, "this model version is revoked or not proven unrevoked")
             error.retryAfterSeconds = 60
             throw error
         }
-        guard model.isReady else { throw ServingError.notReady }
+        guard model.isReady else { throw ServingFailure.notReady }
         return model
     }
 
     /// Checks Content-Type and Content-Encoding, then reads the body within the size limit.
     func body(_ request: Request, binaryAllowed: Bool) async throws -> (bytes: [UInt8], jsonLength: Int?) {
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
-            throw ServingError(
-                status: 415, code: "unsupported_content_encoding", "only identity Content-Encoding is supported")
+            throw ServingFailure(.unsupportedContentEncoding, "only identity Content-Encoding is supported")
         }
         var jsonLength: Int?
         if binaryAllowed, let header = request.headers[.inferenceHeaderContentLength] {
             guard let length = Int(header), length >= 0 else {
-                throw ServingError.badRequest("invalid_header_length", "Inference-Header-Content-Length must be a non-negative integer")
+                throw ServingFailure.badRequest(.invalidHeaderLength, "Inference-Header-Content-Length must be a non-negative integer")
             }
             jsonLength = length
         }
@@ -63,13 +62,13 @@ struct InferenceRoutes {
         case "application/json"?: break
         case "application/octet-stream"? where jsonLength != nil: break
         case nil where !limits.requireContentType: break
-        default: throw ServingError.unsupportedMediaType(request.headers[.contentType])
+        default: throw ServingFailure.unsupportedMediaType(request.headers[.contentType])
         }
         // Refused before a byte of the body is read; a length too large even for an integer is too large.
         if let declared = request.headers[.contentLength], !declared.isEmpty, declared.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
             Int(declared).map({ $0 > limits.maxBodyBytes }) ?? true
         {
-            throw ServingError.payloadTooLarge(limit: limits.maxBodyBytes)
+            throw ServingFailure.payloadTooLarge(limit: limits.maxBodyBytes)
         }
         let buffer = try await request.collectBody(limit: limits.maxBodyBytes)
         return (Array(buffer.readableBytesView), jsonLength)
@@ -94,7 +93,7 @@ struct InferenceRoutes {
                     stages.input = .now - admitted
                     results = try await runInContract(
                         model, feeds, requested: decoded.outputs.map(\.name), deadline: effective, lease: lease, stages: &stages)
-                } catch var error as ServingError where error.status == 504 && effective < deadline {
+                } catch var error as ServingFailure where error.status == 504 && effective < deadline {
                     // The client's own `timeout` ran out first: not the version's failure, or any
                     // client could fail a canary by asking for a microsecond.
                     error.countsAgainstVersion = false
@@ -123,8 +122,8 @@ struct InferenceRoutes {
         let arrival = ContinuousClock.now
         let model = try model(context, version: nil)
         guard model.contract.featureStore == nil else {
-            throw ServingError.badRequest(
-                "unsupported_protocol", "this model's inputs come from a feature store: send an OIP v2 request with the entity key")
+            throw ServingFailure.badRequest(
+                .unsupportedProtocol, "this model's inputs come from a feature store: send an OIP v2 request with the entity key")
         }
         let deadline = try gate.deadline(request, arrival: arrival)
         return try await timed(context, model, since: arrival) {
@@ -151,11 +150,11 @@ struct InferenceRoutes {
     /// features the proxy looks up for them.
     func withFeatures(_ model: ServedModel, _ feeds: [String: Value], deadline: ContinuousClock.Instant) async throws -> [String: Value] {
         guard let store = model.contract.featureStore else { return feeds }
-        guard let featureProxy else { throw ServingError(status: 500, code: "internal_error", "internal error") }
+        guard let featureProxy else { throw ServingFailure(.internalError, "internal error") }
         guard case let .tensor(keys)? = feeds[store.entity], case let .string(values) = keys.storage, keys.rank <= 2,
             keys.shape.dropFirst().allSatisfy({ $0 == 1 })
         else {
-            throw ServingError.badRequest("invalid_entity_keys", "input '\(store.entity)' must hold one string key per row")
+            throw ServingFailure.badRequest(.invalidEntityKeys, "input '\(store.entity)' must hold one string key per row")
         }
         var merged = feeds
         merged[store.entity] = nil
@@ -176,7 +175,7 @@ struct InferenceRoutes {
             let response = try await body()
             record(model, status: response.status.code, client: client, since: start)
             return response
-        } catch var error as ServingError {
+        } catch var error as ServingFailure {
             if error.status == 504 { gate.metrics.timedOut(route: context.endpointPath ?? "") }
             if error.countsAgainstVersion { record(model, status: error.status, client: client, since: start) }
             model.statistics.recordFailure(total: .now - start)
@@ -214,7 +213,7 @@ struct InferenceRoutes {
         var results = try await RequestPhase.run("infer") {
             if model.engineCost.runsInline(rows: rows) {
                 let output = try run(model, feeds, outputs: outputs, rows: rows)
-                guard ContinuousClock.now <= deadline else { throw ServingError.deadlineExceeded }
+                guard ContinuousClock.now <= deadline else { throw ServingFailure.deadlineExceeded }
                 return output
             }
             return try await gate.engine.run(deadline: deadline, lease: lease) { try run(model, feeds, outputs: outputs, rows: rows) }
@@ -239,7 +238,7 @@ struct InferenceRoutes {
         do {
             return try model.session.run(feeds, outputNames: outputs)
         } catch let error as InferenceError {
-            throw ServingError.badRequest(error.code, error.description)
+            throw ServingFailure(ServingFailure.Code(rawValue: error.code) ?? .invalidInput, error.description)
         }
     }
 

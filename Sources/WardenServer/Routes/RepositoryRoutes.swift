@@ -70,12 +70,12 @@ struct RepositoryRoutes {
         let buffer = try await request.collectBody(limit: 4096)
         guard buffer.readableBytes > 0 else { return false }
         guard let json = try? JSONParser.parse(Array(buffer.readableBytesView)), case .object = json else {
-            throw ServingError.badRequest("invalid_request", "the repository index request must be a JSON object")
+            throw ServingFailure.badRequest(.invalidRequest, "the repository index request must be a JSON object")
         }
         switch json["ready"] {
         case nil: return false
         case let .bool(flag)?: return flag
-        default: throw ServingError.badRequest("invalid_request", "\"ready\" must be true or false")
+        default: throw ServingFailure.badRequest(.invalidRequest, "\"ready\" must be true or false")
         }
     }
 

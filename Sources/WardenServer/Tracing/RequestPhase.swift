@@ -34,6 +34,6 @@ enum RequestPhase {
     /// A failed phase carries its stable code, never the error's text.
     private static func markFailed(_ span: any Span, _ error: any Error) {
         span.setStatus(SpanStatus(code: .error))
-        span.attributes["error.type"] = (error as? ServingError)?.code ?? "internal_error"
+        span.attributes["error.type"] = ((error as? ServingFailure)?.code ?? .internalError).rawValue
     }
 }
