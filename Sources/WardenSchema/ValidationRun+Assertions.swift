@@ -25,13 +25,13 @@ extension ValidationRun {
 
     private func validateNumber(_ node: SchemaNode, _ instance: JSONValue, fail: (String, String) -> Void) {
         func order(_ limit: JSONValue?) -> Int? { limit.flatMap { JSONTypes.compare(instance, $0) } }
-        if let order = order(node.maximum), order > 0 { fail("maximum", "must be at most \(node.maximum!.serialized())") }
-        if let order = order(node.exclusiveMaximum), order >= 0 {
-            fail("exclusiveMaximum", "must be less than \(node.exclusiveMaximum!.serialized())")
+        if let limit = node.maximum, let order = order(limit), order > 0 { fail("maximum", "must be at most \(limit.serialized())") }
+        if let limit = node.exclusiveMaximum, let order = order(limit), order >= 0 {
+            fail("exclusiveMaximum", "must be less than \(limit.serialized())")
         }
-        if let order = order(node.minimum), order < 0 { fail("minimum", "must be at least \(node.minimum!.serialized())") }
-        if let order = order(node.exclusiveMinimum), order <= 0 {
-            fail("exclusiveMinimum", "must be greater than \(node.exclusiveMinimum!.serialized())")
+        if let limit = node.minimum, let order = order(limit), order < 0 { fail("minimum", "must be at least \(limit.serialized())") }
+        if let limit = node.exclusiveMinimum, let order = order(limit), order <= 0 {
+            fail("exclusiveMinimum", "must be greater than \(limit.serialized())")
         }
         if let divisor = node.multipleOf, !JSONTypes.isMultiple(instance, of: divisor) {
             fail("multipleOf", "must be a multiple of \(divisor.serialized())")

@@ -92,9 +92,10 @@ struct ValidationRun {
                     }
                 }
             }
+            // An outer anchor is a compiled resource, so it has a target; fail closed if not.
+            guard let target = reference.target else { throw reference.failure ?? .badSchema("unbound $dynamicRef") }
             let result = try validate(
-                reference.target!, instance, dynamicScope: Self.entering(reference, scope), instanceToken: nil,
-                keyword: "$dynamicRef")
+                target, instance, dynamicScope: Self.entering(reference, scope), instanceToken: nil, keyword: "$dynamicRef")
             outcome.errors += result.errors
             if result.isValid { outcome.merge(annotations: result) }
         }

@@ -20,7 +20,8 @@ extension Evaluation {
             var items: [Value] = []
             for rule in ruleSet.definitions(for: input) {
                 try evalBody(rule.body[...], Environment(), scope) { env in
-                    try evalTerm(rule.key!, env, scope) { item, _ in items.append(item) }
+                    guard let key = rule.key else { throw PolicyError(.compile, "a partial set rule without a key") }
+                    try evalTerm(key, env, scope) { item, _ in items.append(item) }
                 }
             }
             value = .makeSet(items)
@@ -28,7 +29,8 @@ extension Evaluation {
             var members: [Value: Value] = [:]
             for rule in ruleSet.definitions(for: input) {
                 try evalBody(rule.body[...], Environment(), scope) { env in
-                    try evalTerm(rule.key!, env, scope) { key, env2 in
+                    guard let ruleKey = rule.key else { throw PolicyError(.compile, "a partial object rule without a key") }
+                    try evalTerm(ruleKey, env, scope) { key, env2 in
                         try evalTerm(rule.value, env2, scope) { item, _ in
                             if let existing = members[key], existing != item {
                                 throw PolicyError(
@@ -154,12 +156,12 @@ extension Evaluation {
         }
         if let arity = builtin.arity, arity != args.count {
             // A call with one argument more than the builtin takes binds its output: f(x, out).
-            guard args.count == arity + 1, !Self.isLiteral(args.last!) else {
+            guard args.count == arity + 1, let output = args.last, !Self.isLiteral(output) else {
                 throw PolicyError(.typeError, "\(builtinName): arity mismatch (takes \(arity), given \(args.count))")
             }
             return try evalTerms(args.dropLast()[...], env, scope, []) { values, env2 in
                 if let result = try callBuiltin(builtin, builtinName, values) {
-                    try unify(args.last!, result, env2, scope) { env3 in try k(.bool(true), env3) }
+                    try unify(output, result, env2, scope) { env3 in try k(.bool(true), env3) }
                 }
             }
         }

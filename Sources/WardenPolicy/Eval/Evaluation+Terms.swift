@@ -274,11 +274,8 @@ extension Evaluation {
         for part in path { base = base?[.string(part)] }
         if case let .object(pairs)? = base { members = pairs }
         var names = Set<String>()
-        for rulePath in policy.ruleSets.keys where rulePath.count == path.count + 1 && rulePath.starts(with: path) {
-            names.insert(rulePath.last!)
-        }
-        for packagePath in policy.packagePaths where packagePath.count == path.count + 1 && packagePath.starts(with: path) {
-            names.insert(packagePath.last!)
+        for child in Array(policy.ruleSets.keys) + policy.packagePaths where child.count == path.count + 1 && child.starts(with: path) {
+            if let name = child.last { names.insert(name) }
         }
         for name in names.sorted() {
             let childPath = path + [name]

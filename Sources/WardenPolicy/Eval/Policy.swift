@@ -73,7 +73,7 @@ public struct Policy: Sendable {
                 throw PolicyError(.typeError, "function \(path.joined(separator: ".")) has arity mismatch", at: rules[0].location)
             }
             ruleSets[path] = RuleSet(
-                path: path, kind: kind, definitions: definitions, defaultRule: defaults.first, package: packageOf[path]!,
+                path: path, kind: kind, definitions: definitions, defaultRule: defaults.first, package: packageOf[path] ?? [],
                 aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(definitions))
         }
         self.ruleSets = ruleSets

@@ -29,7 +29,7 @@ struct RuleIndex: Sendable {
             tables[path, default: [:]][value, default: []].append(index)
         }
         guard !tables.isEmpty else { return nil }
-        groups = order.map { Group(path: $0, table: tables[$0]!) }
+        groups = order.compactMap { path in tables[path].map { Group(path: path, table: $0) } }
         self.unindexed = unindexed
     }
 

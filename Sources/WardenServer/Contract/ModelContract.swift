@@ -65,10 +65,10 @@ public struct ModelContract: Sendable, Equatable {
         let fields = try ContractFields(json, at: "", keys: Self.keys)
         func name(_ key: String, default value: String?) throws -> String {
             let text: String
-            switch fields[key] {
-            case nil where value != nil: text = value!
-            case let .string(s)?: text = s
-            case let .integer(v)? where key == "version": text = String(v)
+            switch (fields[key], value) {
+            case let (nil, fallback?): text = fallback
+            case let (.string(s)?, _): text = s
+            case let (.integer(v)?, _) where key == "version": text = String(v)
             default: throw fields.error(key, "must be a string\(key == "version" ? " or an integer" : "")")
             }
             guard Self.isValidName(text) else { throw fields.error(key, "must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}") }

@@ -10,6 +10,8 @@ func withDeadline<T: Sendable>(
             throw timeout()
         }
         defer { group.cancelAll() }
-        return try await group.next()!
+        // The group has two tasks, so the first to finish is always there.
+        guard let first = try await group.next() else { throw CancellationError() }
+        return first
     }
 }

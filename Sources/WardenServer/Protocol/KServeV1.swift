@@ -68,9 +68,8 @@ enum KServeV1 {
         for (row, instance) in instances.enumerated() {
             switch instance {
             case let .array(items):
-                guard width == nil || items.count == width else {
-                    throw ServingFailure.badRequest(
-                        .shapeMismatch, "instance \(row) has \(items.count) values, the model expects \(width!)")
+                if let width, items.count != width {
+                    throw ServingFailure.badRequest(.shapeMismatch, "instance \(row) has \(items.count) values, the model expects \(width)")
                 }
                 cells.append(contentsOf: items)
             case let .object(members):

@@ -112,10 +112,9 @@ enum TensorDecoding {
     static func fromBinary(_ bytes: ArraySlice<UInt8>, datatype: Datatype, count: Int, target: ElementType, input: String) throws
         -> TensorStorage
     {
-        if datatype == .bytes {
+        guard let width = datatype.width else {  // BYTES: length-prefixed strings
             return .string(try lengthPrefixedStrings(bytes, count: count, input: input))
         }
-        let width = datatype.width!
         guard bytes.count == count * width else {
             throw ServingFailure.badRequest(
                 .binarySizeMismatch, "input '\(input)': \(bytes.count) bytes of binary data, shape needs \(count * width)")

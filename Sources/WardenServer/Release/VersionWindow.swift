@@ -51,7 +51,7 @@ struct VersionWindow {
         var allowance = counts.mapValues { min($0, outcomes.count - $0) }
         var kept: [Outcome] = []
         for outcome in outcomes.reversed() where allowance[outcome.client, default: 0] > 0 {
-            allowance[outcome.client]! -= 1
+            allowance[outcome.client, default: 0] -= 1
             kept.append(outcome)
         }
         return kept.reversed()
