@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import SwiftASN1
 import Synchronization
+import WardenTrust
 import X509
 
 /// Verifies a client's certificate during the TLS handshake, replacing BoringSSL's check: the
@@ -64,16 +65,11 @@ public final class PeerVerifier: Sendable {
             throw IdentityError("the client's certificate is not valid X.509")
         }
         let roots = bundle.withLock { $0 }
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy(validationTime: time)
-            X509SVIDPolicy(role: role)
-        }
         // Path building sees only the intermediates that really sign the chain, one per step.
         let intermediates = Self.issuerPath(from: leaf, among: offered)
-        if case let .couldNotValidate(failures) = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
-            let reason = failures.first.map { String(describing: $0.policyFailureReason) } ?? "no chain to the trust bundle"
-            throw IdentityError("the client's certificate does not verify: \(reason)")
-        }
+        let outcome = await ChainValidation.validate(
+            leaf: leaf, intermediates: intermediates, roots: roots, at: time, leafRules: X509SVIDPolicy(role: role))
+        if case let .invalid(reason) = outcome { throw IdentityError("the client's certificate does not verify: \(reason)") }
         let id = try Self.spiffeID(of: leaf)
         // A workload's SVID names a workload: the trust domain's own ID (what a SPIRE
         // intermediate carries) is not one.

@@ -45,15 +45,12 @@ public struct CertificateChainVerifier: Sendable {
         } catch {
             throw TrustFailure(.malformedCertificate, "a certificate in the chain is not valid X.509")
         }
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy(validationTime: time)
-            CodeSigningLeafPolicy()
-        }
-        switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
-        case .validCertificate:
+        switch await ChainValidation.validate(
+            leaf: leaf, intermediates: intermediates, roots: roots, at: time, leafRules: CodeSigningLeafPolicy())
+        {
+        case .valid:
             return leaf
-        case let .couldNotValidate(failures):
-            let reason = failures.first.map { String(describing: $0.policyFailureReason) } ?? "no chain to a trusted root"
+        case let .invalid(reason):
             throw TrustFailure(.certificateInvalid, "certificate \(Self.identity(of: leaf)) is not valid at \(time): \(reason)")
         }
     }

@@ -47,13 +47,10 @@ struct FulcioCertificate {
         }
         for authority in authorities {
             guard let anchor = authority.chain.last else { continue }
-            var verifier = Verifier(rootCertificates: CertificateStore([anchor])) {
-                RFC5280Policy(validationTime: time)
-                CodeSigningLeafPolicy()
-                IdentityNamedPolicy()
-            }
-            let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(authority.chain.dropLast()))
-            if case let .validCertificate(chain) = result, chain.count >= 2 { return chain[1] }
+            let outcome = await ChainValidation.validate(
+                leaf: leaf, intermediates: Array(authority.chain.dropLast()), roots: [anchor], at: time,
+                leafRules: BothLeafRules(CodeSigningLeafPolicy(), IdentityNamedPolicy()))
+            if case let .valid(chain) = outcome, chain.count >= 2 { return chain[1] }
         }
         throw TrustFailure(
             .certificateInvalid,

@@ -26,12 +26,10 @@ extension RFC3161Timestamp {
             where VerificationKey(candidate.publicKey).isValidSignature(
                 signer.signature, for: signer.signedAttributes, hash: signer.signatureHash)
             {
-                var verifier = Verifier(rootCertificates: CertificateStore([root])) {
-                    RFC5280Policy(validationTime: time)
-                    TimestampingLeafPolicy()
-                }
-                let intermediates = CertificateStore(authority.chain.dropLast() + certificates)
-                if case .validCertificate = await verifier.validate(leaf: candidate, intermediates: intermediates) { return time }
+                let outcome = await ChainValidation.validate(
+                    leaf: candidate, intermediates: authority.chain.dropLast() + certificates, roots: [root], at: time,
+                    leafRules: TimestampingLeafPolicy())
+                if case .valid = outcome { return time }
             }
         }
         throw TrustFailure(
