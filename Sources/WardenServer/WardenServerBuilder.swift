@@ -44,10 +44,9 @@ public struct WardenServerBuilder {
     /// Loads every model (decode, compile, contract check). A model that cannot load is an error:
     /// the process must not start serving anything it cannot prove it can run.
     public func loadRepository() throws -> ModelRepository {
-        var gate: Policy?
+        var gate: RegoStartupGate?
         if !configuration.startupGateFiles.isEmpty {
-            let bundle = try PolicyFiles.load(configuration.startupGateFiles)
-            gate = try Policy(modules: bundle.modules, syntax: configuration.startupGateV0Compatible ? .v0 : .v1)
+            gate = try RegoStartupGate(files: configuration.startupGateFiles, v0Compatible: configuration.startupGateV0Compatible)
         }
         let repository = try ModelRepository(
             models: configuration.models.map { source in

@@ -22,7 +22,7 @@ enum ArtifactGuard {
     }
 
     @discardableResult
-    static func check(_ source: ServeConfiguration.ModelSource, hardened: Bool, startupGate: Policy? = nil) throws -> Provenance {
+    static func check(_ source: ServeConfiguration.ModelSource, hardened: Bool, startupGate: RegoStartupGate? = nil) throws -> Provenance {
         var pin: SHA256Digest?
         if let text = source.expectedDigest {
             guard let digest = SHA256Digest(parsing: text) else {
@@ -54,7 +54,7 @@ enum ArtifactGuard {
     /// Re-runs the startup gate at serve time over the verification report fetch recorded,
     /// with the digest just re-derived and this server's pin: a policy tightened (or a model
     /// revoked in policy) since fetch takes effect at the next start.
-    static func admit(_ source: ServeConfiguration.ModelSource, digest: SHA256Digest, pin: SHA256Digest, gate: Policy) throws {
+    static func admit(_ source: ServeConfiguration.ModelSource, digest: SHA256Digest, pin: SHA256Digest, gate: RegoStartupGate) throws {
         guard let receipt = InstalledArtifact.receipt(in: source.directory), let recorded = receipt["input"],
             case var .object(members) = Value(json: recorded)
         else {
@@ -68,15 +68,9 @@ enum ArtifactGuard {
             model.append((.string("digest"), .string(digest.description)))
             input = Value.makeObject(members.filter { $0.key != .string("model") } + [(.string("model"), Value.makeObject(model))])
         }
-        let permit: Value?
-        do {
-            permit = try gate.value(of: ["serving", "startup", "permit"], input: input)
-        } catch {
-            throw ModelLoadFailure("\(source.directory): the startup gate failed: \(error)")
-        }
-        guard permit == .bool(true) else {
-            throw ModelLoadFailure(
-                "\(source.directory): the startup gate denied (data.serving.startup.permit is \(permit?.description ?? "undefined"))")
+        let decision = gate.decision(for: input)
+        guard decision.permit else {
+            throw ModelLoadFailure("\(source.directory): the startup gate denied (\(decision.reasons.joined(separator: "; ")))")
         }
     }
 
