@@ -106,10 +106,12 @@ public struct WardenServerBuilder {
         } else if !configuration.insecureAdminWithoutIdentity {
             router.add(middleware: AdminNeedsIdentityMiddleware())
         }
+        // Before the request policy, which judges the version chosen here.
+        if let releases = state.releases { router.add(middleware: ReleaseRoutingMiddleware(releases: releases)) }
         if let requestPolicy {
             router.add(
                 middleware: RequestPolicyMiddleware(
-                    policy: requestPolicy, repository: state.repository, releases: state.releases, logger: logger))
+                    policy: requestPolicy, repository: state.repository, logger: logger))
         }
         MetadataRoutes(state: state).register(on: router)
         RepositoryRoutes(state: state).register(on: router)

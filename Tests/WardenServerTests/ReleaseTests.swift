@@ -44,7 +44,9 @@ import WardenConfig
     }
 
     @Test func aClientStaysOnItsVersionAndMovesToTheCanaryOnceAsTheWeightRises() throws {
-        let manager = try Self.manager([Self.canaryPlan()])
+        var plan = Self.canaryPlan()
+        plan.split = .client
+        let manager = try Self.manager([plan])
         let clients = (0..<400).map { "spiffe://t/c\($0)" }
         let first = clients.map { manager.route(model: "churn", client: $0) }
         #expect(first == clients.map { manager.route(model: "churn", client: $0) })
@@ -54,6 +56,42 @@ import WardenConfig
         let second = clients.map { manager.route(model: "churn", client: $0) }
         #expect(onCanary.allSatisfy { second[$0] == "2" })  // nobody goes back
         #expect(second.filter { $0 == "2" }.count > onCanary.count)
+    }
+
+    /// Behind one gateway every request carries the same identity: the default split draws per
+    /// request, so the canary still gets its weight (with `split: client` it got nothing).
+    @Test func oneGatewayIdentityStillGivesTheCanaryItsWeight() throws {
+        let manager = try Self.manager([Self.canaryPlan()])
+        let routed = (0..<2000).map { _ in manager.route(model: "churn", client: "spiffe://t/ns/gateway/sa/gw") }
+        let share = Double(routed.filter { $0 == "2" }.count) / 20
+        #expect(abs(share - 10) <= 3, "canary share \(share)% at weight 10%")
+    }
+
+    @Test func aHeaderSplitIsStickyPerValueAndDrawnWithout() throws {
+        var plan = Self.canaryPlan()
+        plan.split = .header("X-Session-Id")
+        let manager = try Self.manager([plan])
+        let sessions = (0..<400).map { "session-\($0)" }
+        let route = { (session: String?) in manager.route(model: "churn", client: "gw") { $0 == "X-Session-Id" ? session : nil } }
+        let first = sessions.map { route($0) }
+        #expect(first == sessions.map { route($0) })
+        #expect((20...70).contains(first.filter { $0 == "2" }.count))
+        let withoutHeader = (0..<2000).map { _ in route(nil) }
+        #expect(abs(Double(withoutHeader.filter { $0 == "2" }.count) / 20 - 10) <= 3)
+    }
+
+    @Test func splitsAreReadStrictly() throws {
+        func plan(_ extra: [String: Any]) throws -> ReleasePlan {
+            var map = StrictMapping(["model": "churn", "stable": "1", "canary": "2", "steps": [10]].merging(extra) { $1 }, path: "r")
+            return try ReleasePlan(reading: &map)
+        }
+        #expect(try plan([:]).split == .request)
+        #expect(try plan(["split": "client"]).split == .client)
+        #expect(try plan(["split": "header", "split_header": "X-Tenant"]).split == .header("X-Tenant"))
+        #expect(throws: ConfigurationError.self) { try plan(["split": "header"]) }
+        #expect(throws: ConfigurationError.self) { try plan(["split": "header", "split_header": "bad header"]) }
+        #expect(throws: ConfigurationError.self) { try plan(["split": "clients"]) }
+        #expect(throws: ConfigurationError.self) { try plan(["split_header": "X-Tenant"]) }
     }
 
     @Test func verdicts() {

@@ -162,10 +162,44 @@ def test_a_slow_canary_is_rolled_back(start_warden, pki, models):
 def test_each_client_sees_one_version(start_warden, pki, models):
     analysis = {**ANALYSIS, "automatic": False}
     server = serve(start_warden, pki, models, [{"model": "churn", "stable": "1", "canary": "2", "steps": [50],
-                                                "analysis": analysis}])
+                                                "split": "client", "analysis": analysis}])
     seen = {client: {infer(server, pki, client).headers["Warden-Model-Version"] for _ in range(4)} for client in CLIENTS}
     assert all(len(versions) == 1 for versions in seen.values()), seen
     assert {version for versions in seen.values() for version in versions} == {"1", "2"}
+
+
+def test_behind_one_gateway_the_canary_gets_its_weight_and_a_bad_one_is_rolled_back(start_warden, pki, models):
+    """The documented topology: only the inference gateway calls Warden, so every request
+    carries one SPIFFE ID. The canary used to get none of it (the split hashed the client);
+    split per request (the default), it gets its weight and the analysis reaches a verdict."""
+    def gateway_session():
+        session = requests.Session()
+        session.cert = (pki / "c0.pem", pki / "c0.key")
+        return session
+
+    verify = str(pki / "ca.pem")  # per request: an environment CA bundle would override the session's
+
+    steady = serve(start_warden, pki, models, [{"model": "churn", "stable": "1", "canary": "2", "steps": [10],
+                                                "analysis": {**ANALYSIS, "automatic": False}}])
+    session = gateway_session()
+    url = f"https://localhost:{steady.port}/v2/models/churn/infer"
+    versions = [session.post(url, json=REQUEST, verify=verify, timeout=30).headers["Warden-Model-Version"] for _ in range(2000)]
+    share = versions.count("2") / len(versions) * 100
+    print(f"one identity, weight 10%: canary share {share:.1f}% of 2,000 requests")
+    assert abs(share - 10) <= 3, share
+
+    failing = serve(start_warden, pki, models, [{"model": "churn", "stable": "1", "canary": "3", "steps": [50],
+                                                 "analysis": ANALYSIS}])
+    session = gateway_session()
+    url = f"https://localhost:{failing.port}/v2/models/churn/infer"
+    deadline = time.monotonic() + 30
+    while plans(failing, pki)["churn"]["phase"] != "rolled_back":
+        assert time.monotonic() < deadline, plans(failing, pki)["churn"]
+        for _ in range(20):
+            session.post(url, json=REQUEST, verify=verify, timeout=30)
+    [rollback] = audit(failing, 0, "rolled_back")
+    assert rollback["canary"] == "3" and "error rate" in rollback["reason"]
+    assert plans(failing, pki)["churn"]["split"] == "request"
 
 
 def test_the_admin_endpoint_shows_and_changes_plans_for_allowed_identities_only(start_warden, pki, models):

@@ -12,17 +12,14 @@ struct RequestPolicyMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let policy: RequestPolicy
     let repository: ModelRepository
-    let releases: ReleaseManager?
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let name = context.parameters.get("model") else { return try await next(request, context) }
         var context = context
         var version = context.parameters.get("version")
-        if version == nil {
-            context.routedVersion = releases?.route(model: name, client: context.releaseClient)
-            version = context.routedVersion ?? repository.model(name)?.version
-        }
+        // The release plan chose already (ReleaseRoutingMiddleware): one choice per request.
+        if version == nil { version = context.routedVersion ?? repository.model(name)?.version }
         let route =
             (context.endpointPath ?? "").hasSuffix("/infer") || (context.endpointPath ?? "").hasSuffix(":predict") ? "infer" : "metadata"
         let input = Value.makeObject([

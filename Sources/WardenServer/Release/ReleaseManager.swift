@@ -71,21 +71,29 @@ public final class ReleaseManager: Sendable {
 
     // MARK: Routing
 
-    /// The version for an unversioned request, or nil when the model has no plan. A client
-    /// always lands in the same bucket, so it sees one version at a given weight and, as the
+    /// The version for an unversioned request, or nil when the model has no plan. The plan's
+    /// split picks the bucket (`TrafficSplit`): a fresh draw per request, or a hash of the
+    /// client or of a header, so that a key keeps its version at a given weight and, as the
     /// weight rises, moves to the canary once and stays. A version that cannot serve (revoked,
     /// not ready) hands its share to the other.
-    func route(model: String, client: String) -> String? {
+    func route(model: String, client: String, header: (String) -> String? = { _ in nil }) -> String? {
         guard let track = tracks.withLock({ $0[model] }) else { return nil }
         let stable = track.plan.stable
         guard let canary = track.plan.canary, track.weight > 0 else { return stable }
-        let chosen = Double(Self.bucket(model: model, client: client)) < track.weight * 100 ? canary : stable
+        let bucket: Int
+        switch track.plan.split {
+        case .request: bucket = Int.random(in: 0..<10_000)
+        case .client: bucket = Self.bucket(model: model, client: client)
+        case let .header(name): bucket = header(name).map { Self.bucket(model: model, client: $0) } ?? Int.random(in: 0..<10_000)
+        }
+        let chosen = Double(bucket) < track.weight * 100 ? canary : stable
         if repository.model(model, version: chosen)?.isReady == true { return chosen }
         let other = chosen == canary ? stable : canary
         return repository.model(model, version: other)?.isReady == true ? other : chosen
     }
 
-    /// 0..<10000 from a hash of the model and the client: stable across requests and replicas.
+    /// 0..<10000 from a hash of the model and a key (a client or a header value): stable across
+    /// requests and replicas.
     static func bucket(model: String, client: String) -> Int {
         let digest = SHA256.hash(data: Array("\(model)\u{0}\(client)".utf8))
         let prefix = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -244,6 +252,7 @@ public final class ReleaseManager: Sendable {
             ("model", .string(model)), ("stable", .string(track.plan.stable)),
             ("canary", track.plan.canary.map(JSONValue.string) ?? .null),
             ("steps", .array(track.plan.steps.map { .number($0) })), ("step", .number(Double(track.step))),
+            ("split", .string(track.plan.split.name)), ("split_header", track.plan.split.headerName.map(JSONValue.string) ?? .null),
             ("canary_weight", .number(track.weight)), ("phase", .string(track.phase.rawValue)),
             ("last_decision", track.lastDecision.map(JSONValue.string) ?? .null), ("windows", .object(windows)),
         ])

@@ -8,13 +8,18 @@ public struct ReleasePlan: Sendable, Equatable {
     public var stable: String
     public var canary: String?
     public var steps: [Double]
+    public var split = TrafficSplit.request
     public var analysis = ReleaseAnalysis()
 
-    public init(model: String, stable: String, canary: String? = nil, steps: [Double] = [], analysis: ReleaseAnalysis = .init()) {
+    public init(
+        model: String, stable: String, canary: String? = nil, steps: [Double] = [], split: TrafficSplit = .request,
+        analysis: ReleaseAnalysis = .init()
+    ) {
         self.model = model
         self.stable = stable
         self.canary = canary
         self.steps = steps
+        self.split = split
         self.analysis = analysis
     }
 
@@ -26,6 +31,7 @@ public struct ReleasePlan: Sendable, Equatable {
         guard let model = try map.string("model") else { throw ConfigurationError("\(map.path).model is required") }
         guard let stable = try map.versionString("stable") else { throw ConfigurationError("\(map.path).stable is required") }
         self.init(model: model, stable: stable, canary: try map.versionString("canary"), steps: try map.numbers("steps") ?? [])
+        split = try TrafficSplit(reading: &map)
         if var settings = try map.mapping("analysis") { try analysis.read(&settings) }
         try map.finish()
         try validate(path: map.path)

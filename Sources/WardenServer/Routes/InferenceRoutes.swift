@@ -29,12 +29,12 @@ struct InferenceRoutes {
     }
 
     /// The model a request names, ready to answer. Without a version in the path, the release
-    /// plan picks one (sticky per client), else the highest version that can serve.
+    /// plan's choice (ReleaseRoutingMiddleware), else the highest version that can serve.
     func model(_ context: WardenRequestContext, version: String?) throws -> ServedModel {
         // While draining, requests still reaching the server are answered: readiness is what
         // steers new traffic away, and the listener closes after the drain delay.
         let name = context.parameters.get("model") ?? ""
-        let chosen = version ?? context.routedVersion ?? state.releases?.route(model: name, client: context.releaseClient)
+        let chosen = version ?? context.routedVersion
         let model = try state.repository.servedModel(name, version: chosen)
         if model.isWithdrawn {
             var error = ServingFailure(.modelRevoked, "this model version is revoked or not proven unrevoked")
