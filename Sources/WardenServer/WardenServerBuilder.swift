@@ -188,18 +188,21 @@ public struct WardenServerBuilder {
             .init(
                 service: Listener(
                     name: "serving", address: "\(configuration.host):\(configuration.port)", server: serving, startup: startup)),
-            .init(service: WarmUpService(state: state, startup: startup, logger: logger), successTerminationBehavior: .ignore),
         ]
         // The pollers: each cancels its sleep on graceful shutdown (PeriodicService).
         var pollers: [any Service] = []
         if let requestPolicy { pollers.append(PolicyReloadService(policy: requestPolicy, logger: logger)) }
         if let tlsReload { pollers.append(tlsReload) }
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
+        var warmUp = WarmUpService(state: state, startup: startup, logger: logger)
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
                 settings: settings, served: verified.value, metrics: metrics.revocation, outbound: metrics.outbound, logger: logger)
+            // The first check runs before warm-up; the poller takes over after one interval.
+            warmUp.beforeWarmUp = { await watch.check() }
             pollers.append(RevocationWatchService(watch: watch))
         }
+        services.append(.init(service: warmUp, successTerminationBehavior: .ignore))
         if redactor.keyFile != nil {
             pollers.append(RedactionKeyReloadService(redactor: redactor, interval: configuration.secretReloadInterval, logger: logger))
         }

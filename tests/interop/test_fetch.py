@@ -532,6 +532,35 @@ def test_an_invalid_list_keeps_the_last_good_one_and_a_stale_one_fails_closed(wo
     wait_until(lambda: infer_status(server).status_code == 200)
 
 
+def test_one_revoked_model_among_several_leaves_the_server_ready(world, start_warden, sbom):
+    """Issue 27: revoking one model of several turned the whole process unready (the healthy
+    models left the Service with it), and a model revoked before start logged model_ready.
+    With several models readiness is `any` by default: Ready while one can serve, the
+    readiness body naming what cannot and why."""
+    second = fresh_artifact(world, "churn-b", APPROVAL, SCAN_OK, ("sbom", "scanner", ("--sbom", str(sbom))))
+    assert world.fetch().returncode == 0
+    fetched = world.fetch(dest="installed-b", ref=world.ref("churn-b"), pin=second)
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    world.publish_revocations(2, f"{second}=CVE-2026-0002 in the tokenizer")
+    server = start_warden(config={
+        "models": [{"directory": str(world.root / "installed"), "expected_digest": world.digest},
+                   {"directory": str(world.root / "installed-b"), "name": "churn-b", "expected_digest": second}],
+        "revocation": {"list": f"oci:{world.layout}:revocations", "trust_policy": str(world.trust), "interval_seconds": 0.3},
+    }, label="readiness-any")
+    events = [r for r in server.records() if r.get("event") in ("model_ready", "model_unavailable", "server_ready")]
+    assert [(r["event"], r.get("model")) for r in events] == [("model_ready", "churn"), ("model_unavailable", "churn-b"),
+                                                              ("server_ready", None)], events
+    assert requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 200
+    health = requests.get(f"{server.url}/v2/health/ready", timeout=5)
+    assert any("churn-b" in warning and "revoked" in warning for warning in health.json().get("warnings", [])), health.text
+    assert infer_status(server).status_code == 200
+    assert requests.get(f"{server.url}/v2/models/churn-b/ready", timeout=5).status_code != 200
+
+    # With every model revoked, nothing can serve: now the process is unready.
+    world.publish_revocations(3, f"{second}=CVE-2026-0002 in the tokenizer", f"{world.digest}=CVE-2026-0003")
+    wait_until(lambda: requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 503)
+
+
 def test_sigterm_with_every_poller_configured_turns_unready_at_once(world, start_warden, tmp_path):
     """Issue 21: each poller used to sleep out its interval after SIGTERM before the drain began
     (readiness stayed 200 for 3.56 s with mTLS; with a 60 s revocation watch the drain timeout

@@ -190,7 +190,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let state: ServerState
         do {
-            state = ServerState(repository: repository, releases: try builder.makeReleases(repository: repository))
+            state = ServerState(
+                repository: repository, releases: try builder.makeReleases(repository: repository),
+                readiness: builder.configuration.readiness)
         } catch {
             logger.critical("cannot serve: \(error)", metadata: ["event": "release_plan_invalid"])
             throw ExitCode(1)

@@ -27,6 +27,8 @@ public struct ServeConfiguration: Sendable {
     public var probePort = 8081
     public var limits = ServingLimits()
     public var models: [ModelSource] = []
+    /// `all` or `any` model servable for Ready (nil: all for one model, any for several).
+    public var readiness: Readiness?
     /// Time between readiness turning false and the listeners closing, for load balancers to notice.
     public var drainDelay: Duration = .zero
     /// Longest a graceful shutdown may take before in-flight work is cancelled.
@@ -94,6 +96,10 @@ public struct ServeConfiguration: Sendable {
             limits.json.maxStringBytes = try limitsMap.positiveInt("max_string_bytes") ?? limits.json.maxStringBytes
             limits.requireContentType = try limitsMap.bool("require_content_type") ?? limits.requireContentType
             try limitsMap.finish()
+        }
+        if let text = try reader.string("readiness") {
+            guard let value = Readiness(rawValue: text) else { throw ConfigurationError("readiness must be all or any") }
+            readiness = value
         }
         if var shutdown = try reader.mapping("shutdown") {
             drainDelay = try shutdown.seconds("drain_delay_seconds") ?? drainDelay

@@ -12,17 +12,26 @@ public final class ServerState: Sendable {
     /// Whether admission has been saturated too long to take more traffic (set by the server).
     private let saturation = Mutex<(@Sendable () -> Bool)?>(nil)
 
-    public init(repository: ModelRepository, releases: ReleaseManager? = nil) {
+    /// Whether one servable model suffices for Ready.
+    public let readiness: Readiness
+    /// Set once warm-up has tried every model: under `any`, readiness waits for that, so a
+    /// load balancer does not send traffic for models still loading.
+    private let warmUpDone = Atomic<Bool>(false)
+
+    public init(repository: ModelRepository, releases: ReleaseManager? = nil, readiness: Readiness? = nil) {
         self.repository = repository
         self.releases = releases
+        self.readiness = readiness ?? (Set(repository.models.map(\.name)).count > 1 ? .any : .all)
     }
+
+    func finishWarmUp() { warmUpDone.store(true, ordering: .releasing) }
 
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
 
     /// Conditions an operator should act on that do not (yet) make the server unready, such
     /// as a certificate close to expiry: reported in the readiness body on the serving port.
     public var warnings: [String] {
-        readinessWarnings.withLock { found in found.keys.sorted().compactMap { found[$0] } }
+        readinessWarnings.withLock { found in found.keys.sorted().compactMap { found[$0] } } + repository.unavailableVersions
     }
 
     func setWarning(_ key: String, _ message: String?) {
@@ -38,7 +47,10 @@ public final class ServerState: Sendable {
     /// Every slot busy with requests waiting, for longer than configured.
     public var isSaturated: Bool { saturation.withLock { $0 }?() ?? false }
 
-    /// Ready: every model loaded and warmed up, not shutting down, and not saturated for too
-    /// long (so the load balancer sends the excess to other replicas).
-    public var isReady: Bool { !isDraining && repository.isReady && !isSaturated }
+    /// Ready: the models warmed up and servable as `readiness` asks, not shutting down, and not
+    /// saturated for too long (so the load balancer sends the excess to other replicas).
+    public var isReady: Bool {
+        guard !isDraining, !isSaturated else { return false }
+        return readiness == .all ? repository.isReady(.all) : warmUpDone.load(ordering: .acquiring) && repository.isReady(.any)
+    }
 }

@@ -8,10 +8,24 @@ struct WarmUpService: Service {
     let state: ServerState
     let startup: ListenerStartup
     let logger: Logger
+    /// Work that must finish before any model may turn ready: the first revocation check, so
+    /// a version revoked before the server started never logs model_ready.
+    var beforeWarmUp: @Sendable () async -> Void = {}
 
     func run() async throws {
         try await startup.waitUntilAllBound()
+        await beforeWarmUp()
+        defer { state.finishWarmUp() }
         for model in state.repository.models {
+            if let reason = model.unavailableReason, model.isWithdrawn {
+                logger.warning(
+                    "model unavailable; not warmed up",
+                    metadata: [
+                        "event": "model_unavailable", "model": .string(model.name), "version": .string(model.version),
+                        "reason": .string(reason),
+                    ])
+                continue
+            }
             let clock = ContinuousClock()
             let start = clock.now
             do {
@@ -26,6 +40,7 @@ struct WarmUpService: Service {
                             String(format3: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
                     ])
             } catch {
+                model.recordWarmUpFailure("\(error)")
                 logger.error(
                     "model warm-up failed; the server stays not ready",
                     metadata: [
@@ -34,7 +49,8 @@ struct WarmUpService: Service {
                     ])
             }
         }
-        if state.isReady { logger.info("ready", metadata: ["event": "server_ready"]) }
+        state.finishWarmUp()
+        if state.isReady { logger.info("ready", metadata: ["event": "server_ready", "readiness": .string(state.readiness.rawValue)]) }
     }
 }
 

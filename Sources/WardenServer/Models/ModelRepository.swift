@@ -1,3 +1,9 @@
+/// Whether the process is Ready when every model can serve, or when any can
+/// (`readiness:` in warden.yaml; by default `all` for one model, `any` for several).
+public enum Readiness: String, Sendable {
+    case all, any
+}
+
 /// The models a server serves, by name and version. Built at startup, immutable after.
 public struct ModelRepository: Sendable {
     public let models: [ServedModel]
@@ -44,9 +50,22 @@ public struct ModelRepository: Sendable {
 
     /// Every version has warmed up, and every model still has a version that serves: a
     /// withdrawn (revoked) version does not hold readiness back while another one answers.
-    public var isReady: Bool {
-        guard !models.isEmpty, models.allSatisfy(\.hasWarmedUp) else { return false }
-        return Set(models.map(\.name)).allSatisfy { name in models.contains { $0.name == name && $0.isReady } }
+    public var isReady: Bool { isReady(.all) }
+
+    /// `all`: as above. `any`: some model has a version that serves, so one revoked or broken
+    /// model among several does not take the healthy ones out of the load balancer with it.
+    public func isReady(_ readiness: Readiness) -> Bool {
+        guard !models.isEmpty else { return false }
+        let servable = Set(models.map(\.name)).filter { name in models.contains { $0.name == name && $0.isReady } }
+        switch readiness {
+        case .all: return models.allSatisfy(\.hasWarmedUp) && servable.count == Set(models.map(\.name)).count
+        case .any: return !servable.isEmpty
+        }
+    }
+
+    /// One line per version that cannot answer, with why: for the readiness body.
+    var unavailableVersions: [String] {
+        models.compactMap { model in model.unavailableReason.map { "model \(model.name) version \(model.version) is unavailable: \($0)" } }
     }
 
     static func versionOrder(_ a: String, _ b: String) -> Bool {

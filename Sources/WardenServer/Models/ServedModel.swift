@@ -16,6 +16,8 @@ public final class ServedModel: Sendable {
     /// The artifact digest this version was verified against ("" when served unpinned).
     public let digest: String
     private let warmedUp = Atomic<Bool>(false)
+    /// Why warm-up failed, when it did: the version stays unavailable, and says why.
+    private let warmUpFailure = Mutex<String?>(nil)
 
     public var name: String { contract.name }
     public var version: String { contract.version }
@@ -33,6 +35,7 @@ public final class ServedModel: Sendable {
         let (revoked, stale) = withdrawal.withLock { ($0.revoked, $0.stale) }
         if revoked != nil { return "revoked" }
         if stale { return "no current revocation list proves it unrevoked" }
+        if let failure = warmUpFailure.withLock({ $0 }) { return "warm-up failed: \(failure)" }
         return hasWarmedUp ? nil : "loading"
     }
 
@@ -99,6 +102,9 @@ public final class ServedModel: Sendable {
             throw ModelLoadFailure("\(contractPath): \(error)")
         }
     }
+
+    /// Records why warm-up failed (the reason readiness and the index report).
+    func recordWarmUpFailure(_ reason: String) { warmUpFailure.withLock { $0 = reason } }
 
     /// Runs the contract's warm-up samples (or, without any, one synthetic batch) and marks
     /// the model ready only if every one succeeds.

@@ -140,11 +140,12 @@ final class RevocationWatch: Sendable {
     }
 }
 
-/// Runs the watch: once at start, then every interval.
+/// Runs the watch every interval after the first check (which warm-up runs).
 struct RevocationWatchService: Service {
     let watch: RevocationWatch
 
     func run() async throws {
-        try await PeriodicService(every: watch.settings.interval, start: .immediately) { await watch.check() }.run()
+        // The first check ran before warm-up (WarmUpService), so that one waits an interval.
+        try await PeriodicService(every: watch.settings.interval) { await watch.check() }.run()
     }
 }
