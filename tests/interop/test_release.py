@@ -272,6 +272,16 @@ def test_kill_switch_per_version_and_per_client_within_a_second(start_warden, pk
     answer = infer(server, pki, "c1", version="2")
     assert answer.headers["Warden-Error-Code"] == "version_disabled"
     assert infer(server, pki, "c0", version="1").status_code == 200
+    # An unversioned request skips the switched-off version as it skips a revoked one: the
+    # highest version that serves (3 always fails its output contract, so churn's next is 1).
+    unversioned = infer(server, pki, "c0")
+    assert unversioned.headers["Warden-Model-Version"] != "2", unversioned.headers
+    data.write_text(json.dumps({"kill": {"versions": ["1", "2", "3"], "clients": [], "client_versions": []}}))
+    written = time.monotonic()
+    while (answer := infer(server, pki, "c0")).status_code != 503:
+        assert time.monotonic() - written < 5, answer.text
+        time.sleep(0.02)
+    assert answer.headers["Warden-Error-Code"] == "version_disabled"  # nothing left to answer
     delays.append(takes_effect({"clients": [c1]}, "c1", "1", 403))
     assert infer(server, pki, "c1", version="1").headers["Warden-Error-Code"] == "policy_denied"
     assert infer(server, pki, "c0", version="1").status_code == 200

@@ -7,7 +7,8 @@ import WardenPolicy
 /// model and the version that would answer (the release plan's pick for unversioned requests),
 /// the route and the time. A denial is a 403 `policy_denied` (this client may not), or a 503
 /// `version_disabled` when the policy also says `version_blocked` (the version is switched off
-/// for this request; another may answer). The policy's reasons go to the log line only.
+/// for this request) and no other version may answer an unversioned request. The policy's
+/// reasons go to the log line only.
 struct RequestPolicyMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let policy: RequestPolicy
@@ -17,12 +18,42 @@ struct RequestPolicyMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let name = context.parameters.get("model") else { return try await next(request, context) }
         var context = context
-        var version = context.parameters.get("version")
+        let pinned = context.parameters.get("version")
         // The release plan chose already (ReleaseRoutingMiddleware): one choice per request.
-        if version == nil { version = context.routedVersion ?? repository.model(name)?.version }
+        let version = pinned ?? context.routedVersion ?? repository.model(name)?.version
         let route =
             (context.endpointPath ?? "").hasSuffix("/infer") || (context.endpointPath ?? "").hasSuffix(":predict") ? "infer" : "metadata"
-        let input = Value.makeObject([
+        let ask = { (version: String?) in
+            try RequestPhase.run("authz") {
+                policy.decide(Self.input(request, context, model: name, version: version, route: route))
+            }
+        }
+        let decision = try ask(version)
+        if decision.allow { return try await next(request, context) }
+        // An unversioned request skips a switched-off version as it skips a revoked one: the
+        // next version that serves and that the policy allows answers instead.
+        if decision.versionBlocked, pinned == nil {
+            let others = repository.versions(of: name).reversed().filter {
+                $0 != version && repository.model(name, version: $0)?.isReady == true
+            }
+            for other in others where try ask(other).allow {
+                context.routedVersion = other
+                return try await next(request, context)
+            }
+        }
+        // The path's model name is client text: named only when it is a served model.
+        let served = repository.models.contains { $0.name == name } ? name : nil
+        AuditEvent.policyDenied(requestID: context.requestID, route: route, model: served, reasons: decision.reasons).log(to: logger)
+        if decision.versionBlocked {
+            throw ServingFailure(.versionDisabled, "this model version is switched off")
+        }
+        throw ServingFailure(.policyDenied, "the request policy does not allow this request")
+    }
+
+    /// The policy's input: the client, the model and the version that would answer, the route,
+    /// the method and the time.
+    static func input(_ request: Request, _ context: Context, model name: String, version: String?, route: String) -> Value {
+        Value.makeObject([
             (
                 key: .string("client"),
                 value: .object([(key: .string("spiffe_id"), value: context.clientIdentity.map(Value.string) ?? .null)])
@@ -37,16 +68,5 @@ struct RequestPolicyMiddleware: RouterMiddleware {
             (key: .string("method"), value: .string(request.method.rawValue)),
             (key: .string("time_ns"), value: .integer(Int64(Date().timeIntervalSince1970 * 1_000_000_000))),
         ])
-        let decision = try RequestPhase.run("authz") { policy.decide(input) }
-        guard decision.allow else {
-            // The path's model name is client text: named only when it is a served model.
-            let served = repository.models.contains { $0.name == name } ? name : nil
-            AuditEvent.policyDenied(requestID: context.requestID, route: route, model: served, reasons: decision.reasons).log(to: logger)
-            if decision.versionBlocked {
-                throw ServingFailure(.versionDisabled, "this model version is switched off")
-            }
-            throw ServingFailure(.policyDenied, "the request policy does not allow this request")
-        }
-        return try await next(request, context)
     }
 }
