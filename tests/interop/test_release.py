@@ -210,14 +210,18 @@ def test_the_admin_endpoint_shows_and_changes_plans_for_allowed_identities_only(
     mark = server.mark()
     answer = call(server, pki, "ops", "/admin/releases/churn", method="PUT", json=plan)
     assert answer.status_code == 200, answer.text
-    assert plans(server, pki)["churn"]["canary_weight"] == 10.0
+    # Every admin answer is the model's plan, the shape GET /admin/releases/{model} has.
+    assert answer.json() == call(server, pki, "ops", "/admin/releases/churn", method="GET").json()
+    assert answer.json()["canary_weight"] == 10.0 and answer.json()["split"] == "request"
     [changed] = audit(server, mark, "plan_changed")
     assert changed["reason"] == f"admin {ADMIN}"
-    assert call(server, pki, "ops", "/admin/releases/churn/promote", method="POST").status_code == 200
+    promoted = call(server, pki, "ops", "/admin/releases/churn/promote", method="POST")
+    assert promoted.status_code == 200 and promoted.json()["canary_weight"] == 50.0
     assert plans(server, pki)["churn"]["canary_weight"] == 50.0
-    assert call(server, pki, "ops", "/admin/releases/churn/rollback", method="POST").status_code == 200
-    assert plans(server, pki)["churn"]["phase"] == "rolled_back"
-    assert call(server, pki, "ops", "/admin/releases/churn/rollback", method="POST").status_code == 409
+    rolled_back = call(server, pki, "ops", "/admin/releases/churn/rollback", method="POST")
+    assert rolled_back.status_code == 200 and rolled_back.json()["phase"] == "rolled_back"
+    conflict = call(server, pki, "ops", "/admin/releases/churn/rollback", method="POST")
+    assert conflict.status_code == 409 and conflict.json()["title"] == "No canary in progress"
     bad = call(server, pki, "ops", "/admin/releases/churn", method="PUT", json={"stable": "1", "canary": "9", "steps": [10]})
     assert bad.status_code == 422 and bad.headers["Warden-Error-Code"] == "invalid_release_plan"
     typo = call(server, pki, "ops", "/admin/releases/churn", method="PUT", json={"stable": "1", "stepz": [10]})

@@ -5,7 +5,8 @@ import WardenConfig
 
 /// The release admin endpoint (route class `admin`, granted only by a rule that names it):
 /// the plans and what the analysis sees, a new plan for a model, and a manual rollback or
-/// promotion. Every change is an audit event naming the client that made it.
+/// promotion. Every change is an audit event naming the client that made it, and answers with
+/// the model's plan as it now stands — the same shape as `GET /admin/releases/{model}`.
 struct AdminRoutes {
     let releases: ReleaseManager
     static let maxPlanBytes = 64 << 10
@@ -13,10 +14,7 @@ struct AdminRoutes {
     func register(on router: Router<WardenRequestContext>) {
         router.get("/admin/releases") { _, context in JSONResponse.make(releases.snapshot(), context) }
         router.get("/admin/releases/{model}") { _, context in
-            guard let plan = releases.snapshot(model: context.parameters.get("model") ?? "") else {
-                throw ServingFailure(.releasePlanNotFound, "this model has no release plan")
-            }
-            return JSONResponse.make(plan, context)
+            try Self.plan(of: context.parameters.get("model") ?? "", in: releases, context)
         }
         router.put("/admin/releases/{model}") { request, context in
             let model = context.parameters.get("model") ?? ""
@@ -26,7 +24,7 @@ struct AdminRoutes {
             } catch let error as ConfigurationError {
                 throw ServingFailure(.invalidReleasePlan, error.description)
             }
-            return JSONResponse.make(releases.snapshot(), context)
+            return try Self.plan(of: model, in: releases, context)
         }
         router.post("/admin/releases/{model}/rollback") { _, context in
             try change(context) { releases.rollback(model: $0, reason: $1) }
@@ -47,7 +45,15 @@ struct AdminRoutes {
             throw ServingFailure(.noCanaryInProgress, "this model has no canary in progress")
         }
         action(model, "admin \(context.clientIdentity ?? "without identity")")
-        return JSONResponse.make(releases.snapshot(), context)
+        return try Self.plan(of: model, in: releases, context)
+    }
+
+    /// One model's plan, or 404 `release_plan_not_found`.
+    static func plan(of model: String, in releases: ReleaseManager, _ context: WardenRequestContext) throws -> Response {
+        guard let plan = releases.snapshot(model: model) else {
+            throw ServingFailure(.releasePlanNotFound, "this model has no release plan")
+        }
+        return JSONResponse.make(plan, context)
     }
 
     /// The body: a plan as JSON (`stable`, `canary`, `steps`, `analysis`), for the path's model.
