@@ -344,6 +344,11 @@ def test_probe_port_serves_no_models(churn_server):
         f"{churn_server.probe_url}/v2/models/churn/infer", data=valid_body(), headers=JSON, timeout=TIMEOUT
     )
     assert response.status_code == 404
+    # Nor anything else the serving port has: the plain-HTTP port is for the kubelet's probes only.
+    for path in ("/metrics", "/openapi.json", "/v2", "/v2/models", "/v2/health/ready", "/v1/models", "/admin/releases",
+                 "/v2/models/churn/stats"):
+        assert requests.get(f"{churn_server.probe_url}{path}", timeout=TIMEOUT).status_code == 404, path
+    assert requests.post(f"{churn_server.probe_url}/v2/repository/index", json={}, timeout=TIMEOUT).status_code == 404
 
 
 # -- no request data in errors or logs -------------------------------------------------
