@@ -92,3 +92,27 @@ def test_server_refuses_to_start_with_a_broken_request_policy(start_warden, tmp_
         start_warden(config=config)
     server = start_warden.started[-1]
     assert any(r.get("event") == "policy_load_failed" for r in server.records()), server.output()
+
+
+def test_the_audit_trail_survives_any_log_level_and_numbers_its_lines(start_warden, tmp_path):
+    """Issue 27: at --log-level warning the audit events disappeared. They go to their own
+    trail now: every line at any level, numbered, naming who caused it."""
+    policy, data = tmp_path / "kill.rego", tmp_path / "kill.json"
+    policy.write_text(POLICY)
+    data.write_text(json.dumps({"killed_versions": {"churn": ["1"]}}))
+    server = start_warden(config={
+        "models": [{"directory": str(CHURN_DIR)}],
+        "logging": {"level": "error"},
+        "policies": {"request": {"files": [str(policy)], "data": [str(data)], "reload_interval_seconds": 0.2}},
+    }, label="audit-level")
+    assert infer(server).status_code == 403
+    data.write_text(json.dumps({"killed_versions": {}}))
+    assert wait_for(lambda: infer(server).status_code == 200)
+    trail = [r for r in server.records() if r.get("audit") == "true"]
+    events = [r["event"] for r in trail]
+    assert events[:2] == ["model_verified", "policy_denied"] and "policy_reloaded" in events, events
+    assert [int(r["seq"]) for r in trail] == list(range(1, len(trail) + 1))
+    reloaded = trail[events.index("policy_reloaded")]
+    assert (trail[0]["actor"], trail[1]["actor"], reloaded["actor"]) == ("system:startup", "anonymous", "system:policy-watch")
+    # Nothing else at info got through: the level still governs the rest.
+    assert not [r for r in server.records() if r.get("level") == "info" and r.get("audit") != "true"]

@@ -123,6 +123,7 @@ def test_a_good_canary_is_promoted_step_by_step(start_warden, pki, models):
     assert [r["canary_weight"] for r in audit(server, mark, "promoted")] == ["100.0"]
     completed = audit(server, mark, "completed")
     assert len(completed) == 1 and completed[0]["model"] == "churn" and completed[0]["audit"] == "true"
+    assert completed[0]["actor"] == "system:canary-analysis"
     assert {answer.headers["Warden-Model-Version"] for answer in answers} == {"1", "2"}
     assert infer(server, pki, "c5").headers["Warden-Model-Version"] == "2"
     metrics = call(server, pki, "ops", "/metrics", method="GET").text
@@ -214,9 +215,16 @@ def test_the_admin_endpoint_shows_and_changes_plans_for_allowed_identities_only(
     assert answer.json() == call(server, pki, "ops", "/admin/releases/churn", method="GET").json()
     assert answer.json()["canary_weight"] == 10.0 and answer.json()["split"] == "request"
     [changed] = audit(server, mark, "plan_changed")
-    assert changed["reason"] == f"admin {ADMIN}"
-    promoted = call(server, pki, "ops", "/admin/releases/churn/promote", method="POST")
+    assert changed["actor"] == ADMIN and changed["reason"] == "a new plan from the admin endpoint"
+    assert (changed["canary_weight_before"], changed["canary_weight"]) == ("0.0", "10.0")
+    promoted = call(server, pki, "ops", "/admin/releases/churn/promote", method="POST", json={"reason": "ticket OPS-42: latency verified"})
     assert promoted.status_code == 200 and promoted.json()["canary_weight"] == 50.0
+    # The operator's promotion is audited as theirs, with their reason, not the analysis'.
+    [step] = audit(server, mark, "promoted")
+    assert (step["actor"], step["reason"]) == (ADMIN, "ticket OPS-42: latency verified")
+    assert (step["canary_weight_before"], step["canary_weight"]) == ("10.0", "50.0")
+    bad_reason = call(server, pki, "ops", "/admin/releases/churn/promote", method="POST", json={"reason": "a\nb"})
+    assert bad_reason.status_code == 400
     assert plans(server, pki)["churn"]["canary_weight"] == 50.0
     rolled_back = call(server, pki, "ops", "/admin/releases/churn/rollback", method="POST")
     assert rolled_back.status_code == 200 and rolled_back.json()["phase"] == "rolled_back"

@@ -263,7 +263,8 @@ def test_the_documented_rollback_drill_passes_end_to_end(start_warden, release):
     back = re.search(r"clients back on stable 1 \(digest sha256:[0-9a-f]{64}\) (\d+) ms after the rollback call", drill.stdout)
     assert back, drill.stdout
     rolled_back = server.wait_for_record(lambda r: r.get("event") == "release_rolled_back", since=mark)
-    assert rolled_back["reason"] == f"admin {OPERATOR}" and rolled_back["stable"] == "1" and rolled_back["canary"] == "2"
+    assert rolled_back["actor"] == OPERATOR and rolled_back["stable"] == "1" and rolled_back["canary"] == "2"
+    assert rolled_back["reason"] == "rolled back by the admin endpoint" and rolled_back["canary_weight_before"] == "100.0"
     # The steps the document lists are the steps the script runs.
     document = (REPO_ROOT / "docs" / "releases.md").read_text()
     titles = re.findall(r'^begin "(.+)"$', (REPO_ROOT / "scripts" / "drills" / "rollback.sh").read_text(), re.M)

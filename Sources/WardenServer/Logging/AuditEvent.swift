@@ -1,14 +1,17 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The security-relevant things that happen to a running server. Each is one log line with an
-/// `event` name and `audit: true`, built from this type alone: like request lines, audit lines
-/// have no free-form field a payload or a secret could reach.
+/// `event` name, `audit: true`, a sequence number (`seq`, rising by one per process, so a gap
+/// shows a lost line) and the `actor` that caused it (a SPIFFE ID, or `system:…`), built from
+/// this type alone: like request lines, audit lines have no free-form field a payload or a
+/// secret could reach. No log level silences them: the trail does not depend on verbosity.
 public enum AuditEvent: Sendable, Equatable {
     /// A model passed verification at startup (re-hash against its pin and receipt, gate) and loaded.
     case modelVerified(model: String, version: String, digest: String, signer: String, attestations: [String])
     /// The request policy refused a request; `reasons` are the policy author's strings.
-    case policyDenied(requestID: String, route: String, model: String?, reasons: [String])
+    case policyDenied(requestID: String, route: String, model: String?, client: String?, reasons: [String])
     /// The kill-switch policy changed on disk and is now in force.
     case policyReloaded(files: [String], reloads: Int)
     /// A changed policy did not load; the last good one stays in force.
@@ -27,8 +30,11 @@ public enum AuditEvent: Sendable, Equatable {
     /// No valid revocation list is current: the server stops serving until one is (fail closed).
     case revocationListStale(expiredAt: Date)
     /// A release changed: a canary promoted a step, completed, rolled back, or a new plan set.
-    /// `reason` is the analysis' finding (or who changed the plan); `weight` the canary's share now.
-    case release(model: String, decision: ReleaseDecision, stable: String, canary: String?, weight: Double, reason: String)
+    /// `actor` is who changed it (`system:canary-analysis`, or the admin's SPIFFE ID), `reason`
+    /// the analysis' finding or the one the admin gave; the canary's share before and after.
+    case release(
+        model: String, decision: ReleaseDecision, stable: String, canary: String?, weightBefore: Double, weight: Double, actor: String,
+        reason: String)
 
     var name: String {
         switch self {
@@ -43,12 +49,27 @@ public enum AuditEvent: Sendable, Equatable {
         case .modelRevoked: "model_revoked"
         case .revocationCheckFailed: "revocation_check_failed"
         case .revocationListStale: "revocation_list_stale"
-        case let .release(_, decision, _, _, _, _): "release_\(decision.rawValue)"
+        case let .release(_, decision, _, _, _, _, _, _): "release_\(decision.rawValue)"
         }
     }
 
+    /// Who caused the event: a client's SPIFFE ID, or the part of Warden that acted.
+    var actor: String {
+        switch self {
+        case .modelVerified: "system:startup"
+        case let .policyDenied(_, _, _, client, _): client ?? "anonymous"
+        case .policyReloaded, .policyReloadFailed: "system:policy-watch"
+        case .certificateRotated, .certificateRotationFailed: "system:tls-watch"
+        case .secretRotated, .secretRotationFailed: "system:secret-watch"
+        case .modelRevoked, .revocationCheckFailed, .revocationListStale: "system:revocation-watch"
+        case let .release(_, _, _, _, _, _, actor, _): actor
+        }
+    }
+
+    private static let sequence = Atomic<Int64>(0)
+
     var metadata: Logger.Metadata {
-        var metadata: Logger.Metadata = ["event": .string(name), "audit": "true"]
+        var metadata: Logger.Metadata = ["event": .string(name), "audit": "true", "actor": .string(actor)]
         switch self {
         case let .modelVerified(model, version, digest, signer, attestations):
             metadata["model"] = .string(model)
@@ -56,7 +77,7 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["digest"] = .string(digest.isEmpty ? "unpinned" : digest)
             metadata["signer"] = .string(signer.isEmpty ? "none" : signer)
             metadata["attestations"] = .array(attestations.map { .string($0) })
-        case let .policyDenied(requestID, route, model, reasons):
+        case let .policyDenied(requestID, route, model, _, reasons):
             metadata["request_id"] = .string(requestID)
             metadata["route"] = .string(route)
             if let model { metadata["model"] = .string(model) }
@@ -88,10 +109,11 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["reason"] = .string(reason)
         case let .revocationListStale(expiredAt):
             metadata["expired_at"] = .string(expiredAt.ISO8601Format())
-        case let .release(model, _, stable, canary, weight, reason):
+        case let .release(model, _, stable, canary, weightBefore, weight, _, reason):
             metadata["model"] = .string(model)
             metadata["stable"] = .string(stable)
             if let canary { metadata["canary"] = .string(canary) }
+            metadata["canary_weight_before"] = .stringConvertible(weightBefore)
             metadata["canary_weight"] = .stringConvertible(weight)
             metadata["reason"] = .string(reason)
         }
@@ -99,10 +121,15 @@ public enum AuditEvent: Sendable, Equatable {
     }
 
     public func log(to logger: Logger) {
+        // The handler's level is this copy's: the audit line passes whatever level is set.
+        var logger = logger
+        logger.logLevel = .trace
+        var metadata = self.metadata
+        metadata["seq"] = .stringConvertible(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)
         switch self {
         case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated: logger.info("audit", metadata: metadata)
         case .policyDenied: logger.notice("audit", metadata: metadata)
-        case let .release(_, decision, _, _, _, _):
+        case let .release(_, decision, _, _, _, _, _, _):
             if decision == .rolledBack { logger.error("audit", metadata: metadata) } else { logger.notice("audit", metadata: metadata) }
         case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed, .modelRevoked, .revocationCheckFailed,
             .revocationListStale:

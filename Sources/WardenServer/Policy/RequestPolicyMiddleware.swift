@@ -43,7 +43,9 @@ struct RequestPolicyMiddleware: RouterMiddleware {
         }
         // The path's model name is client text: named only when it is a served model.
         let served = repository.models.contains { $0.name == name } ? name : nil
-        AuditEvent.policyDenied(requestID: context.requestID, route: route, model: served, reasons: decision.reasons).log(to: logger)
+        AuditEvent.policyDenied(
+            requestID: context.requestID, route: route, model: served, client: context.clientIdentity, reasons: decision.reasons
+        ).log(to: logger)
         if decision.versionBlocked {
             throw ServingFailure(.versionDisabled, "this model version is switched off")
         }

@@ -18,24 +18,51 @@ struct AdminRoutes {
         }
         router.put("/admin/releases/{model}") { request, context in
             let model = context.parameters.get("model") ?? ""
-            let plan = try await Self.plan(request, model: model)
+            let (plan, reason) = try await Self.plan(request, model: model)
             do {
-                try releases.replace(plan, by: "admin \(context.clientIdentity ?? "without identity")")
+                try releases.replace(plan, by: Self.actor(context), reason: reason ?? "a new plan from the admin endpoint")
             } catch let error as ConfigurationError {
                 throw ServingFailure(.invalidReleasePlan, error.description)
             }
             return try Self.plan(of: model, in: releases, context)
         }
-        router.post("/admin/releases/{model}/rollback") { _, context in
-            try change(context) { releases.rollback(model: $0, reason: $1) }
+        router.post("/admin/releases/{model}/rollback") { request, context in
+            let reason = try await Self.reason(request) ?? "rolled back by the admin endpoint"
+            return try change(context) { releases.rollback(model: $0, actor: $1, reason: reason) }
         }
-        router.post("/admin/releases/{model}/promote") { _, context in
-            try change(context) { model, _ in releases.promote(model: model) }
+        router.post("/admin/releases/{model}/promote") { request, context in
+            let reason = try await Self.reason(request) ?? "promoted by the admin endpoint"
+            return try change(context) { releases.promote(model: $0, actor: $1, reason: reason) }
         }
         MethodNotAllowed.register("/admin/releases", allowing: [.get], on: router)
         MethodNotAllowed.register("/admin/releases/{model}", allowing: [.get, .put], on: router)
         MethodNotAllowed.register("/admin/releases/{model}/rollback", allowing: [.post], on: router)
         MethodNotAllowed.register("/admin/releases/{model}/promote", allowing: [.post], on: router)
+    }
+
+    /// Who made a change, for the audit trail: the caller's SPIFFE ID.
+    static func actor(_ context: WardenRequestContext) -> String { context.clientIdentity ?? "anonymous" }
+
+    static let maxReasonLength = 256
+
+    /// The reason an admin gives, from an optional body `{"reason": "..."}`.
+    static func reason(_ request: Request) async throws -> String? {
+        let body = try await request.collectBody(limit: maxPlanBytes)
+        guard body.readableBytes > 0 else { return nil }
+        guard let fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
+            Set(fields.keys).isSubset(of: ["reason"])
+        else { throw ServingFailure.badRequest(.invalidRequest, "the body may only be {\"reason\": \"...\"}") }
+        return try fields["reason"].map(Self.validReason)
+    }
+
+    /// A reason is short, single-line text: it goes into an audit line.
+    static func validReason(_ value: Any) throws -> String {
+        guard let text = value as? String, !text.isEmpty, text.count <= maxReasonLength,
+            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw ServingFailure.badRequest(.invalidRequest, "reason must be one line of at most \(maxReasonLength) characters")
+        }
+        return text
     }
 
     /// A manual step on a canary in progress; 409 when the model has none.
@@ -44,7 +71,7 @@ struct AdminRoutes {
         guard releases.isProgressing(model: model) else {
             throw ServingFailure(.noCanaryInProgress, "this model has no canary in progress")
         }
-        action(model, "admin \(context.clientIdentity ?? "without identity")")
+        action(model, Self.actor(context))
         return try Self.plan(of: model, in: releases, context)
     }
 
@@ -56,8 +83,9 @@ struct AdminRoutes {
         return JSONResponse.make(plan, context)
     }
 
-    /// The body: a plan as JSON (`stable`, `canary`, `steps`, `analysis`), for the path's model.
-    static func plan(_ request: Request, model: String) async throws -> ReleasePlan {
+    /// The body: a plan as JSON (`stable`, `canary`, `steps`, `split`, `analysis`), for the
+    /// path's model, and the optional `reason` for the audit trail.
+    static func plan(_ request: Request, model: String) async throws -> (ReleasePlan, reason: String?) {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
             throw ServingFailure.unsupportedMediaType(request.headers[.contentType])
         }
@@ -69,9 +97,10 @@ struct AdminRoutes {
             throw ServingFailure(.invalidReleasePlan, "the body names another model than the path")
         }
         fields["model"] = model
+        let reason = try fields.removeValue(forKey: "reason").map(Self.validReason)
         var map = StrictMapping(fields, path: "release")
         do {
-            return try ReleasePlan(reading: &map)
+            return (try ReleasePlan(reading: &map), reason)
         } catch let error as ConfigurationError {
             throw ServingFailure(.invalidReleasePlan, error.description)
         }

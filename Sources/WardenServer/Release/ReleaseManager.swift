@@ -61,7 +61,7 @@ public final class ReleaseManager: Sendable {
         if let repeated = models.first(where: { name in models.filter { $0 == name }.count > 1 }) {
             throw ConfigurationError("releases: model '\(repeated)' has more than one plan")
         }
-        for plan in plans { try replace(plan, by: "configuration") }
+        for plan in plans { try replace(plan, by: "system:configuration", reason: "the plan in the configuration") }
     }
 
     func isProgressing(model: String) -> Bool { tracks.withLock { $0[model]?.phase == .progressing } }
@@ -156,9 +156,11 @@ public final class ReleaseManager: Sendable {
             // The verdict is about the step just judged: a change made meanwhile (the admin
             // endpoint, a new plan) is not acted on with it.
             switch verdict {
-            case let .breach(reason): rollback(model: model, reason: reason, judgedStep: track.stepStarted)
+            case let .breach(reason): rollback(model: model, actor: Self.analysis, reason: reason, judgedStep: track.stepStarted)
             case .healthy where now - track.stepStarted >= track.plan.analysis.stepDuration:
-                promote(model: model, now: now, judgedStep: track.stepStarted)
+                promote(
+                    model: model, actor: Self.analysis, reason: "the canary held its SLOs for the step", now: now,
+                    judgedStep: track.stepStarted)
             default: continue
             }
         }
@@ -168,11 +170,16 @@ public final class ReleaseManager: Sendable {
 
     /// The next step, or completion after the last. `judgedStep` (when the analysis calls) is
     /// the start of the step it judged: if the step has changed since, nothing happens.
-    func promote(model: String, now: ContinuousClock.Instant = .now, judgedStep: ContinuousClock.Instant? = nil) {
-        let changed: (Track, ReleaseDecision)? = tracks.withLock { all in
+    func promote(
+        model: String, actor: String = analysis, reason: String = "the canary held its SLOs for the step",
+        now: ContinuousClock.Instant = .now,
+        judgedStep: ContinuousClock.Instant? = nil
+    ) {
+        let changed: (Track, ReleaseDecision, Double)? = tracks.withLock { all in
             guard var track = all[model], track.phase == .progressing, let canary = track.plan.canary,
                 judgedStep.map({ $0 == track.stepStarted }) ?? true
             else { return nil }
+            let weightBefore = track.weight
             let decision: ReleaseDecision
             if track.step + 1 < track.plan.steps.count {
                 track.step += 1
@@ -187,40 +194,48 @@ public final class ReleaseManager: Sendable {
             track.stepStarted = now
             track.lastDecision = decision.rawValue
             all[model] = track
-            return (track, decision)
+            return (track, decision, weightBefore)
         }
-        if let (track, decision) = changed { report(track, decision, reason: "the canary held its SLOs for the step") }
+        if let (track, decision, before) = changed { report(track, decision, weightBefore: before, actor: actor, reason: reason) }
     }
 
-    func rollback(model: String, reason: String, judgedStep: ContinuousClock.Instant? = nil) {
-        let changed: Track? = tracks.withLock { all in
+    /// The actor the audit trail names for the analysis' own decisions.
+    static let analysis = "system:canary-analysis"
+
+    func rollback(model: String, actor: String = analysis, reason: String, judgedStep: ContinuousClock.Instant? = nil) {
+        let changed: (Track, Double)? = tracks.withLock { all in
             guard var track = all[model], track.phase == .progressing, judgedStep.map({ $0 == track.stepStarted }) ?? true else {
                 return nil
             }
+            let weightBefore = track.weight
             track.phase = .rolledBack
             track.lastDecision = "\(ReleaseDecision.rolledBack.rawValue): \(reason)"
             all[model] = track
-            return track
+            return (track, weightBefore)
         }
-        if let changed { report(changed, .rolledBack, reason: reason) }
+        if let (track, before) = changed { report(track, .rolledBack, weightBefore: before, actor: actor, reason: reason) }
     }
 
     /// Puts a new plan in force (from the configuration or the admin endpoint): every version
     /// it names must be served; a canary starts at its first step.
-    func replace(_ plan: ReleasePlan, by who: String) throws {
+    func replace(_ plan: ReleasePlan, by actor: String, reason: String = "a new plan") throws {
         try plan.validate(path: "release \(plan.model)")
         for version in plan.versions where repository.model(plan.model, version: version) == nil {
             throw ConfigurationError("release \(plan.model): version '\(version)' is not served")
         }
         let track = Track(plan: plan, stepStarted: .now, phase: plan.canary == nil ? .stable : .progressing, lastDecision: "plan_changed")
-        tracks.withLock { $0[plan.model] = track }
-        report(track, .planChanged, reason: who)
+        let before = tracks.withLock { all in
+            defer { all[plan.model] = track }
+            return all[plan.model]?.weight ?? 0
+        }
+        report(track, .planChanged, weightBefore: before, actor: actor, reason: reason)
     }
 
-    private func report(_ track: Track, _ decision: ReleaseDecision, reason: String) {
+    private func report(_ track: Track, _ decision: ReleaseDecision, weightBefore: Double, actor: String, reason: String) {
         let plan = track.plan
         AuditEvent.release(
-            model: plan.model, decision: decision, stable: plan.stable, canary: plan.canary, weight: track.weight, reason: reason
+            model: plan.model, decision: decision, stable: plan.stable, canary: plan.canary, weightBefore: weightBefore,
+            weight: track.weight, actor: actor, reason: reason
         ).log(to: logger)
         metrics.decided(model: plan.model, decision: decision, weight: track.weight, phase: track.phase.rawValue)
     }
