@@ -118,6 +118,7 @@ public struct WardenServerBuilder {
         OpenAPIRoute.register(on: router)
         MetricsRoute.register(metrics, on: router)
         if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
+        LoggingRoutes(logger: logger).register(on: router)
         InferenceRoutes(
             state: state, limits: configuration.limits, redactor: redactor, metrics: metrics, gate: gate, featureProxy: featureProxy
         ).register(on: router)
@@ -189,10 +190,19 @@ public struct WardenServerBuilder {
                 service: Listener(
                     name: "serving", address: "\(configuration.host):\(configuration.port)", server: serving, startup: startup)),
         ]
-        // The pollers: each cancels its sleep on graceful shutdown (PeriodicService).
+        // The pollers: each cancels its sleep on graceful shutdown (PeriodicService). SIGHUP runs
+        // the reloadable ones' checks at once.
         var pollers: [any Service] = []
-        if let requestPolicy { pollers.append(PolicyReloadService(policy: requestPolicy, logger: logger)) }
-        if let tlsReload { pollers.append(tlsReload) }
+        var reloads: [@Sendable () async -> Void] = []
+        if let requestPolicy {
+            let reload = PolicyReloadService(policy: requestPolicy, logger: logger)
+            pollers.append(reload)
+            reloads.append { await reload.check() }
+        }
+        if let tlsReload {
+            pollers.append(tlsReload)
+            reloads.append { tlsReload.check() }
+        }
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
         var warmUp = WarmUpService(state: state, startup: startup, logger: logger)
         if let settings = configuration.revocation {
@@ -204,8 +214,11 @@ public struct WardenServerBuilder {
         }
         services.append(.init(service: warmUp, successTerminationBehavior: .ignore))
         if redactor.keyFile != nil {
-            pollers.append(RedactionKeyReloadService(redactor: redactor, interval: configuration.secretReloadInterval, logger: logger))
+            let reload = RedactionKeyReloadService(redactor: redactor, interval: configuration.secretReloadInterval, logger: logger)
+            pollers.append(reload)
+            reloads.append { reload.check() }
         }
+        pollers.append(HangupReloadService(reloads: reloads, logger: logger))
         services += pollers.map { .init(service: $0, successTerminationBehavior: .ignore) }
         // The shutdown order, in one place: the group stops services last-listed first, so the
         // drain hears the signal before anything else (readiness false at once), then the

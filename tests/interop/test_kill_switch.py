@@ -5,6 +5,7 @@ broken policy file keeps the last good policy in force (logged as policy_reload_
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 
@@ -116,3 +117,24 @@ def test_the_audit_trail_survives_any_log_level_and_numbers_its_lines(start_ward
     assert (trail[0]["actor"], trail[1]["actor"], reloaded["actor"]) == ("system:startup", "anonymous", "system:policy-watch")
     # Nothing else at info got through: the level still governs the rest.
     assert not [r for r in server.records() if r.get("level") == "info" and r.get("audit") != "true"]
+
+
+def test_sighup_reloads_the_policy_at_once_and_does_not_end_the_process(start_warden, tmp_path):
+    """Issue 27: kill -HUP ended Warden at once (exit 129, no drain). It reloads what is
+    reloadable now: here a policy watched only every 60 s is in force right after the signal."""
+    policy, data = tmp_path / "kill.rego", tmp_path / "kill.json"
+    policy.write_text(POLICY)
+    data.write_text(json.dumps({"killed_versions": {}}))
+    server = start_warden(config={
+        "models": [{"directory": str(CHURN_DIR)}],
+        "policies": {"request": {"files": [str(policy)], "data": [str(data)], "reload_interval_seconds": 60}},
+    }, label="sighup")
+    assert infer(server).status_code == 200
+    data.write_text(json.dumps({"killed_versions": {"churn": ["1"]}}))
+    time.sleep(0.3)
+    assert infer(server).status_code == 200, "the 60 s poll has not run yet"
+    server.signal(signal.SIGHUP)
+    assert wait_for(lambda: infer(server).status_code == 403, timeout=3), "SIGHUP did not reload the policy"
+    assert server.running()
+    server.wait_for_record(lambda r: r.get("event") == "reload_requested")
+    server.wait_for_record(lambda r: r.get("event") == "policy_reloaded")

@@ -302,3 +302,32 @@ def test_kill_switch_per_version_and_per_client_within_a_second(start_warden, pk
     delays.append(takes_effect({}, "c0", "1", 200))
     print(f"kill switch in force after {', '.join(f'{d * 1000:.0f} ms' for d in delays)}")
     assert max(delays) < 1.0, delays
+
+
+def test_log_level_changes_at_run_time_through_tritons_logging_extension(start_warden, pki, models):
+    """Issue 27: the level could only be set at start. tritonclient's own calls read and change
+    it; only an admin identity may."""
+    import tritonclient.http as httpclient
+
+    server = serve(start_warden, pki, models, [])
+    assert call(server, pki, "c0", "/v2/logging", method="GET").status_code == 403
+    client = httpclient.InferenceServerClient(
+        url=f"localhost:{server.port}", ssl=True,
+        ssl_options={"keyfile": str(pki / "ops.key"), "certfile": str(pki / "ops.pem"), "ca_certs": str(pki / "ca.pem")})
+    settings = client.get_log_settings()
+    assert settings["log_info"] is True and settings["log_verbose_level"] == 0 and settings["level"] == "info"
+    assert client.update_log_settings({"log_info": False, "log_warning": True})["level"] == "warning"
+    time.sleep(0.3)  # routine lines are flushed in batches: let the earlier ones land first
+    mark = server.mark()
+    assert infer(server, pki, "c0", version="1").status_code == 200
+    time.sleep(0.3)
+    assert not server.request_records(mark), "request lines are info: silenced at warning"
+    changed = [r for r in server.records() if r.get("event") == "log_level_changed"]
+    assert changed and changed[-1]["actor"] == ADMIN and changed[-1]["to"] == "warning"
+    assert client.update_log_settings({"log_verbose_level": 1})["level"] == "debug"
+    bad = call(server, pki, "ops", "/v2/logging", json={"log_file": "/tmp/x"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_request"
+    assert call(server, pki, "ops", "/v2/logging", method="PUT", json={"level": "info"}).json()["level"] == "info"
+    mark = server.mark()
+    assert infer(server, pki, "c0", version="1").status_code == 200
+    server.wait_for_record(lambda r: r.get("msg") == "request", since=mark)

@@ -1,13 +1,20 @@
 import Foundation
 import Logging
 import WardenJSON
+import WardenServer
 
 /// A swift-log backend writing one JSON object per line to standard output: timestamp,
 /// level, message, label and the metadata (which Warden's libraries fill only from
 /// allow-listed record types).
 struct JSONLogHandler: LogHandler {
     let label: String
-    var logLevel: Logger.Level = .info
+    /// A level this logger fixed for itself (the audit trail's); else the process's, which
+    /// `/v2/logging` changes at run time.
+    private var fixedLevel: Logger.Level?
+    var logLevel: Logger.Level {
+        get { fixedLevel ?? LogLevelControl.shared.current }
+        set { fixedLevel = newValue }
+    }
     var metadata: Logger.Metadata = [:]
 
     init(label: String) { self.label = label }

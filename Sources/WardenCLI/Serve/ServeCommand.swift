@@ -154,11 +154,9 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("warden: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = JSONLogHandler(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // The process's level, which /v2/logging may change while it runs.
+        LogLevelControl.shared.current = level
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         let logger = Logger(label: "warden")
         if !secretsInEnvironment.isEmpty {
             logger.warning(

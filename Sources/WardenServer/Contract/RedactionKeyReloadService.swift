@@ -12,7 +12,7 @@ struct RedactionKeyReloadService: Service {
         try await PeriodicService(every: interval) { check() }.run()
     }
 
-    private func check() {
+    func check() {
         do {
             if try redactor.reload() { AuditEvent.secretRotated(name: "redaction_key").log(to: logger) }
         } catch {

@@ -11,14 +11,15 @@ public struct Authorization: Sendable, Equatable {
         case metrics
         /// `/openapi.json`.
         case openapi
-        /// `/admin/…`: the release plans. Granted only by a rule that names it.
+        /// `/admin/…` (the release plans) and `/v2/logging` (the log level at run time). Granted
+        /// only by a rule that names it.
         case admin
 
         /// What a rule without `routes` (or `--allow-client`) grants: everything but admin.
         public static let byDefault = Set(allCases).subtracting([.admin])
 
         static func of(route: String) -> RouteClass {
-            if route.hasPrefix("/admin/") { return .admin }
+            if route.hasPrefix("/admin/") || route == "/v2/logging" { return .admin }
             if route.hasSuffix("/infer") || route.hasSuffix(":predict") { return .infer }
             if route == "/metrics" { return .metrics }
             if route == "/openapi.json" { return .openapi }

@@ -17,7 +17,7 @@ struct TLSReloadService: Service {
         try await PeriodicService(every: material.settings.reloadInterval) { check() }.run()
     }
 
-    private func check() {
+    func check() {
         switch material.reload() {
         case let .rotated(server, bundle)?:
             AuditEvent.certificateRotated(serverNotAfter: server, bundleNotAfter: bundle).log(to: logger)

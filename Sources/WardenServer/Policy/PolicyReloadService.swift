@@ -12,7 +12,7 @@ struct PolicyReloadService: Service {
         try await PeriodicService(every: policy.source.reloadInterval) { await check() }.run()
     }
 
-    private func check() async {
+    func check() async {
         switch await policy.reloadIfChanged() {
         case .success?:
             AuditEvent.policyReloaded(files: policy.source.files + policy.source.dataFiles, reloads: policy.reloadCount).log(to: logger)

@@ -1,0 +1,22 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// SIGHUP reloads what is reloadable — TLS material, the request policy, the redaction key —
+/// at once, through the same checks their pollers run (each keeps its last good state and
+/// audits a failure). Without this, SIGHUP's default action ended the process with no drain.
+struct HangupReloadService: Service {
+    let reloads: [@Sendable () async -> Void]
+    let logger: Logger
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        try? await cancelWhenGracefulShutdown {
+            for await _ in hangups {
+                logger.notice(
+                    "SIGHUP: reloading", metadata: ["event": "reload_requested", "reloadables": .stringConvertible(reloads.count)])
+                for reload in reloads { await reload() }
+            }
+        }
+    }
+}
