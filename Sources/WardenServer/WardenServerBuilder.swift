@@ -116,7 +116,7 @@ public struct WardenServerBuilder {
         MetadataRoutes(state: state).register(on: router)
         RepositoryRoutes(state: state).register(on: router)
         OpenAPIRoute.register(on: router)
-        MetricsRoute.register(metrics, on: router)
+        MetricsRoute.register(metrics, models: state.repository.models, on: router)
         if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
         LoggingRoutes(logger: logger).register(on: router)
         InferenceRoutes(

@@ -499,6 +499,9 @@ def test_a_version_revoked_while_serving_stops_within_the_interval(world, start_
     assert audit["digest"] == world.digest and audit["revocation_serial"] == 2 and "CVE-2026-0001" in audit["reason"]
     assert audit["audit"] == "true"
     assert metric(server, "warden_model_withdrawn", model="churn", version="1") == 1
+    assert metric(server, "warden_model_ready", model="churn", version="1") == 0
+    metadata = requests.get(f"{server.url}/v2/models/churn", timeout=5).json()
+    assert (metadata["state"], metadata["reason"]) == ("UNAVAILABLE", "revoked")
     exposition = requests.get(f"{server.url}/metrics", timeout=5).text
     for name in LIVE_REVOCATION_METRICS:  # the names the alerts use (test_monitoring.py)
         assert f"# TYPE {name} " in exposition, name

@@ -83,6 +83,7 @@ def test_every_refusal_code_is_in_body_log_and_label(churn_server):
 def test_model_info_and_process_metrics(churn_server):
     text = scrape(churn_server)
     assert sample(text, "warden_model_info", model="churn", version="1") == 1
+    assert sample(text, "warden_model_ready", model="churn", version="1") == 1
     assert sample(text, "warden_build_info") == 1
     for name in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"]:
         assert re.search(rf"^{name} [0-9.e+]+$", text, re.M), name

@@ -3,10 +3,11 @@ import NIOCore
 
 /// `GET /metrics`: the Prometheus text exposition.
 enum MetricsRoute {
-    static func register(_ metrics: ServerMetrics, on router: Router<WardenRequestContext>) {
+    static func register(_ metrics: ServerMetrics, models: [ServedModel], on router: Router<WardenRequestContext>) {
         MethodNotAllowed.register("/metrics", allowing: [.get], on: router)
         router.get("/metrics") { _, _ in
-            Response(
+            metrics.modelReady(models)
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }

@@ -78,6 +78,19 @@ public final class ServerMetrics: Sendable {
         ).set(to: 1.0)
     }
 
+    /// `warden_model_ready{model,version}`: 1 while the version can answer, 0 while it cannot
+    /// (loading, warm-up failed, revoked, no current revocation list), set at each scrape.
+    func modelReady(_ models: [ServedModel]) {
+        for model in models {
+            registry.makeGauge(
+                descriptor: .init(
+                    namespace: "warden", subsystem: "model", metricName: "ready", unitName: "",
+                    helpText: "1 while the model version can answer requests, 0 while it cannot (see /v2/models for why)."),
+                labels: [("model", model.name), ("version", model.version)]
+            ).set(to: model.isReady ? 1.0 : 0.0)
+        }
+    }
+
     /// Seconds until a TLS certificate expires (negative once it has).
     func certificateExpiry(certificate: String, seconds: Double) {
         registry.makeGauge(

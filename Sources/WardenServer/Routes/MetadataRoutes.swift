@@ -58,6 +58,9 @@ struct MetadataRoutes {
                 ("platform", .string("onnx")),
                 ("inputs", .array(contract.inputs.map(\.json))),
                 ("outputs", .array(contract.outputs.map(\.json))),
+                // Beyond OIP's keys: whether this version can answer now, and if not, why.
+                ("state", .string(model.isReady ? "READY" : "UNAVAILABLE")),
+                ("reason", .string(model.unavailableReason ?? "")),
             ]), context)
     }
 
