@@ -218,6 +218,9 @@ public struct WardenServerBuilder {
             pollers.append(reload)
             reloads.append { reload.check() }
         }
+        if let file = configuration.sourceFile, let releases = state.releases {
+            reloads.append { releases.reload(fromConfigurationFile: file) }
+        }
         pollers.append(HangupReloadService(reloads: reloads, logger: logger))
         services += pollers.map { .init(service: $0, successTerminationBehavior: .ignore) }
         // The shutdown order, in one place: the group stops services last-listed first, so the

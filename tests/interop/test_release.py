@@ -6,6 +6,7 @@ kill switch per version and per client, in force within a second of the policy c
 from __future__ import annotations
 
 import json
+import signal
 import shutil
 import subprocess
 import time
@@ -331,3 +332,29 @@ def test_log_level_changes_at_run_time_through_tritons_logging_extension(start_w
     mark = server.mark()
     assert infer(server, pki, "c0", version="1").status_code == 200
     server.wait_for_record(lambda r: r.get("msg") == "request", since=mark)
+
+
+def test_sighup_reloads_release_plans_from_the_configuration_file(start_warden, pki, models):
+    """SIGHUP re-reads the configuration's `releases:`: a changed plan is put in force and
+    audited as the signal's; a file that does not validate keeps the plans in force."""
+    server = serve(start_warden, pki, models, [{"model": "churn", "stable": "1"}])
+    path = server.workdir / f"warden-{server.label}-{server.port}.yaml"
+    config = json.loads(path.read_text())
+    config["releases"] = [{"model": "churn", "stable": "1", "canary": "2", "steps": [50], "analysis": {"automatic": False}}]
+    path.write_text(json.dumps(config))
+    mark = server.mark()
+    server.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while plans(server, pki)["churn"]["canary"] != "2":
+        assert time.monotonic() < deadline, plans(server, pki)["churn"]
+        time.sleep(0.05)
+    [changed] = audit(server, mark, "plan_changed")
+    assert changed["actor"] == "system:sighup" and changed["canary"] == "2"
+
+    config["releases"] = [{"model": "churn", "stable": "9"}]  # a version nobody serves
+    path.write_text(json.dumps(config))
+    mark = server.mark()
+    server.signal(signal.SIGHUP)
+    failed = server.wait_for_record(lambda r: r.get("event") == "release_reload_failed", since=mark)
+    assert "'9' is not served" in failed["reason"] and failed["actor"] == "system:sighup"
+    assert plans(server, pki)["churn"]["canary"] == "2" and server.running()

@@ -72,6 +72,8 @@ public struct ServeConfiguration: Sendable {
     public var revocation: RevocationWatchSettings?
     /// Release plans (stable, canary, weights, analysis), one per model at most.
     public var releases: [ReleasePlan] = []
+    /// The file this configuration was read from: SIGHUP re-reads its `releases:`.
+    public var sourceFile: String?
 
     public init() {}
 
@@ -252,5 +254,6 @@ public struct ServeConfiguration: Sendable {
             throw ConfigurationError("cannot read \(path)")
         }
         try self.init(yaml: text)
+        sourceFile = path
     }
 }

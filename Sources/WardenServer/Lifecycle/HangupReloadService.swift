@@ -2,9 +2,10 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// SIGHUP reloads what is reloadable — TLS material, the request policy, the redaction key —
-/// at once, through the same checks their pollers run (each keeps its last good state and
-/// audits a failure). Without this, SIGHUP's default action ended the process with no drain.
+/// SIGHUP reloads what is reloadable — TLS material, the request policy, the redaction key and
+/// the configuration file's release plans — at once, through the same checks their pollers
+/// run (each keeps its last good state and audits a failure). Without this, SIGHUP's default
+/// action ended the process with no drain.
 struct HangupReloadService: Service {
     let reloads: [@Sendable () async -> Void]
     let logger: Logger

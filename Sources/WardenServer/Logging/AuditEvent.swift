@@ -35,6 +35,8 @@ public enum AuditEvent: Sendable, Equatable {
     case release(
         model: String, decision: ReleaseDecision, stable: String, canary: String?, weightBefore: Double, weight: Double, actor: String,
         reason: String)
+    /// SIGHUP found the configuration's release plans invalid; the plans in force stay.
+    case releaseReloadFailed(reason: String)
 
     var name: String {
         switch self {
@@ -50,6 +52,7 @@ public enum AuditEvent: Sendable, Equatable {
         case .revocationCheckFailed: "revocation_check_failed"
         case .revocationListStale: "revocation_list_stale"
         case let .release(_, decision, _, _, _, _, _, _): "release_\(decision.rawValue)"
+        case .releaseReloadFailed: "release_reload_failed"
         }
     }
 
@@ -63,6 +66,7 @@ public enum AuditEvent: Sendable, Equatable {
         case .secretRotated, .secretRotationFailed: "system:secret-watch"
         case .modelRevoked, .revocationCheckFailed, .revocationListStale: "system:revocation-watch"
         case let .release(_, _, _, _, _, _, actor, _): actor
+        case .releaseReloadFailed: ReleaseManager.hangup
         }
     }
 
@@ -116,6 +120,8 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["canary_weight_before"] = .stringConvertible(weightBefore)
             metadata["canary_weight"] = .stringConvertible(weight)
             metadata["reason"] = .string(reason)
+        case let .releaseReloadFailed(reason):
+            metadata["reason"] = .string(reason)
         }
         return metadata
     }
@@ -132,7 +138,7 @@ public enum AuditEvent: Sendable, Equatable {
         case let .release(_, decision, _, _, _, _, _, _):
             if decision == .rolledBack { logger.error("audit", metadata: metadata) } else { logger.notice("audit", metadata: metadata) }
         case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed, .modelRevoked, .revocationCheckFailed,
-            .revocationListStale:
+            .revocationListStale, .releaseReloadFailed:
             logger.error("audit", metadata: metadata)
         }
     }

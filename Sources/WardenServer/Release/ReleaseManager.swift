@@ -201,6 +201,28 @@ public final class ReleaseManager: Sendable {
 
     /// The actor the audit trail names for the analysis' own decisions.
     static let analysis = "system:canary-analysis"
+    /// The actor of changes SIGHUP makes from the configuration file.
+    static let hangup = "system:sighup"
+
+    /// Re-reads the configuration file's plans (SIGHUP): all are checked first, then each that
+    /// differs from the plan in force replaces it. An invalid file changes nothing and is audited.
+    func reload(fromConfigurationFile path: String) {
+        do {
+            let plans = try ServeConfiguration(contentsOfFile: path).releases
+            for plan in plans {
+                try plan.validate(path: "release \(plan.model)")
+                for version in plan.versions where repository.model(plan.model, version: version) == nil {
+                    throw ConfigurationError("release \(plan.model): version '\(version)' is not served")
+                }
+            }
+            let current = tracks.withLock { $0.mapValues(\.plan) }
+            for plan in plans where current[plan.model] != plan {
+                try replace(plan, by: Self.hangup, reason: "the plan in \(path), re-read on SIGHUP")
+            }
+        } catch {
+            AuditEvent.releaseReloadFailed(reason: "\(error)").log(to: logger)
+        }
+    }
 
     func rollback(model: String, actor: String = analysis, reason: String, judgedStep: ContinuousClock.Instant? = nil) {
         let changed: (Track, Double)? = tracks.withLock { all in
