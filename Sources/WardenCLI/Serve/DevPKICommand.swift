@@ -76,8 +76,9 @@ struct DevPKICommand: ParsableCommand {
 
     private func write(_ text: String, to name: String, secret: Bool) throws {
         let path = (out as NSString).appendingPathComponent(name)
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: secret ? 0o600 : 0o644])
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: secret ? 0o600 : 0o644]),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw ValidationError("cannot write \(path)") }
         try handle.truncate(atOffset: 0)
         try handle.write(contentsOf: Data((text + "\n").utf8))
         try handle.close()

@@ -62,10 +62,9 @@ public struct ModelArtifactPuller: Sendable {
         do {
             bytes = try await store.manifestBytes(digest)
             manifest = try ImageManifest(bytes: bytes)
-        } catch let error as RegistryError {
-            throw error.trustFailure
         } catch {
-            throw TrustFailure(.registryError, "\(error)")
+            // Both calls throw RegistryError only.
+            throw error.trustFailure
         }
         guard manifest.artifactType == MediaType.modelArtifact else {
             throw TrustFailure(.malformedStatement, "\(digest) is not a Warden model artifact (\(manifest.effectiveArtifactType))")

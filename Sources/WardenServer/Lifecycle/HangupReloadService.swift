@@ -12,7 +12,7 @@ struct HangupReloadService: Service {
 
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in hangups {
                 logger.notice(
                     "SIGHUP: reloading", metadata: ["event": "reload_requested", "reloadables": .stringConvertible(reloads.count)])

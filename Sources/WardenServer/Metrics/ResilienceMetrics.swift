@@ -34,12 +34,12 @@ final class ResilienceMetrics: AdmissionObserver {
         self.refusals = refusals
         // Counters that exist from the start at zero, so rate() and alerts see them before the
         // first event.
-        registry.makeCounter(descriptor: Self.throttledDescriptor)
+        _ = registry.makeCounter(descriptor: Self.throttledDescriptor)
         for route in ["/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer", "/v1/models/{model}:predict"] {
-            registry.makeCounter(descriptor: Self.timeoutsDescriptor, labels: [("route", route)])
+            _ = registry.makeCounter(descriptor: Self.timeoutsDescriptor, labels: [("route", route)])
         }
         for reason in [ConnectionCloseReason.headerTimeout, .bodyTimeout, .idleTimeout, .requestLimit] {
-            registry.makeCounter(descriptor: Self.connectionsClosedDescriptor, labels: [("reason", reason.rawValue)])
+            _ = registry.makeCounter(descriptor: Self.connectionsClosedDescriptor, labels: [("reason", reason.rawValue)])
         }
     }
 
