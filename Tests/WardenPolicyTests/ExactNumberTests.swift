@@ -76,4 +76,22 @@ import WardenPolicy
             "\(error)".contains("wider")
         }
     }
+
+    /// Converting 1e-30000 for arithmetic took a division of 100,000-bit integers (0.7 s per
+    /// operation in a debug build, uninterruptible): such arithmetic is a limit error at once,
+    /// while comparing and printing those numbers stay exact and cheap.
+    @Test func arithmeticFarBeyondADoubleIsALimitErrorNotSeconds() throws {
+        var options = EvaluationOptions()
+        options.strictBuiltinErrors = true
+        let policy = try Policy(modules: [
+            ("far.rego", "package far\n\nx := to_number(\"1.5e-30000\") + 1\ny := 1e-30000 < 1e-29999\nz := 1e2500 * 1e-2500\n")
+        ])
+        #expect {
+            _ = try policy.value(of: ["far", "x"], input: nil, options: options)
+        } throws: { error in
+            "\(error)".contains("beyond 10^±2500")
+        }
+        #expect(try policy.value(of: ["far", "y"], input: nil, options: options) == .bool(true))
+        #expect(try Self.printed("1e2500 * 1e-2500") == "0.99999999999999999995")  // as OPA prints it
+    }
 }

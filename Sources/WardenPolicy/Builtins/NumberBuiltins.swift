@@ -3,10 +3,10 @@ import Foundation
 
 extension Builtins {
     static let numberBuiltins: [String: Builtin] = [
-        "abs": fixed(1) { .number(Number.absolute(try $0.number(0))) },
-        "round": fixed(1) { try ResultBounds.checked(.number(Number.round(try $0.number(0)))) },
-        "ceil": fixed(1) { try ResultBounds.checked(.number(Number.ceiling(try $0.number(0)))) },
-        "floor": fixed(1) { try ResultBounds.checked(.number(Number.floor(try $0.number(0)))) },
+        "abs": fixed(1) { args in try arithmetic { .number(try Number.absolute(try args.number(0))) } },
+        "round": fixed(1) { args in try arithmetic { try ResultBounds.checked(.number(try Number.round(try args.number(0)))) } },
+        "ceil": fixed(1) { args in try arithmetic { try ResultBounds.checked(.number(try Number.ceiling(try args.number(0)))) } },
+        "floor": fixed(1) { args in try arithmetic { try ResultBounds.checked(.number(try Number.floor(try args.number(0)))) } },
         "numbers.range": fixed(2) { args in
             let a = try args.integer(0)
             let b = try args.integer(1)
@@ -51,15 +51,22 @@ extension Builtins {
     /// sum and product as OPA computes them: exactly when every item is an integer (each partial
     /// result held to the result bounds, so a product cannot grow unboundedly), otherwise one
     /// float accumulation over all the items.
+    /// Runs `body`, turning an arithmetic refusal into the builtin error it is.
+    static func arithmetic(_ body: () throws -> Value) throws -> Value {
+        do { return try body() } catch let error as Number.ArithmeticError { throw BuiltinError(error) }
+    }
+
     static func accumulate(
-        _ args: [Value], identity: Int64, exact: (BigInt, BigInt) -> BigInt, float: ([Number]) -> Number
+        _ args: [Value], identity: Int64, exact: (BigInt, BigInt) -> BigInt, float: ([Number]) throws(Number.ArithmeticError) -> Number
     ) throws -> Number {
         var numbers: [Number] = []
         for item in try args.collection(0) {
             guard case let .number(n) = item else { throw BuiltinError.operand(1, "a collection of numbers", item) }
             numbers.append(n)
         }
-        guard numbers.allSatisfy(\.isIntegral) else { return float(numbers) }
+        guard numbers.allSatisfy(\.isIntegral) else {
+            do { return try float(numbers) } catch { throw BuiltinError(error) }
+        }
         var total = BigInt(identity)
         for n in numbers {
             guard let integer = n.bigInteger else { throw BuiltinError(Number.ArithmeticError.tooWide) }

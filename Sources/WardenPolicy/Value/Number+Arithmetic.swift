@@ -10,6 +10,8 @@ extension Number {
         var isLimit = false
 
         static let tooWide = ArithmeticError(message: "integer operand is wider than \(Number.maximumIntegerDigits) digits", isLimit: true)
+        static let tooFar = ArithmeticError(
+            message: "arithmetic on a number beyond 10^±\(Number.maximumArithmeticExponent) is refused", isLimit: true)
     }
 
     /// Both integers exactly (nil when either is not integral).
@@ -25,7 +27,7 @@ extension Number {
             if !overflow { return Number(sum) }
         }
         if let (x, y) = try integers(a, b) { return Number(x + y) }
-        return Number(computed: a.binaryFloat + b.binaryFloat)
+        return Number(computed: try a.binaryFloat() + b.binaryFloat())
     }
 
     static func subtract(_ a: Number, _ b: Number) throws(ArithmeticError) -> Number {
@@ -34,7 +36,7 @@ extension Number {
             if !overflow { return Number(difference) }
         }
         if let (x, y) = try integers(a, b) { return Number(x - y) }
-        return Number(computed: a.binaryFloat - b.binaryFloat)
+        return Number(computed: try a.binaryFloat() - b.binaryFloat())
     }
 
     static func multiply(_ a: Number, _ b: Number) throws(ArithmeticError) -> Number {
@@ -43,7 +45,7 @@ extension Number {
             if !overflow { return Number(product) }
         }
         if let (x, y) = try integers(a, b) { return Number(x * y) }
-        return Number(computed: a.binaryFloat * b.binaryFloat)
+        return Number(computed: try a.binaryFloat() * b.binaryFloat())
     }
 
     /// An integer quotient only when 64-bit integers divide exactly and the dividend is not
@@ -54,9 +56,9 @@ extension Number {
             let (quotient, overflow) = x.dividedReportingOverflow(by: y)
             if x != 0, !overflow, x % y == 0 { return Number(quotient) }
         }
-        let divisor = b.binaryFloat
+        let divisor = try b.binaryFloat()
         guard !divisor.isZero else { throw ArithmeticError(message: "divide by zero") }
-        return Number(computed: a.binaryFloat / divisor)
+        return Number(computed: try a.binaryFloat() / divisor)
     }
 
     /// Remainder with the dividend's sign, on integers only.
@@ -71,48 +73,52 @@ extension Number {
     }
 
     /// `sum` over numbers that are not all integers: one 64-bit float accumulation.
-    static func floatSum(_ items: [Number]) -> Number {
-        Number(computed: items.reduce(BinaryFloat64.zero(negative: false)) { $0 + $1.binaryFloat })
+    static func floatSum(_ items: [Number]) throws(ArithmeticError) -> Number {
+        var sum = BinaryFloat64.zero(negative: false)
+        for item in items { sum = sum + (try item.binaryFloat()) }
+        return Number(computed: sum)
     }
 
     /// `product` over numbers that are not all integers: OPA starts from `big.NewFloat(1)`,
     /// so the whole product is rounded to 53 bits at each step.
-    static func floatProduct(_ items: [Number]) -> Number {
-        Number(computed: items.reduce(BinaryFloat64.one(precision: 53)) { $0.multiplied(by: $1.binaryFloat, precision: 53) })
+    static func floatProduct(_ items: [Number]) throws(ArithmeticError) -> Number {
+        var product = BinaryFloat64.one(precision: 53)
+        for item in items { product = product.multiplied(by: try item.binaryFloat(), precision: 53) }
+        return Number(computed: product)
     }
 
     // MARK: abs, round, ceil, floor
 
     /// 64-bit integers are their own answer; anything else goes through the float as in OPA,
     /// so `abs(-1.10)` is `1.1` and `floor` of a 30-digit integer is its float's exact value.
-    static func absolute(_ a: Number) -> Number {
+    static func absolute(_ a: Number) throws(ArithmeticError) -> Number {
         if case let .integer(i) = a.storage { return Number(abs(BigInt(i))) }
-        let x = a.binaryFloat
+        let x = try a.binaryFloat()
         return Number(computed: x.negative ? -x : x)
     }
 
     /// Half away from zero: `x ± 0.5` in the float, then truncated.
-    static func round(_ a: Number) -> Number {
+    static func round(_ a: Number) throws(ArithmeticError) -> Number {
         if case .integer = a.storage { return a.withoutText }
-        let x = a.binaryFloat
+        let x = try a.binaryFloat()
         let half = BinaryFloat64(ExactDecimal(coefficient: 5, exponent: -1))
         return Number((x.negative ? x - half : x + half).truncatedInteger)
     }
 
     /// OPA's ceil truncates, then adds one unless the truncation is negative or exact — so
     /// `ceil(-0.5)` is 1 there, and here.
-    static func ceiling(_ a: Number) -> Number {
+    static func ceiling(_ a: Number) throws(ArithmeticError) -> Number {
         if case .integer = a.storage { return a.withoutText }
-        let x = a.binaryFloat
+        let x = try a.binaryFloat()
         let truncated = x.truncatedInteger
         return Number(truncated.signum() < 0 || x.isIntegral ? truncated : truncated + 1)
     }
 
     /// OPA's floor truncates, then subtracts one unless the truncation is non-negative or
     /// exact — so `floor(-0.5)` is 0 there, and here.
-    static func floor(_ a: Number) -> Number {
+    static func floor(_ a: Number) throws(ArithmeticError) -> Number {
         if case .integer = a.storage { return a.withoutText }
-        let x = a.binaryFloat
+        let x = try a.binaryFloat()
         let truncated = x.truncatedInteger
         return Number(truncated.signum() >= 0 || x.isIntegral ? truncated : truncated - 1)
     }

@@ -62,11 +62,23 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             return
         }
         guard let (value, negativeZero) = ExactDecimal.parse(Substring(text)) else { return nil }
-        // The leading digit's power bounds the binary exponent; the exact check needs the float.
-        guard abs(value.leadingExponent) <= 30_200,
-            abs(BinaryFloat64(value).binaryExponent) <= Self.maximumBinaryExponent
-        else { throw NumberRangeError(text: text) }
+        guard Self.isWithinOPAsRange(value) else { throw NumberRangeError(text: text) }
         self.init(value, text: negativeZero || Self.canonicalText(value) != text ? text : nil)
+    }
+
+    /// OPA's literal range: a binary exponent (Go's `MantExp`, ⌊log2 |v|⌋ + 1) within ±100,000.
+    /// The leading digits' logarithm settles it; only a value within a hair of a power of two at
+    /// the edge needs the exact float, a conversion that costs a division of 100,000-bit integers.
+    static func isWithinOPAsRange(_ value: ExactDecimal) -> Bool {
+        guard !value.isZero else { return true }
+        let leading = Double(value.digits.prefix(15)) ?? 1
+        let magnitude = log2(leading) + Double(value.leadingExponent - min(14, value.digits.count - 1)) * log2(10)
+        let exponent = magnitude.rounded(.down) + 1
+        let nearPowerOfTwo = abs(magnitude - magnitude.rounded()) < 1e-9
+        if nearPowerOfTwo, abs(abs(exponent) - Double(maximumBinaryExponent)) <= 2 {
+            return abs(BinaryFloat64(value).binaryExponent) <= maximumBinaryExponent
+        }
+        return abs(exponent) <= Double(maximumBinaryExponent)
     }
 
     /// An integer literal of any size.
@@ -171,8 +183,16 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Number(storage: negated.storage, text: written == negated.description ? nil : written)
     }
 
-    /// The float OPA computes with for this number.
-    var binaryFloat: BinaryFloat64 { BinaryFloat64(exactDecimal, negativeZero: text?.hasPrefix("-") ?? false) }
+    /// The float OPA computes with for this number. Beyond 10^±2,500 a limit error: converting
+    /// `1e-30000` takes a division of 100,000-bit integers (0.7 s in a debug build), and no single
+    /// step of an evaluation may cost that much. Comparison and printing of such numbers stay exact.
+    func binaryFloat() throws(ArithmeticError) -> BinaryFloat64 {
+        let decimal = exactDecimal
+        guard abs(decimal.leadingExponent) <= Self.maximumArithmeticExponent else { throw .tooFar }
+        return BinaryFloat64(decimal, negativeZero: text?.hasPrefix("-") ?? false)
+    }
+
+    static let maximumArithmeticExponent = 2_500
 }
 
 /// A number literal beyond what OPA accepts (its binary exponent past ±100,000).
