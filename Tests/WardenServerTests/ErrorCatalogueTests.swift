@@ -9,7 +9,7 @@ import WardenJSON
 /// documentation cannot drift from the codes the server sends (it once listed a
 /// `server_draining` that did not exist and left six real codes out).
 @Suite struct ErrorCatalogueTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = TestServer.root
 
     static let grpcNames: [ServingFailure.GRPCStatusCode: String] = [
         .invalidArgument: "INVALID_ARGUMENT", .deadlineExceeded: "DEADLINE_EXCEEDED", .notFound: "NOT_FOUND",

@@ -6,7 +6,7 @@ import Testing
 /// flight, not one refused request. Constant header names (`Self("X-Request-Id")!`, checked
 /// once at start) are the one allowed form.
 @Suite struct RequestPathHygieneTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = TestServer.root
     static let folders = ["Sources/WardenServer", "Sources/WardenJSON", "Sources/WardenPolicy/Eval"]
     static let files = [
         "Sources/WardenSchema/ValidationRun.swift", "Sources/WardenSchema/ValidationRun+Assertions.swift",

@@ -37,6 +37,10 @@ public enum AuditEvent: Sendable, Equatable {
         reason: String)
     /// SIGHUP found the configuration's release plans invalid; the plans in force stay.
     case releaseReloadFailed(reason: String)
+    /// A client's certificate failed the handshake; `refusals` counts those this line stands for.
+    case clientCertificateRefused(reason: String, refusals: Int)
+    /// `/v2/logging` changed the process's log level.
+    case logLevelChanged(from: String, to: String, actor: String)
 
     var name: String {
         switch self {
@@ -53,6 +57,8 @@ public enum AuditEvent: Sendable, Equatable {
         case .revocationListStale: "revocation_list_stale"
         case let .release(_, decision, _, _, _, _, _, _): "release_\(decision.rawValue)"
         case .releaseReloadFailed: "release_reload_failed"
+        case .clientCertificateRefused: "client_certificate_refused"
+        case .logLevelChanged: "log_level_changed"
         }
     }
 
@@ -67,6 +73,8 @@ public enum AuditEvent: Sendable, Equatable {
         case .modelRevoked, .revocationCheckFailed, .revocationListStale: "system:revocation-watch"
         case let .release(_, _, _, _, _, _, actor, _): actor
         case .releaseReloadFailed: ReleaseManager.hangup
+        case .clientCertificateRefused: "unauthenticated"
+        case let .logLevelChanged(_, _, actor): actor
         }
     }
 
@@ -122,6 +130,12 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["reason"] = .string(reason)
         case let .releaseReloadFailed(reason):
             metadata["reason"] = .string(reason)
+        case let .clientCertificateRefused(reason, refusals):
+            metadata["reason"] = .string(reason)
+            metadata["refusals"] = .stringConvertible(refusals)
+        case let .logLevelChanged(from, to, _):
+            metadata["from"] = .string(from)
+            metadata["to"] = .string(to)
         }
         return metadata
     }
@@ -134,7 +148,7 @@ public enum AuditEvent: Sendable, Equatable {
         metadata["seq"] = .stringConvertible(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)
         switch self {
         case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated: logger.info("audit", metadata: metadata)
-        case .policyDenied: logger.notice("audit", metadata: metadata)
+        case .policyDenied, .clientCertificateRefused, .logLevelChanged: logger.notice("audit", metadata: metadata)
         case let .release(_, decision, _, _, _, _, _, _):
             if decision == .rolledBack { logger.error("audit", metadata: metadata) } else { logger.notice("audit", metadata: metadata) }
         case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed, .modelRevoked, .revocationCheckFailed,

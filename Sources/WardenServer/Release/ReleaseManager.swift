@@ -209,18 +209,21 @@ public final class ReleaseManager: Sendable {
     func reload(fromConfigurationFile path: String) {
         do {
             let plans = try ServeConfiguration(contentsOfFile: path).releases
-            for plan in plans {
-                try plan.validate(path: "release \(plan.model)")
-                for version in plan.versions where repository.model(plan.model, version: version) == nil {
-                    throw ConfigurationError("release \(plan.model): version '\(version)' is not served")
-                }
-            }
+            for plan in plans { try check(plan) }
             let current = tracks.withLock { $0.mapValues(\.plan) }
             for plan in plans where current[plan.model] != plan {
                 try replace(plan, by: Self.hangup, reason: "the plan in \(path), re-read on SIGHUP")
             }
         } catch {
             AuditEvent.releaseReloadFailed(reason: "\(error)").log(to: logger)
+        }
+    }
+
+    /// A plan may be put in force: well formed, and every version it names is served.
+    private func check(_ plan: ReleasePlan) throws {
+        try plan.validate(path: "release \(plan.model)")
+        for version in plan.versions where repository.model(plan.model, version: version) == nil {
+            throw ConfigurationError("release \(plan.model): version '\(version)' is not served")
         }
     }
 
@@ -241,10 +244,7 @@ public final class ReleaseManager: Sendable {
     /// Puts a new plan in force (from the configuration or the admin endpoint): every version
     /// it names must be served; a canary starts at its first step.
     func replace(_ plan: ReleasePlan, by actor: String, reason: String = "a new plan") throws {
-        try plan.validate(path: "release \(plan.model)")
-        for version in plan.versions where repository.model(plan.model, version: version) == nil {
-            throw ConfigurationError("release \(plan.model): version '\(version)' is not served")
-        }
+        try check(plan)
         let track = Track(plan: plan, stepStarted: .now, phase: plan.canary == nil ? .stable : .progressing, lastDecision: "plan_changed")
         let before = tracks.withLock { all in
             defer { all[plan.model] = track }

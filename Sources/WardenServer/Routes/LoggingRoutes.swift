@@ -17,14 +17,8 @@ struct LoggingRoutes {
                 let level = try Self.level(from: body, current: LogLevelControl.shared.current)
                 let before = LogLevelControl.shared.current
                 LogLevelControl.shared.current = level
-                var audited = logger
-                audited.logLevel = .trace
-                audited.notice(
-                    "log level changed",
-                    metadata: [
-                        "event": "log_level_changed", "from": .string(before.rawValue), "to": .string(level.rawValue),
-                        "actor": .string(context.clientIdentity ?? "anonymous"),
-                    ])
+                AuditEvent.logLevelChanged(from: before.rawValue, to: level.rawValue, actor: context.clientIdentity ?? "anonymous")
+                    .log(to: logger)
                 return JSONResponse.make(Self.settings(), context)
             }
         }
