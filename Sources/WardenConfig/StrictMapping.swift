@@ -96,10 +96,14 @@ public struct StrictMapping {
 
     public mutating func seconds(_ key: String) throws -> Duration? {
         guard let value = take(key) else { return nil }
-        if let number = value as? Int, number >= 0 { return .seconds(number) }
-        if let number = value as? Double, number >= 0 { return .milliseconds(Int64(number * 1000)) }
-        throw ConfigurationError("\(name(key)) must be a non-negative number of seconds")
+        // Bounded, so that no clock arithmetic on it can overflow (a trap, not an error).
+        if let number = value as? Int, (0...Self.maxSeconds).contains(number) { return .seconds(number) }
+        if let number = value as? Double, (0...Double(Self.maxSeconds)).contains(number) { return .milliseconds(Int64(number * 1000)) }
+        throw ConfigurationError("\(name(key)) must be a number of seconds from 0 to \(Self.maxSeconds) (a year)")
     }
+
+    /// The longest duration a setting may name: a year.
+    public static let maxSeconds = 31_536_000
 
     public mutating func mapping(_ key: String) throws -> StrictMapping? {
         guard let value = take(key) else { return nil }

@@ -194,8 +194,11 @@ public struct WardenServerBuilder {
         // the reloadable ones' checks at once.
         var pollers: [any Service] = []
         var reloads: [@Sendable () async -> Void] = []
+        var beforeWarmUp: [@Sendable () async -> Void] = []
         if let requestPolicy {
-            let reload = PolicyReloadService(policy: requestPolicy, logger: logger)
+            let killSwitch = KillSwitchWatch(policy: requestPolicy, repository: state.repository, logger: logger)
+            beforeWarmUp.append { killSwitch.refresh() }
+            let reload = PolicyReloadService(policy: requestPolicy, killSwitch: killSwitch, logger: logger)
             pollers.append(reload)
             reloads.append { await reload.check() }
         }
@@ -204,14 +207,16 @@ public struct WardenServerBuilder {
             reloads.append { tlsReload.check() }
         }
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
-        var warmUp = WarmUpService(state: state, startup: startup, logger: logger)
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
                 settings: settings, served: verified.value, metrics: metrics.revocation, outbound: metrics.outbound, logger: logger)
             // The first check runs before warm-up; the poller takes over after one interval.
-            warmUp.beforeWarmUp = { await watch.check() }
+            beforeWarmUp.append { await watch.check() }
             pollers.append(RevocationWatchService(watch: watch))
         }
+        let firstChecks = beforeWarmUp
+        var warmUp = WarmUpService(state: state, startup: startup, logger: logger)
+        warmUp.beforeWarmUp = { for check in firstChecks { await check() } }
         services.append(.init(service: warmUp, successTerminationBehavior: .ignore))
         if redactor.keyFile != nil {
             let reload = RedactionKeyReloadService(redactor: redactor, interval: configuration.secretReloadInterval, logger: logger)

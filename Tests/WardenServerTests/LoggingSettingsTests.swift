@@ -24,6 +24,8 @@ import Testing
     @Test(arguments: [
         #"{"log_file": "/tmp/x"}"#, #"{"log_format": "ISO8601"}"#, #"{"level": "loud"}"#, #"{"log_info": "yes"}"#,
         #"{"log_verbose_level": -1}"#, #"{"verbosity": 1}"#, "[]", "not json",
+        // Found by schemathesis: a bad value beside a good level was let through.
+        #"{"level": "info", "log_verbose_level": -1}"#, #"{"level": "info", "log_error": 0}"#,
     ])
     func refusals(_ json: String) {
         #expect(throws: ServingFailure.self) { try Self.level(json) }

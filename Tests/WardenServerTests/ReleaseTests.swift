@@ -94,6 +94,22 @@ import WardenConfig
         #expect(throws: ConfigurationError.self) { try plan(["split_header": "X-Tenant"]) }
     }
 
+    /// Found by schemathesis on the admin API: `window_seconds: 6e307` trapped converting to a
+    /// Duration and took the server down. Durations are bounded to a year, and refused beyond.
+    @Test(arguments: [6.137429350241774e307, Double.infinity, Double.nan, -1, 31_536_000.5])
+    func outOfRangeDurationsAreRefused(_ seconds: Double) {
+        var map = StrictMapping(
+            ["model": "churn", "stable": "1", "analysis": ["window_seconds": seconds]] as [String: Any], path: "r")
+        #expect(throws: ConfigurationError.self) { try ReleasePlan(reading: &map) }
+    }
+
+    @Test func aYearIsTheLongestDuration() throws {
+        var map = StrictMapping(["model": "churn", "stable": "1", "analysis": ["window_seconds": 31_536_000]] as [String: Any], path: "r")
+        #expect(try ReleasePlan(reading: &map).analysis.window == .seconds(31_536_000))
+        var huge = StrictMapping(["model": "churn", "stable": "1", "analysis": ["step_seconds": Int.max]] as [String: Any], path: "r")
+        #expect(throws: ConfigurationError.self) { try ReleasePlan(reading: &huge) }
+    }
+
     @Test func verdicts() {
         var analysis = ReleaseAnalysis()
         analysis.minimumRequests = 10

@@ -68,3 +68,34 @@ def test_schemathesis_finds_no_failures(start_warden, tmp_path):
     assert ("/v2/models/{model}/versions/{version}/infer", 200) in answered
     assert ("/v1/models/{model}:predict", 200) in answered
     assert {status for route, status in answered if route == "/v2/models/{model}/infer"} >= {200, 400, 415}
+    # The admin routes are documented too; without an identity they refuse everyone.
+    assert {status for route, status in answered if route.startswith("/admin/") or route == "/v2/logging"} <= {403, 405}
+
+
+def test_schemathesis_on_the_admin_routes(start_warden, tmp_path):
+    """Issue 27: the release admin API and /v2/logging, as documented, on a server of their own
+    (schemathesis changes its log level and its plans). Two versions of churn and a canary in
+    progress, so PUT, promote and rollback can succeed as well as fail."""
+    binary = schemathesis()
+    server = start_warden(config={
+        "listen": {"insecure_admin_without_identity": True},
+        "models": [{"directory": str(CHURN_DIR), "version": "1"}, {"directory": str(CHURN_DIR), "version": "2"}],
+        "releases": [{"model": "churn", "stable": "1", "canary": "2", "steps": [10, 50], "analysis": {"automatic": False}}],
+    }, label="openapi-admin")
+    mark = server.mark()
+    result = subprocess.run(
+        [str(binary), "--config-file", str(CONFIG), "run", f"{server.url}/openapi.json",
+         "--include-path-regex", "^/(admin/|v2/logging)",
+         "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
+         "--max-examples", "40", "--workers", "1", "--seed", "20261206", "--request-timeout", "10"],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+        env=dict(os.environ, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HOOKS.parent)))
+    summary = result.stdout[-6000:]
+    assert result.returncode == 0, summary
+    assert "passed" in summary and "failures" not in summary.split("SUMMARY")[-1].lower(), summary
+    # Changes were made and audited with an actor (schemathesis sets the level, so the audit
+    # trail, which no level silences, is what is read here).
+    changes = [r for r in server.records(mark) if r.get("audit") == "true"]
+    assert any(r["event"] == "log_level_changed" for r in changes), changes[-5:]
+    assert any(r["event"].startswith("release_") for r in changes), changes[-5:]
+    assert all(r["actor"] == "anonymous" for r in changes if r["event"] in ("log_level_changed", "release_plan_changed"))

@@ -305,6 +305,52 @@ def test_kill_switch_per_version_and_per_client_within_a_second(start_warden, pk
     assert max(delays) < 1.0, delays
 
 
+def test_a_version_killed_for_everyone_says_so_everywhere(start_warden, pki, models, tmp_path):
+    """Issue 27: a kill switch on a version is a model state like a revocation — in metadata,
+    per-version readiness, the readiness warnings, the index and a gauge — and a version killed
+    at start never logs model_ready. A per-client kill does not make the version killed."""
+    policy, data = tmp_path / "kill.rego", tmp_path / "kill.json"
+    policy.write_text(KILL_SWITCH)
+    data.write_text(json.dumps({"kill": {"versions": ["2"], "clients": [], "client_versions": []}}))
+    server = serve(start_warden, pki, models, [], policies={"request": {"files": [str(policy)], "data": [str(data)]}})
+    ready = [(r["model"], r["version"]) for r in server.records() if r.get("event") == "model_ready"]
+    assert ("churn", "1") in ready and ("churn", "2") not in ready, ready
+    killed = [r for r in server.records() if r.get("event") == "version_killed" and r["model"] == "churn"]
+    assert [(r["model"], r["version"], r["actor"], r["reasons"]) for r in killed] == [
+        ("churn", "2", "system:policy-watch", ["version switched off"])]
+
+    def availability(version: str) -> tuple:
+        metadata = call(server, pki, "c0", f"/v2/models/churn/versions/{version}", method="GET").json()
+        readiness = call(server, pki, "c0", f"/v2/models/churn/versions/{version}/ready", method="GET")
+        assert readiness.json()["availability"] == metadata["availability"]
+        return metadata["state"], metadata["availability"], metadata["reason"], readiness.status_code
+
+    assert availability("2") == ("UNAVAILABLE", "killed", "switched off by the request policy: version switched off", 503)
+    assert availability("1") == ("READY", "ready", "", 200)
+    health = call(server, pki, "c0", "/v2/health/ready", method="GET")
+    assert health.status_code == 200, "another version and model still serve"
+    assert "model churn version 2 is unavailable: switched off by the request policy: version switched off" in health.json()["warnings"]
+    index = call(server, pki, "c0", "/v2/models", method="GET").json()["models"]
+    churn = next(m["versions"] for m in index if m["name"] == "churn")
+    assert {(e["version"], e["availability"]) for e in churn} == {("1", "ready"), ("2", "killed"), ("3", "ready")}
+    metrics = call(server, pki, "ops", "/metrics", method="GET").text
+    assert 'warden_model_state{model="churn",version="2",state="killed"} 1' in metrics, metrics
+    assert 'warden_model_state{model="churn",version="2",state="ready"} 0' in metrics
+    assert infer(server, pki, "c0", version="2").headers["Warden-Error-Code"] == "version_disabled"
+    # Version 3 (the highest) answers, with the 500 its broken output contract earns.
+    assert infer(server, pki, "c0").headers["Warden-Model-Version"] == "3"
+
+    # Killed for one client only: the version still serves the others, so it is not killed.
+    mark = server.mark()
+    c0 = f"spiffe://{DOMAIN}/ns/serving/sa/c0"
+    data.write_text(json.dumps({"kill": {"versions": [], "clients": [], "client_versions": [{"client": c0, "version": "2"}]}}))
+    restored = server.wait_for_record(lambda r: r.get("event") == "version_restored" and r["model"] == "churn", since=mark)
+    assert (restored["model"], restored["version"], restored["actor"]) == ("churn", "2", "system:policy-watch")
+    assert availability("2") == ("READY", "ready", "", 200)
+    assert infer(server, pki, "c0", version="2").headers["Warden-Error-Code"] == "version_disabled"
+    assert infer(server, pki, "c1", version="2").status_code == 200
+
+
 def test_log_level_changes_at_run_time_through_tritons_logging_extension(start_warden, pki, models):
     """Issue 27: the level could only be set at start. tritonclient's own calls read and change
     it; only an admin identity may."""

@@ -8,8 +8,8 @@ struct WarmUpService: Service {
     let state: ServerState
     let startup: ListenerStartup
     let logger: Logger
-    /// Work that must finish before any model may turn ready: the first revocation check, so
-    /// a version revoked before the server started never logs model_ready.
+    /// Work that must finish before any model may turn ready: the first revocation check and
+    /// kill-switch refresh, so a version revoked or killed at start never logs model_ready.
     var beforeWarmUp: @Sendable () async -> Void = {}
 
     func run() async throws {
@@ -31,6 +31,16 @@ struct WarmUpService: Service {
             do {
                 try model.warmUp()
                 let elapsed = clock.now - start
+                // Warmed up, but switched off by the kill switch: ready once it is switched on.
+                if let reason = model.unavailableReason {
+                    logger.warning(
+                        "model warmed up but unavailable",
+                        metadata: [
+                            "event": "model_unavailable", "model": .string(model.name), "version": .string(model.version),
+                            "reason": .string(reason),
+                        ])
+                    continue
+                }
                 logger.info(
                     "model ready",
                     metadata: [

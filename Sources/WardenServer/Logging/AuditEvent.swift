@@ -41,6 +41,10 @@ public enum AuditEvent: Sendable, Equatable {
     case clientCertificateRefused(reason: String, refusals: Int)
     /// `/v2/logging` changed the process's log level.
     case logLevelChanged(from: String, to: String, actor: String)
+    /// The request policy now switches a version off for every client (the kill switch).
+    case versionKilled(model: String, version: String, reasons: [String])
+    /// The request policy no longer switches the version off.
+    case versionRestored(model: String, version: String)
 
     var name: String {
         switch self {
@@ -59,6 +63,8 @@ public enum AuditEvent: Sendable, Equatable {
         case .releaseReloadFailed: "release_reload_failed"
         case .clientCertificateRefused: "client_certificate_refused"
         case .logLevelChanged: "log_level_changed"
+        case .versionKilled: "version_killed"
+        case .versionRestored: "version_restored"
         }
     }
 
@@ -67,7 +73,7 @@ public enum AuditEvent: Sendable, Equatable {
         switch self {
         case .modelVerified: "system:startup"
         case let .policyDenied(_, _, _, client, _): client ?? "anonymous"
-        case .policyReloaded, .policyReloadFailed: "system:policy-watch"
+        case .policyReloaded, .policyReloadFailed, .versionKilled, .versionRestored: "system:policy-watch"
         case .certificateRotated, .certificateRotationFailed: "system:tls-watch"
         case .secretRotated, .secretRotationFailed: "system:secret-watch"
         case .modelRevoked, .revocationCheckFailed, .revocationListStale: "system:revocation-watch"
@@ -136,6 +142,13 @@ public enum AuditEvent: Sendable, Equatable {
         case let .logLevelChanged(from, to, _):
             metadata["from"] = .string(from)
             metadata["to"] = .string(to)
+        case let .versionKilled(model, version, reasons):
+            metadata["model"] = .string(model)
+            metadata["version"] = .string(version)
+            metadata["reasons"] = .array(reasons.map { .string($0) })
+        case let .versionRestored(model, version):
+            metadata["model"] = .string(model)
+            metadata["version"] = .string(version)
         }
         return metadata
     }
@@ -148,11 +161,11 @@ public enum AuditEvent: Sendable, Equatable {
         metadata["seq"] = .stringConvertible(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)
         switch self {
         case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated: logger.info("audit", metadata: metadata)
-        case .policyDenied, .clientCertificateRefused, .logLevelChanged: logger.notice("audit", metadata: metadata)
+        case .policyDenied, .clientCertificateRefused, .logLevelChanged, .versionRestored: logger.notice("audit", metadata: metadata)
         case let .release(_, decision, _, _, _, _, _, _):
             if decision == .rolledBack { logger.error("audit", metadata: metadata) } else { logger.notice("audit", metadata: metadata) }
         case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed, .modelRevoked, .revocationCheckFailed,
-            .revocationListStale, .releaseReloadFailed:
+            .revocationListStale, .releaseReloadFailed, .versionKilled:
             logger.error("audit", metadata: metadata)
         }
     }

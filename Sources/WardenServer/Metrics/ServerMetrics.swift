@@ -79,7 +79,8 @@ public final class ServerMetrics: Sendable {
     }
 
     /// `warden_model_ready{model,version}`: 1 while the version can answer, 0 while it cannot
-    /// (loading, warm-up failed, revoked, no current revocation list), set at each scrape.
+    /// (loading, warm-up failed, revoked, no current revocation list, killed), and
+    /// `warden_model_state{model,version,state}` naming which, set at each scrape.
     func modelReady(_ models: [ServedModel]) {
         for model in models {
             registry.makeGauge(
@@ -88,6 +89,15 @@ public final class ServerMetrics: Sendable {
                     helpText: "1 while the model version can answer requests, 0 while it cannot (see /v2/models for why)."),
                 labels: [("model", model.name), ("version", model.version)]
             ).set(to: model.isReady ? 1.0 : 0.0)
+            let availability = model.availability
+            for state in ModelAvailability.allCases {
+                registry.makeGauge(
+                    descriptor: .init(
+                        namespace: "warden", subsystem: "model", metricName: "state", unitName: "",
+                        helpText: "1 for the state the model version is in (ready, loading, revoked, unproven, killed, failed), else 0."),
+                    labels: [("model", model.name), ("version", model.version), ("state", state.rawValue)]
+                ).set(to: state == availability ? 1.0 : 0.0)
+            }
         }
     }
 

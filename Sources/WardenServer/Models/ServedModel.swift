@@ -25,18 +25,47 @@ public final class ServedModel: Sendable {
     /// revocation list proves it is not (until one does).
     private let withdrawal = Mutex<(revoked: String?, stale: Bool)>((nil, false))
 
-    public var isReady: Bool { hasWarmedUp && !isWithdrawn }
+    /// The request policy's reasons while it switches this version off for every client.
+    private let killSwitch = Mutex<[String]?>(nil)
+
+    public var isReady: Bool { hasWarmedUp && !isWithdrawn && !isKilled }
     var hasWarmedUp: Bool { warmedUp.load(ordering: .acquiring) }
 
     var isWithdrawn: Bool { withdrawal.withLock { $0.revoked != nil || $0.stale } }
+    var isKilled: Bool { killSwitch.withLock { $0 != nil } }
+
+    /// Where this version stands, the first reason that holds winning.
+    public var availability: ModelAvailability {
+        let (revoked, stale) = withdrawal.withLock { ($0.revoked, $0.stale) }
+        if revoked != nil { return .revoked }
+        if stale { return .unproven }
+        if isKilled { return .killed }
+        if warmUpFailure.withLock({ $0 }) != nil { return .failed }
+        return hasWarmedUp ? .ready : .loading
+    }
 
     /// Why this version cannot answer, for the repository index; nil when it is ready.
     var unavailableReason: String? {
-        let (revoked, stale) = withdrawal.withLock { ($0.revoked, $0.stale) }
-        if revoked != nil { return "revoked" }
-        if stale { return "no current revocation list proves it unrevoked" }
-        if let failure = warmUpFailure.withLock({ $0 }) { return "warm-up failed: \(failure)" }
-        return hasWarmedUp ? nil : "loading"
+        switch availability {
+        case .ready: return nil
+        case .loading: return "loading"
+        case .revoked: return "revoked"
+        case .unproven: return "no current revocation list proves it unrevoked"
+        case .killed:
+            let reasons = killSwitch.withLock { $0 } ?? []
+            return "switched off by the request policy" + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; "))
+        case .failed: return "warm-up failed: \(warmUpFailure.withLock { $0 } ?? "")"
+        }
+    }
+
+    /// Records whether the request policy switches this version off for everyone (its
+    /// reasons), or not (nil); true when that changed.
+    func setKilled(_ reasons: [String]?) -> Bool {
+        killSwitch.withLock { current in
+            guard current != reasons else { return false }
+            defer { current = reasons }
+            return (current == nil) != (reasons == nil)
+        }
     }
 
     /// Counters for `/v2/models/{m}/stats`, in Triton's statistics shape.

@@ -4,8 +4,11 @@ import ServiceLifecycle
 /// Watches the request policy's files and swaps in a new policy when they change; a broken
 /// policy (or one that does not compile within the deadline) is logged, audited and counted,
 /// and the last good one stays in force. Graceful shutdown cancels the wait at once.
+/// Each tick also refreshes which versions the policy switches off for everyone.
 struct PolicyReloadService: Service {
     let policy: RequestPolicy
+    /// Re-asked at every tick, changed or not: a kill switch may depend on the time.
+    let killSwitch: KillSwitchWatch
     let logger: Logger
 
     func run() async throws {
@@ -23,5 +26,6 @@ struct PolicyReloadService: Service {
         default:
             break
         }
+        killSwitch.refresh()
     }
 }

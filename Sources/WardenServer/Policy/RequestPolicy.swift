@@ -112,4 +112,21 @@ public final class RequestPolicy: Sendable {
             return Decision(allow: false, reasons: ["policy evaluation failed: \(error)"])
         }
     }
+
+    /// Whether the policy switches a version off for every client: `version_blocked` holds,
+    /// and `allow` does not, for an inference request that carries no client at all. Returns
+    /// the policy's reasons when it does (possibly none), nil when it does not or cannot say.
+    public func killReasons(model: String, version: String, now: Date = Date()) -> [String]? {
+        let input = Value.makeObject([
+            (
+                key: .string("model"),
+                value: .makeObject([(key: .string("name"), value: .string(model)), (key: .string("version"), value: .string(version))])
+            ),
+            (key: .string("route"), value: .string("infer")),
+            (key: .string("method"), value: .string("POST")),
+            (key: .string("time_ns"), value: .integer(Int64(now.timeIntervalSince1970 * 1_000_000_000))),
+        ])
+        let decision = decide(input)
+        return decision.allow || !decision.versionBlocked ? nil : decision.reasons
+    }
 }

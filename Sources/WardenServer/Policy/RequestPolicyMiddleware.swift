@@ -7,8 +7,9 @@ import WardenPolicy
 /// model and the version that would answer (the release plan's pick for unversioned requests),
 /// the route and the time. A denial is a 403 `policy_denied` (this client may not), or a 503
 /// `version_disabled` when the policy also says `version_blocked` (the version is switched off
-/// for this request) and no other version may answer an unversioned request. The policy's
-/// reasons go to the log line only.
+/// for this request) and no other version may answer an unversioned request; metadata routes
+/// of a switched-off version still answer (they report it killed). The policy's reasons go to
+/// the log line only.
 struct RequestPolicyMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
     let policy: RequestPolicy
@@ -29,7 +30,9 @@ struct RequestPolicyMiddleware: RouterMiddleware {
             }
         }
         let decision = try ask(version)
-        if decision.allow { return try await next(request, context) }
+        // A switched-off version is off for inference; its metadata and readiness still
+        // answer, and say it is killed. A refused client is refused everywhere.
+        if decision.allow || (decision.versionBlocked && route == "metadata") { return try await next(request, context) }
         // An unversioned request skips a switched-off version as it skips a revoked one: the
         // next version that serves and that the policy allows answers instead.
         if decision.versionBlocked, pinned == nil {

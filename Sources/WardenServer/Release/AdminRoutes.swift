@@ -57,7 +57,8 @@ struct AdminRoutes {
 
     /// A reason is short, single-line text: it goes into an audit line.
     static func validReason(_ value: Any) throws -> String {
-        guard let text = value as? String, !text.isEmpty, text.count <= maxReasonLength,
+        // Counted in code points, as JSON Schema's maxLength counts (the OpenAPI document's).
+        guard let text = value as? String, !text.isEmpty, text.unicodeScalars.count <= maxReasonLength,
             !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             throw ServingFailure.badRequest(.invalidRequest, "reason must be one line of at most \(maxReasonLength) characters")

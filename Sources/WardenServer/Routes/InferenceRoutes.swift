@@ -41,6 +41,9 @@ struct InferenceRoutes {
             error.retryAfterSeconds = 60
             throw error
         }
+        if model.isKilled {
+            throw ServingFailure(.versionDisabled, "this model version is switched off")
+        }
         guard model.isReady else { throw ServingFailure.notReady }
         return model
     }

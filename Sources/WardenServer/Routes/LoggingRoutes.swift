@@ -52,18 +52,13 @@ struct LoggingRoutes {
         if let format = fields["log_format"], format != .string("default") {
             throw ServingFailure.badRequest(.invalidRequest, "log_format must be default (Warden writes JSON lines)")
         }
-        if let named = fields["level"] {
-            guard case let .string(text) = named, let level = Logger.Level(rawValue: text) else {
-                throw ServingFailure.badRequest(
-                    .invalidRequest, "level must be one of trace, debug, info, notice, warning, error, critical")
-            }
-            return level
-        }
+        // Every key is checked before any is used: a bad value is refused even beside a good level.
         func flag(_ key: String) throws -> Bool? {
             guard let value = fields[key] else { return nil }
             guard case let .bool(flag) = value else { throw ServingFailure.badRequest(.invalidRequest, "\(key) must be a boolean") }
             return flag
         }
+        let (info, warning, error) = (try flag("log_info"), try flag("log_warning"), try flag("log_error"))
         var verbose: Int64?
         if let value = fields["log_verbose_level"] {
             guard case let .integer(number) = value, number >= 0 else {
@@ -71,12 +66,19 @@ struct LoggingRoutes {
             }
             verbose = number
         }
+        if let named = fields["level"] {
+            guard case let .string(text) = named, let level = Logger.Level(rawValue: text) else {
+                throw ServingFailure.badRequest(
+                    .invalidRequest, "level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            return level
+        }
         if let verbose, verbose > 0 { return verbose > 1 ? .trace : .debug }
-        if try flag("log_info") == true { return .info }
-        if try flag("log_warning") == true { return .warning }
-        if try flag("log_error") == true { return .error }
+        if info == true { return .info }
+        if warning == true { return .warning }
+        if error == true { return .error }
         // Everything switched off, or nothing asked: keep errors at least, else what was set.
-        let asked = try [flag("log_info"), flag("log_warning"), flag("log_error")].contains { $0 == false }
+        let asked = [info, warning, error].contains { $0 == false }
         return asked ? .critical : (verbose == 0 && current < .info ? .info : current)
     }
 }

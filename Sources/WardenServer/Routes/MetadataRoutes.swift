@@ -59,7 +59,8 @@ struct MetadataRoutes {
                 ("inputs", .array(contract.inputs.map(\.json))),
                 ("outputs", .array(contract.outputs.map(\.json))),
                 // Beyond OIP's keys: whether this version can answer now, and if not, why.
-                ("state", .string(model.isReady ? "READY" : "UNAVAILABLE")),
+                ("state", .string(model.availability.tritonState)),
+                ("availability", .string(model.availability.rawValue)),
                 ("reason", .string(model.unavailableReason ?? "")),
             ]), context)
     }
@@ -67,7 +68,9 @@ struct MetadataRoutes {
     func ready(_ context: WardenRequestContext, version: String?) throws -> Response {
         let model = try find(context, version: version)
         let ready = model.isReady && !state.isDraining
-        return json(.object([("name", .string(model.name)), ("ready", .bool(ready))]), context, status: ready ? .ok : .serviceUnavailable)
+        return json(
+            .object([("name", .string(model.name)), ("ready", .bool(ready)), ("availability", .string(model.availability.rawValue))]),
+            context, status: ready ? .ok : .serviceUnavailable)
     }
 
     func json(_ value: JSONValue, _ context: WardenRequestContext, status: HTTPResponse.Status = .ok) -> Response {

@@ -26,7 +26,7 @@ struct RepositoryRoutes {
             let entries = versions().filter { !readyOnly || $0.isReady }.map { model -> JSONValue in
                 .object([
                     ("name", .string(model.name)), ("version", .string(model.version)),
-                    ("state", .string(model.isReady ? "READY" : "UNAVAILABLE")), ("reason", .string(model.unavailableReason ?? "")),
+                    ("state", .string(model.availability.tritonState)), ("reason", .string(model.unavailableReason ?? "")),
                 ])
             }
             return JSONResponse.make(.array(entries), context)
@@ -57,7 +57,8 @@ struct RepositoryRoutes {
         return names.map { name in
             let entries = all.filter { $0.name == name }.map { model -> JSONValue in
                 .object([
-                    ("version", .string(model.version)), ("state", .string(model.isReady ? "READY" : "UNAVAILABLE")),
+                    ("version", .string(model.version)), ("state", .string(model.availability.tritonState)),
+                    ("availability", .string(model.availability.rawValue)),
                     ("reason", .string(model.unavailableReason ?? "")), ("digest", model.digest.isEmpty ? .null : .string(model.digest)),
                 ])
             }
