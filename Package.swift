@@ -66,11 +66,35 @@ let package = Package(
         ),
         // prctl(2) for the runtime self-check: variadic in C, so wrapped in fixed signatures.
         .target(name: "CWardenLinux"),
+        // The serving core, free of HTTP: models and their contracts, admission, the engine
+        // runner, release routing, the request policy and the inference pipeline. Both
+        // protocols (HTTP in WardenServer, gRPC beside it) drive the same pipeline.
+        .target(
+            name: "WardenServing",
+            dependencies: [
+                "WardenJSON",
+                "WardenONNX",
+                "WardenConfig",
+                "WardenTrust",
+                "WardenRegistry",
+                "WardenPolicy",
+                "WardenSchema",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The HTTP application: Open Inference Protocol v2, KServe v1, health, lifecycle.
         .target(
             name: "WardenServer",
             dependencies: [
                 "CWardenLinux",
+                "WardenServing",
                 "WardenJSON",
                 "WardenONNX",
                 "WardenConfig",
@@ -116,6 +140,7 @@ let package = Package(
                 "WardenJSON",
                 "WardenONNX",
                 "WardenServer",
+                "WardenServing",
                 "WardenTrust",
                 "WardenRegistry",
                 "WardenPolicy",
@@ -154,8 +179,11 @@ let package = Package(
                 "WardenConfig",
                 "WardenONNX",
                 "WardenServer",
+                "WardenServing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        // The serving core driven without HTTP, TLS or Python.
+        .testTarget(name: "WardenServingTests", dependencies: ["WardenJSON", "WardenONNX", "WardenServing"]),
     ]
 )

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import WardenConfig
 import WardenPolicy
+import WardenServing
 
 /// How `warden serve` is put together: the serving listener, the probe listener, warm-up and
 /// drain, as services in one group whose order is the shutdown order (last listed stops first).
@@ -209,7 +210,7 @@ public struct WardenServerBuilder {
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
-                settings: settings, served: verified.value, metrics: metrics.revocation, outbound: metrics.outbound, logger: logger)
+                settings: settings, served: verified.value, metrics: metrics.revocation, logger: logger)
             // The first check runs before warm-up; the poller takes over after one interval.
             beforeWarmUp.append { await watch.check() }
             pollers.append(RevocationWatchService(watch: watch))
@@ -224,7 +225,7 @@ public struct WardenServerBuilder {
             reloads.append { reload.check() }
         }
         if let file = configuration.sourceFile, let releases = state.releases {
-            reloads.append { releases.reload(fromConfigurationFile: file) }
+            reloads.append { releases.reload(fromConfigurationFile: file) { try ServeConfiguration(contentsOfFile: $0).releases } }
         }
         pollers.append(HangupReloadService(reloads: reloads, logger: logger))
         services += pollers.map { .init(service: $0, successTerminationBehavior: .ignore) }

@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// Admission decisions with real tasks and clocks: slots, FIFO order, the bounded queue and
 /// its waits, and leases shared with an engine run that outlives its request.

@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// The breaker's states with real calls: closed counts consecutive failures, open fails fast,
 /// half-open lets one probe through.

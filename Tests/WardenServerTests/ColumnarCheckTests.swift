@@ -5,6 +5,7 @@ import WardenONNX
 import WardenSchema
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// The column-by-column contract check must agree with the full validator on every batch:
 /// it may only skip work, never change a verdict.

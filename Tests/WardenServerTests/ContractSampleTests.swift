@@ -7,6 +7,7 @@ import Testing
 import WardenJSON
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// Contract samples: read strictly, sent as OIP v2 requests, and answers held to the expected
 /// outputs (which for the example were computed by onnxruntime).

@@ -4,6 +4,7 @@ import WardenJSON
 import WardenONNX
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// Contracts fail closed: whatever a contract says that Warden would not enforce, or that
 /// contradicts the graph, refuses the model at load with the key path.

@@ -8,6 +8,7 @@ import WardenJSON
 import WardenONNX
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// The model contract on every request: input rows checked before the engine, output rows
 /// after, redactions in every response format.

@@ -3,6 +3,7 @@ import Testing
 import WardenJSON
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// One catalogue of refusal codes: docs/serving.md's error table and the OpenAPI document's
 /// code enum must list exactly `ServingFailure.Code.allCases`, with the same statuses, so the

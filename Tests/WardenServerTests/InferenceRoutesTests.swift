@@ -7,6 +7,7 @@ import Testing
 import WardenJSON
 
 @testable import WardenServer
+@testable import WardenServing
 
 @Suite struct InferenceRoutesTests {
     static let churn: ServerState = {

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// Triton's logging settings mapped onto swift-log levels, and the refusals.
 @Suite struct LoggingSettingsTests {

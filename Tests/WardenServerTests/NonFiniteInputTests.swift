@@ -7,6 +7,7 @@ import Testing
 import WardenJSON
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// NaN and infinities in requests, as tritonclient's JSON mode sends them: NaN is a missing
 /// value (null to the contract), an infinity is a number the contract's bounds judge, and a

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// Readiness with several models: `any` (their default) stays Ready while one model serves and
 /// names the others; `all` (the single-model default) needs every one.

@@ -4,6 +4,7 @@ import Testing
 import WardenConfig
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// Release management without a network: routing buckets, the analysis verdicts, and a canary
 /// walked through its steps, rolled back, and completed, on a clock the test moves.

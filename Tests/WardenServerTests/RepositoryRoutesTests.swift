@@ -8,6 +8,7 @@ import WardenJSON
 import WardenONNX
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// What a server serves (the index in Warden's, Triton's and KServe v1's shapes) and Triton's
 /// statistics for each version.
@@ -30,10 +31,10 @@ import WardenONNX
                 let expected = try JSONParser.parse(
                     """
                     {"models": [
-                      {"name": "churn", "versions": [{"version": "1", "state": "READY", "reason": "", "digest": "sha256:\(String(repeating: "a", count: 64))"}]},
+                      {"name": "churn", "versions": [{"version": "1", "state": "READY", "availability": "ready", "reason": "", "digest": "sha256:\(String(repeating: "a", count: 64))"}]},
                       {"name": "forest", "versions": [
-                        {"version": "1", "state": "READY", "reason": "", "digest": null},
-                        {"version": "2", "state": "UNAVAILABLE", "reason": "loading", "digest": null}]}
+                        {"version": "1", "state": "READY", "availability": "ready", "reason": "", "digest": null},
+                        {"version": "2", "state": "UNAVAILABLE", "availability": "loading", "reason": "loading", "digest": null}]}
                     ]}
                     """)
                 #expect(body == expected)

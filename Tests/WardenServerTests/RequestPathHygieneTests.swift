@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 
-/// No force unwrap or `try!` on the request path: the HTTP layer, the JSON parser, the schema
+
+/// No force unwrap or `try!` on the request path: the HTTP layer, the serving core, the JSON parser, the schema
 /// validator's run and the Rego evaluator. A surprise there is a crash of every request in
 /// flight, not one refused request. Constant header names (`Self("X-Request-Id")!`, checked
 /// once at start) are the one allowed form.
 @Suite struct RequestPathHygieneTests {
     static let root = TestServer.root
-    static let folders = ["Sources/WardenServer", "Sources/WardenJSON", "Sources/WardenPolicy/Eval"]
+    static let folders = ["Sources/WardenServer", "Sources/WardenServing", "Sources/WardenJSON", "Sources/WardenPolicy/Eval"]
     static let files = [
         "Sources/WardenSchema/ValidationRun.swift", "Sources/WardenSchema/ValidationRun+Assertions.swift",
         "Sources/WardenSchema/ValidationRun+Applicators.swift",

@@ -2,6 +2,7 @@ import Testing
 import WardenConfig
 
 @testable import WardenServer
+@testable import WardenServing
 
 @Suite struct ServeConfigurationTests {
     @Test func readsEveryKey() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import WardenServer
+@testable import WardenServing
 
 @Suite struct ServedModelTests {
     @Test func bareModelGetsADerivedContractNamedAfterItsDirectory() throws {

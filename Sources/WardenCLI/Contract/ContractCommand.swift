@@ -3,6 +3,7 @@ import Foundation
 import WardenJSON
 import WardenONNX
 import WardenServer
+import WardenServing
 
 /// `warden contract`: write a model's contract from what the graph declares, and check a
 /// contract against its model offline (docs/contract.md).

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import WardenJSON
 import WardenServer
+import WardenServing
 
 /// A swift-log backend writing one JSON object per line to standard output: timestamp,
 /// level, message, label and the metadata (which Warden's libraries fill only from

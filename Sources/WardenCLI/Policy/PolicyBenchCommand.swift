@@ -3,6 +3,7 @@ import Foundation
 import WardenJSON
 import WardenPolicy
 import WardenServer
+import WardenServing
 
 /// `warden policy bench`: one compiled policy, one input, many evaluations; prints latency
 /// percentiles (benchmarks/policy.py drives it).

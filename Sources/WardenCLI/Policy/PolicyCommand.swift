@@ -3,6 +3,7 @@ import Foundation
 import WardenJSON
 import WardenPolicy
 import WardenServer
+import WardenServing
 import Yams
 
 /// `warden policy`: evaluate and check Rego policies as OPA users do.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WardenJSON
 import WardenServer
+import WardenServing
 
 /// `warden probe`: a synthetic check of a running server. Sends the contract's samples over
 /// mutual TLS with a client certificate, pins the server's SPIFFE ID, and checks every answer

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WardenServer
+import WardenServing
 
 /// `warden serve`: serve models over the Open Inference Protocol v2 and KServe v1.
 struct ServeCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import WardenJSON
 import WardenRegistry
 import WardenServer
+import WardenServing
 import WardenTrust
 
 /// What `fetch` and `verify` both take: where the artifact is, what to trust, what to expect.

@@ -1,25 +1,12 @@
 import Foundation
 import WardenConfig
+import WardenServing
 import Yams
 
 /// Everything `warden serve` needs, from a YAML file (`--config`) or from flags.
 public struct ServeConfiguration: Sendable {
     /// One model to serve: an artifact directory, with optional name and version overrides.
-    public struct ModelSource: Sendable, Equatable {
-        public var directory: String
-        public var name: String?
-        public var version: String?
-        /// The pinned artifact digest: the directory must be exactly what `warden fetch`
-        /// installed for it, re-hashed before loading.
-        public var expectedDigest: String?
-
-        public init(directory: String, name: String? = nil, version: String? = nil, expectedDigest: String? = nil) {
-            self.directory = directory
-            self.name = name
-            self.version = version
-            self.expectedDigest = expectedDigest
-        }
-    }
+    public typealias ModelSource = WardenServing.ModelSource
 
     public var host = "127.0.0.1"
     public var port = 8080

@@ -1,6 +1,7 @@
 import Foundation
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// `warden contract check DIR`: what `serve` would refuse about a model folder's contract,
 /// found offline and listed together — the graph it must describe, its schemas, its warm-up
@@ -57,7 +58,7 @@ public enum ContractCheck {
     /// Runs a sample as `warden probe` would send it, without a server: decode, input contract,
     /// engine, output contract, and the answer against the expected outputs. Outputs the
     /// contract redacts are not compared (their hashes depend on the server's key).
-    static func sampleProblems(_ sample: ContractSample, model: ServedModel) -> [String] {
+    package static func sampleProblems(_ sample: ContractSample, model: ServedModel) -> [String] {
         let contract = model.contract
         guard contract.featureStore == nil else { return [] }  // needs the feature store: `warden probe` checks it
         do {

@@ -1,5 +1,6 @@
 import Logging
 import Prometheus
+import WardenServing
 
 /// Where the self-check is reported: one log event at startup, a gauge per check, and a
 /// readiness warning per failure (the serving port's `/v2/health/ready` body).

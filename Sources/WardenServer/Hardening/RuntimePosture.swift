@@ -1,5 +1,6 @@
 import CWardenLinux
 import Foundation
+import WardenServing
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOSSL
+import WardenServing
 import X509
 
 /// On the mTLS listener: reads the client's SPIFFE ID from the certificate the handshake

@@ -3,6 +3,7 @@ import Logging
 import NIOSSL
 import SwiftASN1
 import Synchronization
+import WardenServing
 import WardenTrust
 import X509
 

@@ -1,4 +1,5 @@
 import Logging
+import WardenServing
 
 /// The audit line of a refused client certificate, naming the rule it broke. Refusals happen
 /// before authentication, so anyone can cause them: a burst of twenty is logged, then one a

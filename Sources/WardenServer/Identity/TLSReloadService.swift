@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import WardenServing
 
 /// Polls the TLS files and swaps in rotated material, with an audit event for each rotation
 /// or refused file, and keeps the certificate-expiry gauges current (a warning when under the

@@ -1,4 +1,5 @@
 import NIOSSL
+import WardenServing
 
 /// The serving listener's mutual TLS: Warden's certificate and key, and the trust bundle
 /// (SPIFFE bundle, PEM) client certificates must chain to.

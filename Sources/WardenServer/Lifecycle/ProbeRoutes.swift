@@ -1,4 +1,5 @@
 import Hummingbird
+import WardenServing
 
 /// The kubelet's probe port: plain HTTP, status codes only, no model data.
 enum ProbeRoutes {

@@ -1,4 +1,5 @@
 import Logging
+import WardenServing
 
 /// The only fields a request log line may carry. Log lines are built from this type alone, so
 /// a payload, a header value or a token has no way into a log: there is no field for it.
@@ -33,16 +34,5 @@ public struct RequestLogRecord: Sendable, Equatable {
         if let traceID { metadata["trace_id"] = .string(traceID) }
         if let spanID { metadata["span_id"] = .string(spanID) }
         return metadata
-    }
-}
-
-extension String {
-    /// A number with three decimals, without Foundation's formatter.
-    init(format3 value: Double) {
-        let thousandths = Int64((value * 1000).rounded())
-        let whole = thousandths / 1000
-        let fraction = abs(thousandths % 1000)
-        let digits = String(fraction)
-        self = "\(whole).\(String(repeating: "0", count: 3 - digits.count))\(digits)"
     }
 }

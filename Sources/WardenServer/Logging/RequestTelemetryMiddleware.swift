@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import WardenServing
 
 /// After every request: one structured log line (see `RequestLogRecord`) and the request
 /// metrics, from the same fields — so a stable error code appears in both.

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import WardenServing
 
 /// `GET /metrics`: the Prometheus text exposition.
 enum MetricsRoute {

@@ -1,4 +1,5 @@
 import Prometheus
+import WardenServing
 
 /// Metrics of Warden's outbound dependencies: each call's outcome and each breaker's state.
 final class OutboundMetrics: Sendable {

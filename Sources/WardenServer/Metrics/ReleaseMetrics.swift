@@ -1,13 +1,14 @@
 import Prometheus
+import WardenServing
 
 /// Release management: the canary's share, each decision, and what the analysis sees now.
-final class ReleaseMetrics: Sendable {
+final class ReleaseMetrics: ReleaseObserver {
     private let registry: PrometheusCollectorRegistry
     static let phases = ["stable", "progressing", "rolled_back"]
 
     init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
-    func decided(model: String, decision: ReleaseDecision, weight: Double, phase: String) {
+    package func decided(model: String, decision: ReleaseDecision, weight: Double, phase: String) {
         registry.makeCounter(
             descriptor: .init(
                 namespace: "warden", subsystem: "release", metricName: "decisions", unitName: "total",
@@ -32,7 +33,7 @@ final class ReleaseMetrics: Sendable {
 
     /// 1 while the analysis finds the canary in breach of its SLOs (also when automatic
     /// rollback is off), 0 otherwise.
-    func verdict(model: String, verdict: ReleaseManager.Verdict) {
+    package func verdict(model: String, verdict: ReleaseManager.Verdict) {
         registry.makeGauge(
             descriptor: .init(
                 namespace: "warden", subsystem: "release", metricName: "canary_breach", unitName: "",

@@ -1,4 +1,5 @@
 import Prometheus
+import WardenServing
 
 /// Admission and connection metrics: the inputs an autoscaler (KEDA, HPA through the
 /// Prometheus adapter) and an operator need to see overload. Created once, so the request

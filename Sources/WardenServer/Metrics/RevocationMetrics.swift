@@ -1,12 +1,19 @@
 import Prometheus
+import WardenServing
 
 /// The live revocation check: its outcomes, the current list, and which versions are withdrawn.
-final class RevocationMetrics: Sendable {
+final class RevocationMetrics: RevocationObserver {
     private let registry: PrometheusCollectorRegistry
+    private let outbound: OutboundMetrics
 
-    init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+    init(registry: PrometheusCollectorRegistry, outbound: OutboundMetrics) {
+        self.registry = registry
+        self.outbound = outbound
+    }
 
-    func checked(result: String, serial: Int64?, expiresIn: Double?) {
+    package func breakerState(_ state: CircuitBreaker.State) { outbound.breakerState("revocation", state) }
+
+    package func checked(result: String, serial: Int64?, expiresIn: Double?) {
         registry.makeCounter(
             descriptor: .init(
                 namespace: "warden", subsystem: "revocation", metricName: "checks", unitName: "total",
@@ -24,7 +31,7 @@ final class RevocationMetrics: Sendable {
     }
 
     /// Seconds until the list in force expires (negative once it has).
-    func expiresIn(_ seconds: Double) {
+    package func expiresIn(_ seconds: Double) {
         registry.makeGauge(
             descriptor: .init(
                 namespace: "warden", subsystem: "revocation", metricName: "list_expiry", unitName: "seconds",
@@ -33,7 +40,7 @@ final class RevocationMetrics: Sendable {
     }
 
     /// `warden_model_withdrawn{model,version}`: 1 while a version does not serve for revocation.
-    func revoked(_ all: [ServedModel], revoked: [ServedModel]) {
+    package func revoked(_ all: [ServedModel], revoked: [ServedModel]) {
         for model in all {
             registry.makeGauge(
                 descriptor: .init(

@@ -1,4 +1,5 @@
 import Prometheus
+import WardenServing
 
 /// Warden's Prometheus metrics. Every label value comes from a closed set — route templates,
 /// served model names and versions, status codes, stable error codes — never from a client's
@@ -26,7 +27,7 @@ public final class ServerMetrics: Sendable {
     public init() {
         resilience = ResilienceMetrics(registry: registry)
         outbound = OutboundMetrics(registry: registry)
-        revocation = RevocationMetrics(registry: registry)
+        revocation = RevocationMetrics(registry: registry, outbound: outbound)
         release = ReleaseMetrics(registry: registry)
         inFlight = registry.makeGauge(
             descriptor: .init(

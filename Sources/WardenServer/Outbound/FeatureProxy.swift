@@ -4,6 +4,7 @@ import Tracing
 import WardenConfig
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// Where the Feature Retrieval Proxy is and how Warden treats it (`feature_proxy:` in the
 /// configuration). It speaks Feast's online-features API (`POST /get-online-features`), over

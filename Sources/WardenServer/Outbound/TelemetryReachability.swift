@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import WardenServing
 
 /// A circuit breaker for the trace collector. swift-otel exports in the background from a
 /// bounded queue, so a dead collector never blocks a request; but every sampled span would

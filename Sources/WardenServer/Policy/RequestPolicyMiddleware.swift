@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import WardenPolicy
+import WardenServing
 
 /// The kill switch: every model route asks `data.serving.request.allow` with the client, the
 /// model and the version that would answer (the release plan's pick for unversioned requests),

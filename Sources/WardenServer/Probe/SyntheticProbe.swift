@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 import WardenJSON
+import WardenServing
 
 /// Sends a contract's samples to a running Warden over mutual TLS, as a client would, and
 /// holds each answer to the sample's expected outputs, to the version and digest that must

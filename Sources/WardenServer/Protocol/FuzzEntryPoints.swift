@@ -1,6 +1,7 @@
 import Foundation
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// The request decoders and the peer verifier as the libFuzzer targets in `Fuzz/` drive them:
 /// the same code the server runs on untrusted bytes, reachable without a listener.

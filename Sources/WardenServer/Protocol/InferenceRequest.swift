@@ -1,5 +1,6 @@
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// An Open Inference Protocol v2 request, checked against the model's contract and turned
 /// into engine inputs before anything reaches the engine.

@@ -1,5 +1,6 @@
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// Encodes an inference result as an Open Inference Protocol v2 response: JSON `data`, or
 /// Triton's binary-data extension for outputs that ask for it (the JSON header is then
@@ -51,15 +52,7 @@ struct InferenceResponse {
         }
     }
 
-    /// OIP has no map type: ZipMap's sequence of maps is returned as its score matrix.
-    static func tensor(_ value: Value?) -> Tensor {
-        switch value {
-        case let .tensor(tensor)?: return tensor
-        case let .mapSequence(sequence)?: return .float(sequence.values, shape: [sequence.rows, sequence.keys.count])
-        case let .map(map)?: return Tensor(shape: [map.values.count], storage: map.values)
-        case nil: return .float([], shape: [0])
-        }
-    }
+    static func tensor(_ value: Value?) -> Tensor { OutputTensor.of(value) }
 
     static func appendJSON(_ storage: TensorStorage, to json: inout JSONWriter) {
         switch storage {

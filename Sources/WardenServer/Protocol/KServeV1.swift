@@ -1,5 +1,6 @@
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// KServe's v1 protocol: `{"instances": [...]}` in, `{"predictions": [...]}` out.
 ///

@@ -1,5 +1,6 @@
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// Turns the data of one request tensor — JSON `data` (flat or nested) or a slice of the
 /// binary section — into an engine tensor of the model input's type.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import WardenConfig
+import WardenServing
 
 /// The release admin endpoint (route class `admin`, granted only by a rule that names it):
 /// the plans and what the analysis sees, a new plan for a model, and a manual rollback or

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import WardenServing
 
 /// Chooses, once per request, the version an unversioned model request goes to under the
 /// model's release plan; the request policy and the inference route both read that choice.

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOTLS
+import WardenServing
 
 /// Closes connections that hold the server without finishing their requests: no TLS handshake
 /// within the handshake timeout, no complete request head within the header timeout

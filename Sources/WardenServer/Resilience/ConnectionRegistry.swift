@@ -1,5 +1,6 @@
 import NIOCore
 import Synchronization
+import WardenServing
 
 /// The open connections of one listener, so that connections which have proven nothing yet
 /// (no TLS handshake, no request head) cannot hold the slots: each source address may hold

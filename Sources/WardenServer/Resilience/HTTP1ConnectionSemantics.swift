@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import WardenServing
 
 /// HTTP/1.x connection management as RFC 9112 says it, which the HTTP-types layer above
 /// cannot see (it has no version, and reads only an exact `Connection: close`):

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import WardenServing
 
 /// Everything between an inference request and the model's threads: the client's quota, the
 /// request's deadline, a slot from admission, and the engine run bounded by that deadline.

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import WardenJSON
+import WardenServing
 
 /// Turns every thrown error into a standard problem response (OIP `error` + RFC 9457 fields).
 /// Unexpected errors become a 500 whose body says nothing about their cause.

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import WardenJSON
 import WardenONNX
+import WardenServing
 
 /// Open Inference Protocol v2 inference and KServe v1 prediction.
 struct InferenceRoutes {

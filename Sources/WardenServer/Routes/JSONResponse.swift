@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import WardenJSON
+import WardenServing
 
 /// A JSON answer carrying the request id, for the metadata and admin routes.
 enum JSONResponse {

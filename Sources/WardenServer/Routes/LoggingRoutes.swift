@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import WardenJSON
+import WardenServing
 
 /// Triton's logging extension, `GET` and `POST` (or `PUT`) `/v2/logging`: the log level at run
 /// time, in Triton's keys (`log_info`, `log_warning`, `log_error`, `log_verbose_level`) or

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import WardenJSON
+import WardenServing
 
 /// Server and model metadata, and health, as the Open Inference Protocol and KServe v1 define them.
 struct MetadataRoutes {

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import WardenJSON
+import WardenServing
 
 /// What the server serves, and how each version has done: the model index (Warden's own
 /// `GET /v2/models`, Triton's `POST /v2/repository/index`, KServe v1's `GET /v1/models`) and

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import WardenServing
 
 extension Request {
     /// The whole body, at most `limit` bytes. Every way it can fail is the client's: too large

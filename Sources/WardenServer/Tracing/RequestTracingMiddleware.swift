@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Tracing
+import WardenServing
 
 /// Continues the caller's trace (W3C `traceparent`/`tracestate`) with a server span per
 /// request. The span carries the route template, the method, the status, the model and version

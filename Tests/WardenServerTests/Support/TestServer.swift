@@ -6,6 +6,7 @@ import NIOCore
 import WardenJSON
 
 @testable import WardenServer
+@testable import WardenServing
 
 /// Builds served models from the repository's example and fixtures, and a router around them.
 enum TestServer {
