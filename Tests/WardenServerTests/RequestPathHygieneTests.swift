@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 
-
 /// No force unwrap or `try!` on the request path: the HTTP layer, the serving core, the JSON parser, the schema
 /// validator's run and the Rego evaluator. A surprise there is a crash of every request in
 /// flight, not one refused request. Constant header names (`Self("X-Request-Id")!`, checked

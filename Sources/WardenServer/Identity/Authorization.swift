@@ -1,4 +1,3 @@
-
 /// Which client may call what, deny by default: a request is allowed only when a rule names
 /// its kind of route, its model (when it has one) and a pattern the client's SPIFFE ID matches.
 public struct Authorization: Sendable, Equatable {

@@ -1,4 +1,3 @@
-
 /// Who an authorization rule lets in: one exact SPIFFE ID, a path prefix within a trust
 /// domain (`spiffe://prod.example/ns/gateway/*`: every ID below that path), or a whole trust
 /// domain (`spiffe://prod.example/*`). Prefixes match whole segments only, so

@@ -1,4 +1,3 @@
-
 /// A SPIFFE ID (`spiffe://trust-domain/path`), validated as the SPIFFE ID specification
 /// (section 2) requires: scheme `spiffe`, a trust domain of lowercase letters, digits, `-`,
 /// `.` and `_`, no port, user info, query or fragment, and a path of segments made of letters,
