@@ -180,6 +180,7 @@ let package = Package(
                 "WardenONNX",
                 "WardenServer",
                 "WardenServing",
+                "WardenTrust",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

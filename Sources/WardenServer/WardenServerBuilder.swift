@@ -17,21 +17,22 @@ public struct WardenServerBuilder {
     public var redactor: OutputRedactor
     public let metrics = ServerMetrics()
     /// Quotas, deadlines, admission and the engine's threads: one per server.
-    let gate: InferenceGate
+    let admission: AdmissionControl
     /// Warden's certificate, key and trust bundle (with mutual TLS), shared by the serving
     /// listener and the outbound client, rotated in place.
     let tlsMaterial: TLSMaterial?
     let featureProxy: FeatureProxy?
     /// The trace collector's circuit breaker, when traces are exported.
     let collector: TelemetryReachability?
-    /// Each loaded model with the digest it was verified against, for the revocation watch.
-    private let verified = LockedBox<[(model: ServedModel, digest: String)]>([])
+    /// Each loaded model (with the digest it was verified against), for the revocation watch.
+    private let verified = LockedBox<[ServedModel]>([])
 
     public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         redactor = try configuration.redactionKeyFile.map(OutputRedactor.init(keyFile:)) ?? .ephemeral()
-        gate = InferenceGate(settings: configuration.resilience, metrics: metrics.resilience)
+        admission = AdmissionControl(settings: configuration.resilience, observer: PipelineMetrics(metrics: metrics))
+        metrics.resilience.slots(total: configuration.resilience.admission.concurrency)
         let outbound = metrics.outbound
         collector = configuration.otlpEndpoint.flatMap { TelemetryReachability(endpoint: $0, outbound: outbound) }
         tlsMaterial = try configuration.tls.map(TLSMaterial.init(settings:))
@@ -54,13 +55,14 @@ public struct WardenServerBuilder {
                 let provenance = try ArtifactGuard.check(source, hardened: configuration.hardened, startupGate: gate)
                 let model = try ServedModel.load(
                     directory: source.directory, name: source.name, version: source.version, digest: provenance.digest)
-                if configuration.revocation != nil, provenance.digest.isEmpty {
+                if configuration.revocation != nil, provenance.digest == nil {
                     throw ConfigurationError("\(source.directory): live revocation needs pinned models (expected_digest)")
                 }
-                verified.value.append((model, provenance.digest))
-                metrics.modelServed(model: model.name, version: model.version, digest: provenance.digest, signer: provenance.signer)
+                verified.value.append(model)
+                let digest = provenance.digest?.description ?? ""
+                metrics.modelServed(model: model.name, version: model.version, digest: digest, signer: provenance.signer)
                 AuditEvent.modelVerified(
-                    model: model.name, version: model.version, digest: provenance.digest, signer: provenance.signer,
+                    model: model.name, version: model.version, digest: digest, signer: provenance.signer,
                     attestations: provenance.attestations
                 ).log(to: logger)
                 return model
@@ -86,10 +88,10 @@ public struct WardenServerBuilder {
     }
 
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
-        let gate = gate
+        let admission = admission
         let resilienceMetrics = metrics.resilience
         state.watchSaturation {
-            let saturated = gate.isSaturatedTooLong
+            let saturated = admission.isSaturatedTooLong
             resilienceMetrics.saturated(saturated)
             return saturated
         }
@@ -107,22 +109,18 @@ public struct WardenServerBuilder {
         } else if !configuration.insecureAdminWithoutIdentity {
             router.add(middleware: AdminNeedsIdentityMiddleware())
         }
-        // Before the request policy, which judges the version chosen here.
-        if let releases = state.releases { router.add(middleware: ReleaseRoutingMiddleware(releases: releases)) }
-        if let requestPolicy {
-            router.add(
-                middleware: RequestPolicyMiddleware(
-                    policy: requestPolicy, repository: state.repository, logger: logger))
-        }
+        let selection = VersionSelection(repository: state.repository, releases: state.releases, policy: requestPolicy, logger: logger)
+        if requestPolicy != nil { router.add(middleware: ModelAccessMiddleware(selection: selection)) }
         MetadataRoutes(state: state).register(on: router)
         RepositoryRoutes(state: state).register(on: router)
         OpenAPIRoute.register(on: router)
         MetricsRoute.register(metrics, models: state.repository.models, on: router)
         if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
         LoggingRoutes(logger: logger).register(on: router)
-        InferenceRoutes(
-            state: state, limits: configuration.limits, redactor: redactor, metrics: metrics, gate: gate, featureProxy: featureProxy
-        ).register(on: router)
+        let pipeline = InferencePipeline(
+            selection: selection, admission: admission, features: FeatureLookup(source: featureProxy), redactor: redactor,
+            observer: PipelineMetrics(metrics: metrics))
+        InferenceRoutes(pipeline: pipeline, limits: configuration.limits).register(on: router)
         return router
     }
 
@@ -183,7 +181,7 @@ public struct WardenServerBuilder {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { .init(service: $0) }
         services += [
             // Before the listeners, so the engine's threads stop after the last request is answered.
-            .init(service: EngineShutdownService(engine: gate.engine)),
+            .init(service: EngineShutdownService(engine: admission.engine)),
             .init(
                 service: Listener(
                     name: "probe", address: "\(configuration.host):\(configuration.probePort)", server: probe, startup: startup)),

@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 import WardenJSON
 import WardenONNX
+import WardenTrust
 
 @testable import WardenServer
 @testable import WardenServing
@@ -14,7 +15,8 @@ import WardenONNX
 /// statistics for each version.
 @Suite struct RepositoryRoutesTests {
     static func twoModels() throws -> ServerState {
-        let churn = try ServedModel.load(directory: TestServer.churnDirectory, digest: "sha256:" + String(repeating: "a", count: 64))
+        let churn = try ServedModel.load(
+            directory: TestServer.churnDirectory, digest: SHA256Digest(parsing: "sha256:" + String(repeating: "a", count: 64)))
         let forest = try ServedModel.load(directory: try TestServer.bareModelDirectory(fixture: "random_forest"), name: "forest")
         let unready = try ServedModel.load(
             directory: try TestServer.bareModelDirectory(fixture: "random_forest"), name: "forest", version: "2")

@@ -63,12 +63,12 @@ public enum ContractCheck {
         guard contract.featureStore == nil else { return [] }  // needs the feature store: `warden probe` checks it
         do {
             let body = try sample.inferenceRequest(inputs: contract.requestInputs)
-            let request = try InferenceRequest(body: body, jsonLength: nil, model: model, limits: ServingLimits().json)
+            let request = try InferenceRequest(body: body, jsonLength: nil, contract: model.contract, limits: ServingLimits().json)
             try model.enforcement.checkInputs(request.feeds)
             let results = try model.session.run(request.feeds, outputNames: contract.outputs.map(\.name))
             try model.enforcement.checkOutputs(results)
             let compared = request.outputs.filter { model.enforcement.redactions.actions[$0.name] == nil }
-            let answer = InferenceResponse(model: model, requestID: nil, outputs: compared, results: results)
+            let answer = InferenceResponse(model: model.identity, requestID: nil, outputs: compared, results: results)
             var expected = sample
             expected.outputs = sample.outputs.filter { model.enforcement.redactions.actions[$0.key] == nil }
             var limits = JSONParser.Limits()

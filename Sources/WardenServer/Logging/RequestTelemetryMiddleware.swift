@@ -19,16 +19,17 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         response.headers[.requestID] = context.requestID
         // The path's model name is the client's text: it is logged only when it names a served model.
-        let model = response.headers[.wardenModel] ?? context.parameters.get("model").flatMap { servedModels.contains($0) ? $0 : nil }
+        let answered = context.outcome.model
+        let model = answered?.name ?? context.parameters.get("model").flatMap { servedModels.contains($0) ? $0 : nil }
         let record = RequestLogRecord(
             requestID: context.requestID,
             method: ServerMetrics.methodLabel(request.method.rawValue),
             route: context.endpointPath ?? "unmatched",
             model: model,
-            version: response.headers[.wardenModelVersion],
+            version: answered?.version,
             status: response.status.code,
             latencyMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
-            errorCode: response.headers[.wardenErrorCode], client: context.clientIdentity, traceID: context.trace?.traceID,
+            errorCode: context.outcome.errorCode, client: context.clientIdentity, traceID: context.trace?.traceID,
             spanID: context.trace?.spanID)
         logger.info("request", metadata: record.metadata)
         metrics.request(

@@ -29,7 +29,7 @@ public struct FeatureProxySettings: Sendable, Equatable {
 
 /// Looks up a batch's features by entity key, behind a circuit breaker, and turns them into
 /// the model's input tensors.
-final class FeatureProxy: Sendable {
+final class FeatureProxy: FeatureSource {
     let settings: FeatureProxySettings
     private let client: OutboundClient
     let breaker: CircuitBreaker
@@ -45,6 +45,12 @@ final class FeatureProxy: Sendable {
     /// The fetched inputs of one request, `[rows, 1]` each, from the proxy or (if configured and
     /// the proxy is unavailable) from the contract's defaults.
     func inputs(
+        for store: FeatureStoreContract, keys: [String], specs: [TensorSpec], deadline: ContinuousClock.Instant
+    ) async throws(ServingFailure) -> [String: Value] {
+        try await ServingFailure.catching { try await lookUpInputs(for: store, keys: keys, specs: specs, deadline: deadline) }
+    }
+
+    private func lookUpInputs(
         for store: FeatureStoreContract, keys: [String], specs: [TensorSpec], deadline: ContinuousClock.Instant
     ) async throws -> [String: Value] {
         let columns: [String: [JSONValue]]

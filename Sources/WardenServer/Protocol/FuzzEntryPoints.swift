@@ -11,10 +11,10 @@ public enum FuzzEntryPoints {
     /// and crashes are findings.
     public static func decode(_ body: [UInt8], jsonLength: Int?, model: ServedModel) {
         let limits = ServingLimits().json
-        if let request = try? InferenceRequest(body: body, jsonLength: jsonLength, model: model, limits: limits) {
+        if let request = try? InferenceRequest(body: body, jsonLength: jsonLength, contract: model.contract, limits: limits) {
             try? model.enforcement.checkInputs(request.feeds)
         }
-        if jsonLength == nil, let feeds = try? KServeV1.feeds(body: body, model: model, limits: limits) {
+        if jsonLength == nil, let feeds = try? KServeV1.feeds(body: body, contract: model.contract, limits: limits) {
             try? model.enforcement.checkInputs(feeds)
         }
     }

@@ -2,7 +2,7 @@ import WardenJSON
 import WardenONNX
 import WardenServing
 
-/// An Open Inference Protocol v2 request, checked against the model's contract and turned
+/// An Open Inference Protocol v2 request, checked against the chosen version's contract and turned
 /// into engine inputs before anything reaches the engine.
 struct InferenceRequest {
     struct RequestedOutput {
@@ -23,7 +23,7 @@ struct InferenceRequest {
 
     /// Decodes `body`. With `jsonLength` (the Inference-Header-Content-Length header) the first
     /// `jsonLength` bytes are the JSON header and the rest are binary tensor data.
-    init(body: [UInt8], jsonLength: Int?, model: ServedModel, limits: JSONParser.Limits) throws {
+    init(body: [UInt8], jsonLength: Int?, contract: ModelContract, limits: JSONParser.Limits) throws {
         let headerEnd = jsonLength ?? body.count
         guard headerEnd >= 0, headerEnd <= body.count else {
             throw ServingFailure.badRequest(
@@ -61,7 +61,7 @@ struct InferenceRequest {
         var binary = body[headerEnd...]
         var feeds: [String: Value] = [:]
         for tensor in inputs {
-            let (name, value) = try Self.decodeInput(tensor, binary: &binary, model: model, limits: limits)
+            let (name, value) = try Self.decodeInput(tensor, binary: &binary, contract: contract, limits: limits)
             guard feeds.updateValue(value, forKey: name) == nil else {
                 throw ServingFailure.badRequest(.duplicateInput, "input '\(name)' is given twice")
             }
@@ -69,7 +69,7 @@ struct InferenceRequest {
         guard binary.isEmpty else {
             throw ServingFailure.badRequest(.binarySizeMismatch, "\(binary.count) bytes of binary data are not claimed by any input")
         }
-        for spec in model.contract.requestInputs where feeds[spec.name] == nil {
+        for spec in contract.requestInputs where feeds[spec.name] == nil {
             throw ServingFailure.badRequest(.missingInput, "input '\(spec.name)' is required")
         }
         self.feeds = feeds
@@ -77,17 +77,17 @@ struct InferenceRequest {
         let binaryByDefault = parameters?["binary_data_output"] == .bool(true)
         switch json["outputs"] {
         case nil:
-            outputs = model.contract.outputs.map { RequestedOutput(name: $0.name, binary: binaryByDefault) }
+            outputs = contract.outputs.map { RequestedOutput(name: $0.name, binary: binaryByDefault) }
         case let .array(requested)?:
             var seen = Set<String>()
             outputs = try requested.map { item in
                 guard case let .string(name)? = item["name"] else {
                     throw ServingFailure.badRequest(.invalidRequest, "each requested output needs a \"name\"")
                 }
-                guard model.contract.outputs.contains(where: { $0.name == name }) else {
+                guard contract.outputs.contains(where: { $0.name == name }) else {
                     throw ServingFailure.badRequest(
                         .unknownOutput,
-                        "the request names an output the model does not have (outputs: \(model.contract.outputs.map(\.name).joined(separator: ", ")))"
+                        "the request names an output the model does not have (outputs: \(contract.outputs.map(\.name).joined(separator: ", ")))"
                     )
                 }
                 guard seen.insert(name).inserted else {
@@ -102,18 +102,18 @@ struct InferenceRequest {
     }
 
     private static func decodeInput(
-        _ tensor: JSONValue, binary: inout ArraySlice<UInt8>, model: ServedModel, limits: JSONParser.Limits
+        _ tensor: JSONValue, binary: inout ArraySlice<UInt8>, contract: ModelContract, limits: JSONParser.Limits
     ) throws -> (String, Value) {
         guard case let .string(name)? = tensor["name"] else {
             throw ServingFailure.badRequest(.invalidRequest, "each input needs a \"name\"")
         }
-        guard let spec = model.contract.requestInputs.first(where: { $0.name == name }),
+        guard let spec = contract.requestInputs.first(where: { $0.name == name }),
             let target = spec.datatype.elementType
         else {
             // The unknown name is the client's text: it is not echoed back.
             throw ServingFailure.badRequest(
                 .unknownInput,
-                "the request names an input the model does not have (inputs: \(model.contract.requestInputs.map(\.name).joined(separator: ", ")))"
+                "the request names an input the model does not have (inputs: \(contract.requestInputs.map(\.name).joined(separator: ", ")))"
             )
         }
         guard case let .string(rawType)? = tensor["datatype"], let datatype = Datatype(rawValue: rawType) else {

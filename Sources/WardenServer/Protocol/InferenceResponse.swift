@@ -10,7 +10,7 @@ struct InferenceResponse {
     /// Length of the JSON header when binary data follows it.
     let jsonLength: Int?
 
-    init(model: ServedModel, requestID: String?, outputs: [InferenceRequest.RequestedOutput], results: [String: Value]) {
+    init(model: ServedModelIdentity, requestID: String?, outputs: [InferenceRequest.RequestedOutput], results: [String: Value]) {
         var json = JSONWriter(capacity: 512, writesNonFiniteTokens: true)
         var binary: [UInt8] = []
         json.raw("{\"model_name\":")

@@ -8,7 +8,7 @@ import WardenServing
 /// one input per column, the inputs in contract order) or an object of named features (input
 /// names, or the contract's `features` for a matrix input).
 enum KServeV1 {
-    static func feeds(body: [UInt8], model: ServedModel, limits: JSONParser.Limits) throws -> [String: Value] {
+    static func feeds(body: [UInt8], contract: ModelContract, limits: JSONParser.Limits) throws -> [String: Value] {
         let json: JSONValue
         do {
             json = try JSONParser.parse(body, limits: limits)
@@ -21,9 +21,9 @@ enum KServeV1 {
         guard instances.count <= InferenceRequest.maxElements else {
             throw ServingFailure.badRequest(.tooManyElements, "too many instances")
         }
-        let specs = model.contract.inputs
+        let specs = contract.inputs
         if specs.count == 1, specs[0].shape.count == 2 {
-            return [specs[0].name: .tensor(try matrix(instances, spec: specs[0], features: model.contract.features))]
+            return [specs[0].name: .tensor(try matrix(instances, spec: specs[0], features: contract.features))]
         }
         // One input per column: each input gets one value per instance.
         var columns = [[JSONValue]](repeating: [], count: specs.count)

@@ -28,16 +28,20 @@ struct ErrorMiddleware: RouterMiddleware {
             response.headers[.allow] = error.allowed.joined(separator: ", ")
             return response
         } catch let error as HTTPError {
-            let serving: ServingFailure
-            switch error.status.code {
-            case 404: serving = .notFound("no such route")
-            case 413: serving = .payloadTooLarge(limit: context.maxUploadSize)
-            default: serving = ServingFailure(httpStatus: error.status.code, error.status.reasonPhrase)
-            }
-            return Self.response(serving, request: request, context: context)
+            return Self.response(Self.servingFailure(error, maxUploadSize: context.maxUploadSize), request: request, context: context)
         } catch {
             context.logger.error("internal error", metadata: ["request_id": .string(context.requestID)])
             return Self.response(ServingFailure(.internalError, "internal error"), request: request, context: context)
+        }
+    }
+
+    /// An HTTP-level refusal (no such route, a body over the limit, the framework's own 4xx) in
+    /// the catalogue's terms.
+    static func servingFailure(_ error: HTTPError, maxUploadSize: Int) -> ServingFailure {
+        switch error.status.code {
+        case 404: .notFound("no such route")
+        case 413: .payloadTooLarge(limit: maxUploadSize)
+        default: ServingFailure(httpStatus: error.status.code, error.status.reasonPhrase)
         }
     }
 
@@ -53,11 +57,8 @@ struct ErrorMiddleware: RouterMiddleware {
         var headers: HTTPFields = [.contentType: mediaType(for: request)]
         headers[.requestID] = context.requestID
         headers[.wardenErrorCode] = error.code.rawValue
-        if let model = error.answeredBy {
-            headers[.wardenModel] = model.name
-            headers[.wardenModelVersion] = model.version
-            if !model.digest.isEmpty { headers[.wardenModelDigest] = model.digest }
-        }
+        context.outcome.refused(error)
+        if let model = error.answeredBy { headers.name(model) }
         if let seconds = error.retryAfterSeconds {
             headers[.retryAfter] = String(seconds)
         } else if error.status == 503 {

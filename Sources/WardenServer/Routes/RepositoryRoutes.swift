@@ -60,7 +60,7 @@ struct RepositoryRoutes {
                 .object([
                     ("version", .string(model.version)), ("state", .string(model.availability.tritonState)),
                     ("availability", .string(model.availability.rawValue)),
-                    ("reason", .string(model.unavailableReason ?? "")), ("digest", model.digest.isEmpty ? .null : .string(model.digest)),
+                    ("reason", .string(model.unavailableReason ?? "")), ("digest", model.digest.map { .string($0.description) } ?? .null),
                 ])
             }
             return .object([("name", .string(name)), ("versions", .array(entries))])

@@ -1,4 +1,5 @@
 import HTTPTypes
+import WardenServing
 
 /// Header names Warden reads and writes.
 extension HTTPField.Name {
@@ -10,4 +11,13 @@ extension HTTPField.Name {
     static let wardenModelDigest = Self("Warden-Model-Digest")!
     /// The stable code of a refused request, the same as in the problem body.
     static let wardenErrorCode = Self("Warden-Error-Code")!
+}
+
+extension HTTPFields {
+    /// Names the version that answered (or refused), for the client.
+    mutating func name(_ model: ServedModelIdentity) {
+        self[.wardenModel] = model.name
+        self[.wardenModelVersion] = model.version
+        if let digest = model.digest { self[.wardenModelDigest] = digest.description }
+    }
 }

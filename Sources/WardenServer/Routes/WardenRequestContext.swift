@@ -13,9 +13,8 @@ public struct WardenRequestContext: RequestContext {
     /// The W3C trace and span ids of the request's server span, for its log line (nil when
     /// tracing is off).
     var trace: TraceIdentifiers? = nil
-    /// The version release management chose for an unversioned request, chosen once (before
-    /// the kill switch asks about it) and kept for the handler.
-    var routedVersion: String? = nil
+    /// What the request came to, for the middleware around the handler.
+    let outcome = RequestOutcome()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -29,10 +28,6 @@ public struct WardenRequestContext: RequestContext {
     func closeConnectionAfterResponse() {
         channel?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }
-
-    /// Who release management keeps on one version: the client's SPIFFE ID; without mutual
-    /// TLS (development) there is no identity to stick to, so each request is drawn anew.
-    var releaseClient: String { clientIdentity ?? requestID }
 
     /// Bodies are collected by the inference handlers against their own limit.
     public var maxUploadSize: Int { 64 << 20 }

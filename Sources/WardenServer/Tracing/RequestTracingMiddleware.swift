@@ -38,9 +38,11 @@ struct RequestTracingMiddleware: RouterMiddleware {
         span.attributes["http.route"] = route
         span.attributes["http.response.status_code"] = response.status.code
         span.attributes["warden.request_id"] = context.requestID
-        if let model = response.headers[.wardenModel] { span.attributes["warden.model"] = model }
-        if let version = response.headers[.wardenModelVersion] { span.attributes["warden.model_version"] = version }
-        if let code = response.headers[.wardenErrorCode] {
+        if let model = context.outcome.model {
+            span.attributes["warden.model"] = model.name
+            span.attributes["warden.model_version"] = model.version
+        }
+        if let code = context.outcome.errorCode {
             span.attributes["error.type"] = code
             if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
         }

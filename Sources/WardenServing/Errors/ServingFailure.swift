@@ -18,7 +18,7 @@ public struct ServingFailure: Error, Sendable, Equatable {
     public var retryAfterSeconds: Int?
     /// The version that refused, once a request has reached one: named in the response
     /// headers like a success, so a client can tell which artifact failed it.
-    public var answeredBy: (name: String, version: String, digest: String)? = nil
+    public var answeredBy: ServedModelIdentity? = nil
     /// False when the client caused the failure (a deadline it set itself): the canary
     /// analysis does not count it against the version.
     public var countsAgainstVersion = true

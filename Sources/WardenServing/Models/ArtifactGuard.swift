@@ -15,7 +15,7 @@ package enum ArtifactGuard {
     /// What was proven about a model directory: its artifact digest and the signer recorded
     /// in its receipt (empty when the model is served unpinned, in development).
     package struct Provenance: Equatable {
-        package var digest = ""
+        package var digest: SHA256Digest?
         package var signer = ""
         /// The attestations the receipt records as verified, by name (`approval`, `sbom`, ...).
         package var attestations: [String] = []
@@ -44,7 +44,7 @@ package enum ArtifactGuard {
             throw ModelLoadFailure("\(source.directory): artifact check failed: \(error)")
         }
         if let startupGate { try admit(source, digest: digest, pin: pin, gate: startupGate) }
-        var provenance = Provenance(digest: digest.description)
+        var provenance = Provenance(digest: digest)
         let recorded = InstalledArtifact.receipt(in: source.directory)?["input"]?["model"]
         if case let .string(signer)? = recorded?["signatures"]?["signer"] { provenance.signer = signer }
         if case let .object(attestations)? = recorded?["attestations"] { provenance.attestations = attestations.map(\.key) }

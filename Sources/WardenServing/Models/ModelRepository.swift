@@ -33,7 +33,7 @@ public struct ModelRepository: Sendable {
 
     /// The named model, or a 404 that names only what the server has (the requested names are
     /// client text).
-    package func servedModel(_ name: String, version: String?) throws -> ServedModel {
+    package func servedModel(_ name: String, version: String?) throws(ServingFailure) -> ServedModel {
         guard let model = model(name, version: version) else {
             throw ServingFailure.notFound(missingModelMessage(name: name, version: version))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import WardenJSON
 import WardenONNX
+import WardenTrust
 
 /// One model version being served: its engine session, its contract, and whether it has
 /// passed warm-up. Immutable except for the readiness flag.
@@ -13,13 +14,15 @@ public final class ServedModel: Sendable {
     /// The engine's cost per row, learnt from runs: where requests' model work runs.
     package let engineCost = EngineCost()
     public let directory: String
-    /// The artifact digest this version was verified against ("" when served unpinned).
-    public let digest: String
+    /// The artifact digest this version was verified against (nil when served unpinned).
+    public let digest: SHA256Digest?
     private let warmedUp = Atomic<Bool>(false)
     /// Why warm-up failed, when it did: the version stays unavailable, and says why.
     private let warmUpFailure = Mutex<String?>(nil)
 
     public var name: String { contract.name }
+    /// Name, version and digest: what a response and a log line say answered.
+    public var identity: ServedModelIdentity { ServedModelIdentity(name: name, version: version, digest: digest) }
     public var version: String { contract.version }
     /// Why this version no longer serves: its digest was revoked (for good), or no current
     /// revocation list proves it is not (until one does).
@@ -82,7 +85,7 @@ public final class ServedModel: Sendable {
 
     package func setRevocationListStale(_ stale: Bool) { withdrawal.withLock { $0.stale = stale } }
 
-    public init(session: InferenceSession, contract: ModelContract, directory: String, digest: String = "") throws {
+    public init(session: InferenceSession, contract: ModelContract, directory: String, digest: SHA256Digest? = nil) throws {
         self.session = session
         self.contract = contract
         self.enforcement = try ContractEnforcement(contract: contract)
@@ -92,7 +95,9 @@ public final class ServedModel: Sendable {
 
     /// Loads `model.onnx` and, when present, `warden-model.json` from `directory`. The name
     /// is `name`, else the contract's, else the directory's.
-    public static func load(directory: String, name: String? = nil, version: String? = nil, digest: String = "") throws -> ServedModel {
+    public static func load(directory: String, name: String? = nil, version: String? = nil, digest: SHA256Digest? = nil) throws
+        -> ServedModel
+    {
         let modelPath = (directory as NSString).appendingPathComponent("model.onnx")
         guard let bytes = try boundedContents(modelPath, limit: DecodingLimits().maxFileBytes) else {
             throw ModelLoadFailure("cannot read \(modelPath)")

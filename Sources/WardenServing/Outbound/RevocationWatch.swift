@@ -58,7 +58,7 @@ package final class RevocationWatch: Sendable {
     private let current = Mutex<(serial: Int64, expiresAt: Date)?>(nil)
 
     package init(
-        settings: RevocationWatchSettings, served: [(model: ServedModel, digest: String)], metrics: any RevocationObserver,
+        settings: RevocationWatchSettings, served: [ServedModel], metrics: any RevocationObserver,
         logger: Logger
     ) throws {
         self.settings = settings
@@ -73,11 +73,11 @@ package final class RevocationWatch: Sendable {
         } catch {
             throw ConfigurationError("revocation.list: \(error)")
         }
-        self.served = try served.map { model, digest in
-            guard let parsed = SHA256Digest(parsing: digest) else {
-                throw ConfigurationError("model '\(model.name)': \(digest) is not a sha256 digest, so it cannot be looked up")
+        self.served = try served.map { model in
+            guard let digest = model.digest else {
+                throw ConfigurationError("model '\(model.name)' is served unpinned, so it cannot be looked up in the revocation list")
             }
-            return (model, parsed)
+            return (model, digest)
         }
         self.metrics = metrics
         self.logger = logger

@@ -7,7 +7,7 @@ package enum RequestPhase {
     /// Whether the request's span is recorded: phases of an unsampled request make no spans.
     @TaskLocal package static var isTraced = false
 
-    package static func run<T>(_ name: String, _ body: () throws -> T) throws -> T {
+    package static func run<T, E: Error>(_ name: String, _ body: () throws(E) -> T) throws(E) -> T {
         guard isTraced else { return try body() }
         let span = startSpan(name, ofKind: .internal)
         defer { span.end() }
@@ -19,7 +19,7 @@ package enum RequestPhase {
         }
     }
 
-    package static func run<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    package static func run<T, E: Error>(_ name: String, _ body: () async throws(E) -> T) async throws(E) -> T {
         guard isTraced else { return try await body() }
         let span = startSpan(name, ofKind: .internal)
         defer { span.end() }
