@@ -225,6 +225,7 @@ public struct WardenServerBuilder {
         if let file = configuration.sourceFile, let releases = state.releases {
             reloads.append { releases.reload(fromConfigurationFile: file) { try ServeConfiguration(contentsOfFile: $0).releases } }
         }
+        if let releases = state.releases { pollers.append(ReleaseAnalysisService(releases: releases)) }
         pollers.append(HangupReloadService(reloads: reloads, logger: logger))
         services += pollers.map { .init(service: $0, successTerminationBehavior: .ignore) }
         // The shutdown order, in one place: the group stops services last-listed first, so the

@@ -49,6 +49,10 @@ public final class ReleaseManager: Sendable {
     package static let analysisInterval: Duration = .seconds(1)
     /// Off only in tests that move the clock themselves and call `evaluate(now:)`.
     package let analyzesOnTraffic: Bool
+    /// Analyses the traffic asked for, for `ReleaseAnalysisService` to run (the newest only:
+    /// one pass judges everything recorded so far).
+    private let analysisRequests: AsyncStream<ContinuousClock.Instant>
+    private let requestAnalysis: AsyncStream<ContinuousClock.Instant>.Continuation
 
     package init(
         plans: [ReleasePlan], repository: ModelRepository, metrics: any ReleaseObserver, logger: Logger, analyzesOnTraffic: Bool = true
@@ -56,6 +60,7 @@ public final class ReleaseManager: Sendable {
         throws
     {
         self.analyzesOnTraffic = analyzesOnTraffic
+        (analysisRequests, requestAnalysis) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.repository = repository
         self.metrics = metrics
         self.logger = logger
@@ -117,7 +122,12 @@ public final class ReleaseManager: Sendable {
             last = time
             return true
         }
-        if due { Task.detached { [self] in self.evaluate(now: time) } }
+        if due { requestAnalysis.yield(time) }
+    }
+
+    /// Runs each analysis the traffic asks for, until the task is cancelled (graceful shutdown).
+    package func runAnalyses() async {
+        for await time in analysisRequests { evaluate(now: max(time, .now)) }
     }
 
     package func summary(model: String, version: String, since start: ContinuousClock.Instant) -> VersionWindow.Summary {
