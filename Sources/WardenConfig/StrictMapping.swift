@@ -1,12 +1,12 @@
 import Foundation
 
 /// Reads keys from a YAML mapping, checking types, and refuses keys nobody read.
-public struct StrictMapping {
+package struct StrictMapping {
     private var values: [String: Any]
     private var read = Set<String>()
-    public let path: String
+    package let path: String
 
-    public init(_ values: [String: Any], path: String) {
+    package init(_ values: [String: Any], path: String) {
         self.values = values
         self.path = path
     }
@@ -18,21 +18,21 @@ public struct StrictMapping {
         return values[key]
     }
 
-    public mutating func string(_ key: String) throws -> String? {
+    package mutating func string(_ key: String) throws -> String? {
         guard let value = take(key) else { return nil }
         guard let text = value as? String else { throw ConfigurationError("\(name(key)) must be a string") }
         return text
     }
 
     /// Versions are often written as bare numbers (`version: 2`).
-    public mutating func versionString(_ key: String) throws -> String? {
+    package mutating func versionString(_ key: String) throws -> String? {
         guard let value = take(key) else { return nil }
         if let text = value as? String { return text }
         if let number = value as? Int { return String(number) }
         throw ConfigurationError("\(name(key)) must be a string or an integer")
     }
 
-    public mutating func strings(_ key: String) throws -> [String]? {
+    package mutating func strings(_ key: String) throws -> [String]? {
         guard let value = take(key) else { return nil }
         guard let list = value as? [Any], let texts = list as? [String] else {
             throw ConfigurationError("\(name(key)) must be a list of strings")
@@ -41,7 +41,7 @@ public struct StrictMapping {
     }
 
     /// An RFC 3339 time (YAML may already have turned it into a Date).
-    public mutating func date(_ key: String) throws -> Date? {
+    package mutating func date(_ key: String) throws -> Date? {
         guard let value = take(key) else { return nil }
         if let date = value as? Date { return date }
         if let text = value as? String, let date = ISO8601DateFormatter().date(from: text) { return date }
@@ -49,27 +49,27 @@ public struct StrictMapping {
     }
 
     /// The keys of this mapping, for mappings keyed by user-chosen names.
-    public var keys: [String] { values.keys.sorted() }
+    package var keys: [String] { values.keys.sorted() }
 
-    public mutating func bool(_ key: String) throws -> Bool? {
+    package mutating func bool(_ key: String) throws -> Bool? {
         guard let value = take(key) else { return nil }
         guard let flag = value as? Bool else { throw ConfigurationError("\(name(key)) must be true or false") }
         return flag
     }
 
-    public mutating func nonNegativeInt(_ key: String) throws -> Int? {
+    package mutating func nonNegativeInt(_ key: String) throws -> Int? {
         guard let value = take(key) else { return nil }
         guard let number = value as? Int, number >= 0 else { throw ConfigurationError("\(name(key)) must be a non-negative integer") }
         return number
     }
 
-    public mutating func positiveInt(_ key: String) throws -> Int? {
+    package mutating func positiveInt(_ key: String) throws -> Int? {
         guard let value = take(key) else { return nil }
         guard let number = value as? Int, number > 0 else { throw ConfigurationError("\(name(key)) must be a positive integer") }
         return number
     }
 
-    public mutating func port(_ key: String) throws -> Int? {
+    package mutating func port(_ key: String) throws -> Int? {
         guard let value = take(key) else { return nil }
         guard let number = value as? Int, (0...65535).contains(number) else {
             throw ConfigurationError("\(name(key)) must be a port number")
@@ -77,14 +77,14 @@ public struct StrictMapping {
         return number
     }
 
-    public mutating func number(_ key: String) throws -> Double? {
+    package mutating func number(_ key: String) throws -> Double? {
         guard let value = take(key) else { return nil }
         if let number = value as? Int { return Double(number) }
         if let number = value as? Double { return number }
         throw ConfigurationError("\(name(key)) must be a number")
     }
 
-    public mutating func numbers(_ key: String) throws -> [Double]? {
+    package mutating func numbers(_ key: String) throws -> [Double]? {
         guard let value = take(key) else { return nil }
         guard let list = value as? [Any] else { throw ConfigurationError("\(name(key)) must be a list of numbers") }
         return try list.map { item in
@@ -94,7 +94,7 @@ public struct StrictMapping {
         }
     }
 
-    public mutating func seconds(_ key: String) throws -> Duration? {
+    package mutating func seconds(_ key: String) throws -> Duration? {
         guard let value = take(key) else { return nil }
         // Bounded, so that no clock arithmetic on it can overflow (a trap, not an error).
         if let number = value as? Int, (0...Self.maxSeconds).contains(number) { return .seconds(number) }
@@ -103,15 +103,15 @@ public struct StrictMapping {
     }
 
     /// The longest duration a setting may name: a year.
-    public static let maxSeconds = 31_536_000
+    package static let maxSeconds = 31_536_000
 
-    public mutating func mapping(_ key: String) throws -> StrictMapping? {
+    package mutating func mapping(_ key: String) throws -> StrictMapping? {
         guard let value = take(key) else { return nil }
         guard let map = value as? [String: Any] else { throw ConfigurationError("\(name(key)) must be a mapping") }
         return StrictMapping(map, path: name(key))
     }
 
-    public mutating func mappings(_ key: String) throws -> [StrictMapping] {
+    package mutating func mappings(_ key: String) throws -> [StrictMapping] {
         guard let value = take(key) else { return [] }
         guard let list = value as? [Any] else { throw ConfigurationError("\(name(key)) must be a list") }
         return try list.enumerated().map { index, item in
@@ -120,7 +120,7 @@ public struct StrictMapping {
         }
     }
 
-    public func finish() throws {
+    package func finish() throws {
         let unknown = Set(values.keys).subtracting(read).sorted()
         guard unknown.isEmpty else {
             throw ConfigurationError("unknown key\(unknown.count > 1 ? "s" : "") \(unknown.map { name($0) }.joined(separator: ", "))")

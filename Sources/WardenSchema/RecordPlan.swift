@@ -8,7 +8,7 @@ import WardenJSON
 /// The plan only answers "valid or not"; a caller that gets "not" validates the records with
 /// the full `Validator` to learn where and why. Every check here is the validator's own
 /// assertion code, so the two cannot disagree.
-public struct RecordPlan: Sendable {
+package struct RecordPlan: Sendable {
     private let root: SchemaNode
     private let assertFormats: Bool
 
@@ -27,37 +27,37 @@ public struct RecordPlan: Sendable {
 
     /// Whether a record with exactly these member names passes the object-level keywords
     /// (required, dependentRequired, min/maxProperties).
-    public func acceptsNames(_ names: [String]) -> Bool {
+    package func acceptsNames(_ names: [String]) -> Bool {
         Self.holds(root, .object(names.map { ($0, .null) }), assertFormats: assertFormats)
     }
 
     /// The check for the member `name`'s values.
-    public func column(_ name: String) -> Column {
+    package func column(_ name: String) -> Column {
         Column(node: root.property(name) ?? root.additionalProperties, assertFormats: assertFormats)
     }
 
     /// The checks for one member: on a scalar value, or on an array value by its length and
     /// then item by item.
-    public struct Column: Sendable {
+    package struct Column: Sendable {
         /// nil when the schema does not constrain the member.
         let node: SchemaNode?
         let assertFormats: Bool
 
-        public func accepts(_ value: JSONValue) -> Bool {
+        package func accepts(_ value: JSONValue) -> Bool {
             guard let node else { return true }
             return RecordPlan.holds(node, value, assertFormats: assertFormats)
         }
 
         /// Whether an array of `count` items passes the member's own assertions; nil when
         /// that depends on the items' values (enum, const, uniqueItems).
-        public func acceptsArray(count: Int) -> Bool? {
+        package func acceptsArray(count: Int) -> Bool? {
             guard let node else { return true }
             guard node.enumValues == nil, node.constValue == nil, !node.uniqueItems else { return nil }
             return RecordPlan.holds(node, .array(Array(repeating: .null, count: count)), assertFormats: assertFormats)
         }
 
         /// Whether one item of an array value passes `items`.
-        public func acceptsItem(_ value: JSONValue) -> Bool {
+        package func acceptsItem(_ value: JSONValue) -> Bool {
             guard let items = node?.items else { return true }
             return RecordPlan.holds(items, value, assertFormats: assertFormats)
         }

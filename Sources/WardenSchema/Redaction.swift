@@ -2,7 +2,7 @@ import WardenJSON
 
 /// What the output contract asks for a field before a response leaves the server
 /// (`"x-warden-redact": "drop" | "mask" | "hash"` on the field's schema).
-public enum RedactionAction: String, Sendable, Equatable, CaseIterable {
+package enum RedactionAction: String, Sendable, Equatable, CaseIterable {
     /// The field is removed from every response.
     case drop
     /// Every value is replaced by a fixed marker.
@@ -16,12 +16,12 @@ public enum RedactionAction: String, Sendable, Equatable, CaseIterable {
 /// `x-warden-redact` is honoured only on `properties.<name>` of the root schema, where each
 /// name is one output of the model. Anywhere else it is refused when the contract is
 /// compiled: a redaction Warden would silently ignore is worse than none.
-public struct RedactionPlan: Sendable, Equatable {
-    public static let keyword = "x-warden-redact"
+package struct RedactionPlan: Sendable, Equatable {
+    package static let keyword = "x-warden-redact"
 
-    public let actions: [String: RedactionAction]
+    package let actions: [String: RedactionAction]
 
-    public init(outputSchema: JSONValue) throws(SchemaError) {
+    package init(outputSchema: JSONValue) throws(SchemaError) {
         var actions: [String: RedactionAction] = [:]
         if case let .object(properties)? = outputSchema["properties"] {
             for (name, schema) in properties {

@@ -4,7 +4,7 @@ import WardenJSON
 /// Every schema resource Warden knows, by absolute URI: the documents added, their embedded
 /// resources (`$id`), anchors and dynamic anchors. References resolve only against this
 /// registry — never the network.
-public final class SchemaRegistry: @unchecked Sendable {
+package final class SchemaRegistry: @unchecked Sendable {
     struct Located: @unchecked Sendable {
         let schema: JSONValue
         /// The base URI in force where this schema sits; the schema's own `$id`, if any, is
@@ -21,10 +21,10 @@ public final class SchemaRegistry: @unchecked Sendable {
     /// Every `$ref` and `$dynamicRef` seen, with the base it resolves against.
     private var references: [(reference: String, base: URL)] = []
 
-    public init() {}
+    package init() {}
 
     /// Adds a schema document under `uri` (its own `$id` wins when present).
-    public func add(_ document: JSONValue, uri: String) throws(SchemaError) {
+    package func add(_ document: JSONValue, uri: String) throws(SchemaError) {
         guard let base = URL(string: uri) else { throw SchemaError.badSchema("bad URI \(uri)") }
         // Retrievable under the URI it was loaded from, even when its `$id` names another.
         resources[Self.withoutFragment(base).absoluteString] = Located(schema: document, base: base)
@@ -63,7 +63,7 @@ public final class SchemaRegistry: @unchecked Sendable {
 
     /// The references that resolve to nothing in this registry. Contracts call this once all
     /// their resources are added, so a dangling `$ref` fails the load rather than a request.
-    public func unresolvedReferences() -> [String] {
+    package func unresolvedReferences() -> [String] {
         references.compactMap { entry in
             do {
                 _ = try resolve(entry.reference, base: entry.base)
@@ -133,12 +133,12 @@ public final class SchemaRegistry: @unchecked Sendable {
 }
 
 /// Why a schema cannot be used.
-public enum SchemaError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SchemaError: Error, Equatable, Sendable, CustomStringConvertible {
     case badSchema(String)
     case unresolvedReference(String)
     case limit(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .badSchema(detail): "invalid schema: \(detail)"
         case let .unresolvedReference(reference): "unresolved reference \(reference)"

@@ -3,23 +3,23 @@ import WardenJSON
 
 /// One failed check: where in the instance (JSON Pointer), which keyword (and where in the
 /// schema). Never the instance's value: errors go to clients and logs.
-public struct ValidationError: Sendable, Equatable, CustomStringConvertible {
-    public let instanceLocation: String
-    public let keyword: String
-    public let schemaLocation: String
-    public let message: String
+package struct ValidationError: Sendable, Equatable, CustomStringConvertible {
+    package let instanceLocation: String
+    package let keyword: String
+    package let schemaLocation: String
+    package let message: String
 
-    public var description: String { "\(instanceLocation.isEmpty ? "/" : instanceLocation): \(keyword): \(message)" }
+    package var description: String { "\(instanceLocation.isEmpty ? "/" : instanceLocation): \(keyword): \(message)" }
 }
 
 /// Validates instances against a JSON Schema draft 2020-12 held in a registry. Bounded in
 /// depth and steps; annotations for `unevaluated*` are tracked as it goes.
-public struct Validator: Sendable {
-    public let registry: SchemaRegistry
-    public let root: URL
-    public var assertFormats = false
-    public var maximumDepth = 256
-    public var maximumSteps = 1_000_000
+package struct Validator: Sendable {
+    package let registry: SchemaRegistry
+    package let root: URL
+    package var assertFormats = false
+    package var maximumDepth = 256
+    package var maximumSteps = 1_000_000
 
     /// The compiled root schema and every dynamic anchor it may reach.
     private let program: Program
@@ -38,7 +38,7 @@ public struct Validator: Sendable {
 
     /// `schema` becomes the root resource at `uri`; other resources must already be in
     /// `registry`. The schema is checked and compiled here, once.
-    public init(schema: JSONValue, uri: String = "urn:warden:schema", registry: SchemaRegistry = SchemaRegistry()) throws(SchemaError) {
+    package init(schema: JSONValue, uri: String = "urn:warden:schema", registry: SchemaRegistry = SchemaRegistry()) throws(SchemaError) {
         self.registry = registry
         try registry.add(schema, uri: uri)
         guard let url = URL(string: uri) else { throw SchemaError.badSchema("bad URI \(uri)") }
@@ -55,9 +55,9 @@ public struct Validator: Sendable {
     }
 
     /// The column-by-column view of this schema, when it is a flat record (see `RecordPlan`).
-    public var recordPlan: RecordPlan? { RecordPlan(root: program.root, assertFormats: assertFormats) }
+    package var recordPlan: RecordPlan? { RecordPlan(root: program.root, assertFormats: assertFormats) }
 
-    public func validate(_ instance: JSONValue) throws(SchemaError) -> [ValidationError] {
+    package func validate(_ instance: JSONValue) throws(SchemaError) -> [ValidationError] {
         var run = ValidationRun(
             dynamicAnchors: program.dynamicAnchors, assertFormats: assertFormats, maximumDepth: maximumDepth, maximumSteps: maximumSteps,
             collectsAnnotations: program.collectsAnnotations)

@@ -5,12 +5,10 @@ import WardenServer
 /// model (ten columns of three datatypes, a contract with bounds, nulls and patterns) is loaded
 /// once; each input is tried as an OIP v2 JSON body, a KServe v1 body, and, split by its first
 /// byte, as a JSON header followed by Triton binary data.
-let model: ServedModel = {
+let model: FuzzEntryPoints.DecodingModel = {
     let directory = ProcessInfo.processInfo.environment["WARDEN_FUZZ_MODEL"] ?? "examples/churn"
     do {
-        let model = try ServedModel.load(directory: directory)
-        try model.warmUp()
-        return model
+        return try FuzzEntryPoints.DecodingModel(directory: directory)
     } catch {
         fatalError("cannot load the fuzzing model from \(directory) (run from the repository root): \(error)")
     }

@@ -15,7 +15,7 @@ public struct ContractEnforcement: Sendable {
     /// The schemas' column-by-column form, when they are flat records: the fast path.
     package let inputPlan: RecordPlan?
     package let outputPlan: RecordPlan?
-    public let redactions: RedactionPlan
+    package let redactions: RedactionPlan
 
     /// Compiles the contract's schemas. A schema that does not compile, or a redaction of an
     /// output the model does not have, is an error: the model must not be served.

@@ -27,7 +27,7 @@ public struct ReleasePlan: Sendable, Equatable {
     /// The versions the plan names: stable, then the canary if any.
     package var versions: [String] { [stable] + (canary.map { [$0] } ?? []) }
 
-    public init(reading map: inout StrictMapping) throws {
+    package init(reading map: inout StrictMapping) throws {
         guard let model = try map.string("model") else { throw ConfigurationError("\(map.path).model is required") }
         guard let stable = try map.versionString("stable") else { throw ConfigurationError("\(map.path).stable is required") }
         self.init(model: model, stable: stable, canary: try map.versionString("canary"), steps: try map.numbers("steps") ?? [])
