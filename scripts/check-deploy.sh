@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks everything in deploy/ and the Dockerfile with the real tools (installed into
-# .venv-deploy by scripts/setup.sh): yamllint, hadolint, `kubectl kustomize` for every overlay,
+# .venv-deploy by scripts/setup.sh): yamllint, hadolint, apparmor_parser (the AppArmor
+# profiles compile), `kubectl kustomize` for every overlay,
 # kubernetes-validate --strict (no schema may be missing), the custom resources against their
 # CRDs' schemas, checkov with zero failed checks (every skip is justified inline), and
 # `docker-compose config` for the Compose lab. Prints "N passed, N failed" and exits non-zero
@@ -42,6 +43,8 @@ no_missing_schema() {
 checkov() { "$venv/checkov" --quiet --compact --skip-download "$@"; }
 
 step "yamllint deploy/" "$venv/yamllint" --strict -c .yamllint.yaml deploy .yamllint.yaml
+# Compiles the profiles without loading them (-Q): this kernel need not have AppArmor.
+step "apparmor_parser deploy/apparmor/warden" apparmor_parser -Q -K -T deploy/apparmor/warden
 step "hadolint Dockerfile" "$venv/hadolint" Dockerfile
 step "checkov Dockerfile" checkov --framework dockerfile -f Dockerfile
 for target in "${targets[@]}"; do

@@ -58,6 +58,18 @@ import Testing
         #expect(!posture.isHardened && posture.failures.contains { $0.name == "no_secrets_in_environment" })
         // Warden sets no_new_privs itself, so it holds in any process that ran the check.
         #expect(posture.checks.first { $0.name == "no_new_privs" }?.passed == true)
-        #expect(posture.checks.map(\.name).count == 7)
+        #expect(posture.checks.map(\.name).count == 8)
+    }
+
+    /// Issue 24: where the kernel enforces AppArmor, Warden must run under an enforcing profile;
+    /// `--require-hardened` then refuses to start unconfined (every failed check refuses).
+    @Test(
+        arguments: [
+            (nil, nil, true), ("N", "unconfined", true), ("Y", "unconfined", false), ("Y", "warden-serve (enforce)", true),
+            ("Y", "warden-serve (complain)", false), ("Y", "cri-containerd.apparmor.d (enforce)", true), ("Y", nil, false),
+        ] as [(String?, String?, Bool)])
+    func appArmorConfinementWhereTheKernelHasIt(enabled: String?, label: String?, passes: Bool) {
+        let check = AppArmorConfinement(enabled: enabled, label: label).check
+        #expect(check.name == "apparmor" && check.passed == passes, "\(check.detail)")
     }
 }

@@ -215,3 +215,56 @@ def test_compose_lab_locks_down_both_services():
     assert lab["networks"]["internal"]["internal"] is True and list(services["warden"]["networks"]) == ["internal"]
     assert "environment" not in services["warden"]  # secrets come as files (Compose secrets)
     assert {secret["source"] for secret in services["warden"]["secrets"]} == {"server.pem", "server.key", "ca.pem"}
+
+
+def apparmor_profiles() -> dict[str, str]:
+    text = (DEPLOY / "apparmor" / "warden").read_text()
+    return {match.group(1): match.group(2) for match in re.finditer(r"^profile (\S+) [^{]*\{(.*?)^\}", text, re.M | re.S)}
+
+
+def test_containers_are_confined_by_wardens_apparmor_profiles():
+    """Issue 24: the prod overlays run the init container as warden-fetch and the server as
+    warden-serve (Localhost), every pod defaults to RuntimeDefault, Kyverno requires one of
+    the two, and each profile lets its container read every volume it mounts and write only
+    the memory-backed ones."""
+    profiles = apparmor_profiles()
+    assert set(profiles) == {"warden-serve", "warden-fetch"}
+    for target in ("overlays/dev", "overlays/prod", "overlays/prod-keda"):
+        for pod in pod_templates(render(target)).values():
+            assert pod["securityContext"]["appArmorProfile"] == {"type": "RuntimeDefault"}
+            if target == "overlays/dev":
+                continue
+            fetch, main = pod["initContainers"][0], pod["containers"][0]
+            assert fetch["securityContext"]["appArmorProfile"] == {"type": "Localhost", "localhostProfile": "warden-fetch"}
+            assert main["securityContext"]["appArmorProfile"] == {"type": "Localhost", "localhostProfile": "warden-serve"}
+            volumes = {volume["name"]: volume for volume in pod["volumes"]}
+            for container, profile in ((fetch, profiles["warden-fetch"]), (main, profiles["warden-serve"])):
+                for mount in container["volumeMounts"]:
+                    path = mount["mountPath"]
+                    readable = [prefix for prefix in re.findall(r"^\s*(?:owner )?(\S+)/\*\* r", profile, re.M)
+                                if path == prefix or path.startswith(prefix + "/")]
+                    assert readable, f"{container['name']} cannot read {path}"
+                    writable = re.search(rf"^\s*owner {re.escape(path)}/\*\* rw", profile, re.M)
+                    if writable:
+                        assert not mount.get("readOnly"), f"{path} is mounted read-only yet writable in the profile"
+                        assert volumes[mount["name"]]["emptyDir"]["medium"] == "Memory", f"{path} is written but not memory-backed"
+            assert not re.search(r"^\s*owner /models/\*\* rw", profiles["warden-serve"], re.M)
+    kyverno = yaml.safe_load((DEPLOY / "kubernetes" / "cluster" / "kyverno" / "restricted-pods.yaml").read_text())
+    rule = next(rule for rule in kyverno["spec"]["rules"] if rule["name"] == "require-apparmor")
+    assert rule["validate"]["pattern"]["spec"]["securityContext"]["appArmorProfile"]["type"] == "RuntimeDefault | Localhost"
+
+
+def test_apparmor_parser_refuses_a_broken_profile(tmp_path):
+    """The CI check compiles the profiles for real: a typo in a rule fails it."""
+    parser = shutil.which("apparmor_parser") or "/usr/sbin/apparmor_parser"
+    if not os.path.exists(parser):
+        message = "apparmor_parser is not installed (scripts/setup.sh installs Debian's apparmor)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    good = DEPLOY / "apparmor" / "warden"
+    assert subprocess.run([parser, "-Q", "-K", "-T", str(good)], capture_output=True, timeout=60).returncode == 0
+    broken = tmp_path / "warden"
+    broken.write_text(good.read_text().replace("network inet stream,", "network inet strem,", 1))
+    result = subprocess.run([parser, "-Q", "-K", "-T", str(broken)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "Invalid network entry" in result.stderr

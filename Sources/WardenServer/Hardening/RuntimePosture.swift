@@ -7,8 +7,9 @@ import WardenServing
 #endif
 
 /// The process's own security posture, checked from inside at startup: what a restricted
-/// pod promises (non-root, no new privileges, no capabilities, a seccomp filter, read-only
-/// root and model files, secrets only in files), verified rather than trusted from the manifest.
+/// pod promises (non-root, no new privileges, no capabilities, a seccomp filter, AppArmor where
+/// the kernel has it, read-only root and model files, secrets only in files), verified rather
+/// than trusted from the manifest.
 public struct RuntimePosture: Sendable {
     public struct Check: Sendable, Equatable {
         /// Stable name, used as the metric label and in the log event.
@@ -35,6 +36,7 @@ public struct RuntimePosture: Sendable {
             noNewPrivileges(setResult: setResult, reported: warden_get_no_new_privs()),
             noCapabilities(status),
             seccompFilter(status),
+            AppArmorConfinement.current().check,
             readOnlyRoot(),
             readOnlyModels(modelDirectories),
             Check(
