@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import WardenConfig
 import WardenPolicy
+import WardenRegistry
 import WardenServing
 
 /// How `warden serve` is put together: the serving listener, the probe listener, warm-up and
@@ -21,6 +22,10 @@ public struct WardenServerBuilder {
     /// Warden's certificate, key and trust bundle (with mutual TLS), shared by the serving
     /// listener and the outbound client, rotated in place.
     let tlsMaterial: TLSMaterial?
+    /// The client certificate, key and roots of `outbound_tls` (when it names all three), for
+    /// the feature proxy, rotated in place like the serving material; else the serving
+    /// material doubles as the outbound identity.
+    let outboundMaterial: TLSMaterial?
     let featureProxy: FeatureProxy?
     /// The trace collector's circuit breaker, when traces are exported.
     let collector: TelemetryReachability?
@@ -36,8 +41,9 @@ public struct WardenServerBuilder {
         let outbound = metrics.outbound
         collector = configuration.otlpEndpoint.flatMap { TelemetryReachability(endpoint: $0, outbound: outbound) }
         tlsMaterial = try configuration.tls.map(TLSMaterial.init(settings:))
-        if let settings = configuration.featureProxy, let tlsMaterial {
-            featureProxy = FeatureProxy(settings: settings, material: tlsMaterial, metrics: metrics.outbound)
+        outboundMaterial = try configuration.outboundTLS.flatMap(Self.outboundSettings).map(TLSMaterial.init(settings:))
+        if let settings = configuration.featureProxy, let material = outboundMaterial ?? tlsMaterial {
+            featureProxy = FeatureProxy(settings: settings, material: material, metrics: metrics.outbound)
         } else {
             featureProxy = nil
         }
@@ -205,6 +211,12 @@ public struct WardenServerBuilder {
             pollers.append(tlsReload)
             reloads.append { tlsReload.check() }
         }
+        if let outboundMaterial {
+            let reload = TLSReloadService(
+                material: outboundMaterial, metrics: metrics, state: state, logger: logger, names: ("outbound", "outbound_ca_bundle"))
+            pollers.append(reload)
+            reloads.append { reload.check() }
+        }
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
@@ -237,5 +249,15 @@ public struct WardenServerBuilder {
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.drainTimeout
         return ServiceGroup(configuration: group)
+    }
+
+    /// `outbound_tls` as TLS material: all three files, or none (the serving material is used).
+    static func outboundSettings(_ outbound: OutboundTLSSettings) -> TLSSettings? {
+        guard let certificate = outbound.certificateFile, let key = outbound.privateKeyFile, let bundle = outbound.caBundleFile else {
+            return nil
+        }
+        var settings = TLSSettings(certificateFile: certificate, privateKeyFile: key, clientCABundleFile: bundle)
+        settings.allowTLS12 = outbound.minimumVersion == .tlsv12
+        return settings
     }
 }

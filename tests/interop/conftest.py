@@ -122,7 +122,9 @@ class WardenProcess:
         return self.proc.pid
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, attempts: int = 3) -> "WardenProcess":
+    def start(self, attempts: int = 3, expect_ready: bool = True) -> "WardenProcess":
+        """Starts and waits until Ready; with `expect_ready=False`, only until the probe port
+        answers (a server that must stay unready, failing closed)."""
         binary = warden_binary()
         if not binary.is_file() or not os.access(binary, os.X_OK):
             raise ServerStartError(
@@ -149,7 +151,7 @@ class WardenProcess:
             command += self.extra_args
             self._launch(command)
             try:
-                self._wait_ready(STARTUP_TIMEOUT)
+                self._wait_ready(STARTUP_TIMEOUT, any_answer=not expect_ready)
                 return self
             except ServerStartError as error:
                 last_error = error
@@ -192,7 +194,7 @@ class WardenProcess:
                     self._lines.append((time.monotonic(), line))
         stream.close()
 
-    def _wait_ready(self, timeout: float) -> None:
+    def _wait_ready(self, timeout: float, any_answer: bool = False) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -201,7 +203,8 @@ class WardenProcess:
                     f"warden exited with {self.proc.returncode} before it was ready:\n{self.output()}"
                 )
             try:
-                if requests.get(f"{self.probe_url}/readyz", timeout=1).status_code == 200:
+                status = requests.get(f"{self.probe_url}/readyz", timeout=1).status_code
+                if status == 200 or any_answer:
                     return
             except requests.RequestException:
                 pass
@@ -318,6 +321,7 @@ class _Starter:
         config: dict | None = None,
         extra_args: list[str] | None = None,
         label: str = "warden",
+        expect_ready: bool = True,
     ) -> WardenProcess:
         args: list[str] = []
         if model_dir is not None:
@@ -329,7 +333,7 @@ class _Starter:
         args += extra_args or []
         server = WardenProcess(args, config=config, workdir=self.workdir, label=label)
         self.started.append(server)
-        return server.start()
+        return server.start(expect_ready=expect_ready)
 
     def stop_all(self) -> None:
         for server in self.started:

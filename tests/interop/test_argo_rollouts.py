@@ -50,7 +50,7 @@ def test_the_rollout_takes_over_from_the_deployment(rendered):
 
 def test_the_analysis_thresholds_are_warden_s_own():
     """The cluster-scale canary is judged like the in-process one (ReleaseAnalysis defaults)."""
-    source = (REPO_ROOT / "Sources" / "WardenServer" / "Release" / "ReleasePlan.swift").read_text()
+    source = (REPO_ROOT / "Sources" / "WardenServing" / "Release" / "ReleasePlan.swift").read_text()
     error_increase = float(re.search(r"var maxErrorRateIncrease = ([0-9.]+)", source).group(1))
     latency_ratio = float(re.search(r"var maxLatencyRatio = ([0-9.]+)", source).group(1))
     floor = re.search(r"var latencyFloor: Duration = \.milliseconds\((\d+)\)", source).group(1)

@@ -47,10 +47,11 @@ def keys(tmp_path) -> Path:
     return tmp_path
 
 
-def publish(keys: Path, ref: str, *, signature: bool = True, cosign: bool = False, credentials: Path | None = None) -> str:
+def publish(keys: Path, ref: str, *, signature: bool = True, cosign: bool = False, credentials: Path | None = None,
+            extra: list[str] | tuple[str, ...] = ()) -> str:
     """Signs, pushes, approves the churn model at `ref` and publishes a revocation list."""
     require_trust_venv()
-    creds = ["--registry-credentials", str(credentials)] if credentials else []
+    creds = (["--registry-credentials", str(credentials)] if credentials else []) + list(extra)
     model = copy_churn_model(keys / f"model-{abs(hash(ref))}")
     args = ["push", model, "--to", ref, *creds]
     if signature:

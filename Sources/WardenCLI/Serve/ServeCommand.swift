@@ -209,7 +209,8 @@ struct ServeCommand: AsyncParsableCommand {
         let telemetry: [any Service]
         do {
             telemetry = try TraceExport.bootstrap(
-                endpoint: configuration.otlpEndpoint, samplingRatio: configuration.traceSamplingRatio, logger: logger)
+                endpoint: configuration.otlpEndpoint, samplingRatio: configuration.traceSamplingRatio, tls: configuration.outboundTLS,
+                logger: logger)
         } catch {
             logger.critical("cannot set up tracing: \(error)", metadata: ["event": "tracing_failed"])
             throw ExitCode(1)

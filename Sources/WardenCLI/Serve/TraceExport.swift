@@ -2,13 +2,17 @@ import Logging
 import OTel
 import ServiceLifecycle
 import Tracing
+import WardenRegistry
 
 /// Tracing for `warden serve`: spans exported over OTLP/HTTP (protobuf) by swift-otel's
 /// batching exporter when an endpoint is configured; otherwise no tracer at all. The batch
 /// queue is bounded and export runs in the background with a timeout, so a slow or dead
 /// collector costs dropped spans, never request latency.
 enum TraceExport {
-    static func bootstrap(endpoint: String?, samplingRatio: Double, logger: Logger) throws -> [any Service] {
+    /// `tls`: the outbound TLS configuration — its CA bundle replaces the system roots for an
+    /// https endpoint, and its client certificate and key are presented (mutual TLS). swift-otel
+    /// reads the files once, when the exporter starts.
+    static func bootstrap(endpoint: String?, samplingRatio: Double, tls: OutboundTLSSettings?, logger: Logger) throws -> [any Service] {
         guard let endpoint else { return [] }
         var configuration = OTel.Configuration.default
         configuration.serviceName = "warden"
@@ -22,6 +26,11 @@ enum TraceExport {
         configuration.traces.otlpExporter.endpoint = endpoint
         configuration.traces.otlpExporter.protocol = .httpProtobuf
         configuration.traces.otlpExporter.timeout = .seconds(2)
+        if let tls {
+            configuration.traces.otlpExporter.certificateFilePath = tls.caBundleFile
+            configuration.traces.otlpExporter.clientCertificateFilePath = tls.certificateFile
+            configuration.traces.otlpExporter.clientKeyFilePath = tls.privateKeyFile
+        }
         // The ratio is drawn for new traces by RequestTracingMiddleware, before any span exists;
         // what reaches the tracer is sampled, or follows its caller's decision.
         configuration.traces.sampler = .parentBasedAlwaysOn

@@ -48,6 +48,7 @@ struct ArtifactOptions: ParsableArguments {
         var fetcher = ArtifactFetcher(
             verifier: ArtifactVerifier(policy: policy, gate: gate), limits: limits,
             credentialsFile: registry.credentials)
+        fetcher.tls = registry.tls
         guard timeout > 0, timeout <= 86_400 else { throw TrustFailure(.malformedStatement, "--timeout must be in (0, 86400] seconds") }
         fetcher.deadline = .milliseconds(Int64(timeout * 1000))
         fetcher.servabilityCheck = { directory in

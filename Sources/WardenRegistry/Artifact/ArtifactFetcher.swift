@@ -14,6 +14,8 @@ public struct ArtifactFetcher: Sendable {
     public let verifier: ArtifactVerifier
     public let limits: ModelArtifactPuller.Limits
     public let credentialsFile: String?
+    /// Roots, client certificate and minimum version for a registry reached over TLS.
+    public var tls: OutboundTLSSettings?
     /// What the server that will read the artifact checks (the model loads, its contract
     /// describes it), run on the verified files before they are installed: an artifact
     /// `serve` would refuse is not installed either. Returns the problems found.
@@ -58,7 +60,7 @@ public struct ArtifactFetcher: Sendable {
         _ reference: ArtifactReference, to destination: String, expectedDigest: SHA256Digest?, at time: Date
     ) async throws(TrustFailure) -> VerificationReport {
         let store: any ArtifactStore
-        do { store = try StoreOpener.store(for: reference, credentialsFile: credentialsFile) } catch { throw error.trustFailure }
+        do { store = try StoreOpener.store(for: reference, credentialsFile: credentialsFile, tls: tls) } catch { throw error.trustFailure }
         let puller = ModelArtifactPuller(store: store, limits: limits)
         let pin = expectedDigest ?? reference.digest
         let digest = try await puller.resolve(reference.reference, expectedDigest: pin)

@@ -8,13 +8,15 @@ import WardenTrust
 
 /// An OCI distribution API v2 registry: pulls by tag or digest with every byte verified,
 /// pushes blobs and manifests, finds referrers through the referrers API or its tag fallback,
-/// and answers Basic and Bearer (token) challenges. Loopback registries speak plain HTTP;
-/// anything else HTTPS.
+/// and answers Basic and Bearer (token) challenges. Loopback registries speak plain HTTP unless
+/// an outbound TLS configuration is given; anything else HTTPS.
 public struct DistributionStore: ArtifactStore {
     public let host: String
     public let repository: String
     let credentials: RegistryCredentials?
     let client: HTTPClient
+    /// Set when the registry is reached with Warden's outbound TLS configuration (always HTTPS).
+    let tls: OutboundTLSSettings?
     let tokens = TokenCache()
     static let timeout: TimeAmount = .seconds(120)
     static let manifestAccept = [MediaType.imageManifest, MediaType.imageIndex, MediaType.dockerManifest].joined(separator: ", ")
@@ -26,12 +28,24 @@ public struct DistributionStore: ArtifactStore {
         self.repository = repository
         self.credentials = credentials
         self.client = client
+        self.tls = nil
+    }
+
+    /// A registry reached with these roots, client certificate and minimum version (over TLS
+    /// even on loopback), or without (the system roots; plain HTTP on loopback).
+    public init(host: String, repository: String, credentials: RegistryCredentials? = nil, tls: OutboundTLSSettings?) throws(RegistryError)
+    {
+        self.host = host
+        self.repository = repository
+        self.credentials = credentials
+        self.client = try RegistryClients.client(for: tls)
+        self.tls = tls
     }
 
     var baseURL: String {
         let hostname = host.split(separator: ":").first.map(String.init) ?? host
         let loopback = hostname == "localhost" || hostname == "127.0.0.1" || hostname == "[::1]"
-        return (loopback ? "http://" : "https://") + host + "/v2/" + repository
+        return (loopback && tls == nil ? "http://" : "https://") + host + "/v2/" + repository
     }
 
     // MARK: Reading
@@ -225,8 +239,31 @@ public struct DistributionStore: ArtifactStore {
         do {
             return try await client.execute(request, timeout: Self.timeout)
         } catch {
+            if var refusal = TLSRefusal.describe(error) {
+                if refusal.contains("CERTIFICATE_VERIFY_FAILED"), let (name, port) = Self.endpoint(host),
+                    let diagnosis = await TLSDiagnosis.diagnose(host: name, port: port, trustedCABundle: tls?.caBundleFile)
+                {
+                    refusal = diagnosis
+                }
+                throw RegistryError.tls("\(host): \(refusal)")
+            }
+            // TLS 1.3 ends the client's handshake before the server has judged its certificate:
+            // a refusal then arrives as the connection closing.
+            if let closed = error as? HTTPClientError, closed == .remoteConnectionClosed, baseURL.hasPrefix("https://") {
+                throw RegistryError.tls(
+                    tls?.certificateFile == nil
+                        ? "\(host) closed the connection after the handshake: it requires a client certificate, and none is configured"
+                        : "\(host) closed the connection after the handshake: it refused the client certificate")
+            }
             throw RegistryError.transport("\(request.method) \(request.url): \(error)")
         }
+    }
+
+    /// The registry's host name and port (443 unless named).
+    static func endpoint(_ host: String) -> (String, Int)? {
+        guard let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") else { return (host, 443) }
+        guard let port = Int(host[host.index(after: colon)...]) else { return nil }
+        return (String(host[..<colon]).trimmingCharacters(in: ["[", "]"]), port)
     }
 
     private static func expect(_ response: HTTPClientResponse, _ status: HTTPResponseStatus, _ what: String) throws(RegistryError) {

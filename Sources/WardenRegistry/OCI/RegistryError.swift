@@ -10,6 +10,8 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLarge(what: String, limit: Int64)
     case unauthorized(String)
     case transport(String)
+    /// The TLS handshake failed; the detail says which side refused and why.
+    case tls(String)
     case unsafePath(String)
 
     public var description: String {
@@ -22,6 +24,7 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tooLarge(what, limit): "\(what) is larger than the \(limit)-byte limit"
         case let .unauthorized(detail): "unauthorized: \(detail)"
         case let .transport(detail): "registry request failed: \(detail)"
+        case let .tls(detail): "registry TLS handshake failed: \(detail)"
         case let .unsafePath(detail): "unsafe file name: \(detail)"
         }
     }
@@ -33,6 +36,7 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooLarge: TrustFailure(.sizeLimitExceeded, description)
         case .unsafePath: TrustFailure(.unsafePath, description)
         case .malformedManifest: TrustFailure(.malformedStatement, description)
+        case .tls: TrustFailure(.registryTLSRefused, description)
         default: TrustFailure(.registryError, description)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import WardenConfig
+import WardenRegistry
 import WardenServing
 import Yams
 
@@ -57,6 +58,8 @@ public struct ServeConfiguration: Sendable {
     public var featureProxy: FeatureProxySettings?
     /// Live revocation: the signed list polled while serving.
     public var revocation: RevocationWatchSettings?
+    /// Roots, client certificate and minimum TLS version for Warden's own outbound calls.
+    public var outboundTLS: OutboundTLSSettings?
     /// Release plans (stable, canary, weights, analysis), one per model at most.
     public var releases: [ReleasePlan] = []
     /// The file this configuration was read from: SIGHUP re-reads its `releases:`.
@@ -128,6 +131,7 @@ public struct ServeConfiguration: Sendable {
             if let interval = try tlsMap.seconds("reload_interval_seconds") { tls?.reloadInterval = interval }
             try tlsMap.finish()
         }
+        if var outbound = try reader.mapping("outbound_tls") { outboundTLS = try Self.outboundTLS(reading: &outbound) }
         if var authorizationMap = try reader.mapping("authorization") {
             authorization.rules = try authorizationMap.mappings("rules").map { entry in
                 var rule = entry
@@ -181,6 +185,23 @@ public struct ServeConfiguration: Sendable {
         }
         try reader.finish()
         guard !models.isEmpty else { throw ConfigurationError("\"models\" must list at least one model") }
+        revocation?.registryTLS = outboundTLS
+    }
+
+    /// `outbound_tls:` — the roots, client certificate and minimum version of every client
+    /// Warden runs (the registry for live revocation, the OTLP exporter, the feature proxy).
+    static func outboundTLS(reading map: inout StrictMapping) throws -> OutboundTLSSettings {
+        var settings = OutboundTLSSettings(
+            caBundleFile: try map.string("ca_bundle"), certificateFile: try map.string("certificate"),
+            privateKeyFile: try map.string("private_key"))
+        switch try map.string("min_version") ?? "1.3" {
+        case "1.3": settings.minimumVersion = .tlsv13
+        case "1.2": settings.minimumVersion = .tlsv12
+        case let other: throw ConfigurationError("outbound_tls.min_version must be 1.2 or 1.3, not \(other)")
+        }
+        try map.finish()
+        do { try settings.validate() } catch { throw ConfigurationError("outbound_tls: \(error)") }
+        return settings
     }
 
     /// The serving listener's transport, checked before anything starts: mutual TLS, or plain

@@ -12,6 +12,8 @@ struct TLSReloadService: Service {
     let logger: Logger
     /// Below this, each check logs a warning and readiness reports it.
     var warnBefore: Duration = .seconds(7 * 86_400)
+    /// The metric and warning names of the certificate and its bundle.
+    var names = (certificate: "server", bundle: "client_ca_bundle")
 
     func run() async throws {
         record()
@@ -32,7 +34,7 @@ struct TLSReloadService: Service {
 
     private func record() {
         let (server, bundle) = material.expiry
-        for (name, notAfter) in [("server", server), ("client_ca_bundle", bundle)] {
+        for (name, notAfter) in [(names.certificate, server), (names.bundle, bundle)] {
             let remaining = notAfter.timeIntervalSinceNow
             metrics.certificateExpiry(certificate: name, seconds: remaining)
             let expiring = remaining < Double(warnBefore.components.seconds)

@@ -17,6 +17,8 @@ public struct RevocationWatchSettings: Sendable {
     /// serving until one is back.
     public var failClosedWhenStale = true
     public var registryCredentialsFile: String?
+    /// The outbound TLS configuration (`outbound_tls:`), for a registry reached over TLS.
+    public var registryTLS: OutboundTLSSettings?
     package var breaker = CircuitBreaker.Settings(failureThreshold: 3, openDuration: .seconds(60))
 
     public init(list: String, trustPolicyFile: String) {
@@ -97,7 +99,8 @@ package final class RevocationWatch: Sendable {
                         TrustFailure(.revocationListInvalid, "reading \(settings.list) did not finish in time")
                     }
                 ) {
-                    let store = try StoreOpener.store(for: reference, credentialsFile: settings.registryCredentialsFile)
+                    let store = try StoreOpener.store(
+                        for: reference, credentialsFile: settings.registryCredentialsFile, tls: settings.registryTLS)
                     guard let bytes = try await RevocationListStore(store: store).fetch(tag: reference.reference) else {
                         throw TrustFailure(.revocationListInvalid, "no revocation list at \(settings.list)")
                     }

@@ -48,6 +48,9 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         case policyDenied = "policy_denied"
         // Fetching.
         case registryError = "registry_error"
+        /// The TLS handshake with the registry failed: an unknown CA, a wrong name, an
+        /// expired certificate, or the registry wanted a client certificate.
+        case registryTLSRefused = "registry_tls_refused"
 
         public var failureClass: Class {
             switch self {
@@ -62,7 +65,7 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
             case .attestationMissing, .attestationRejected: .attestation
             case .revoked, .revocationListInvalid: .revocation
             case .policyDenied: .policy
-            case .registryError: .registry
+            case .registryError, .registryTLSRefused: .registry
             }
         }
     }
