@@ -1,8 +1,12 @@
 """A minimal OTLP/HTTP traces receiver for tests: POST /v1/traces with a protobuf
-ExportTraceServiceRequest (PyPI opentelemetry-proto decodes it); spans are kept in memory."""
+ExportTraceServiceRequest (PyPI opentelemetry-proto decodes it); spans are kept in memory.
+With an SSL context it is a TLS collector stand-in (no OpenTelemetry Collector installs from
+Debian or PyPI): the context may require client certificates, and each export records the
+client certificate's URI SANs."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,9 +15,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 
 class OTLPReceiver:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[bytes] = []
         self.spans: list = []
+        self.client_identities: list[list[str]] = []
+        self.tls = tls
         self._lock = threading.Lock()
         receiver = self
 
@@ -25,8 +31,11 @@ class OTLPReceiver:
                     self.end_headers()
                     return
                 export = ExportTraceServiceRequest.FromString(body)
+                peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
                 with receiver._lock:
                     receiver.requests.append(body)
+                    if peer is not None:
+                        receiver.client_identities.append([v for k, v in peer.get("subjectAltName", ()) if k == "URI"])
                     for resource_spans in export.resource_spans:
                         for scope_spans in resource_spans.scope_spans:
                             receiver.spans.extend(scope_spans.spans)
@@ -41,11 +50,13 @@ class OTLPReceiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1/traces"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.server.server_address[1]}/v1/traces"
 
     def __enter__(self) -> "OTLPReceiver":
         self.thread.start()

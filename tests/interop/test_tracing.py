@@ -122,3 +122,44 @@ def test_the_collector_breaker_stops_new_traces_while_it_is_down(start_warden):
         # The request made while the collector was down started no trace at all.
         down_id = while_down.headers["X-Request-Id"]
         assert not receiver.wait_for(lambda s: attributes(s).get("warden.request_id") == down_id, timeout=2)
+
+
+def collector_tls(pki, require_client: bool) -> "ssl.SSLContext":
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.load_cert_chain(pki.dir / "collector.pem", pki.dir / "collector.key")
+    context.load_verify_locations(pki.ca_file)
+    context.verify_mode = ssl.CERT_REQUIRED if require_client else ssl.CERT_NONE
+    return context
+
+
+def test_traces_go_to_a_tls_collector_with_the_client_certificate(start_warden, tmp_path):
+    """Issue 24: OTLP/HTTP over TLS 1.3 to a collector behind a private CA that requires client
+    certificates: with `outbound_tls` the spans arrive, presented with Warden's SPIFFE ID; with
+    only the CA bundle (no client certificate) the collector refuses and requests still succeed."""
+    from tls_pki import PrivatePKI
+
+    pki = PrivatePKI(tmp_path / "pki")
+    pki.issue("collector", server=True, ips=("127.0.0.1",))
+    warden_id = "spiffe://cluster.local/ns/models/sa/warden-churn"
+    pki.issue("warden", uris=(warden_id,))
+    outbound = {"ca_bundle": str(pki.ca_file), "certificate": str(pki.dir / "warden.pem"), "private_key": str(pki.dir / "warden.key")}
+    with OTLPReceiver(tls=collector_tls(pki, require_client=True)) as receiver:
+        assert receiver.endpoint.startswith("https://")
+        config = {"models": [{"directory": str(CHURN_DIR)}], "outbound_tls": outbound,
+                  "telemetry": {"otlp_endpoint": receiver.endpoint, "trace_sampling_ratio": 1}}
+        server = start_warden(config=config, label="otlp-tls")
+        assert requests.post(f"{server.url}/v2/models/churn/infer", data=BODY, headers=JSON, timeout=10).status_code == 200
+        assert receiver.wait_for(lambda s: s.name == "POST /v2/models/{model}/infer"), "no span reached the TLS collector"
+        assert receiver.client_identities and all(ids == [warden_id] for ids in receiver.client_identities)
+        server.stop(timeout=10)
+
+        exported = len(receiver.requests)
+        config["outbound_tls"] = {"ca_bundle": str(pki.ca_file)}
+        anonymous = start_warden(config=config, label="otlp-tls-anonymous")
+        for _ in range(5):
+            assert requests.post(f"{anonymous.url}/v2/models/churn/infer", data=BODY, headers=JSON, timeout=10).status_code == 200
+        time.sleep(1.5)  # past the batch delay: an export would have been attempted
+        assert len(receiver.requests) == exported, "the collector accepted an export without a client certificate"
