@@ -19,6 +19,7 @@ class OTLPReceiver:
         self.requests: list[bytes] = []
         self.spans: list = []
         self.client_identities: list[list[str]] = []
+        self.client_serials: list[str] = []
         self.tls = tls
         self._lock = threading.Lock()
         receiver = self
@@ -36,6 +37,7 @@ class OTLPReceiver:
                     receiver.requests.append(body)
                     if peer is not None:
                         receiver.client_identities.append([v for k, v in peer.get("subjectAltName", ()) if k == "URI"])
+                        receiver.client_serials.append(peer.get("serialNumber", ""))
                     for resource_spans in export.resource_spans:
                         for scope_spans in resource_spans.scope_spans:
                             receiver.spans.extend(scope_spans.spans)

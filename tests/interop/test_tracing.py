@@ -137,7 +137,8 @@ def collector_tls(pki, require_client: bool) -> "ssl.SSLContext":
 
 def test_traces_go_to_a_tls_collector_with_the_client_certificate(start_warden, tmp_path):
     """Issue 24: OTLP/HTTP over TLS 1.3 to a collector behind a private CA that requires client
-    certificates: with `outbound_tls` the spans arrive, presented with Warden's SPIFFE ID; with
+    certificates: with `outbound_tls` the spans arrive, presented with Warden's SPIFFE ID, and a
+    rotated client certificate is presented from the next export on, without a restart; with
     only the CA bundle (no client certificate) the collector refuses and requests still succeed."""
     from tls_pki import PrivatePKI
 
@@ -154,6 +155,20 @@ def test_traces_go_to_a_tls_collector_with_the_client_certificate(start_warden, 
         assert requests.post(f"{server.url}/v2/models/churn/infer", data=BODY, headers=JSON, timeout=10).status_code == 200
         assert receiver.wait_for(lambda s: s.name == "POST /v2/models/{model}/infer"), "no span reached the TLS collector"
         assert receiver.client_identities and all(ids == [warden_id] for ids in receiver.client_identities)
+        first_serial = receiver.client_serials[-1]
+        # Rotation, as a secrets agent does it: new files renamed over the old ones.
+        rotated = PrivatePKI.__new__(PrivatePKI)
+        rotated.__dict__.update(pki.__dict__)
+        rotated.dir = tmp_path / "rotated"
+        rotated.dir.mkdir()
+        rotated.issue("warden", uris=(warden_id,))
+        for name in ("warden.pem", "warden.key"):
+            (rotated.dir / name).replace(pki.dir / name)
+        deadline = time.time() + 15
+        while time.time() < deadline and receiver.client_serials[-1] == first_serial:
+            requests.post(f"{server.url}/v2/models/churn/infer", data=BODY, headers=JSON, timeout=10)
+            time.sleep(0.5)
+        assert receiver.client_serials[-1] != first_serial, "the rotated client certificate was never presented"
         server.stop(timeout=10)
 
         exported = len(receiver.requests)

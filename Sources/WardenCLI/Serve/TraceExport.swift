@@ -3,17 +3,19 @@ import OTel
 import ServiceLifecycle
 import Tracing
 import WardenRegistry
+import WardenServer
 
 /// Tracing for `warden serve`: spans exported over OTLP/HTTP (protobuf) by swift-otel's
 /// batching exporter when an endpoint is configured; otherwise no tracer at all. The batch
 /// queue is bounded and export runs in the background with a timeout, so a slow or dead
 /// collector costs dropped spans, never request latency.
 enum TraceExport {
-    /// `tls`: the outbound TLS configuration — its CA bundle replaces the system roots for an
-    /// https endpoint, and its client certificate and key are presented (mutual TLS). swift-otel
-    /// reads the files once, when the exporter starts.
+    /// `tls`: the outbound TLS configuration. With it, swift-otel exports to an in-process
+    /// relay (`OTLPRelay`) that sends each export on over TLS 1.3 with the CA bundle and client
+    /// certificate as their files stand, so a rotation needs no restart.
     static func bootstrap(endpoint: String?, samplingRatio: Double, tls: OutboundTLSSettings?, logger: Logger) throws -> [any Service] {
         guard let endpoint else { return [] }
+        let relay = try tls.map { try OTLPRelay(collector: endpoint, tls: $0, logger: logger) }
         var configuration = OTel.Configuration.default
         configuration.serviceName = "warden"
         configuration.logs.enabled = false
@@ -23,14 +25,9 @@ enum TraceExport {
         configuration.diagnosticLogLevel = .warning
         configuration.traces.enabled = true
         configuration.traces.exporter = .otlp
-        configuration.traces.otlpExporter.endpoint = endpoint
+        configuration.traces.otlpExporter.endpoint = relay?.localEndpoint ?? endpoint
         configuration.traces.otlpExporter.protocol = .httpProtobuf
         configuration.traces.otlpExporter.timeout = .seconds(2)
-        if let tls {
-            configuration.traces.otlpExporter.certificateFilePath = tls.caBundleFile
-            configuration.traces.otlpExporter.clientCertificateFilePath = tls.certificateFile
-            configuration.traces.otlpExporter.clientKeyFilePath = tls.privateKeyFile
-        }
         // The ratio is drawn for new traces by RequestTracingMiddleware, before any span exists;
         // what reaches the tracer is sampled, or follows its caller's decision.
         configuration.traces.sampler = .parentBasedAlwaysOn
@@ -41,6 +38,8 @@ enum TraceExport {
         InstrumentationSystem.bootstrap(backend.factory)
         logger.info(
             "exporting traces", metadata: ["event": "tracing_enabled", "sampling_ratio": .stringConvertible(samplingRatio)])
-        return [backend.service]
+        // The relay first: the group stops services last-listed first, so it outlives the
+        // exporter's final flush.
+        return (relay.map { [$0] } ?? []) + [backend.service]
     }
 }

@@ -38,7 +38,7 @@ public struct DistributionStore: ArtifactStore {
         self.host = host
         self.repository = repository
         self.credentials = credentials
-        self.client = try RegistryClients.client(for: tls)
+        self.client = try OutboundHTTPClients.client(for: tls)
         self.tls = tls
     }
 

@@ -59,7 +59,7 @@ public struct OutboundTLSSettings: Sendable, Equatable {
 /// One HTTP client per outbound TLS configuration as its files stand (and one for the system
 /// roots): a rotated certificate gets a new client (connection pool); the old ones stay for
 /// requests still using them, for the life of the process (a rotation a day is a client a day).
-enum RegistryClients {
+public enum OutboundHTTPClients {
     private static let clients = Mutex<[String: HTTPClient]>([:])
     /// A connection that cannot be made fails its request at once, not after retrying until
     /// the request's timeout: a certificate that does not verify will not verify on a retry,
@@ -67,7 +67,7 @@ enum RegistryClients {
     /// polls again).
     static let connectTimeout: TimeAmount = .seconds(5)
 
-    static func client(for settings: OutboundTLSSettings?) throws(RegistryError) -> HTTPClient {
+    public static func client(for settings: OutboundTLSSettings?) throws(RegistryError) -> HTTPClient {
         let key = settings?.fingerprint ?? "system roots"
         if let existing = clients.withLock({ $0[key] }) { return existing }
         var configuration = HTTPClient.Configuration()
