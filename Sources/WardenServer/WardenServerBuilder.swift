@@ -10,6 +10,11 @@ import WardenServing
 
 /// How `warden serve` is put together: the serving listener, the probe listener, warm-up and
 /// drain, as services in one group whose order is the shutdown order (last listed stops first).
+/// A value made from the configuration (with the per-server resources the router and the
+/// services share: metrics, admission, TLS material); each step — the model repository, the
+/// release plans, the router, the service group — is a function of it and of what the earlier
+/// steps returned, with no state passed between them behind the caller's back. The steps stay
+/// separate because each failure is its own startup event.
 public struct WardenServerBuilder {
     public var configuration: ServeConfiguration
     public var logger: Logger
@@ -29,8 +34,6 @@ public struct WardenServerBuilder {
     let featureProxy: FeatureProxy?
     /// The trace collector's circuit breaker, when traces are exported.
     let collector: TelemetryReachability?
-    /// Each loaded model (with the digest it was verified against), for the revocation watch.
-    private let verified = LockedBox<[ServedModel]>([])
 
     public init(configuration: ServeConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -64,7 +67,6 @@ public struct WardenServerBuilder {
                 if configuration.revocation != nil, provenance.digest == nil {
                     throw ConfigurationError("\(source.directory): live revocation needs pinned models (expected_digest)")
                 }
-                verified.value.append(model)
                 let digest = provenance.digest?.description ?? ""
                 metrics.modelServed(model: model.name, version: model.version, digest: digest, signer: provenance.signer)
                 AuditEvent.modelVerified(
@@ -220,7 +222,7 @@ public struct WardenServerBuilder {
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
-                settings: settings, served: verified.value, metrics: metrics.revocation, logger: logger)
+                settings: settings, served: state.repository.models, metrics: metrics.revocation, logger: logger)
             // The first check runs before warm-up; the poller takes over after one interval.
             beforeWarmUp.append { await watch.check() }
             pollers.append(RevocationWatchService(watch: watch))
