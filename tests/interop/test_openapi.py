@@ -37,6 +37,19 @@ def schemathesis() -> Path:
     return binary
 
 
+def run_schemathesis(binary: Path, server, workdir: Path, *extra: str, seed: int) -> None:
+    """Every phase and check but the excluded ones, 40 examples an operation, one worker; no failure."""
+    result = subprocess.run(
+        [str(binary), "--config-file", str(CONFIG), "run", f"{server.url}/openapi.json", *extra,
+         "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
+         "--max-examples", "40", "--workers", "1", "--seed", str(seed), "--request-timeout", "10"],
+        capture_output=True, text=True, timeout=900, cwd=workdir,
+        env=dict(os.environ, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HOOKS.parent)))
+    summary = result.stdout[-6000:]
+    assert result.returncode == 0, summary
+    assert "passed" in summary and "failures" not in summary.split("SUMMARY")[-1].lower(), summary
+
+
 def test_served_document_is_the_committed_one(churn_server):
     response = requests.get(f"{churn_server.url}/openapi.json", timeout=5)
     assert response.status_code == 200
@@ -49,15 +62,7 @@ def test_schemathesis_finds_no_failures(start_warden, tmp_path):
     binary = schemathesis()
     server = start_warden(model_dir=CHURN_DIR, label="openapi")
     mark = server.mark()
-    result = subprocess.run(
-        [str(binary), "--config-file", str(CONFIG), "run", f"{server.url}/openapi.json",
-         "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
-         "--max-examples", "40", "--workers", "1", "--seed", "20261127", "--request-timeout", "10"],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path,
-        env=dict(os.environ, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HOOKS.parent)))
-    summary = result.stdout[-6000:]
-    assert result.returncode == 0, summary
-    assert "passed" in summary and "failures" not in summary.split("SUMMARY")[-1].lower(), summary
+    run_schemathesis(binary, server, tmp_path, seed=20261127)
 
     records = server.request_records(mark)
     assert len(records) > 300, "schemathesis must have exercised the API"
@@ -83,16 +88,7 @@ def test_schemathesis_on_the_admin_routes(start_warden, tmp_path):
         "releases": [{"model": "churn", "stable": "1", "canary": "2", "steps": [10, 50], "analysis": {"automatic": False}}],
     }, label="openapi-admin")
     mark = server.mark()
-    result = subprocess.run(
-        [str(binary), "--config-file", str(CONFIG), "run", f"{server.url}/openapi.json",
-         "--include-path-regex", "^/(admin/|v2/logging)",
-         "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
-         "--max-examples", "40", "--workers", "1", "--seed", "20261206", "--request-timeout", "10"],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path,
-        env=dict(os.environ, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HOOKS.parent)))
-    summary = result.stdout[-6000:]
-    assert result.returncode == 0, summary
-    assert "passed" in summary and "failures" not in summary.split("SUMMARY")[-1].lower(), summary
+    run_schemathesis(binary, server, tmp_path, "--include-path-regex", "^/(admin/|v2/logging)", seed=20261206)
     # Changes were made and audited with an actor (schemathesis sets the level, so the audit
     # trail, which no level silences, is what is read here).
     changes = [r for r in server.records(mark) if r.get("audit") == "true"]

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from registry import RegistryTLS, start_registry
-from test_registry import TRUST, publish
+from test_registry import keys, publish  # noqa: F401 (keys is a fixture used by name)
 from tls_pki import PrivatePKI
 from trust_tools import EXIT_REGISTRY, warden
 
@@ -29,14 +29,6 @@ def pki(tmp_path_factory) -> PrivatePKI:
     pki.issue("registry-expired", server=True, ips=(ADDRESS,), expired=True)
     pki.issue("warden", uris=("spiffe://warden.test/ns/models/sa/warden-churn",))
     return pki
-
-
-@pytest.fixture
-def keys(tmp_path) -> Path:
-    for name in ("author", "approver", "security"):
-        assert warden("keygen", "--out", tmp_path / name).returncode == 0
-    (tmp_path / "trust.yaml").write_text(TRUST)
-    return tmp_path
 
 
 def tls_registry(tmp_path: Path, pki: PrivatePKI, certificate: str = "registry", client_cas: list[Path] | None = None):
