@@ -45,6 +45,15 @@ struct ErrorMiddleware: RouterMiddleware {
         }
     }
 
+    static func isShedding(_ error: ServingFailure) -> Bool {
+        [.overloaded, .clientQuotaExceeded, .deadlineExceeded].contains(error.code)
+    }
+
+    static func hasBody(_ request: Request) -> Bool {
+        if let length = request.headers[.contentLength] { return length != "0" }
+        return request.headers[.transferEncoding] != nil
+    }
+
     /// RFC 9457's media type when the client asks for it; plain JSON otherwise, which is what
     /// Triton's and KServe's clients parse error messages from.
     static func mediaType(for request: Request) -> String {
@@ -64,8 +73,11 @@ struct ErrorMiddleware: RouterMiddleware {
         } else if error.status == 503 {
             headers[.retryAfter] = "1"
         }
-        // After refusing a body that is too large, stop reading it: close the connection.
-        if error.status == 413 {
+        // After refusing a body that is too large, stop reading it: close the connection. The
+        // same for a request shed before its body was read (overload, quota, a deadline spent
+        // queueing): draining megabytes to refuse them would take the core the admitted ones
+        // need, and a client that ignores Retry-After pays a reconnection instead.
+        if error.status == 413 || (Self.isShedding(error) && !context.outcome.bodyRead && Self.hasBody(request)) {
             headers[.connection] = "close"
             context.closeConnectionAfterResponse()
         }

@@ -73,7 +73,9 @@ struct InferenceRoutes {
 
     func infer(_ request: Request, _ context: WardenRequestContext, version: String?) async throws -> Response {
         let decoded = LockedBox<InferenceRequest?>(nil)
+        let outcome = context.outcome
         let v2Call = call(request, context, version: version, route: .infer) { contract in
+            outcome.readingBody()
             let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
             let parsed = try InferenceRequest(body: bytes, jsonLength: jsonLength, contract: contract, limits: limits.json)
             decoded.value = parsed
@@ -98,7 +100,9 @@ struct InferenceRoutes {
     }
 
     func predict(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
+        let outcome = context.outcome
         let v1Call = call(request, context, version: nil, route: .predict) { contract in
+            outcome.readingBody()
             let (bytes, _) = try await body(request, binaryAllowed: false)
             return DecodedInputs(feeds: try KServeV1.feeds(body: bytes, contract: contract, limits: limits.json))
         }

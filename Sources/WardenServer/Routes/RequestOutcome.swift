@@ -5,10 +5,15 @@ import WardenServing
 /// line, the metrics, the trace span): the version that answered or refused, and the error
 /// code. One box per request, in its context; the middleware read it after `next` returns.
 final class RequestOutcome: Sendable {
-    private let state = Mutex<(model: ServedModelIdentity?, errorCode: String?)>((nil, nil))
+    private let state = Mutex<(model: ServedModelIdentity?, errorCode: String?, bodyRead: Bool)>((nil, nil, false))
 
     var model: ServedModelIdentity? { state.withLock { $0.model } }
     var errorCode: String? { state.withLock { $0.errorCode } }
+    /// Whether the handler started reading the request body (a refusal before that leaves it
+    /// unread on the connection).
+    var bodyRead: Bool { state.withLock { $0.bodyRead } }
+
+    func readingBody() { state.withLock { $0.bodyRead = true } }
 
     func answered(by model: ServedModelIdentity) { state.withLock { $0.model = model } }
 
