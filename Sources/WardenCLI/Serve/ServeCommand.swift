@@ -178,34 +178,6 @@ struct ServeCommand: AsyncParsableCommand {
                 "serving plain HTTP: no client identity, no encryption; for local development only",
                 metadata: ["event": "insecure_plaintext"])
         }
-        let builder: WardenServerBuilder
-        let repository: ModelRepository
-        do {
-            builder = try WardenServerBuilder(configuration: configuration, logger: logger)
-            repository = try builder.loadRepository()
-        } catch {
-            logger.critical("cannot serve: \(error)", metadata: ["event": "model_load_failed"])
-            throw ExitCode(1)
-        }
-        let state: ServerState
-        do {
-            state = ServerState(
-                repository: repository, releases: try builder.makeReleases(repository: repository),
-                readiness: builder.configuration.readiness)
-        } catch {
-            logger.critical("cannot serve: \(error)", metadata: ["event": "release_plan_invalid"])
-            throw ExitCode(1)
-        }
-        posture.record(metrics: builder.metrics, state: state)
-        var policy: RequestPolicy?
-        if let source = configuration.requestPolicy {
-            do {
-                policy = try RequestPolicy(source: source)
-            } catch {
-                logger.critical("cannot load the request policy: \(error)", metadata: ["event": "policy_load_failed"])
-                throw ExitCode(1)
-            }
-        }
         let telemetry: [any Service]
         do {
             telemetry = try TraceExport.bootstrap(
@@ -215,9 +187,17 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot set up tracing: \(error)", metadata: ["event": "tracing_failed"])
             throw ExitCode(1)
         }
-        let group = try builder.makeServiceGroup(state: state, requestPolicy: policy, telemetry: telemetry) { port in
-            logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
+        let server: ServerAssembly
+        do {
+            server = try ServerAssembly.make(configuration: configuration, logger: logger, telemetry: telemetry) { port in
+                logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
+            }
+        } catch {
+            logger.critical("cannot serve: \(error)", metadata: ["event": .string(error.step.rawValue)])
+            throw ExitCode(1)
         }
+        posture.record(metrics: server.metrics, state: server.state)
+        let group = server.group
         do {
             try await group.run()
         } catch let failure as ListenerFailure {
