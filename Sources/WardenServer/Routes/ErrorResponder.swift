@@ -49,8 +49,11 @@ struct ErrorMiddleware: RouterMiddleware {
         [.overloaded, .clientQuotaExceeded, .deadlineExceeded].contains(error.code)
     }
 
-    static func hasBody(_ request: Request) -> Bool {
-        if let length = request.headers[.contentLength] { return length != "0" }
+    /// Bodies above this are not drained after a shed: about what one socket read brings in.
+    static let drainedBodyLimit = 16 << 10
+
+    static func hasLargeBody(_ request: Request) -> Bool {
+        if let length = request.headers[.contentLength] { return (Int(length) ?? Int.max) > drainedBodyLimit }
         return request.headers[.transferEncoding] != nil
     }
 
@@ -74,10 +77,11 @@ struct ErrorMiddleware: RouterMiddleware {
             headers[.retryAfter] = "1"
         }
         // After refusing a body that is too large, stop reading it: close the connection. The
-        // same for a request shed before its body was read (overload, quota, a deadline spent
-        // queueing): draining megabytes to refuse them would take the core the admitted ones
-        // need, and a client that ignores Retry-After pays a reconnection instead.
-        if error.status == 413 || (Self.isShedding(error) && !context.outcome.bodyRead && Self.hasBody(request)) {
+        // same for a request shed before its big body was read (overload, quota, a deadline
+        // spent queueing): draining megabytes to refuse them would take the core the admitted
+        // ones need, and a client that ignores Retry-After pays a reconnection instead. A small
+        // body is drained (it is likely read already): reconnecting would cost more.
+        if error.status == 413 || (Self.isShedding(error) && !context.outcome.bodyRead && Self.hasLargeBody(request)) {
             headers[.connection] = "close"
             context.closeConnectionAfterResponse()
         }
