@@ -222,7 +222,8 @@ public struct WardenServerBuilder {
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
         if let settings = configuration.revocation {
             let watch = try RevocationWatch(
-                settings: settings, served: state.repository.models, metrics: metrics.revocation, logger: logger)
+                settings: settings, served: state.repository.models, tls: configuration.outboundTLS, metrics: metrics.revocation,
+                logger: logger)
             // The first check runs before warm-up; the poller takes over after one interval.
             beforeWarmUp.append { await watch.check() }
             pollers.append(RevocationWatchService(watch: watch))

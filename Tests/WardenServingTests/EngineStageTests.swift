@@ -15,7 +15,8 @@ import WardenONNX
         let control = AdmissionControl(settings: ServingFixtures.settings(), observer: observer)
         let results = try await control.admit(client: nil, deadline: .now + .seconds(2)) { lease throws(ServingFailure) in
             try await Self.stage(observer).run(
-                model, ServingFixtures.churnFeeds(rows: 3), outputs: ["label", "probabilities"], deadline: .now + .seconds(2), lease: lease)
+                model, ServingFixtures.churnFeeds(rows: 3), rows: 3, outputs: ["label", "probabilities"], deadline: .now + .seconds(2),
+                lease: lease)
         }
         guard case let .tensor(label)? = results["label"] else { Issue.record("no label"); return }
         #expect(label.shape == [3])
@@ -30,7 +31,7 @@ import WardenONNX
         let refused = await failure { () async throws(ServingFailure) in
             try await control.admit(client: nil, deadline: .now + .seconds(2)) { lease throws(ServingFailure) in
                 try await Self.stage(observer).run(
-                    model, ServingFixtures.churnFeeds(), outputs: ["label"], deadline: .now - .seconds(1), lease: lease)
+                    model, ServingFixtures.churnFeeds(), rows: 1, outputs: ["label"], deadline: .now - .seconds(1), lease: lease)
             }
         }
         #expect(refused?.code == .deadlineExceeded && refused?.status == 504)
@@ -44,7 +45,7 @@ import WardenONNX
         feeds["age"] = .tensor(.float([1, 2, 3], shape: [3, 1]))  // three rows where the rest have two
         let refused = await failure { () async throws(ServingFailure) in
             try await control.admit(client: nil, deadline: .now + .seconds(2)) { lease throws(ServingFailure) in
-                try await Self.stage(observer).run(model, feeds, outputs: ["label"], deadline: .now + .seconds(2), lease: lease)
+                try await Self.stage(observer).run(model, feeds, rows: 2, outputs: ["label"], deadline: .now + .seconds(2), lease: lease)
             }
         }
         #expect(refused.map { (400..<500).contains($0.status) } == true, "\(String(describing: refused))")

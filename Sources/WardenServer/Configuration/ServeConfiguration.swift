@@ -185,7 +185,6 @@ public struct ServeConfiguration: Sendable {
         }
         try reader.finish()
         guard !models.isEmpty else { throw ConfigurationError("\"models\" must list at least one model") }
-        revocation?.registryTLS = outboundTLS
     }
 
     /// `outbound_tls:` — the roots, client certificate and minimum version of every client

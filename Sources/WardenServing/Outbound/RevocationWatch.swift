@@ -17,8 +17,6 @@ public struct RevocationWatchSettings: Sendable {
     /// serving until one is back.
     public var failClosedWhenStale = true
     public var registryCredentialsFile: String?
-    /// The outbound TLS configuration (`outbound_tls:`), for a registry reached over TLS.
-    public var registryTLS: OutboundTLSSettings?
     package var breaker = CircuitBreaker.Settings(failureThreshold: 3, openDuration: .seconds(60))
 
     public init(list: String, trustPolicyFile: String) {
@@ -56,14 +54,17 @@ package final class RevocationWatch: Sendable {
     private let breaker: CircuitBreaker
     private let metrics: any RevocationObserver
     private let logger: Logger
+    /// The outbound TLS configuration (`outbound_tls:`), for a registry reached over TLS.
+    private let tls: OutboundTLSSettings?
     /// The last list that verified: its serial (rollbacks are refused) and expiry.
     private let current = Mutex<(serial: Int64, expiresAt: Date)?>(nil)
 
     package init(
-        settings: RevocationWatchSettings, served: [ServedModel], metrics: any RevocationObserver,
+        settings: RevocationWatchSettings, served: [ServedModel], tls: OutboundTLSSettings? = nil, metrics: any RevocationObserver,
         logger: Logger
     ) throws {
         self.settings = settings
+        self.tls = tls
         let policy = try TrustPolicy(contentsOfFile: settings.trustPolicyFile)
         guard let rule = policy.revocation else {
             throw ConfigurationError("\(settings.trustPolicyFile) has no revocation rule (signers of the list)")
@@ -90,7 +91,7 @@ package final class RevocationWatch: Sendable {
     /// One poll: fetch, verify, apply.
     package func check(now: Date = Date()) async {
         do {
-            let (reference, settings) = (reference, settings)
+            let (reference, settings, tls) = (reference, settings, tls)
             let envelope = try await breaker.run { () async throws -> [UInt8] in
                 // A registry or layout that stalls counts as a failed poll, not a stuck watch.
                 try await withDeadline(
@@ -100,7 +101,7 @@ package final class RevocationWatch: Sendable {
                     }
                 ) {
                     let store = try StoreOpener.store(
-                        for: reference, credentialsFile: settings.registryCredentialsFile, tls: settings.registryTLS)
+                        for: reference, credentialsFile: settings.registryCredentialsFile, tls: tls)
                     guard let bytes = try await RevocationListStore(store: store).fetch(tag: reference.reference) else {
                         throw TrustFailure(.revocationListInvalid, "no revocation list at \(settings.list)")
                     }

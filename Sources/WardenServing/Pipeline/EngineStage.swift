@@ -19,11 +19,13 @@ package struct EngineStage: Sendable {
         }.first ?? 1
     }
 
+    /// `rows`: the request's row count (`rows(_:)`), which decides inline or pooled and is the
+    /// engine cost's unit.
     package func run(
-        _ model: ServedModel, _ feeds: [String: Value], outputs: [String], deadline: ContinuousClock.Instant, lease: SlotLease
+        _ model: ServedModel, _ feeds: [String: Value], rows: Int, outputs: [String], deadline: ContinuousClock.Instant,
+        lease: SlotLease
     ) async throws(ServingFailure) -> [String: Value] {
-        let rows = Self.rows(feeds)
-        return try await RequestPhase.run("infer") { () async throws(ServingFailure) -> [String: Value] in
+        try await RequestPhase.run("infer") { () async throws(ServingFailure) -> [String: Value] in
             if model.engineCost.runsInline(rows: rows) {
                 let output = try run(model, feeds, outputs: outputs, rows: rows)
                 guard ContinuousClock.now <= deadline else { throw ServingFailure.deadlineExceeded }

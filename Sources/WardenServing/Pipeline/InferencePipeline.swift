@@ -74,7 +74,7 @@ public struct InferencePipeline: Sendable {
             let inferring = ContinuousClock.now
             stages.input += inferring - checking
             stages.rows = EngineStage.rows(feeds)
-            let results = try await engine.run(model, feeds, outputs: computed, deadline: effective, lease: lease)
+            let results = try await engine.run(model, feeds, rows: stages.rows, outputs: computed, deadline: effective, lease: lease)
             let finishing = ContinuousClock.now
             stages.infer = finishing - inferring
             try outputContract.check(results, against: model.enforcement)

@@ -64,7 +64,10 @@ package struct VersionSelection: Sendable {
         let version = pinned ?? routed ?? repository.model(name)?.version
         guard let policy else { return pinned ?? routed }
         let ask = { (version: String?) in
-            RequestPhase.run("authz") { policy.decide(Self.input(name, version, asker)) }
+            RequestPhase.run("authz") {
+                policy.decide(
+                    RequestPolicy.input(model: name, version: version, route: asker.route, method: asker.method, client: asker.client))
+            }
         }
         var decision = ask(version)
         if decision.allow || (decision.versionBlocked && asker.route == "metadata") { return pinned ?? routed }
@@ -86,22 +89,5 @@ package struct VersionSelection: Sendable {
         ).log(to: logger)
         if decision.versionBlocked { throw ServingFailure(.versionDisabled, "this model version is switched off") }
         throw ServingFailure(.policyDenied, "the request policy does not allow this request")
-    }
-
-    /// The policy's input: the client, the model and the version that would answer, the route,
-    /// the method and the time.
-    static func input(_ name: String, _ version: String?, _ asker: Asker) -> Value {
-        Value.makeObject([
-            (key: .string("client"), value: .object([(key: .string("spiffe_id"), value: asker.client.map(Value.string) ?? .null)])),
-            (
-                key: .string("model"),
-                value: .makeObject([
-                    (key: .string("name"), value: .string(name)), (key: .string("version"), value: version.map(Value.string) ?? .null),
-                ])
-            ),
-            (key: .string("route"), value: .string(asker.route)),
-            (key: .string("method"), value: .string(asker.method)),
-            (key: .string("time_ns"), value: .integer(Int64(Date().timeIntervalSince1970 * 1_000_000_000))),
-        ])
     }
 }

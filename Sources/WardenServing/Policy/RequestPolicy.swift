@@ -117,16 +117,33 @@ public final class RequestPolicy: Sendable {
     /// and `allow` does not, for an inference request that carries no client at all. Returns
     /// the policy's reasons when it does (possibly none), nil when it does not or cannot say.
     public func killReasons(model: String, version: String, now: Date = Date()) -> [String]? {
-        let input = Value.makeObject([
+        let decision = decide(
+            Self.input(model: model, version: version, route: "infer", method: "POST", client: nil, withClient: false, now: now))
+        return decision.allow || !decision.versionBlocked ? nil : decision.reasons
+    }
+
+    /// The policy's input: the model and the version that would answer, the route, the method,
+    /// the time, and the client (`spiffe_id` null without mutual TLS) unless `withClient` is
+    /// false — the kill switch's question about no client at all.
+    package static func input(
+        model: String, version: String?, route: String, method: String, client: String?, withClient: Bool = true, now: Date = Date()
+    ) -> Value {
+        var members: [(key: Value, value: Value)] = []
+        if withClient {
+            members.append(
+                (key: .string("client"), value: .object([(key: .string("spiffe_id"), value: client.map(Value.string) ?? .null)])))
+        }
+        members += [
             (
                 key: .string("model"),
-                value: .makeObject([(key: .string("name"), value: .string(model)), (key: .string("version"), value: .string(version))])
+                value: .makeObject([
+                    (key: .string("name"), value: .string(model)), (key: .string("version"), value: version.map(Value.string) ?? .null),
+                ])
             ),
-            (key: .string("route"), value: .string("infer")),
-            (key: .string("method"), value: .string("POST")),
+            (key: .string("route"), value: .string(route)),
+            (key: .string("method"), value: .string(method)),
             (key: .string("time_ns"), value: .integer(Int64(now.timeIntervalSince1970 * 1_000_000_000))),
-        ])
-        let decision = decide(input)
-        return decision.allow || !decision.versionBlocked ? nil : decision.reasons
+        ]
+        return Value.makeObject(members)
     }
 }
