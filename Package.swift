@@ -64,6 +64,26 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // The PKCS#11 ABI, declared by the project: modules are loaded with dlopen, never linked.
+        .target(name: "CPKCS11"),
+        // Keys that never leave an HSM (PKCS#11) or AWS KMS, opened by reference (`pkcs11:`,
+        // `awskms://`) wherever a key file is accepted.
+        .target(
+            name: "WardenKeys",
+            dependencies: [
+                "CPKCS11",
+                "WardenJSON",
+                "WardenTrust",
+                "WardenRegistry",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // prctl(2) for the runtime self-check: variadic in C, so wrapped in fixed signatures.
         .target(name: "CWardenLinux"),
         // The serving core, free of HTTP: models and their contracts, admission, the engine
@@ -145,6 +165,7 @@ let package = Package(
                 "WardenServer",
                 "WardenServing",
                 "WardenTrust",
+                "WardenKeys",
                 "WardenRegistry",
                 "WardenPolicy",
                 "WardenSchema",
@@ -186,6 +207,10 @@ let package = Package(
                 "WardenTrust",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "WardenKeysTests",
+            dependencies: ["WardenKeys", "WardenTrust", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The serving core driven without HTTP, TLS or Python.
         .testTarget(name: "WardenServingTests", dependencies: ["WardenJSON", "WardenONNX", "WardenServing"]),

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(python3-venv curl docker-registry apache2-utils prometheus wrk gcc libssl-dev bubblewrap nftables iproute2 apparmor)
+apt_packages=(python3-venv curl docker-registry apache2-utils prometheus wrk gcc libssl-dev bubblewrap nftables iproute2 apparmor softhsm2 opensc)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import WardenServing
+import WardenTrust
 
 /// `warden serve` as one function: the configuration in, the server out — its state (models,
 /// release plans, readiness), its metrics and the service group that runs it. A failure names
@@ -16,6 +17,7 @@ public struct ServerAssembly {
             case models = "model_load_failed"
             case releases = "release_plan_invalid"
             case requestPolicy = "policy_load_failed"
+            case revocationTrust = "revocation_trust_failed"
             case services = "service_setup_failed"
         }
 
@@ -24,13 +26,22 @@ public struct ServerAssembly {
         public var description: String { "\(underlying)" }
     }
 
-    /// `telemetry`: the trace exporter's services (listed first, so they stop last).
+    /// `telemetry`: the trace exporter's services (listed first, so they stop last). `keys`
+    /// opens the revocation signers' keys when the trust policy names them in an HSM or KMS.
     public static func make(
-        configuration: ServeConfiguration, logger: Logger, telemetry: [any Service] = [],
+        configuration: ServeConfiguration, logger: Logger, telemetry: [any Service] = [], keys: some KeyStore = FileKeyStore(),
         onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) throws(Failure) -> ServerAssembly {
+    ) async throws(Failure) -> ServerAssembly {
         func step<T>(_ step: Failure.Step, _ body: () throws -> T) throws(Failure) -> T {
             do { return try body() } catch { throw Failure(step: step, underlying: error) }
+        }
+        var revocationTrust: TrustPolicy?
+        if let file = configuration.revocation?.trustPolicyFile {
+            do {
+                revocationTrust = try await TrustPolicy(contentsOfFile: file, keys: keys)
+            } catch {
+                throw Failure(step: .revocationTrust, underlying: error)
+            }
         }
         let builder = try step(.models) { try WardenServerBuilder(configuration: configuration, logger: logger) }
         let repository = try step(.models) { try builder.loadRepository() }
@@ -38,7 +49,9 @@ public struct ServerAssembly {
         let state = ServerState(repository: repository, releases: releases, readiness: configuration.readiness)
         let policy = try step(.requestPolicy) { try configuration.requestPolicy.map(RequestPolicy.init(source:)) }
         let group = try step(.services) {
-            try builder.makeServiceGroup(state: state, requestPolicy: policy, telemetry: telemetry, onServingPortBound: onServingPortBound)
+            try builder.makeServiceGroup(
+                state: state, requestPolicy: policy, revocationTrust: revocationTrust, telemetry: telemetry,
+                onServingPortBound: onServingPortBound)
         }
         return ServerAssembly(state: state, metrics: builder.metrics, group: group)
     }

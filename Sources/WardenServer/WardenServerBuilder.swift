@@ -7,6 +7,7 @@ import WardenConfig
 import WardenPolicy
 import WardenRegistry
 import WardenServing
+import WardenTrust
 
 /// How `warden serve` is put together: the serving listener, the probe listener, warm-up and
 /// drain, as services in one group whose order is the shutdown order (last listed stops first).
@@ -133,9 +134,10 @@ public struct WardenServerBuilder {
     }
 
     /// `telemetry` (the trace exporter) is listed first so it stops last, after the drained
-    /// requests' spans are ended.
+    /// requests' spans are ended. `revocationTrust` is the trust policy the revocation list is
+    /// checked against, loaded by the caller (its keys may live in an HSM or KMS).
     public func makeServiceGroup(
-        state: ServerState, requestPolicy: RequestPolicy? = nil, telemetry: [any Service] = [],
+        state: ServerState, requestPolicy: RequestPolicy? = nil, revocationTrust: TrustPolicy? = nil, telemetry: [any Service] = [],
         onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> ServiceGroup {
         let limits = configuration.resilience.connections
@@ -221,9 +223,12 @@ public struct WardenServerBuilder {
         }
         if let collector { pollers.append(TelemetryReachabilityService(reachability: collector)) }
         if let settings = configuration.revocation {
+            guard let revocationTrust else {
+                throw ConfigurationError("revocation: the trust policy \(settings.trustPolicyFile) was not loaded")
+            }
             let watch = try RevocationWatch(
-                settings: settings, served: state.repository.models, tls: configuration.outboundTLS, metrics: metrics.revocation,
-                logger: logger)
+                settings: settings, policy: revocationTrust, served: state.repository.models, tls: configuration.outboundTLS,
+                metrics: metrics.revocation, logger: logger)
             // The first check runs before warm-up; the poller takes over after one interval.
             beforeWarmUp.append { await watch.check() }
             pollers.append(RevocationWatchService(watch: watch))

@@ -16,27 +16,27 @@ import Testing
         return configuration
     }
 
-    static func step(_ configuration: ServeConfiguration) -> ServerAssembly.Failure.Step? {
+    static func step(_ configuration: ServeConfiguration) async -> ServerAssembly.Failure.Step? {
         do {
-            _ = try ServerAssembly.make(configuration: configuration, logger: Logger(label: "test"))
+            _ = try await ServerAssembly.make(configuration: configuration, logger: Logger(label: "test"))
             return nil
         } catch {
             return error.step
         }
     }
 
-    @Test func aGoodConfigurationMakesTheServer() throws {
-        let server = try ServerAssembly.make(configuration: Self.configuration(), logger: Logger(label: "test"))
+    @Test func aGoodConfigurationMakesTheServer() async throws {
+        let server = try await ServerAssembly.make(configuration: Self.configuration(), logger: Logger(label: "test"))
         #expect(server.state.repository.models.map(\.name) == ["churn"])
         #expect(server.state.releases != nil)
     }
 
-    @Test func eachFailureNamesItsStep() throws {
-        #expect(Self.step(Self.configuration { $0.models = [ModelSource(directory: "/nonexistent/model")] }) == .models)
-        #expect(Self.step(Self.configuration { $0.releases = [ReleasePlan(model: "churn", stable: "9")] }) == .releases)
+    @Test func eachFailureNamesItsStep() async throws {
+        #expect(await Self.step(Self.configuration { $0.models = [ModelSource(directory: "/nonexistent/model")] }) == .models)
+        #expect(await Self.step(Self.configuration { $0.releases = [ReleasePlan(model: "churn", stable: "9")] }) == .releases)
         let policy = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).rego")
         try "package serving.request\nallow if {".write(to: policy, atomically: true, encoding: .utf8)
-        #expect(Self.step(Self.configuration { $0.requestPolicy = RequestPolicySource(files: [policy.path]) }) == .requestPolicy)
+        #expect(await Self.step(Self.configuration { $0.requestPolicy = RequestPolicySource(files: [policy.path]) }) == .requestPolicy)
         #expect(ServerAssembly.Failure.Step.models.rawValue == "model_load_failed")
     }
 }

@@ -189,7 +189,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server: ServerAssembly
         do {
-            server = try ServerAssembly.make(configuration: configuration, logger: logger, telemetry: telemetry) { port in
+            server = try await ServerAssembly.make(configuration: configuration, logger: logger, telemetry: telemetry, keys: CLIKeys.store)
+            {
+                port in
                 logger.info("listening", metadata: ["event": "listening", "port": .stringConvertible(port)])
             }
         } catch {

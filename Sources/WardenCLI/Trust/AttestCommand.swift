@@ -12,7 +12,7 @@ struct AttestCommand: AsyncParsableCommand {
     @Argument(help: "The artifact: oci:PATH:TAG or HOST/REPOSITORY:TAG (or …@sha256:…).")
     var model: String
 
-    @Option(name: .customLong("private-key"), help: "PEM private key of the attester.")
+    @Option(name: .customLong("private-key"), help: "The attester's key: \(CLIKeys.help).")
     var privateKey: String
 
     @Option(name: .long, help: "Approve the artifact for this stage (e.g. Approved).")
@@ -36,7 +36,7 @@ struct AttestCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
-        let key = try SigningKey(pem: String(decoding: try CLIFile.read(privateKey), as: UTF8.self))
+        let key = try await CLIKeys.signingKey(privateKey)
         let reference = try ArtifactReference(parsing: model)
         let store = try registry.store(for: reference)
         guard let subject = try await store.resolve(reference.reference) else { throw ValidationError("no artifact at \(model)") }
@@ -51,7 +51,7 @@ struct AttestCommand: AsyncParsableCommand {
             ),
             ("predicateType", .string(type)), ("predicate", body),
         ])
-        let envelope = try DSSEEnvelope.sign(
+        let envelope = try await DSSEEnvelope.sign(
             payloadType: InTotoStatement.payloadType, payload: Array(statement.serialized().utf8), with: key)
         let bytes = Array(envelope.json.serialized().utf8)
         if let out { try Data(bytes).write(to: URL(fileURLWithPath: out)) }

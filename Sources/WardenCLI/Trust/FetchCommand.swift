@@ -35,8 +35,8 @@ struct ArtifactOptions: ParsableArguments {
     @Flag(name: .customLong("v0-compatible"), help: "Read the gate policy in Rego v0 syntax (the requirements' text).")
     var v0Compatible = false
 
-    func fetcher() throws(TrustFailure) -> ArtifactFetcher {
-        let policy = try TrustPolicy(contentsOfFile: trust)
+    func fetcher() async throws(TrustFailure) -> ArtifactFetcher {
+        let policy = try await TrustPolicy(contentsOfFile: trust, keys: CLIKeys.store)
         var limits = ModelArtifactPuller.Limits()
         if let maxBytes {
             limits.maximumTotalBytes = maxBytes

@@ -22,7 +22,7 @@ struct KeygenCommand: ParsableCommand {
         // Created 0600 from the start: the private key is never readable by others, not even briefly.
         guard
             FileManager.default.createFile(
-                atPath: privatePath, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+                atPath: privatePath, contents: Data((key.pemRepresentation ?? "").utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw ValidationError("cannot write \(privatePath)")
         }

@@ -52,7 +52,7 @@ struct PushCommand: AsyncParsableCommand {
             _ = try await pusher.attach(bytes, mediaType: isBundle ? MediaType.sigstoreBundle : MediaType.dsseEnvelope, to: manifest)
         }
         if let cosignKey {
-            let key = try SigningKey(pem: String(decoding: try CLIFile.read(cosignKey), as: UTF8.self))
+            let key = try await CLIKeys.signingKey(cosignKey)
             _ = try await CosignTags(store: store, limit: 1 << 20).sign(
                 manifest: manifest.digest, dockerReference: reference.repositoryName, with: key)
         }

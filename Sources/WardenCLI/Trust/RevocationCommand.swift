@@ -15,7 +15,7 @@ struct RevocationPublishCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where: oci:PATH:revocations or HOST/REPOSITORY:revocations.")
     var to: String
 
-    @Option(name: .customLong("private-key"), help: "PEM private key of a revocation signer.")
+    @Option(name: .customLong("private-key"), help: "A revocation signer's key: \(CLIKeys.help).")
     var privateKey: String
 
     @Option(name: .long, help: "Serial number; must grow with every list.")
@@ -33,7 +33,7 @@ struct RevocationPublishCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
-        let key = try SigningKey(pem: String(decoding: try CLIFile.read(privateKey), as: UTF8.self))
+        let key = try await CLIKeys.signingKey(privateKey)
         let entries = try revoke.map { item -> RevocationList.Entry in
             let parts = item.split(separator: "=", maxSplits: 1)
             guard let digest = SHA256Digest(parsing: String(parts[0])) else { throw ValidationError("\(item): not sha256:HEX[=reason]") }
@@ -42,7 +42,7 @@ struct RevocationPublishCommand: AsyncParsableCommand {
         let now = Date()
         let list = RevocationList(
             serial: serial, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(validFor)), entries: entries)
-        let envelope = try DSSEEnvelope.sign(payloadType: RevocationList.payloadType, payload: list.payload, with: key)
+        let envelope = try await DSSEEnvelope.sign(payloadType: RevocationList.payloadType, payload: list.payload, with: key)
         let bytes = Array(envelope.json.serialized().utf8)
         if let out { try Data(bytes).write(to: URL(fileURLWithPath: out)) }
         let reference = try ArtifactReference(parsing: to)

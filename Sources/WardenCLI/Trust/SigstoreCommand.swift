@@ -23,7 +23,7 @@ struct SigstoreVerifyBundleCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await TrustOutcome.run(json: json) { () async throws(TrustFailure) in
-            let (verifier, bundle, message) = try verification.prepare()
+            let (verifier, bundle, message) = try await verification.prepare()
             let result = try await verifier.verify(bundle, message: message)
             if json {
                 print(JSONValue.object([("verified", .bool(true)), ("signer", .string(result.signer.description))]).serialized())
@@ -48,7 +48,7 @@ struct SigstoreBenchCommand: AsyncParsableCommand {
         // Verified once first, so that a bundle that does not verify is refused like verify-bundle refuses it.
         var checked: (ArtifactBundleVerifier, SigstoreBundle, SignedMessage)?
         try await TrustOutcome.run(json: true) { () async throws(TrustFailure) in
-            let prepared = try verification.prepare()
+            let prepared = try await verification.prepare()
             _ = try await prepared.0.verify(prepared.1, message: prepared.2)
             checked = prepared
         }
@@ -72,16 +72,15 @@ struct BundleVerificationOptions: ParsableArguments {
 
     @OptionGroup var identity: KeylessIdentityOptions
 
-    @Option(name: .long, help: "A PEM public key: verify a managed-key bundle instead of a keyless identity.")
+    @Option(name: .long, help: "A public key (\(CLIKeys.help)): verify a managed-key bundle instead of a keyless identity.")
     var key: String?
 
-    func prepare() throws(TrustFailure) -> (ArtifactBundleVerifier, SigstoreBundle, SignedMessage) {
+    func prepare() async throws(TrustFailure) -> (ArtifactBundleVerifier, SigstoreBundle, SignedMessage) {
         let root = try identity.root()
         let signers: SigstoreTrust.Signers
         if let key {
             guard identity.isEmpty else { throw TrustFailure(.malformedStatement, "give either --key or a keyless identity, not both") }
-            let pem = try TrustOutcome.read(key)
-            signers = .keys([TrustedKey(name: key, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
+            signers = .keys([TrustedKey(name: KeyReference(key).description, key: try await CLIKeys.publicKey(key))])
         } else {
             signers = .identities([try identity.policy()])
         }

@@ -26,12 +26,13 @@ struct DirectVerifyOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the result as one JSON document.")
     var json = false
 
-    func verify(trust: () throws(TrustFailure) -> BundleTrust) async throws {
+    func verify(trust: () async throws(TrustFailure) -> BundleTrust) async throws {
         try await TrustOutcome.run(json: json) { () async throws(TrustFailure) in
             let bundle = try SigstoreBundle(bytes: try TrustOutcome.read(signature))
             var ignored = IgnorePaths.relative(ignorePaths, to: model)
             if let inside = IgnorePaths.inside(model: model, signature) { ignored.append(inside) }
-            let report = try await ModelSignatureVerifier(trust: try trust(), ignorePaths: ignored).verify(bundle: bundle, model: model)
+            let report = try await ModelSignatureVerifier(trust: try await trust(), ignorePaths: ignored).verify(
+                bundle: bundle, model: model)
             if json {
                 print(
                     JSONValue.object([
@@ -51,13 +52,12 @@ struct VerifyKeyCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DirectVerifyOptions
 
-    @Option(name: .customLong("public-key"), help: "PEM SubjectPublicKeyInfo public key.")
+    @Option(name: .customLong("public-key"), help: "The public key: \(CLIKeys.help).")
     var publicKey: String
 
     func run() async throws {
-        try await options.verify { () throws(TrustFailure) in
-            let pem = try TrustOutcome.read(publicKey)
-            return .keys([TrustedKey(name: publicKey, key: try VerificationKey(pem: String(decoding: pem, as: UTF8.self)))])
+        try await options.verify { () async throws(TrustFailure) in
+            .keys([TrustedKey(name: KeyReference(publicKey).description, key: try await CLIKeys.publicKey(publicKey))])
         }
     }
 }
@@ -72,7 +72,7 @@ struct VerifyCertificateCommand: AsyncParsableCommand {
     var certificateChain: [String]
 
     func run() async throws {
-        try await options.verify { () throws(TrustFailure) in
+        try await options.verify { () async throws(TrustFailure) in
             var pems: [String] = []
             for path in certificateChain {
                 let pem = try TrustOutcome.read(path)
@@ -93,7 +93,7 @@ struct VerifySigstoreCommand: AsyncParsableCommand {
     @OptionGroup var identity: KeylessIdentityOptions
 
     func run() async throws {
-        try await options.verify { () throws(TrustFailure) in
+        try await options.verify { () async throws(TrustFailure) in
             .sigstore(SigstoreTrust(root: try identity.root(), signers: .identities([try identity.policy()])))
         }
     }

@@ -53,7 +53,7 @@ public struct CosignTags: Sendable {
     /// Signs `manifest` in cosign's format and appends the signature under its `.sig` tag.
     public func sign(manifest digest: SHA256Digest, dockerReference: String, with key: SigningKey) async throws -> Descriptor {
         let payload = SimpleSigningPayload.encode(manifestDigest: digest, dockerReference: dockerReference)
-        let signature = try key.signature(for: payload)
+        let signature = try await key.signature(for: payload)
         let payloadDigest = try await store.pushBlob(payload)
         var layers: [Descriptor] = []
         if let existing = try await store.resolve(Self.signatureTag(for: digest)) {

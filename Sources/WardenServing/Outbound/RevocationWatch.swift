@@ -59,13 +59,13 @@ package final class RevocationWatch: Sendable {
     /// The last list that verified: its serial (rollbacks are refused) and expiry.
     private let current = Mutex<(serial: Int64, expiresAt: Date)?>(nil)
 
+    /// `policy` is the trust policy at `settings.trustPolicyFile`, already loaded.
     package init(
-        settings: RevocationWatchSettings, served: [ServedModel], tls: OutboundTLSSettings? = nil, metrics: any RevocationObserver,
-        logger: Logger
+        settings: RevocationWatchSettings, policy: TrustPolicy, served: [ServedModel], tls: OutboundTLSSettings? = nil,
+        metrics: any RevocationObserver, logger: Logger
     ) throws {
         self.settings = settings
         self.tls = tls
-        let policy = try TrustPolicy(contentsOfFile: settings.trustPolicyFile)
         guard let rule = policy.revocation else {
             throw ConfigurationError("\(settings.trustPolicyFile) has no revocation rule (signers of the list)")
         }

@@ -12,7 +12,7 @@ public enum Hex {
     }
 
     /// Decodes lowercase or uppercase hex; nil when the text is not whole bytes of hex digits.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
         var out: [UInt8] = []

@@ -51,6 +51,18 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         /// The TLS handshake with the registry failed: an unknown CA, a wrong name, an
         /// expired certificate, or the registry wanted a client certificate.
         case registryTLSRefused = "registry_tls_refused"
+        // Keys held in an HSM (PKCS#11) or a cloud KMS.
+        /// The module, token or KMS cannot be reached: a missing library, an absent token, a
+        /// KMS that does not answer within its deadline.
+        case keyStoreUnavailable = "key_store_unavailable"
+        /// The key store answered and said no: a wrong PIN, a denied KMS call, bad credentials.
+        case keyStoreRefused = "key_store_refused"
+        /// No key with that reference in the token or KMS.
+        case keyNotFound = "key_not_found"
+        /// The key exists but Warden cannot sign or verify with it (type, curve, usage).
+        case unsupportedKey = "unsupported_key"
+        /// The key store holds a key other than the one pinned by fingerprint.
+        case keyMismatch = "key_mismatch"
 
         public var failureClass: Class {
             switch self {
@@ -66,13 +78,14 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
             case .revoked, .revocationListInvalid: .revocation
             case .policyDenied: .policy
             case .registryError, .registryTLSRefused: .registry
+            case .keyStoreUnavailable, .keyStoreRefused, .keyNotFound, .unsupportedKey, .keyMismatch: .keyStore
             }
         }
     }
 
     /// Failure classes; each has its own process exit status (see `exitStatus`).
     public enum Class: String, Sendable {
-        case input, signature, integrity, attestation, revocation, policy, registry
+        case input, signature, integrity, attestation, revocation, policy, registry, keyStore
 
         /// Exit statuses of `warden fetch` and `warden verify`; 1 stays "usage or internal error".
         public var exitStatus: Int32 {
@@ -84,6 +97,7 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
             case .revocation: 14
             case .policy: 15
             case .registry: 16
+            case .keyStore: 17
             }
         }
     }

@@ -3,13 +3,16 @@ import Foundation
 import SwiftASN1
 import X509
 
-/// A private key for Warden's dev tooling (`warden keygen`, `sign`, `attest`): ECDSA P-256 or
-/// P-384, or Ed25519, stored as PKCS#8 PEM. ECDSA signatures are DER over the curve's hash, the
-/// form model_signing, cosign and securesystemslib produce.
+/// A key Warden signs with (`warden sign`, `attest`, `revocation publish`, `push`): ECDSA P-256
+/// or P-384, or Ed25519, held in memory from a PKCS#8 PEM file, or a key that never leaves an
+/// HSM or a KMS. ECDSA signatures are DER over the curve's hash, the form model_signing, cosign
+/// and securesystemslib produce.
 public enum SigningKey: Sendable {
     case p256(P256.Signing.PrivateKey)
     case p384(P384.Signing.PrivateKey)
     case ed25519(Curve25519.Signing.PrivateKey)
+    /// A key in a PKCS#11 token or a cloud KMS: it signs there, and only its public half is here.
+    case external(any ExternalSigningKey)
 
     public enum Algorithm: String, Sendable, CaseIterable, CustomStringConvertible {
         case p256 = "ecdsa-p256", p384 = "ecdsa-p384", ed25519
@@ -45,12 +48,14 @@ public enum SigningKey: Sendable {
         }
     }
 
-    public var pemRepresentation: String {
+    /// The PKCS#8 PEM of a key held in memory; nil for a key in an HSM or KMS, which cannot leave it.
+    public var pemRepresentation: String? {
         switch self {
         case let .p256(key): return key.pemRepresentation + "\n"
         case let .p384(key): return key.pemRepresentation + "\n"
         case let .ed25519(key):
             return PEMDocument(type: "PRIVATE KEY", derBytes: Self.ed25519PKCS8Prefix + Array(key.rawRepresentation)).pemString + "\n"
+        case .external: return nil
         }
     }
 
@@ -59,16 +64,28 @@ public enum SigningKey: Sendable {
         case let .p256(key): VerificationKey(Certificate.PublicKey(key.publicKey))
         case let .p384(key): VerificationKey(Certificate.PublicKey(key.publicKey))
         case let .ed25519(key): VerificationKey(Certificate.PublicKey(key.publicKey))
+        case let .external(key): key.publicKey
         }
     }
 
-    public func signature(for message: [UInt8]) throws(TrustFailure) -> [UInt8] {
+    /// Signs `message`. A key in an HSM or KMS is asked over its own channel, and its answer is
+    /// checked against its public key before it is used: a token or KMS that signs with some
+    /// other key is refused here, not by a verifier later.
+    public func signature(for message: [UInt8]) async throws(TrustFailure) -> [UInt8] {
         do {
             switch self {
             case let .p256(key): return Array(try key.signature(for: SHA256.hash(data: message)).derRepresentation)
             case let .p384(key): return Array(try key.signature(for: SHA384.hash(data: message)).derRepresentation)
             case let .ed25519(key): return Array(try key.signature(for: message))
+            case let .external(key):
+                let signature = try await key.signature(for: message)
+                guard key.publicKey.isValidSignature(signature, for: message) else {
+                    throw TrustFailure(.keyMismatch, "\(key.location) returned a signature its public key \(key.publicKey) does not verify")
+                }
+                return signature
             }
+        } catch let failure as TrustFailure {
+            throw failure
         } catch {
             throw TrustFailure(.malformedKey, "signing failed: \(error)")
         }

@@ -15,12 +15,12 @@ public struct ModelSigner: Sendable {
     }
 
     /// The bundle JSON for the model at `root`, named `modelName` in the statement's subject.
-    public func sign(model root: String, modelName: String) throws(TrustFailure) -> [UInt8] {
+    public func sign(model root: String, modelName: String) async throws(TrustFailure) -> [UInt8] {
         let ignored = ignorePaths + ModelSignatureVerifier.gitPaths
         let files = try ModelFiles(root: root, ignoring: ignored)
         let resources = try ModelHasher.resources(of: files, method: method)
         let statement = Self.statement(modelName: modelName, resources: resources, method: method, ignorePaths: ignored)
-        let envelope = try DSSEEnvelope.sign(payloadType: InTotoStatement.payloadType, payload: statement, with: key)
+        let envelope = try await DSSEEnvelope.sign(payloadType: InTotoStatement.payloadType, payload: statement, with: key)
         let bundle = JSONValue.object([
             ("mediaType", .string("application/vnd.dev.sigstore.bundle.v0.3+json")),
             (

@@ -4,12 +4,14 @@ import Yams
 
 extension TrustPolicy {
     /// Reads a trust policy file; key and certificate paths are relative to the file's folder.
-    public init(contentsOfFile path: String) throws(TrustFailure) {
+    /// Keys named by `pkcs11:` or `awskms://` references are opened through `keys`.
+    public init(contentsOfFile path: String, keys store: some KeyStore = FileKeyStore()) async throws(TrustFailure) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrustFailure(.unreadableFile, "cannot read trust policy \(path)")
         }
         do {
-            try self.init(yaml: String(decoding: data, as: UTF8.self), baseDirectory: (path as NSString).deletingLastPathComponent)
+            try await self.init(
+                yaml: String(decoding: data, as: UTF8.self), baseDirectory: (path as NSString).deletingLastPathComponent, keys: store)
         } catch let error as TrustFailure {
             throw error
         } catch {
@@ -17,7 +19,7 @@ extension TrustPolicy {
         }
     }
 
-    public init(yaml: String, baseDirectory: String) throws {
+    public init(yaml: String, baseDirectory: String, keys store: some KeyStore = FileKeyStore()) async throws {
         guard let root = try Yams.load(yaml: yaml) as? [String: Any] else { throw ConfigurationError("the trust policy must be a mapping") }
         var reader = StrictMapping(root, path: "")
         func resolve(_ file: String) -> String { file.hasPrefix("/") || baseDirectory.isEmpty ? file : baseDirectory + "/" + file }
@@ -27,14 +29,27 @@ extension TrustPolicy {
             }
             return String(decoding: data, as: UTF8.self)
         }
-        var keys: [String: TrustedKey] = [:]
+        // Keys are opened after the whole policy parses, so a typo is reported before any HSM
+        // or KMS is asked for anything.
+        var keyEntries: [KeyEntry] = []
         if var keyMap = try reader.mapping("keys") {
             for name in keyMap.keys {
                 guard var entry = try keyMap.mapping(name) else { continue }
-                guard let file = try entry.string("public_key") else { throw ConfigurationError("\(entry.path).public_key is required") }
-                keys[name] = TrustedKey(
-                    name: name, key: try VerificationKey(pem: try read(file)), notBefore: try entry.date("not_before"),
-                    notAfter: try entry.date("not_after"))
+                guard let reference = try entry.string("public_key") else {
+                    throw ConfigurationError("\(entry.path).public_key is required")
+                }
+                var pin: SHA256Digest?
+                if let text = try entry.string("fingerprint") {
+                    guard let digest = SHA256Digest(parsing: text) else {
+                        throw ConfigurationError(
+                            "\(entry.path).fingerprint must be sha256:<64 hex digits>, the SHA-256 of the DER public key")
+                    }
+                    pin = digest
+                }
+                keyEntries.append(
+                    KeyEntry(
+                        name: name, reference: KeyReference(reference).relative(to: baseDirectory), fingerprint: pin,
+                        notBefore: try entry.date("not_before"), notAfter: try entry.date("not_after")))
                 try entry.finish()
             }
             try keyMap.finish()
@@ -93,10 +108,33 @@ extension TrustPolicy {
         }
         let stage = try reader.string("required_stage") ?? "Approved"
         try reader.finish()
+        var keys: [String: TrustedKey] = [:]
+        for entry in keyEntries {
+            keys[entry.name] = try await entry.open(with: store)
+        }
         try self.init(
             keys: keys, authorities: authorities, keyless: keyless, sigstoreRoot: sigstoreRoot, modelSigners: modelSigners,
             approval: approval, scan: scan, sbom: sbom,
             revocation: revocation, requiredStage: stage)
+    }
+
+    /// A `keys:` entry as written, before its key is read.
+    private struct KeyEntry {
+        let name: String
+        let reference: KeyReference
+        let fingerprint: SHA256Digest?
+        let notBefore: Date?
+        let notAfter: Date?
+
+        func open(with store: some KeyStore) async throws(TrustFailure) -> TrustedKey {
+            let key = try await store.publicKey(reference)
+            if let fingerprint, key.fingerprint != fingerprint {
+                throw TrustFailure(
+                    .keyMismatch,
+                    "keys.\(name): \(reference) holds \(key.algorithm) key sha256:\(key.fingerprint.hex), not the pinned \(fingerprint)")
+            }
+            return TrustedKey(name: name, key: key, notBefore: notBefore, notAfter: notAfter)
+        }
     }
 
     /// `identity` or `identity_regexp` (and the same for `issuer`): exactly one of the two. A

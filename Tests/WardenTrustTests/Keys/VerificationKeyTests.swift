@@ -11,10 +11,10 @@ import _CryptoExtras
     let message = Array("DSSEv1 28 application/vnd.in-toto+json 2 {}".utf8)
 
     @Test(arguments: SigningKey.Algorithm.allCases)
-    func generatedKeysRoundTripThroughPEM(_ algorithm: SigningKey.Algorithm) throws {
+    func generatedKeysRoundTripThroughPEM(_ algorithm: SigningKey.Algorithm) async throws {
         let key = SigningKey.generate(algorithm)
-        let reloaded = try SigningKey(pem: key.pemRepresentation)
-        let signature = try reloaded.signature(for: message)
+        let reloaded = try SigningKey(pem: try #require(key.pemRepresentation))
+        let signature = try await reloaded.signature(for: message)
         let verifier = try VerificationKey(pem: key.publicKey.pemRepresentation)
         #expect(verifier.isValidSignature(signature, for: message))
         #expect(!verifier.isValidSignature(signature, for: message + [0]))

@@ -12,12 +12,12 @@ import WardenTrust
         }
     }
 
-    func load(_ yaml: String) throws -> TrustPolicy { try TrustPolicy(yaml: yaml, baseDirectory: folder.path) }
+    func load(_ yaml: String) async throws -> TrustPolicy { try await TrustPolicy(yaml: yaml, baseDirectory: folder.path) }
 
     static let keys = "keys:\n  author: {public_key: author.pub}\n  approver: {public_key: approver.pub, not_after: 2030-01-01T00:00:00Z}\n"
 
-    @Test func completePolicyLoads() throws {
-        let policy = try load(
+    @Test func completePolicyLoads() async throws {
+        let policy = try await load(
             Self.keys
                 + "model_signers: [author]\nattestations:\n  approval: {signers: [approver]}\n  scan: {signers: [approver], max_severity: medium}\n"
         )
@@ -27,32 +27,32 @@ import WardenTrust
         #expect(policy.requiredStage == "Approved")
     }
 
-    @Test func authorMayNotApprove() throws {
-        let failure = #expect(throws: TrustFailure.self) {
-            try load(Self.keys + "model_signers: [author]\nattestations:\n  approval: {signers: [approver, author]}\n")
+    @Test func authorMayNotApprove() async throws {
+        let failure = await #expect(throws: TrustFailure.self) {
+            try await load(Self.keys + "model_signers: [author]\nattestations:\n  approval: {signers: [approver, author]}\n")
         }
         #expect(failure?.detail.contains("author cannot approve") == true)
     }
 
-    @Test func sameKeyUnderTwoNamesMayNotApprove() throws {
+    @Test func sameKeyUnderTwoNamesMayNotApprove() async throws {
         try folder.write("alias.pub", String(contentsOfFile: folder.path + "/author.pub", encoding: .utf8))
-        #expect(throws: TrustFailure.self) {
-            try load(
+        await #expect(throws: TrustFailure.self) {
+            try await load(
                 Self.keys + "  alias: {public_key: alias.pub}\nmodel_signers: [author]\nattestations:\n  approval: {signers: [alias]}\n")
         }
     }
 
-    @Test func undefinedSignerIsRefused() throws {
-        #expect(throws: TrustFailure.self) { try load(Self.keys + "model_signers: [nobody]\n") }
+    @Test func undefinedSignerIsRefused() async throws {
+        await #expect(throws: TrustFailure.self) { try await load(Self.keys + "model_signers: [nobody]\n") }
     }
 
-    @Test func misspeltKeyIsRefused() throws {
-        #expect(throws: (any Error).self) { try load(Self.keys + "model_signer: [author]\n") }
+    @Test func misspeltKeyIsRefused() async throws {
+        await #expect(throws: (any Error).self) { try await load(Self.keys + "model_signer: [author]\n") }
     }
 
-    @Test func unknownSeverityIsRefused() throws {
-        #expect(throws: (any Error).self) {
-            try load(Self.keys + "model_signers: [author]\nattestations:\n  scan: {signers: [approver], max_severity: dire}\n")
+    @Test func unknownSeverityIsRefused() async throws {
+        await #expect(throws: (any Error).self) {
+            try await load(Self.keys + "model_signers: [author]\nattestations:\n  scan: {signers: [approver], max_severity: dire}\n")
         }
     }
 
@@ -65,8 +65,8 @@ import WardenTrust
 
         """
 
-    @Test func keylessIdentitiesMaySignModelsAndAttestations() throws {
-        let policy = try load(
+    @Test func keylessIdentitiesMaySignModelsAndAttestations() async throws {
+        let policy = try await load(
             Self.keys + Self.keyless
                 + "model_signers: [author, ci-release]\nattestations:\n  approval: {signers: [approver, security-team]}\n")
         let trust = try #require(policy.keylessTrust(named: policy.modelSigners))
@@ -90,7 +90,7 @@ import WardenTrust
         #expect(policy.keylessTrust(named: ["author"]) == nil)
     }
 
-    @Test func aKeylessIdentityNeedsExactlyOneFormOfEachField() throws {
+    @Test func aKeylessIdentityNeedsExactlyOneFormOfEachField() async throws {
         for entry in [
             "{issuer: https://accounts.google.com}",
             "{identity: a@b.example, identity_regexp: a.*, issuer: https://accounts.google.com}",
@@ -98,31 +98,31 @@ import WardenTrust
             "{identity: a@b.example, issuer: https://accounts.google.com, subject: x}",
             "{identity_regexp: '(unclosed', issuer: https://accounts.google.com}",
         ] {
-            #expect(throws: (any Error).self, "\(entry)") {
-                try load(Self.keys + "keyless_identities:\n  ci: \(entry)\nmodel_signers: [ci]\n")
+            await #expect(throws: (any Error).self, "\(entry)") {
+                try await load(Self.keys + "keyless_identities:\n  ci: \(entry)\nmodel_signers: [ci]\n")
             }
         }
     }
 
-    @Test func aRevocationListCannotBeSignedKeylessly() throws {
-        let failure = #expect(throws: TrustFailure.self) {
-            try load(Self.keys + Self.keyless + "model_signers: [author]\nrevocation: {signers: [security-team]}\n")
+    @Test func aRevocationListCannotBeSignedKeylessly() async throws {
+        let failure = await #expect(throws: TrustFailure.self) {
+            try await load(Self.keys + Self.keyless + "model_signers: [author]\nrevocation: {signers: [security-team]}\n")
         }
         #expect(failure?.detail.contains("keyless") == true)
     }
 
-    @Test func aNameMayNameOnlyOneSigner() throws {
-        #expect(throws: TrustFailure.self) {
-            try load(
+    @Test func aNameMayNameOnlyOneSigner() async throws {
+        await #expect(throws: TrustFailure.self) {
+            try await load(
                 Self.keys + "keyless_identities:\n  author: {identity: a@b.example, issuer: https://x.example}\nmodel_signers: [author]\n")
         }
     }
 
-    @Test func aCustomSigstoreRootIsReadBesideThePolicy() throws {
+    @Test func aCustomSigstoreRootIsReadBesideThePolicy() async throws {
         guard SharedSuites.available() else { return }
         try folder.write("root.json", try SharedSuites.text("sigstore-conformance/trusted_root.staging.json"))
-        let policy = try load(Self.keys + Self.keyless + "sigstore: {trusted_root: root.json}\nmodel_signers: [ci-release]\n")
+        let policy = try await load(Self.keys + Self.keyless + "sigstore: {trusted_root: root.json}\nmodel_signers: [ci-release]\n")
         #expect(policy.sigstoreRoot.transparencyLogs.map(\.baseURL).contains { $0.contains("sigstage") })
-        #expect(throws: (any Error).self) { try load(Self.keys + "sigstore: {trusted_root: missing.json}\nmodel_signers: [author]\n") }
+        await #expect(throws: (any Error).self) { try await load(Self.keys + "sigstore: {trusted_root: missing.json}\nmodel_signers: [author]\n") }
     }
 }

@@ -9,48 +9,48 @@ import WardenTrust
     let now = Date()
     let revoked = SHA256Digest.of(Array("model".utf8))
 
-    func envelope(serial: Int64, expiresIn: TimeInterval = 3600, issuedIn: TimeInterval = 0, key: SigningKey? = nil) throws -> [UInt8] {
+    func envelope(serial: Int64, expiresIn: TimeInterval = 3600, issuedIn: TimeInterval = 0, key: SigningKey? = nil) async throws -> [UInt8] {
         let list = RevocationList(
             serial: serial, issuedAt: now.addingTimeInterval(issuedIn), expiresAt: now.addingTimeInterval(expiresIn),
             entries: [RevocationList.Entry(digest: revoked, reason: "leaked training data")])
-        let signed = try DSSEEnvelope.sign(payloadType: RevocationList.payloadType, payload: list.payload, with: key ?? security)
+        let signed = try await DSSEEnvelope.sign(payloadType: RevocationList.payloadType, payload: list.payload, with: key ?? security)
         return Array(signed.json.serialized().utf8)
     }
 
-    @Test func currentSignedListVerifies() throws {
-        let (list, signer) = try RevocationList.verified(envelope: try envelope(serial: 3), keys: keys, minimumSerial: 2, at: now)
+    @Test func currentSignedListVerifies() async throws {
+        let (list, signer) = try RevocationList.verified(envelope: try await envelope(serial: 3), keys: keys, minimumSerial: 2, at: now)
         #expect(signer.name == "security" && list.serial == 3)
         #expect(list.entry(for: revoked)?.reason == "leaked training data")
     }
 
-    @Test func expiredListIsRefused() throws {
-        let failure = #expect(throws: TrustFailure.self) {
-            try RevocationList.verified(envelope: try envelope(serial: 3, expiresIn: -1), keys: keys, minimumSerial: 0, at: now)
+    @Test func expiredListIsRefused() async throws {
+        let failure = await #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try await envelope(serial: 3, expiresIn: -1), keys: keys, minimumSerial: 0, at: now)
         }
         #expect(failure?.code == .revocationListInvalid && failure?.detail.contains("expired") == true)
     }
 
-    @Test func olderSerialIsRefused() throws {
-        let failure = #expect(throws: TrustFailure.self) {
-            try RevocationList.verified(envelope: try envelope(serial: 3), keys: keys, minimumSerial: 4, at: now)
+    @Test func olderSerialIsRefused() async throws {
+        let failure = await #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try await envelope(serial: 3), keys: keys, minimumSerial: 4, at: now)
         }
         #expect(failure?.detail.contains("rollback") == true)
     }
 
-    @Test func listFromTheFutureIsRefused() throws {
-        #expect(throws: TrustFailure.self) {
-            try RevocationList.verified(envelope: try envelope(serial: 3, issuedIn: 3600), keys: keys, minimumSerial: 0, at: now)
+    @Test func listFromTheFutureIsRefused() async throws {
+        await #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try await envelope(serial: 3, issuedIn: 3600), keys: keys, minimumSerial: 0, at: now)
         }
     }
 
-    @Test func listSignedByAnotherKeyIsRefused() throws {
-        let failure = #expect(throws: TrustFailure.self) {
-            try RevocationList.verified(envelope: try envelope(serial: 3, key: .generate(.p256)), keys: keys, minimumSerial: 0, at: now)
+    @Test func listSignedByAnotherKeyIsRefused() async throws {
+        let failure = await #expect(throws: TrustFailure.self) {
+            try RevocationList.verified(envelope: try await envelope(serial: 3, key: .generate(.p256)), keys: keys, minimumSerial: 0, at: now)
         }
         #expect(failure?.code == .revocationListInvalid)
     }
 
-    @Test func stateFileOnlyGrows() throws {
+    @Test func stateFileOnlyGrows() async throws {
         let folder = try ScratchDirectory()
         let state = RevocationState(path: folder.path + "/serial")
         #expect(state.highestSerial() == 0)
