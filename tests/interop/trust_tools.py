@@ -17,7 +17,7 @@ TOOLS = Path(__file__).resolve().parent / "tools"
 
 # Exit statuses of `warden verify` / `warden fetch` per failure class.
 EXIT_INPUT, EXIT_SIGNATURE, EXIT_INTEGRITY = 10, 11, 12
-EXIT_ATTESTATION, EXIT_REVOCATION, EXIT_POLICY, EXIT_REGISTRY = 13, 14, 15, 16
+EXIT_ATTESTATION, EXIT_REVOCATION, EXIT_POLICY, EXIT_REGISTRY, EXIT_KEY_STORE = 13, 14, 15, 16, 17
 
 
 def require_trust_venv() -> None:
@@ -30,8 +30,11 @@ def require_trust_venv() -> None:
     pytest.skip(message)
 
 
-def model_signing(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(TRUST_VENV / "bin" / "model_signing"), *map(str, args)], capture_output=True, text=True, timeout=120)
+def model_signing(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(TRUST_VENV / "bin" / "model_signing"), *map(str, args)], capture_output=True, text=True, timeout=120,
+        env={**os.environ, **env} if env else None,
+    )
 
 
 def trust_python(script: str, *args: str | Path) -> subprocess.CompletedProcess:
@@ -40,8 +43,12 @@ def trust_python(script: str, *args: str | Path) -> subprocess.CompletedProcess:
     )
 
 
-def warden(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(warden_binary()), *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd)
+def warden(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`warden ARGS`; `env` adds to (never replaces) this process's environment."""
+    return subprocess.run(
+        [str(warden_binary()), *map(str, args)], capture_output=True, text=True, timeout=120, cwd=cwd,
+        env={**os.environ, **env} if env else None,
+    )
 
 
 def copy_churn_model(target: Path) -> Path:

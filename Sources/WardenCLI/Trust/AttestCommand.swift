@@ -36,6 +36,10 @@ struct AttestCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
+        try await CLIKeys.signing(attest)
+    }
+
+    private func attest() async throws {
         let key = try await CLIKeys.signingKey(privateKey)
         let reference = try ArtifactReference(parsing: model)
         let store = try registry.store(for: reference)

@@ -17,6 +17,16 @@ enum CLIKeys {
         }
     }
 
+    /// Runs a command that signs: a `TrustFailure` met on the way (a token that stops
+    /// answering, a KMS signature its own key does not verify) ends it with its class's status.
+    static func signing(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let failure as TrustFailure {
+            throw TrustOutcome.refuse(failure, json: false)
+        }
+    }
+
     static func publicKey(_ reference: String) async throws(TrustFailure) -> VerificationKey {
         try await store.publicKey(KeyReference(reference))
     }

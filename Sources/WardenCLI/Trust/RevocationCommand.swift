@@ -33,6 +33,10 @@ struct RevocationPublishCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
+        try await CLIKeys.signing(publish)
+    }
+
+    private func publish() async throws {
         let key = try await CLIKeys.signingKey(privateKey)
         let entries = try revoke.map { item -> RevocationList.Entry in
             let parts = item.split(separator: "=", maxSplits: 1)

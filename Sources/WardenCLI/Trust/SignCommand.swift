@@ -27,6 +27,10 @@ struct SignCommand: AsyncParsableCommand {
     var modelName: String?
 
     func run() async throws {
+        try await CLIKeys.signing(sign)
+    }
+
+    private func sign() async throws {
         let key = try await CLIKeys.signingKey(privateKey)
         var ignored = IgnorePaths.relative(ignorePaths, to: model)
         // The signature never signs itself.

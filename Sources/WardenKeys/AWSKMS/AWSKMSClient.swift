@@ -108,8 +108,14 @@ final class AWSKMSClient: Sendable {
         }
         let json = try? JSONParser.parse(answer)
         if status == .ok, let json { return json }
-        let type = json?["__type"].flatMap(Self.string).map { String($0.split(separator: "#").last ?? "") } ?? "HTTP \(status.code)"
-        let message = json?["message"].flatMap(Self.string) ?? json?["Message"].flatMap(Self.string) ?? ""
+        // KMS answers errors in JSON; a gateway or an authentication layer in front may use
+        // AWS's XML error form.
+        let xml = String(decoding: answer, as: UTF8.self)
+        let type =
+            json?["__type"].flatMap(Self.string).map { String($0.split(separator: "#").last ?? "") }
+            ?? AWSCredentialProvider.element("Code", in: xml) ?? "HTTP \(status.code)"
+        let message =
+            json?["message"].flatMap(Self.string) ?? json?["Message"].flatMap(Self.string) ?? AWSCredentialProvider.element("Message", in: xml) ?? ""
         if status.code >= 500 || status == .tooManyRequests || type == "ThrottlingException" || type == "KMSInternalException" {
             throw .retryable("\(type) \(message)")
         }
