@@ -210,7 +210,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WardenKeysTests",
-            dependencies: ["WardenKeys", "WardenTrust", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["WardenKeys", "WardenTrust"]
         ),
         // The serving core driven without HTTP, TLS or Python.
         .testTarget(name: "WardenServingTests", dependencies: ["WardenJSON", "WardenONNX", "WardenServing"]),

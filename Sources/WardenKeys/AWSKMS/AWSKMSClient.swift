@@ -115,7 +115,8 @@ final class AWSKMSClient: Sendable {
             json?["__type"].flatMap(Self.string).map { String($0.split(separator: "#").last ?? "") }
             ?? AWSCredentialProvider.element("Code", in: xml) ?? "HTTP \(status.code)"
         let message =
-            json?["message"].flatMap(Self.string) ?? json?["Message"].flatMap(Self.string) ?? AWSCredentialProvider.element("Message", in: xml) ?? ""
+            json?["message"].flatMap(Self.string) ?? json?["Message"].flatMap(Self.string) ?? AWSCredentialProvider.element(
+                "Message", in: xml) ?? ""
         if status.code >= 500 || status == .tooManyRequests || type == "ThrottlingException" || type == "KMSInternalException" {
             throw .retryable("\(type) \(message)")
         }

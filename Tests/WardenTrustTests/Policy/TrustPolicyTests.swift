@@ -123,6 +123,8 @@ import WardenTrust
         try folder.write("root.json", try SharedSuites.text("sigstore-conformance/trusted_root.staging.json"))
         let policy = try await load(Self.keys + Self.keyless + "sigstore: {trusted_root: root.json}\nmodel_signers: [ci-release]\n")
         #expect(policy.sigstoreRoot.transparencyLogs.map(\.baseURL).contains { $0.contains("sigstage") })
-        await #expect(throws: (any Error).self) { try await load(Self.keys + "sigstore: {trusted_root: missing.json}\nmodel_signers: [author]\n") }
+        await #expect(throws: (any Error).self) {
+            try await load(Self.keys + "sigstore: {trusted_root: missing.json}\nmodel_signers: [author]\n")
+        }
     }
 }

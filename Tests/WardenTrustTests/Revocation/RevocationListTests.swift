@@ -9,7 +9,8 @@ import WardenTrust
     let now = Date()
     let revoked = SHA256Digest.of(Array("model".utf8))
 
-    func envelope(serial: Int64, expiresIn: TimeInterval = 3600, issuedIn: TimeInterval = 0, key: SigningKey? = nil) async throws -> [UInt8] {
+    func envelope(serial: Int64, expiresIn: TimeInterval = 3600, issuedIn: TimeInterval = 0, key: SigningKey? = nil) async throws -> [UInt8]
+    {
         let list = RevocationList(
             serial: serial, issuedAt: now.addingTimeInterval(issuedIn), expiresAt: now.addingTimeInterval(expiresIn),
             entries: [RevocationList.Entry(digest: revoked, reason: "leaked training data")])
@@ -45,7 +46,8 @@ import WardenTrust
 
     @Test func listSignedByAnotherKeyIsRefused() async throws {
         let failure = await #expect(throws: TrustFailure.self) {
-            try RevocationList.verified(envelope: try await envelope(serial: 3, key: .generate(.p256)), keys: keys, minimumSerial: 0, at: now)
+            try RevocationList.verified(
+                envelope: try await envelope(serial: 3, key: .generate(.p256)), keys: keys, minimumSerial: 0, at: now)
         }
         #expect(failure?.code == .revocationListInvalid)
     }
