@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 venv=.venv-deploy/bin
 kubectl=$(command -v kubectl || echo "$venv/kubectl")
 kubernetes_version=1.37.0
-targets=(overlays/dev overlays/prod overlays/prod-keda overlays/prod-argo-rollouts cluster)
+targets=(overlays/dev overlays/prod overlays/prod-keda overlays/prod-argo-rollouts overlays/prod-hsm overlays/prod-kms cluster)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 passed=0

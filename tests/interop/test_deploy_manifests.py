@@ -45,7 +45,7 @@ def one(documents: list[dict], kind: str) -> dict:
     return found[0]
 
 
-@pytest.fixture(scope="module", params=["overlays/dev", "overlays/prod", "overlays/prod-keda"])
+@pytest.fixture(scope="module", params=["overlays/dev", "overlays/prod", "overlays/prod-keda", "overlays/prod-hsm", "overlays/prod-kms"])
 def rendered(request) -> list[dict]:
     return render(request.param)
 
@@ -146,6 +146,43 @@ def test_namespace_enforces_restricted_and_denies_by_default(rendered):
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
     deny = next(p for p in rendered if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "default-deny")
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+SECRET_ENVIRONMENT = re.compile(r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|PIN|SECRET|PASSWORD|TOKEN", re.I)
+
+
+def test_no_key_material_is_in_the_environment(rendered):
+    """Keys, PINs and cloud credentials reach Warden as files, never as environment variables."""
+    for spec in pod_templates(rendered).values():
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            names = [variable["name"] for variable in container.get("env", [])]
+            assert not [name for name in names if SECRET_ENVIRONMENT.search(name)], (container["name"], names)
+
+
+def test_hsm_overlay_mounts_the_module_read_only_and_the_pin_from_vault():
+    rendered = render("overlays/prod-hsm")
+    deployment = one(rendered, "Deployment")
+    template = deployment["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    assert annotations["vault.hashicorp.com/agent-inject-perms-hsm-pin"] == "0400"
+    assert ".Data.data.pin" in annotations["vault.hashicorp.com/agent-inject-template-hsm-pin"]
+    (module,) = [volume for volume in template["spec"]["volumes"] if volume["name"] == "pkcs11-module"]
+    assert "@sha256:" in module["image"]["reference"]
+    for container in template["spec"]["initContainers"] + template["spec"]["containers"]:
+        if container["name"] in ("fetch-verify", "warden"):
+            mounts = {mount["name"]: mount for mount in container["volumeMounts"]}
+            assert mounts["pkcs11-module"]["readOnly"] is True, container["name"]
+
+
+def test_kms_overlay_uses_the_service_accounts_role_and_no_access_key():
+    rendered = render("overlays/prod-kms")
+    (account,) = [d for d in rendered if d["kind"] == "ServiceAccount" and d["metadata"]["name"] == "warden-churn"]
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
+    assert account["automountServiceAccountToken"] is False
+    assert "aws_access_key_id" not in yaml.safe_dump_all(rendered).lower()
+    policy = [d for d in rendered if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "warden-churn"][0]
+    assert any(rule.get("to", [{}])[0].get("ipBlock") and rule["ports"] == [{"protocol": "TCP", "port": 443}]
+               for rule in policy["spec"]["egress"])
 
 
 def test_autoscaling_signals_are_metrics_warden_exports(churn_server):
