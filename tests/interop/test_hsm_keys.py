@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from dsse_check import openssl_verifies
 from softhsm import MODULE, Token
@@ -104,18 +106,25 @@ revocation:
 """
 
 
-def test_fetch_trusts_keys_that_never_leave_the_token(token, model, tmp_path):
-    """The model signed by model_signing in the token, approved by `warden attest` and its
-    revocation list published by `warden revocation publish`, both with token keys; the trust
-    policy names all three by URI, the author's pinned by fingerprint."""
+@pytest.mark.parametrize("signed_by", ["model_signing", "cosign"])
+def test_fetch_trusts_keys_that_never_leave_the_token(token, model, tmp_path, signed_by, start_warden, monkeypatch):
+    """The model signed in the token (by model_signing's pkcs11-key, or as a cosign signature by
+    `warden push --cosign-key`), approved by `warden attest` and its revocation list published
+    by `warden revocation publish`, all with token keys; the trust policy names all three by
+    URI, the author's pinned by fingerprint."""
     require_trust_venv()
-    signature = tmp_path / "model.sig"
-    signed = model_signing("sign", "pkcs11-key", model, "--signature", signature, "--pkcs11_uri", token.uri("author", raw_pin=True),
-                           env=token.env)
-    assert signed.returncode == 0, signed.stderr
     layout = tmp_path / "registry"
     ref = f"oci:{layout}:churn-v1"
-    digest = push_artifact(model, ref, signature)
+    if signed_by == "model_signing":
+        signature = tmp_path / "model.sig"
+        signed = model_signing("sign", "pkcs11-key", model, "--signature", signature, "--pkcs11_uri",
+                               token.uri("author", raw_pin=True), env=token.env)
+        assert signed.returncode == 0, signed.stderr
+        digest = push_artifact(model, ref, signature)
+    else:
+        pushed = warden("push", model, "--to", ref, "--cosign-key", token.uri("author"), env=token.env)
+        assert pushed.returncode == 0, pushed.stderr
+        digest = pushed.stdout.split()[-1]
     attested = warden("attest", ref, "--private-key", token.uri("approver"), "--approve", "Approved", "--approver", "alice",
                       env=token.env)
     assert attested.returncode == 0, attested.stderr
@@ -141,6 +150,24 @@ def test_fetch_trusts_keys_that_never_leave_the_token(token, model, tmp_path):
     document = refused(wrong, EXIT_KEY_STORE, "key_mismatch")
     assert "keys.author" in document["detail"] and "pinned" in document["detail"]
     assert not (tmp_path / "refused").exists()
+    if signed_by == "cosign":
+        return
+    # warden serve reads the same policy for its live revocation watch: a list signed in the
+    # token that revokes the model withdraws it.
+    monkeypatch.setenv("SOFTHSM2_CONF", token.env["SOFTHSM2_CONF"])
+    server = start_warden(config={
+        "models": [{"directory": str(tmp_path / "installed"), "expected_digest": digest}],
+        "revocation": {"list": f"oci:{layout}:revocations", "trust_policy": str(tmp_path / "trust-installed.yaml"),
+                       "interval_seconds": 0.3},
+    }, label="hsm-revocation")
+    assert requests.get(f"{server.probe_url}/readyz", timeout=5).status_code == 200
+    revoked = warden("revocation", "publish", "--to", f"oci:{layout}:revocations", "--private-key", token.uri("security"),
+                     "--serial", "2", "--revoke", f"{digest}=key compromise drill", env=token.env)
+    assert revoked.returncode == 0, revoked.stderr
+    deadline = time.monotonic() + 5
+    while requests.get(f"{server.probe_url}/readyz", timeout=5).status_code != 503:
+        assert time.monotonic() < deadline, "the revoked model is still ready"
+        time.sleep(0.1)
 
 
 def failure(result, code: str, status: int = EXIT_KEY_STORE) -> str:
