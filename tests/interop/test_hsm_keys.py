@@ -23,6 +23,7 @@ from trust_tools import (
     model_signing,
     push_artifact,
     refused,
+    refused_line,
     require_trust_venv,
     warden,
 )
@@ -170,11 +171,6 @@ def test_fetch_trusts_keys_that_never_leave_the_token(token, model, tmp_path, si
         time.sleep(0.1)
 
 
-def failure(result, code: str, status: int = EXIT_KEY_STORE) -> str:
-    assert result.returncode == status, result.stdout + result.stderr
-    assert f"refused: {code}:" in result.stderr, result.stderr
-    return result.stderr
-
 
 @pytest.mark.parametrize(
     "case,code,phrase",
@@ -202,7 +198,7 @@ def test_each_token_failure_is_named_and_nothing_is_written(token, model, tmp_pa
     }[case]
     signature = tmp_path / "model.sig"
     result = warden("sign", model, "--private-key", uri, "--signature", signature, env=token.env)
-    assert phrase in failure(result, code)
+    assert phrase in refused_line(result, EXIT_KEY_STORE, code)
     assert not signature.exists()
     # The PIN file's path is in the URI's query, which messages leave out.
     assert str(token.pin_file) not in result.stderr
@@ -211,7 +207,7 @@ def test_each_token_failure_is_named_and_nothing_is_written(token, model, tmp_pa
 def test_a_pin_in_the_uri_is_refused(token, model, tmp_path):
     uri = token.uri("author", pin=False) + "&pin-value=2718"
     result = warden("sign", model, "--private-key", uri, "--signature", tmp_path / "model.sig", env=token.env)
-    assert "pin-value is refused" in failure(result, "malformed_key", EXIT_INPUT)
+    assert "pin-value is refused" in refused_line(result, EXIT_INPUT, "malformed_key")
     assert "2718" not in result.stderr
 
 

@@ -21,6 +21,7 @@ from trust_tools import (
     model_signing,
     push_artifact,
     refused,
+    refused_line,
     require_trust_venv,
     warden,
 )
@@ -48,11 +49,6 @@ def model(tmp_path) -> Path:
     return copy_churn_model(tmp_path / "churn")
 
 
-def failure(result, code: str) -> str:
-    assert result.returncode == EXIT_KEY_STORE, result.stdout + result.stderr
-    assert f"refused: {code}:" in result.stderr, result.stderr
-    return result.stderr
-
 
 @pytest.mark.parametrize("key,digest", [("p256", "sha256"), ("p384", "sha384")])
 def test_warden_signs_in_kms_and_others_verify(kms, model, tmp_path, key, digest):
@@ -73,10 +69,10 @@ def test_warden_signs_in_kms_and_others_verify(kms, model, tmp_path, key, digest
 def test_a_wrong_secret_fails_aws_signature_check(kms, model, tmp_path):
     wrong = kms.write_credentials("wrong-secret", kms.access_key_id, kms.secret[:-1] + ("A" if kms.secret[-1] != "A" else "B"))
     result = warden("sign", model, "--private-key", kms.ref("p256"), "--signature", tmp_path / "model.sig", env=kms.env(wrong))
-    assert "SignatureDoesNotMatch" in failure(result, "key_store_refused")
+    assert "SignatureDoesNotMatch" in refused_line(result, EXIT_KEY_STORE, "key_store_refused")
     unknown = kms.write_credentials("unknown-key", "AKIAUNKNOWNUNKNOWN00", kms.secret)
     result = warden("sign", model, "--private-key", kms.ref("p256"), "--signature", tmp_path / "model.sig", env=kms.env(unknown))
-    assert "InvalidClientTokenId" in failure(result, "key_store_refused")
+    assert "InvalidClientTokenId" in refused_line(result, EXIT_KEY_STORE, "key_store_refused")
     assert not (tmp_path / "model.sig").exists()
 
 
@@ -84,7 +80,7 @@ def test_credentials_from_the_environment_are_not_read(kms, model, tmp_path):
     """AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are ignored: without a credentials file there are none."""
     env = kms.env(tmp_path / "absent", AWS_ACCESS_KEY_ID=kms.access_key_id, AWS_SECRET_ACCESS_KEY=kms.secret)
     result = warden("sign", model, "--private-key", kms.ref("p256"), "--signature", tmp_path / "model.sig", env=env)
-    assert "no AWS credentials" in failure(result, "key_store_refused")
+    assert "no AWS credentials" in refused_line(result, EXIT_KEY_STORE, "key_store_refused")
 
 
 def test_web_identity_token_is_exchanged_for_a_role_session(open_kms, model, tmp_path):
@@ -99,7 +95,7 @@ def test_web_identity_token_is_exchanged_for_a_role_session(open_kms, model, tmp
     # The role is required with the token.
     env.pop("AWS_ROLE_ARN")
     result = warden("sign", model, "--private-key", open_kms.ref("p256"), "--signature", tmp_path / "other.sig", env=env)
-    assert "AWS_ROLE_ARN" in failure(result, "key_store_refused")
+    assert "AWS_ROLE_ARN" in refused_line(result, EXIT_KEY_STORE, "key_store_refused")
 
 
 def test_an_unreachable_kms_is_retried_within_a_deadline_then_refused(kms, model, tmp_path):
@@ -107,7 +103,7 @@ def test_an_unreachable_kms_is_retried_within_a_deadline_then_refused(kms, model
     started = time.monotonic()
     result = warden("sign", model, "--private-key", closed, "--signature", tmp_path / "model.sig", env=kms.env())
     elapsed = time.monotonic() - started
-    assert "3 attempts" in failure(result, "key_store_unavailable")
+    assert "3 attempts" in refused_line(result, EXIT_KEY_STORE, "key_store_unavailable")
     assert elapsed < 20, elapsed
     assert not (tmp_path / "model.sig").exists()
 
@@ -116,7 +112,7 @@ def test_the_endpoint_must_present_a_certificate_from_the_trusted_ca(kms, model,
     env = kms.env()
     env.pop("AWS_CA_BUNDLE")
     result = warden("sign", model, "--private-key", kms.ref("p256"), "--signature", tmp_path / "model.sig", env=env)
-    failure(result, "key_store_unavailable")
+    refused_line(result, EXIT_KEY_STORE, "key_store_unavailable")
 
 
 @pytest.mark.parametrize(
@@ -129,7 +125,7 @@ def test_the_endpoint_must_present_a_certificate_from_the_trusted_ca(kms, model,
 )
 def test_keys_kms_cannot_sign_with_are_named(kms, model, tmp_path, key, code, phrase):
     result = warden("sign", model, "--private-key", kms.ref(key), "--signature", tmp_path / "model.sig", env=kms.env())
-    assert phrase in failure(result, code)
+    assert phrase in refused_line(result, EXIT_KEY_STORE, code)
     assert not (tmp_path / "model.sig").exists()
 
 

@@ -78,3 +78,10 @@ def refused(result: subprocess.CompletedProcess, exit_status: int, code: str) ->
     document = json.loads(result.stdout)
     assert document["verified"] is False and document["code"] == code, document
     return document
+
+
+def refused_line(result: subprocess.CompletedProcess, exit_status: int, code: str) -> str:
+    """The one-line refusal on stderr (`warden: refused: CODE: …`), after checking the status."""
+    assert result.returncode == exit_status, result.stdout + result.stderr
+    assert f"refused: {code}:" in result.stderr, result.stderr
+    return result.stderr
