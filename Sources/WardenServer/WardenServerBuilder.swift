@@ -1,3 +1,4 @@
+import GRPCNIOTransportHTTP2Posix
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -118,7 +119,7 @@ public struct WardenServerBuilder {
         } else if !configuration.insecureAdminWithoutIdentity {
             router.add(middleware: AdminNeedsIdentityMiddleware())
         }
-        let selection = VersionSelection(repository: state.repository, releases: state.releases, policy: requestPolicy, logger: logger)
+        let (selection, pipeline) = inferencePath(state: state, requestPolicy: requestPolicy)
         if requestPolicy != nil { router.add(middleware: ModelAccessMiddleware(selection: selection)) }
         MetadataRoutes(state: state).register(on: router)
         RepositoryRoutes(state: state).register(on: router)
@@ -126,11 +127,48 @@ public struct WardenServerBuilder {
         MetricsRoute.register(metrics, models: state.repository.models, on: router)
         if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
         LoggingRoutes(logger: logger).register(on: router)
+        InferenceRoutes(pipeline: pipeline, limits: configuration.limits).register(on: router)
+        return router
+    }
+
+    /// The version selection and the inference pipeline over `state`: one per protocol, sharing
+    /// the admission slots, the release plans, the request policy and the metrics.
+    func inferencePath(state: ServerState, requestPolicy: RequestPolicy?) -> (VersionSelection, InferencePipeline) {
+        let selection = VersionSelection(repository: state.repository, releases: state.releases, policy: requestPolicy, logger: logger)
         let pipeline = InferencePipeline(
             selection: selection, admission: admission, features: FeatureLookup(source: featureProxy), redactor: redactor,
             observer: PipelineMetrics(metrics: metrics))
-        InferenceRoutes(pipeline: pipeline, limits: configuration.limits).register(on: router)
-        return router
+        return (selection, pipeline)
+    }
+
+    /// The gRPC listeners the configuration asks for: the Open Inference Protocol on
+    /// `grpc_port` (the serving port's TLS and authorization), and health alone, in plain gRPC,
+    /// on `grpc_probe_port`.
+    func grpcListeners(state: ServerState, requestPolicy: RequestPolicy?, startup: ListenerStartup) -> [any Service] {
+        var listeners: [any Service] = []
+        var config = HTTP2ServerTransport.Custom<GRPCListenerFactory>.Config.defaults
+        config.rpc.maxRequestPayloadSize = configuration.limits.maxBodyBytes
+        let health = GRPCHealthService(state: state)
+        if let port = configuration.grpcPort {
+            let (selection, pipeline) = inferencePath(state: state, requestPolicy: requestPolicy)
+            let identities = GRPCPeerIdentities()
+            let calls = GRPCCalls(
+                identities: identities, authorization: configuration.tls == nil ? nil : configuration.authorization, logger: logger,
+                metrics: metrics, servedModels: Set(state.repository.models.map(\.name)), tracing: configuration.otlpEndpoint != nil)
+            let inference = GRPCInferenceService(state: state, pipeline: pipeline, selection: selection, calls: calls)
+            let listener = GRPCListener(
+                name: "grpc", factory: GRPCListenerFactory(host: configuration.host, port: port, tls: tlsMaterial, identities: identities),
+                services: [inference, health], config: config, startup: startup, logger: logger)
+            listeners.append(Listener(name: "grpc", address: "\(configuration.host):\(port)", server: listener, startup: startup))
+        }
+        if let port = configuration.grpcProbePort {
+            let listener = GRPCListener(
+                name: "grpc-probe",
+                factory: GRPCListenerFactory(host: configuration.host, port: port, tls: nil, identities: GRPCPeerIdentities()),
+                services: [health], config: config, startup: startup, logger: logger)
+            listeners.append(Listener(name: "grpc-probe", address: "\(configuration.host):\(port)", server: listener, startup: startup))
+        }
+        return listeners
     }
 
     /// `telemetry` (the trace exporter) is listed first so it stops last, after the drained
@@ -166,7 +204,9 @@ public struct WardenServerBuilder {
                     tlsConfiguration: try tls.serverConfiguration(material), customAsyncVerificationCallback: material.verifier.verify))
             tlsReload = TLSReloadService(material: material, metrics: metrics, state: state, logger: logger)
         }
-        let startup = ListenerStartup(listeners: ["serving", "probe"])
+        let startup = ListenerStartup(
+            listeners: ["serving", "probe"] + (configuration.grpcPort == nil ? [] : ["grpc"])
+                + (configuration.grpcProbePort == nil ? [] : ["grpc-probe"]))
         let serving = Application(
             router: servingRouter(state: state, requestPolicy: requestPolicy),
             server: server,
@@ -199,6 +239,7 @@ public struct WardenServerBuilder {
                 service: Listener(
                     name: "serving", address: "\(configuration.host):\(configuration.port)", server: serving, startup: startup)),
         ]
+        services += grpcListeners(state: state, requestPolicy: requestPolicy, startup: startup).map { .init(service: $0) }
         // The pollers: each cancels its sleep on graceful shutdown (PeriodicService). SIGHUP runs
         // the reloadable ones' checks at once.
         var pollers: [any Service] = []

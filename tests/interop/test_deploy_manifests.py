@@ -127,17 +127,24 @@ def test_probes_ports_and_the_drain_agree_with_warden_serve(rendered):
     pod = deployment["spec"]["template"]["spec"]
     server = pod["containers"][0]
     ports = {port["name"]: port["containerPort"] for port in server["ports"]}
-    assert ports == {"https": config["listen"]["port"], "probe": config["listen"]["probe_port"]}
+    listen = config["listen"]
+    assert ports == {"https": listen["port"], "probe": listen["probe_port"], "grpc": listen["grpc_port"],
+                     "grpc-probe": listen["grpc_probe_port"]}
     assert server["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "probe"}
-    assert server["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "probe"}
+    # Readiness through gRPC health on the plain gRPC probe port (kubelet's gRPC probes speak no TLS).
+    assert server["readinessProbe"]["grpc"] == {"port": listen["grpc_probe_port"], "service": ""}
     assert server["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "probe"}
     # The kubelet must not kill Warden before its drain can finish.
     drain = server["lifecycle"]["preStop"]["sleep"]["seconds"] + sum(config["shutdown"].values())
     assert pod["terminationGracePeriodSeconds"] > drain
     service = one(rendered, "Service")
-    assert [port["targetPort"] for port in service["spec"]["ports"]] == ["https"]
+    assert [port["targetPort"] for port in service["spec"]["ports"]] == ["https", "grpc"]
+    assert service["spec"]["ports"][1]["appProtocol"] == "grpc"
     policy = next(p for p in rendered if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "warden-churn")
-    assert {port["port"] for rule in policy["spec"]["ingress"] for port in rule["ports"]} == {config["listen"]["port"]}
+    assert {port["port"] for rule in policy["spec"]["ingress"] for port in rule["ports"]} == {listen["port"], listen["grpc_port"]}
+    gateway = next(rule for rule in policy["spec"]["ingress"]
+                   if rule["from"][0].get("namespaceSelector", {}).get("matchLabels") == {"kubernetes.io/metadata.name": "gateway"})
+    assert {port["port"] for port in gateway["ports"]} == {listen["port"], listen["grpc_port"]}
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 
 

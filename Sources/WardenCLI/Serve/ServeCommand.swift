@@ -91,6 +91,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Plain-HTTP probe port for /livez and /readyz (0 picks a free one).")
     var probePort: Int?
 
+    @Option(help: "Open Inference Protocol over gRPC on this port, with the serving port's TLS (0 picks a free one; off unless set).")
+    var grpcPort: Int?
+
+    @Option(help: "Plain gRPC health (grpc.health.v1) for Kubernetes gRPC probes on this port (off unless set).")
+    var grpcProbePort: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
@@ -113,6 +119,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if let probePort { configuration.probePort = probePort }
+        if let grpcPort { configuration.grpcPort = grpcPort }
+        if let grpcProbePort { configuration.grpcProbePort = grpcProbePort }
         if let logLevel { configuration.logLevel = logLevel }
         if hardened { configuration.hardened = true }
         if requireHardened { configuration.requireHardenedRuntime = true }

@@ -13,6 +13,11 @@ public struct ServeConfiguration: Sendable {
     public var port = 8080
     /// Plain-HTTP port for the kubelet's liveness and readiness probes.
     public var probePort = 8081
+    /// The Open Inference Protocol over gRPC, on its own port with the serving port's TLS (nil:
+    /// no gRPC listener; 0 picks a free port).
+    public var grpcPort: Int?
+    /// Plain gRPC with `grpc.health.v1` alone, for Kubernetes' gRPC probes (which speak no TLS).
+    public var grpcProbePort: Int?
     public var limits = ServingLimits()
     public var models: [ModelSource] = []
     /// `all` or `any` model servable for Ready (nil: all for one model, any for several).
@@ -77,6 +82,8 @@ public struct ServeConfiguration: Sendable {
             host = try listen.string("host") ?? host
             port = try listen.port("port") ?? port
             probePort = try listen.port("probe_port") ?? probePort
+            grpcPort = try listen.port("grpc_port") ?? grpcPort
+            grpcProbePort = try listen.port("grpc_probe_port") ?? grpcProbePort
             insecurePlaintext = try listen.bool("insecure_plaintext") ?? insecurePlaintext
             insecurePlaintextAnyAddress = try listen.bool("insecure_plaintext_any_address") ?? insecurePlaintextAnyAddress
             insecureAdminWithoutIdentity = try listen.bool("insecure_admin_without_identity") ?? insecureAdminWithoutIdentity

@@ -47,8 +47,12 @@ public struct Authorization: Sendable, Equatable {
     }
 
     public func allows(_ id: SPIFFEID, route: String, model: String?) -> Bool {
-        let routeClass = RouteClass.of(route: route)
-        return rules.contains { rule in
+        allows(id, routeClass: RouteClass.of(route: route), model: model)
+    }
+
+    /// The same rules for a call that names its class itself (gRPC methods).
+    public func allows(_ id: SPIFFEID, routeClass: RouteClass, model: String?) -> Bool {
+        rules.contains { rule in
             rule.routes.contains(routeClass) && (rule.models.isEmpty || model.map(rule.models.contains) == true)
                 && rule.allow.contains { $0.matches(id) }
         }

@@ -18,6 +18,8 @@ public struct RequestLogRecord: Sendable, Equatable {
     public var client: String? = nil
     public var traceID: String? = nil
     public var spanID: String? = nil
+    /// `grpc` for the gRPC listener; REST lines leave it out.
+    public var wireProtocol: String? = nil
 
     public var metadata: Logger.Metadata {
         var metadata: Logger.Metadata = [
@@ -33,6 +35,7 @@ public struct RequestLogRecord: Sendable, Equatable {
         if let client { metadata["client"] = .string(client) }
         if let traceID { metadata["trace_id"] = .string(traceID) }
         if let spanID { metadata["span_id"] = .string(spanID) }
+        if let wireProtocol { metadata["protocol"] = .string(wireProtocol) }
         return metadata
     }
 }

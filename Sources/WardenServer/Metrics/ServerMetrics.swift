@@ -41,19 +41,26 @@ public final class ServerMetrics: Sendable {
     }
 
     /// One finished request: counted by route, method, status and error code, and timed by
-    /// route, model, version and status class.
-    func request(route: String, method: String, status: Int, code: String?, model: String?, version: String?, duration: Duration) {
+    /// route, model, version and status class; both by protocol (`http` for REST, `grpc`).
+    /// A gRPC call's status is the HTTP status its failure code has in the catalogue.
+    func request(
+        route: String, method: String, status: Int, code: String?, model: String?, version: String?, duration: Duration,
+        protocol wire: String = "http"
+    ) {
         registry.makeCounter(
             descriptor: .init(
                 namespace: "warden", subsystem: "http", metricName: "requests", unitName: "total",
-                helpText: "Requests answered, by route, method, status and stable error code (none when it succeeded)."),
-            labels: [("route", route), ("method", method), ("status", String(status)), ("code", code ?? "none")]
+                helpText: "Requests answered, by protocol, route, method, status and stable error code (none when it succeeded)."),
+            labels: [("protocol", wire), ("route", route), ("method", method), ("status", String(status)), ("code", code ?? "none")]
         ).increment()
         registry.makeDurationHistogram(
             descriptor: .init(
                 namespace: "warden", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-                helpText: "Time from the request's arrival to its response, by route, model, version and status class."),
-            labels: [("route", route), ("model", model ?? ""), ("version", version ?? ""), ("status_class", "\(status / 100)xx")],
+                helpText: "Time from the request's arrival to its response, by protocol, route, model, version and status class."),
+            labels: [
+                ("protocol", wire), ("route", route), ("model", model ?? ""), ("version", version ?? ""),
+                ("status_class", "\(status / 100)xx"),
+            ],
             buckets: Self.durationBuckets
         ).record(duration)
     }

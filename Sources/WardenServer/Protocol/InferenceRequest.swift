@@ -18,9 +18,6 @@ struct InferenceRequest {
     /// client asks for, applied when shorter than the route's.
     var timeout: Duration?
 
-    /// The largest number of elements one request tensor may hold.
-    static let maxElements = 1 << 24
-
     /// Decodes `body`. With `jsonLength` (the Inference-Header-Content-Length header) the first
     /// `jsonLength` bytes are the JSON header and the rest are binary tensor data.
     init(body: [UInt8], jsonLength: Int?, contract: ModelContract, limits: JSONParser.Limits) throws {
@@ -107,45 +104,20 @@ struct InferenceRequest {
         guard case let .string(name)? = tensor["name"] else {
             throw ServingFailure.badRequest(.invalidRequest, "each input needs a \"name\"")
         }
-        guard let spec = contract.requestInputs.first(where: { $0.name == name }),
-            let target = spec.datatype.elementType
-        else {
-            // The unknown name is the client's text: it is not echoed back.
-            throw ServingFailure.badRequest(
-                .unknownInput,
-                "the request names an input the model does not have (inputs: \(contract.requestInputs.map(\.name).joined(separator: ", ")))"
-            )
-        }
-        guard case let .string(rawType)? = tensor["datatype"], let datatype = Datatype(rawValue: rawType) else {
-            throw ServingFailure.badRequest(
-                .invalidDatatype,
-                "input '\(name)': \"datatype\" must be one of \(Datatype.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard TensorDecoding.canFeed(datatype, into: target) else {
-            throw ServingFailure.badRequest(
-                .datatypeMismatch, "input '\(name)' has datatype \(datatype.rawValue), the model expects \(spec.datatype.rawValue)")
-        }
-        guard case let .array(dims)? = tensor["shape"] else {
-            throw ServingFailure.badRequest(.invalidShape, "input '\(name)': \"shape\" must be an array of integers")
-        }
-        let shape = try dims.map { dim -> Int in
-            guard case let .integer(d) = dim, d >= 0, d <= Int64(maxElements) else {
-                throw ServingFailure.badRequest(.invalidShape, "input '\(name)': shape dimensions must be integers in 0...\(maxElements)")
-            }
-            return Int(d)
-        }
-        guard spec.accepts(shape) else {
-            throw ServingFailure.badRequest(
-                .shapeMismatch, "input '\(name)' has shape \(shape), the model expects \(spec.shape) (-1: any size)")
-        }
-        var count = 1
-        for dim in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            guard !overflow, product <= maxElements else {
-                throw ServingFailure.badRequest(.tooManyElements, "input '\(name)' has more than \(maxElements) elements")
-            }
-            count = product
-        }
+        let rawType: String? = if case let .string(text)? = tensor["datatype"] { text } else { nil }
+        let header = try RequestTensorHeader(
+            name: name, datatype: rawType,
+            shape: { () throws -> [Int64]? in
+                guard case let .array(values)? = tensor["shape"] else { return nil }
+                return try values.map { value -> Int64 in
+                    guard case let .integer(dim) = value else {
+                        throw ServingFailure.badRequest(
+                            .invalidShape, "input '\(name)': shape dimensions must be integers in 0...\(RequestTensorHeader.maxElements)")
+                    }
+                    return dim
+                }
+            }, contract: contract)
+        let (datatype, target, shape, count) = (header.datatype, header.target, header.shape, header.count)
 
         let storage: TensorStorage
         if let size = tensor["parameters"]?["binary_data_size"] {

@@ -18,7 +18,7 @@ enum KServeV1 {
         guard case let .array(instances)? = json["instances"], !instances.isEmpty else {
             throw ServingFailure.badRequest(.invalidRequest, "\"instances\" must be a non-empty array")
         }
-        guard instances.count <= InferenceRequest.maxElements else {
+        guard instances.count <= RequestTensorHeader.maxElements else {
             throw ServingFailure.badRequest(.tooManyElements, "too many instances")
         }
         let specs = contract.inputs
