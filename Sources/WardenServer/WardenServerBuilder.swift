@@ -147,7 +147,9 @@ public struct WardenServerBuilder {
     func grpcListeners(state: ServerState, requestPolicy: RequestPolicy?, startup: ListenerStartup) -> [any Service] {
         var listeners: [any Service] = []
         var config = HTTP2ServerTransport.Custom<GRPCListenerFactory>.Config.defaults
-        config.rpc.maxRequestPayloadSize = configuration.limits.maxBodyBytes
+        // Warden's own limit is checked on the tensors (RESOURCE_EXHAUSTED, payload_too_large);
+        // the transport's, twice as large, only stops a message before it is all in memory.
+        config.rpc.maxRequestPayloadSize = 2 * configuration.limits.maxBodyBytes + (64 << 10)
         let health = GRPCHealthService(state: state)
         if let port = configuration.grpcPort {
             let (selection, pipeline) = inferencePath(state: state, requestPolicy: requestPolicy)
@@ -155,7 +157,8 @@ public struct WardenServerBuilder {
             let calls = GRPCCalls(
                 identities: identities, authorization: configuration.tls == nil ? nil : configuration.authorization, logger: logger,
                 metrics: metrics, servedModels: Set(state.repository.models.map(\.name)), tracing: configuration.otlpEndpoint != nil)
-            let inference = GRPCInferenceService(state: state, pipeline: pipeline, selection: selection, calls: calls)
+            let inference = GRPCInferenceService(
+                state: state, pipeline: pipeline, selection: selection, calls: calls, limits: configuration.limits)
             let listener = GRPCListener(
                 name: "grpc", factory: GRPCListenerFactory(host: configuration.host, port: port, tls: tlsMaterial, identities: identities),
                 services: [inference, health], config: config, startup: startup, logger: logger)

@@ -270,8 +270,8 @@ def test_calls_are_logged_and_counted_as_grpc_without_payloads(server, pki, clie
     assert "Month-to-month" not in text and "logged-1" not in text
     metrics = requests.get(f"https://localhost:{server.port}/metrics", cert=(pki / "gateway.pem", pki / "gateway.key"),
                            verify=str(pki / "ca.pem"), timeout=10)
-    if metrics.status_code == 200:
-        assert 'protocol="grpc",route="/inference.GRPCInferenceService/ModelInfer"' in metrics.text
+    assert metrics.status_code == 200
+    assert 'protocol="grpc",route="/inference.GRPCInferenceService/ModelInfer"' in metrics.text
 
 
 # -- health -------------------------------------------------------------------------------------
@@ -301,3 +301,90 @@ def test_grpc_health_probe_port_answers_per_service(server):
         with pytest.raises(grpc.RpcError) as info:
             live(b"", timeout=5)
         assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+# -- plain gRPC (development), limits and overload -------------------------------------------------
+
+
+def slow_infer_request(rows: int, width: int):
+    from tritonclient.grpc import service_pb2
+
+    request = service_pb2.ModelInferRequest(model_name="slow")
+    tensor = request.inputs.add(name="X", datatype="FP32", shape=[rows, width])
+    del tensor
+    request.raw_input_contents.append(np.full((rows, width), 0.5, dtype=np.float32).tobytes())
+    return request
+
+
+@pytest.fixture(scope="module")
+def slow_dir(tmp_path_factory) -> Path:
+    from slow_model import write_slow_model
+
+    return write_slow_model(tmp_path_factory.mktemp("grpc-models") / "slow")
+
+
+def test_plaintext_grpc_for_development_sheds_with_pushback_and_caps_message_size(start_warden, slow_dir):
+    """`--insecure-plaintext`: gRPC without TLS. One inference slot and one queue place under
+    16 concurrent calls: the excess is shed at once with a retry pushback, the admitted answer;
+    a message over `limits.max_body_bytes` is refused by the transport."""
+    from concurrent.futures import ThreadPoolExecutor
+    from tritonclient.grpc import service_pb2_grpc
+
+    from slow_model import WIDTH
+
+    (grpc_port,) = free_ports(1)
+    server = start_warden(config={
+        "models": [{"directory": str(slow_dir)}], "limits": {"max_body_bytes": 256 * 1024},
+        "resilience": {"concurrency": 1, "queue_capacity": 1, "max_queue_wait_seconds": 0.05},
+    }, extra_args=["--grpc-port", str(grpc_port)], label="grpc-plain")
+    with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        request = slow_infer_request(8, WIDTH)
+
+        def call(_):
+            try:
+                response, _ = stub.ModelInfer.with_call(request, timeout=30)
+                return ("ok", response.model_name, None)
+            except grpc.RpcError as error:
+                trailers = dict(error.trailing_metadata() or ())
+                return (error.code(), trailers.get("warden-error-code"), trailers.get("grpc-retry-pushback-ms"))
+
+        with ThreadPoolExecutor(16) as pool:
+            outcomes = list(pool.map(call, range(16)))
+        answered = [o for o in outcomes if o[0] == "ok"]
+        shed = [o for o in outcomes if o[0] != "ok"]
+        assert answered and all(o[1] == "slow" for o in answered), outcomes
+        assert shed, outcomes
+        for code, warden_code, pushback in shed:
+            assert code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED), (code, warden_code)
+            assert warden_code in ("overloaded", "client_quota_exceeded"), warden_code
+            assert pushback is not None and int(pushback) > 0, (code, warden_code, pushback)
+
+        too_big = slow_infer_request(1 + 256 * 1024 // (4 * WIDTH), WIDTH)
+        with pytest.raises(grpc.RpcError) as info:
+            stub.ModelInfer(too_big, timeout=30)
+        assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, info.value
+        assert dict(info.value.trailing_metadata())["warden-error-code"] == "payload_too_large"
+        # Far over the limit, the transport resets the stream before the message is all read.
+        with pytest.raises(grpc.RpcError) as info:
+            stub.ModelInfer(slow_infer_request(3 * 256 * 1024 // (4 * WIDTH), WIDTH), timeout=30)
+        assert info.value.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.CANCELLED), info.value
+    assert server.running()
+
+
+def test_the_grpc_port_refuses_tls12_as_rest_does(server, pki):
+    def handshake(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{server.grpc_port}", "-CAfile", str(pki / "ca.pem"),
+                               "-cert", str(pki / "gateway.pem"), "-key", str(pki / "gateway.key"), "-alpn", "h2",
+                               "-verify_return_error", *extra], input=b"", capture_output=True, timeout=20)
+    ok = handshake()
+    assert b"TLSv1.3" in ok.stdout and b"ALPN protocol: h2" in ok.stdout, ok.stdout[-2000:]
+    assert handshake("-tls1_2").returncode != 0
+
+
+def test_a_pinned_version_routes_and_an_unknown_one_is_not_found(client):
+    batch = churn_batch(2)
+    assert client.infer("churn", make_inputs(batch), model_version="1").get_response().model_version == "1"
+    with pytest.raises(InferenceServerException) as info:
+        client.infer("churn", make_inputs(batch), model_version="7")
+    assert info.value.status() == "StatusCode.NOT_FOUND"

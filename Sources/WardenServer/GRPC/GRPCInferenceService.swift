@@ -14,6 +14,7 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
     let pipeline: InferencePipeline
     let selection: VersionSelection
     let calls: GRPCCalls
+    let limits: ServingLimits
 
     func serverLive(
         request: ServerRequest<Inference_ServerLiveRequest>, context: ServerContext
@@ -88,6 +89,9 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
         let message = request.message
         let headers = request.metadata
         return try await calls.handle("ModelInfer", routeClass: .infer, model: message.modelName, headers, context) { call in
+            guard GRPCInferRequest.payloadBytes(message) <= limits.maxBodyBytes else {
+                throw ServingFailure.payloadTooLarge(limit: limits.maxBodyBytes)
+            }
             let decoded = LockedBox<GRPCInferRequest?>(nil)
             let inference = InferenceCall(
                 model: message.modelName, version: message.modelVersion.isEmpty ? nil : message.modelVersion, client: call.client,

@@ -73,6 +73,21 @@ struct GRPCInferRequest {
         }
     }
 
+    /// The tensor bytes a request carries, raw or typed, as the REST body limit counts them:
+    /// over `limits.max_body_bytes` is `payload_too_large` (RESOURCE_EXHAUSTED) before anything
+    /// is admitted. (The transport resets a message over twice the limit while it arrives.)
+    static func payloadBytes(_ request: Inference_ModelInferRequest) -> Int {
+        var total = request.rawInputContents.reduce(0) { $0 + $1.count }
+        for tensor in request.inputs where tensor.hasContents {
+            let contents = tensor.contents
+            total +=
+                contents.boolContents.count + 4 * (contents.intContents.count + contents.uintContents.count + contents.fp32Contents.count)
+            total += 8 * (contents.int64Contents.count + contents.uint64Contents.count + contents.fp64Contents.count)
+            total += contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
+        }
+        return total
+    }
+
     /// OIP's `timeout` parameter: microseconds, as tritonclient sends it (int64 or uint64).
     private static func timeout(_ parameter: Inference_InferParameter?) throws -> Duration? {
         switch parameter?.parameterChoice {
