@@ -197,6 +197,16 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
+        // benchmarks/grpc_vs_rest.py's gRPC load generator and bare-handler ceiling.
+        .executableTarget(
+            name: "warden-grpc-bench",
+            dependencies: [
+                "WardenGRPCProtocol",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+            ],
+            path: "benchmarks/GRPCBench"
+        ),
         .testTarget(
             name: "WardenONNXTests",
             dependencies: ["WardenJSON", "WardenONNX"],
