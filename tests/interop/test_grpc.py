@@ -388,3 +388,49 @@ def test_a_pinned_version_routes_and_an_unknown_one_is_not_found(client):
     with pytest.raises(InferenceServerException) as info:
         client.infer("churn", make_inputs(batch), model_version="7")
     assert info.value.status() == "StatusCode.NOT_FOUND"
+
+
+# -- traces ---------------------------------------------------------------------------------------
+
+def test_a_grpc_call_continues_the_callers_trace_from_its_metadata(start_warden, tmp_path):
+    """tritonclient.grpc passes `traceparent` as call metadata: the ModelInfer span continues it,
+    with the same phase spans as REST."""
+    import secrets
+    import time
+
+    from otlp_receiver import OTLPReceiver
+    from test_tracing import ALLOW_ALL, PHASES, attributes
+
+    policy = tmp_path / "allow.rego"
+    policy.write_text(ALLOW_ALL)
+    (grpc_port,) = free_ports(1)
+    with OTLPReceiver() as receiver:
+        start_warden(model_dir=CHURN_DIR, extra_args=["--otlp-endpoint", receiver.endpoint, "--request-policy", str(policy),
+                                                       "--trace-sampling-ratio", "1", "--grpc-port", str(grpc_port)])
+        trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
+        batch = churn_batch(2)
+        inputs = []
+        for name, datatype in CHURN_INPUTS:
+            tensor = grpcclient.InferInput(name, list(batch[name].shape), datatype)
+            tensor.set_data_from_numpy(batch[name])
+            inputs.append(tensor)
+        client = grpcclient.InferenceServerClient(f"127.0.0.1:{grpc_port}")
+        try:
+            result = client.infer("churn", inputs, headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
+        finally:
+            client.close()
+        assert np.asarray(result.as_numpy("label")).shape == (2,)
+        route = "/inference.GRPCInferenceService/ModelInfer"
+        deadline = time.time() + 10
+        spans = []
+        while len({s.name for s in spans}) < 1 + len(PHASES) and time.time() < deadline:
+            spans = receiver.wait_for(lambda s: s.trace_id.hex() == trace_id)
+            time.sleep(0.2)
+        by_name = {s.name: s for s in spans}
+        server_span = by_name[route]
+        assert server_span.parent_span_id.hex() == parent_id and server_span.kind == server_span.SPAN_KIND_SERVER
+        attrs = attributes(server_span)
+        assert attrs["rpc.system"] == "grpc" and attrs["rpc.method"] == "ModelInfer" and attrs["rpc.grpc.status_code"] == 0
+        assert attrs["warden.model"] == "churn"
+        for phase in PHASES:
+            assert by_name[phase].parent_span_id == server_span.span_id, phase

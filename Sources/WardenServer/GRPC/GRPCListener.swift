@@ -20,20 +20,30 @@ struct GRPCListener: Service {
         let transport = HTTP2ServerTransport.Custom(listenerFactory: factory, config: config)
         let server = GRPCServer(transport: transport, services: services)
         try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await server.serve() }
-                if let address = await transport.listeningAddress {
-                    startup.markBound(name)
-                    logger.info(
-                        "listening",
-                        metadata: [
-                            "event": "listening", "listener": .string(name),
-                            "port": .stringConvertible(address.ipv4?.port ?? address.ipv6?.port ?? 0),
-                        ])
-                }
+            // Every call's task inherits the preference: handlers run on the event loops.
+            try await withTaskExecutorPreference(EventLoopTaskExecutor()) {
+                try await serve(server, transport)
             }
         } onGracefulShutdown: {
             server.beginGracefulShutdown()
+        }
+    }
+
+    private func serve(
+        _ server: GRPCServer<HTTP2ServerTransport.Custom<GRPCListenerFactory>>,
+        _ transport: HTTP2ServerTransport.Custom<GRPCListenerFactory>
+    ) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.serve() }
+            if let address = await transport.listeningAddress {
+                startup.markBound(name)
+                logger.info(
+                    "listening",
+                    metadata: [
+                        "event": "listening", "listener": .string(name),
+                        "port": .stringConvertible(address.ipv4?.port ?? address.ipv6?.port ?? 0),
+                    ])
+            }
         }
     }
 }
