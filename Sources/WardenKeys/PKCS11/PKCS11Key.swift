@@ -22,8 +22,8 @@ public final class PKCS11Key: ExternalSigningKey {
         case pss, pkcs1v15
     }
 
-    /// The session and the private key's handle in it; the handle is found again after a reopen.
-    struct SessionBox: ~Copyable {
+    /// The session and the private key's handle in it, used only under the lock.
+    struct SessionBox {
         var session: PKCS11Session
         var privateKey: UInt
     }

@@ -52,7 +52,7 @@ struct GRPCCalls: Sendable {
         let elapsed = ContinuousClock.now - call.arrival
         let record = RequestLogRecord(
             requestID: call.requestID, method: "POST", route: call.route, model: named, version: answered?.version, status: status,
-            latencyMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+            latencyMilliseconds: elapsed.seconds * 1000,
             errorCode: failure?.code.rawValue, client: call.client, traceID: trace?.traceID, spanID: trace?.spanID, wireProtocol: "grpc")
         logger.info("request", metadata: record.metadata)
         metrics.request(
@@ -121,9 +121,14 @@ struct GRPCCall: Sendable {
     let outcome = RequestOutcome()
 }
 
-/// Reads trace context from gRPC metadata (lower-case keys, as HTTP/2 sends them).
+/// Reads trace context from gRPC metadata.
 struct MetadataExtractor: Extractor {
-    func extract(key: String, from metadata: Metadata) -> String? {
-        metadata[stringValues: key.lowercased()].first(where: { _ in true })
+    func extract(key: String, from metadata: Metadata) -> String? { metadata.firstString(key) }
+}
+
+extension Metadata {
+    /// The first string value of `key`, matched in lower case as HTTP/2 sends header names.
+    func firstString(_ key: String) -> String? {
+        self[stringValues: key.lowercased()].first(where: { _ in true })
     }
 }

@@ -97,7 +97,7 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
                 model: message.modelName, version: message.modelVersion.isEmpty ? nil : message.modelVersion, client: call.client,
                 requestID: call.requestID, routeLabel: call.route, arrival: call.arrival,
                 requestedTimeout: Result { () throws(ServingFailure) -> Duration? in try GRPCTimeout.read(headers) },
-                header: { name in headers[stringValues: name.lowercased()].first(where: { _ in true }) }
+                header: { name in headers.firstString(name) }
             ) { contract in
                 let parsed = try GRPCInferRequest(message, contract: contract)
                 decoded.value = parsed
@@ -111,16 +111,16 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
         }
     }
 
-    /// The version a metadata call is about, after the request policy has its say (as
-    /// `ModelAccessMiddleware` asks it for REST).
+    /// The version a metadata call is about, after the request policy (when there is one) has
+    /// its say, as `ModelAccessMiddleware` asks it for REST.
     private func served(_ name: String, version: String?, call: GRPCCall, metadata: Metadata) throws -> ServedModel {
-        let routed =
-            version == nil
-            ? selection.routed(model: name, releaseClient: call.client ?? call.requestID) { header in
-                metadata[stringValues: header.lowercased()].first(where: { _ in true })
-            } : nil
-        let asker = VersionSelection.Asker(client: call.client, requestID: call.requestID, route: "metadata", method: "POST")
-        _ = try selection.authorize(model: name, pinned: version, routed: routed, asker: asker)
+        if selection.policy != nil {
+            let routed =
+                version == nil
+                ? selection.routed(model: name, releaseClient: call.client ?? call.requestID) { metadata.firstString($0) } : nil
+            let asker = VersionSelection.Asker(client: call.client, requestID: call.requestID, route: "metadata", method: "POST")
+            _ = try selection.authorize(model: name, pinned: version, routed: routed, asker: asker)
+        }
         return try state.repository.servedModel(name, version: version)
     }
 

@@ -6,7 +6,7 @@ import WardenServing
 /// is refused rather than ignored.
 enum GRPCTimeout {
     static func read(_ metadata: Metadata) throws(ServingFailure) -> Duration? {
-        guard let text = metadata[stringValues: "grpc-timeout"].first(where: { _ in true }) else { return nil }
+        guard let text = metadata.firstString("grpc-timeout") else { return nil }
         guard (2...9).contains(text.utf8.count), let unit = text.last, let amount = Int64(text.dropLast()), amount > 0 else {
             throw ServingFailure.badRequest(.invalidTimeout, "grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n)")
         }

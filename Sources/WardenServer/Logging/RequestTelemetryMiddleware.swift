@@ -28,7 +28,7 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
             model: model,
             version: answered?.version,
             status: response.status.code,
-            latencyMilliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+            latencyMilliseconds: elapsed.seconds * 1000,
             errorCode: context.outcome.errorCode, client: context.clientIdentity, traceID: context.trace?.traceID,
             spanID: context.trace?.spanID)
         logger.info("request", metadata: record.metadata)
