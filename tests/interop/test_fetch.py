@@ -550,6 +550,8 @@ def test_one_revoked_model_among_several_leaves_the_server_ready(world, start_wa
                    {"directory": str(world.root / "installed-b"), "name": "churn-b", "expected_digest": second}],
         "revocation": {"list": f"oci:{world.layout}:revocations", "trust_policy": str(world.trust), "interval_seconds": 0.3},
     }, label="readiness-any")
+    # /readyz answers as soon as warm-up ends; the "ready" line is read from stdout a moment later.
+    server.wait_for_record(lambda r: r.get("event") == "server_ready")
     events = [r for r in server.records() if r.get("event") in ("model_ready", "model_unavailable", "server_ready")]
     assert [(r["event"], r.get("model")) for r in events] == [("model_ready", "churn"), ("model_unavailable", "churn-b"),
                                                               ("server_ready", None)], events
