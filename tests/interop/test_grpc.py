@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import requests
 import tritonclient.grpc as grpcclient
-from tritonclient.utils import InferenceServerException
+from tritonclient.utils import InferenceServerException, serialize_byte_tensor
 
 from conftest import CHURN_CONTRACT, CHURN_DIR, CHURN_INPUTS, churn_batch, free_ports, warden_binary
 
@@ -250,6 +250,43 @@ def test_no_client_certificate_fails_the_handshake(server, pki):
         assert info.value.status() == "StatusCode.UNAVAILABLE"
     finally:
         anonymous.close()
+
+
+def raw_infer_request(batch: dict[str, np.ndarray]):
+    from tritonclient.grpc import service_pb2
+
+    request = service_pb2.ModelInferRequest(model_name="churn")
+    for name, datatype in CHURN_INPUTS:
+        request.inputs.add(name=name, datatype=datatype, shape=list(batch[name].shape))
+        # serialize_byte_tensor gives one length-prefixed buffer, as tritonclient sends it.
+        data = serialize_byte_tensor(batch[name]).item() if datatype == "BYTES" else batch[name].tobytes()
+        request.raw_input_contents.append(data)
+    return request
+
+
+def test_an_answer_carries_its_request_id_first_and_its_version_last_a_refusal_all_in_trailers(server, pki):
+    """Each field once: x-request-id in the initial metadata, warden-model(-version) in the
+    trailers; a refusal is trailers only and carries all three with its error code."""
+    from tritonclient.grpc import service_pb2_grpc
+
+    credentials = grpc.ssl_channel_credentials(
+        (pki / "ca.pem").read_bytes(), (pki / "gateway.key").read_bytes(), (pki / "gateway.pem").read_bytes())
+    with grpc.secure_channel(f"localhost:{server.grpc_port}", credentials) as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        response, call = stub.ModelInfer.with_call(raw_infer_request(churn_batch(2)), timeout=30)
+        assert response.model_name == "churn" and len(response.raw_output_contents) == len(response.outputs)
+        initial, trailing = dict(call.initial_metadata()), dict(call.trailing_metadata())
+        assert len(initial["x-request-id"]) >= 16 and "x-request-id" not in trailing, (initial, trailing)
+        assert trailing["warden-model"] == "churn" and trailing["warden-model-version"] == response.model_version
+
+        batch = churn_batch(2)
+        batch["tenure"] = np.array([[5], [-9999]], dtype=np.int64)
+        with pytest.raises(grpc.RpcError) as info:
+            stub.ModelInfer(raw_infer_request(batch), timeout=30)
+        trailing = dict(info.value.trailing_metadata())
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert trailing["warden-error-code"] == "contract_violation" and len(trailing["x-request-id"]) >= 16
+        assert trailing["warden-model"] == "churn" and trailing["warden-model-version"] == response.model_version
 
 
 def test_the_request_timeout_parameter_bounds_the_work(client):

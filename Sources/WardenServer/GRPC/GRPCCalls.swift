@@ -37,10 +37,14 @@ struct GRPCCalls: Sendable {
         let outcome: Result<Response, ServingFailure>
         do {
             try authorize(call, routeClass: routeClass, model: model)
-            let answer = try await ServiceContext.withValue(span?.context ?? serviceContext) {
-                try await RequestPhase.$isTraced.withValue(span?.isRecording ?? false) { try await body(call) }
+            if let span {
+                outcome = .success(
+                    try await ServiceContext.withValue(span.context) {
+                        try await RequestPhase.$isTraced.withValue(span.isRecording) { try await body(call) }
+                    })
+            } else {
+                outcome = .success(try await body(call))  // no task-local bindings to push when nothing traces
             }
-            outcome = .success(answer)
         } catch {
             outcome = .failure(Self.failure(error))
         }
@@ -75,13 +79,16 @@ struct GRPCCalls: Sendable {
                 span.attributes["rpc.grpc.status_code"] = 0
             }
         }
-        var trailing: Metadata = ["x-request-id": .string(call.requestID)]
-        if let answered {
-            trailing.addString(answered.name, forKey: "warden-model")
-            trailing.addString(answered.version, forKey: "warden-model-version")
-        }
         switch outcome {
         case let .success(message):
+            // The request id in the initial metadata, the version in the trailers: each field
+            // costs HPACK work on every call, so none is sent twice. (A refusal is trailers only:
+            // `rpcError` carries the version there, and the id is added.)
+            var trailing: Metadata = [:]
+            if let answered {
+                trailing.addString(answered.name, forKey: "warden-model")
+                trailing.addString(answered.version, forKey: "warden-model-version")
+            }
             return ServerResponse(message: message, metadata: ["x-request-id": .string(call.requestID)], trailingMetadata: trailing)
         case let .failure(failure):
             var error = failure.rpcError

@@ -28,6 +28,7 @@ struct GRPCInferRequest {
             }
         }
         var feeds: [String: Value] = [:]
+        feeds.reserveCapacity(request.inputs.count)
         for (index, tensor) in request.inputs.enumerated() {
             let header = try RequestTensorHeader(name: tensor.name, datatype: tensor.datatype, shape: { tensor.shape }, contract: contract)
             let bytes: [UInt8]
