@@ -462,6 +462,30 @@ def test_file_the_signer_declared_ignored_is_not_installed(world):
     nothing_left(world)
 
 
+def test_a_new_pod_without_state_still_refuses_a_list_below_the_pinned_minimum_serial(world, start_warden):
+    """The serial state file lives in the pod (a memory volume) and starts empty in every new
+    one; the trust policy's minimum_serial, raised by the release process, is what survives.
+    Both a fresh fetch and a fresh serve refuse a replayed older list."""
+    world.publish_revocations(5)
+    assert world.fetch(dest="first").returncode == 0
+    world.trust.write_text(world.trust.read_text().replace("state_file: revocation-serial", "minimum_serial: 6"))
+    world.publish_revocations(4)  # an attacker replays an older, validly signed list
+    document = refused(world.fetch(dest="second"), EXIT_REVOCATION, "revocation_list_invalid")
+    assert "older than 6" in document["detail"] and "rollback" in document["detail"]
+
+    world.publish_revocations(6)
+    assert world.fetch(dest="third").returncode == 0
+    world.publish_revocations(4)
+    server = start_warden(config={
+        "models": [{"directory": str(world.root / "third"), "expected_digest": world.digest}],
+        "revocation": {"list": f"oci:{world.layout}:revocations", "trust_policy": str(world.trust), "interval_seconds": 0.3},
+    }, label="revocation-floor", expect_ready=False)
+    refusal = server.wait_for_record(lambda r: r.get("event") == "revocation_check_failed")
+    assert "older than 6" in refusal["reason"] and "rollback" in refusal["reason"], refusal
+    # No list it may trust: fail closed, nothing served.
+    assert infer_status(server).status_code == 503
+
+
 # --- Live revocation while serving ----------------------------------------------------------------
 
 def serve_watching_revocations(world: World, start_warden):

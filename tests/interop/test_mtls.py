@@ -328,3 +328,43 @@ def test_a_client_over_its_quota_gets_429_and_others_are_served(start_warden, pk
     assert response.status_code == 200
     time.sleep(0.6)
     assert https(server, pki, "/v2/models/churn/infer", gateway, method="POST", data=BODY, headers=JSON).status_code == 200
+
+
+def test_one_issuance_in_one_file_serves_and_a_mismatched_pair_never_loads(start_warden, tmp_path):
+    """Vault Agent's fix for separately issued certificates and keys (hashicorp/vault#19787):
+    render both from one `pki/issue` response into one file, given as both paths. A rotation
+    to a pair that does not match is refused and the previous pair keeps serving; at first
+    start a mismatched pair is a clear startup error."""
+    pki = tmp_path / "pki"
+    subprocess.run([str(warden_binary()), "dev-pki", "--out", str(pki), "--trust-domain", DOMAIN,
+                    "--client", "gateway=ns/serving/sa/gateway"], check=True, capture_output=True, timeout=30)
+    combined = pki / "tls.pem"  # key first, then the chain, as one template renders them
+    combined.write_bytes((pki / "server.key").read_bytes() + (pki / "server.pem").read_bytes())
+    config = {
+        "tls": {"certificate": str(combined), "private_key": str(combined), "client_ca_bundle": str(pki / "ca.pem"),
+                "reload_interval_seconds": 0.3},
+        "authorization": {"rules": [{"allow": [f"spiffe://{DOMAIN}/ns/serving/*"]}]},
+        "models": [{"directory": str(CHURN_DIR)}],
+    }
+    server = start_warden(config=config, label="one-file")
+    gateway = (pki / "gateway.pem", pki / "gateway.key")
+    assert https(server, pki, "/v2/models/churn", gateway).status_code == 200
+    first = served_serial(server.port, pki)
+
+    # A new certificate beside a key from another issuance: refused, the first pair stays.
+    mint_server(pki, serial_days=60)
+    stray_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (pki / "tls.pem.new").write_bytes(stray_key + (pki / "server.pem").read_bytes())
+    os.replace(pki / "tls.pem.new", combined)
+    refusal = server.wait_for_record(lambda r: r.get("event") == "certificate_rotation_failed")
+    assert "does not match" in refusal["reason"], refusal
+    assert served_serial(server.port, pki) == first
+    assert https(server, pki, "/v2/models/churn", gateway).status_code == 200
+
+    # The same mismatched file at first start: Warden refuses to start and says why.
+    config_file = tmp_path / "mismatched.yaml"
+    config_file.write_text(json.dumps({**config, "listen": {"host": "127.0.0.1", "port": 0, "probe_port": 0}}))
+    result = subprocess.run([str(warden_binary()), "serve", "--config", str(config_file)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "does not match the certificate" in result.stdout + result.stderr, result.stdout[-2000:] + result.stderr[-2000:]

@@ -287,3 +287,27 @@ def test_attestation_under_the_cosign_att_tag_is_read(registry, keys):
     assert result.returncode == 0, result.stdout + result.stderr
     approval = json.loads(result.stdout)["receipt"]["input"]["model"]["attestations"]["approval"]
     assert approval["predicate"]["approver"] == "carol"
+
+
+def test_kserve_storage_initializer_form_installs_the_pinned_artifact(registry, keys):
+    """KServe runs a ClusterStorageContainer with two arguments, the InferenceService's
+    storageUri and the folder it mounts (deploy/kubernetes/kserve): Warden's scheme carries
+    the pin, the model goes into FOLDER/model, and a URI without a digest is refused."""
+    ref = f"{registry.host}/models/churn:v1"
+    digest = publish(keys, ref)
+    mount = keys / "mnt-models"
+    mount.mkdir()  # KServe's emptyDir exists before the initializer runs
+    uri = f"warden://{registry.host}/models/churn@{digest}"
+    result = warden("fetch", "--trust", keys / "trust.yaml", "--json", uri, mount)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["receipt"]["manifest_digest"] == digest
+    assert (mount / "model" / "model.onnx").is_file()
+
+    for bad in (f"warden://{ref}", f"oci://{registry.host}/models/churn@{digest}", f"warden://oci:{keys}:v1"):
+        other = keys / f"mnt-{abs(hash(bad))}"
+        other.mkdir()
+        refused = warden("fetch", "--trust", keys / "trust.yaml", "--json", bad, other)
+        assert refused.returncode != 0 and "storage URI" in refused.stdout + refused.stderr, (bad, refused.stdout, refused.stderr)
+        assert list(other.iterdir()) == []
+    mismatched = warden("fetch", "--trust", keys / "trust.yaml", "--expected-digest", "sha256:" + "0" * 64, uri, keys / "mnt-pin")
+    assert mismatched.returncode != 0 and "differs from the storage URI" in mismatched.stdout + mismatched.stderr

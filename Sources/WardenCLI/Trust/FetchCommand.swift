@@ -9,7 +9,7 @@ import WardenTrust
 /// What `fetch` and `verify` both take: where the artifact is, what to trust, what to expect.
 struct ArtifactOptions: ParsableArguments {
     @Option(name: .long, help: "The artifact: oci:PATH:TAG, oci:PATH@sha256:…, or HOST/REPOSITORY:TAG.")
-    var model: String
+    var model: String?
 
     @Option(name: .long, help: "Trust policy file: keys, authorities, who may sign what (docs/trust.md).")
     var trust: String
@@ -58,6 +58,7 @@ struct ArtifactOptions: ParsableArguments {
     }
 
     func reference() throws(TrustFailure) -> ArtifactReference {
+        guard let model else { throw TrustFailure(.malformedStatement, "--model is required") }
         do { return try ArtifactReference(parsing: model) } catch { throw TrustFailure(.malformedStatement, error.description) }
     }
 
@@ -89,13 +90,37 @@ struct FetchCommand: AsyncParsableCommand {
     @OptionGroup var options: ArtifactOptions
 
     @Option(name: .long, help: "Folder to install into; must not exist yet (its parent must).")
-    var dest: String
+    var dest: String?
+
+    @Argument(
+        help: ArgumentHelp(
+            "KServe's storage-initializer form, instead of --model and --dest: warden://HOST/REPOSITORY@sha256:… (the pin is required) and the folder KServe mounts; the model goes into FOLDER/model.",
+            valueName: "storage-uri> <folder"))
+    var storageInitializer: [String] = []
 
     func run() async throws {
         try await TrustOutcome.run(json: options.json) { () async throws(TrustFailure) in
-            let report = try await options.fetcher().fetch(try options.reference(), to: dest, expectedDigest: try options.pin())
-            options.printSuccess(report, action: "installed into \(dest):")
+            let (reference, pin, destination) = try target()
+            let report = try await options.fetcher().fetch(reference, to: destination, expectedDigest: pin)
+            options.printSuccess(report, action: "installed into \(destination):")
         }
+    }
+
+    /// What to fetch, against which pin, into where: from the options, or from KServe's two
+    /// positional arguments.
+    private func target() throws(TrustFailure) -> (ArtifactReference, SHA256Digest?, String) {
+        guard !storageInitializer.isEmpty else {
+            guard let dest else { throw TrustFailure(.malformedStatement, "--dest is required (or KServe's form: STORAGE-URI FOLDER)") }
+            return (try options.reference(), try options.pin(), dest)
+        }
+        guard storageInitializer.count == 2, options.model == nil, dest == nil else {
+            throw TrustFailure(.malformedStatement, "KServe's form takes exactly STORAGE-URI FOLDER, without --model or --dest")
+        }
+        let storage = try KServeStorageURI(storageInitializer[0])
+        if let pinned = try options.pin(), pinned != storage.digest {
+            throw TrustFailure(.malformedStatement, "--expected-digest \(pinned) differs from the storage URI's \(storage.digest)")
+        }
+        return (storage.reference, storage.digest, storageInitializer[1] + "/model")
     }
 }
 

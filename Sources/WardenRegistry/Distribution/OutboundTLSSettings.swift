@@ -37,8 +37,9 @@ public struct OutboundTLSSettings: Sendable, Equatable {
         do {
             if let caBundleFile { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caBundleFile)) }
             if let certificateFile, let privateKeyFile {
-                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
-                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: privateKeyFile, format: .pem))
+                let credentials = try PEMCredentials(certificateFile: certificateFile, privateKeyFile: privateKeyFile)
+                configuration.certificateChain = credentials.chain.map { .certificate($0) }
+                configuration.privateKey = .privateKey(credentials.key)
             }
         } catch {
             throw RegistryError.tls("cannot read the outbound TLS files: \(error)")

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOSSL
 import Synchronization
+import WardenRegistry
 import X509
 
 /// The serving certificate, its key and the client trust bundle, as files a secrets agent
@@ -67,6 +68,9 @@ public final class TLSMaterial: Sendable {
         return context
     }
 
+    /// The certificate chain and key in force now.
+    var serving: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) { current.withLock { ($0.chain, $0.key) } }
+
     /// What each handshake serves: the current certificate chain and key.
     func contextOverride() -> NIOSSLContextConfigurationOverride {
         let loaded = current.withLock { $0 }
@@ -87,18 +91,12 @@ public final class TLSMaterial: Sendable {
 
     private static func load(_ settings: TLSSettings) throws -> Loaded {
         let fingerprint = try fingerprint(settings)
-        let chain = try NIOSSLCertificate.fromPEMFile(settings.certificateFile)
-        let key = try NIOSSLPrivateKey(file: settings.privateKeyFile, format: .pem)
-        guard let leaf = chain.first else { throw IdentityError("\(settings.certificateFile) holds no certificate") }
-        let server = try Certificate(derEncoded: try leaf.toDERBytes())
         // An agent renames the certificate and the key one after the other: a pair that does
         // not match yet is not loaded (the next check picks up the finished pair).
-        guard let keyText = String(data: FileManager.default.contents(atPath: settings.privateKeyFile) ?? Data(), encoding: .utf8),
-            try Certificate.PrivateKey(pemEncoded: keyText).publicKey == server.publicKey
-        else { throw IdentityError("the private key does not match the certificate") }
+        let credentials = try PEMCredentials(certificateFile: settings.certificateFile, privateKeyFile: settings.privateKeyFile)
         let bundle = try PeerVerifier.readBundle(settings.clientCABundleFile)
         return Loaded(
-            chain: chain, key: key, serverNotAfter: server.notValidAfter,
+            chain: credentials.chain, key: credentials.key, serverNotAfter: credentials.leaf.notValidAfter,
             bundleNotAfter: bundle.map(\.notValidAfter).min() ?? .distantFuture, fingerprint: fingerprint)
     }
 }

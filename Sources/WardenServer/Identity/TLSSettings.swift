@@ -22,9 +22,10 @@ public struct TLSSettings: Sendable, Equatable {
     /// A server configuration that requires a client certificate; the chain and the SPIFFE ID
     /// are checked by `PeerVerifier`, BoringSSL's own check being replaced by it.
     func serverConfiguration(_ material: TLSMaterial) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        // The pair `material` loaded and checked, not a second read of files that may be mid-rotation.
+        let (chain, key) = material.serving
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.certificateVerification = .noHostnameVerification
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCABundleFile))
         configuration.minimumTLSVersion = allowTLS12 ? .tlsv12 : .tlsv13
