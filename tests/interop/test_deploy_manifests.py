@@ -89,7 +89,7 @@ def test_the_probe_cronjob_checks_the_served_artifact_as_an_allowed_client(rende
     assert probe["args"][0] == "probe" and args["--expected-digest"] == "$(MODEL_DIGEST)"
     assert args["--contract"] == fetch["args"][fetch["args"].index("--dest") + 1]
     server_annotations = one(rendered, "Deployment")["spec"]["template"]["metadata"]["annotations"]
-    assert f'"uri_sans={args["--server-id"]}"' in server_annotations["vault.hashicorp.com/agent-inject-template-server.pem"]
+    assert f'"uri_sans={args["--server-id"]}"' in server_annotations["vault.hashicorp.com/agent-inject-template-tls.pem"]
     probe_annotations = one(rendered, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["annotations"]
     prober_id = re.search(r'"uri_sans=([^"]+)"', probe_annotations["vault.hashicorp.com/agent-inject-template-prober.pem"]).group(1)
     assert prober_id == f"spiffe://cluster.local/ns/models/sa/{pod['serviceAccountName']}"
@@ -146,6 +146,31 @@ def test_probes_ports_and_the_drain_agree_with_warden_serve(rendered):
                    if rule["from"][0].get("namespaceSelector", {}).get("matchLabels") == {"kubernetes.io/metadata.name": "gateway"})
     assert {port["port"] for port in gateway["ports"]} == {listen["port"], listen["grpc_port"]}
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_each_vault_issuance_renders_key_and_certificate_into_one_file(rendered):
+    """Two templates calling pki/issue make two issuances whose key and certificate need not
+    match (hashicorp/vault#19787): every pod renders each issuance once, key and chain in one
+    0400 file, and every Warden command that takes a pair is given that file as both halves."""
+    for kind, pod in pod_templates(rendered).items():
+        owner = one(rendered, kind)
+        metadata = owner["spec"]["template"]["metadata"] if kind == "Deployment" else owner["spec"]["jobTemplate"]["spec"]["template"]["metadata"]
+        annotations = metadata["annotations"]
+        issuing = {name.removeprefix("vault.hashicorp.com/agent-inject-template-"): text for name, text in annotations.items()
+                   if name.startswith("vault.hashicorp.com/agent-inject-template-") and "/issue/" in text}
+        assert len(issuing) == 1, (kind, sorted(issuing))
+        (file, template), = issuing.items()
+        assert template.count("with secret") == 1 and ".Data.private_key" in template and ".Data.certificate" in template
+        assert annotations[f"vault.hashicorp.com/agent-inject-perms-{file}"] == "0400"
+        path = f"/vault/secrets/{file}"
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            args = container.get("args", [])
+            for cert_flag, key_flag in (("--registry-cert", "--registry-key"), ("--tls-cert", "--tls-key")):
+                if cert_flag in args:
+                    assert args[args.index(cert_flag) + 1] == args[args.index(key_flag) + 1] == path, (kind, container["name"])
+    config = serve_config()
+    for section in ("tls", "outbound_tls"):
+        assert config[section]["certificate"] == config[section]["private_key"] == "/vault/secrets/tls.pem"
 
 
 def test_namespace_enforces_restricted_and_denies_by_default(rendered):
