@@ -207,6 +207,15 @@ let package = Package(
             ],
             path: "benchmarks/GRPCBench"
         ),
+        // benchmarks/ceiling.py's ceiling: a bare Hummingbird handler of the infer route's shape.
+        .executableTarget(
+            name: "warden-http-bench",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+            ],
+            path: "benchmarks/HTTPBench"
+        ),
         .testTarget(
             name: "WardenONNXTests",
             dependencies: ["WardenJSON", "WardenONNX"],
