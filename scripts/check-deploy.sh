@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 venv=.venv-deploy/bin
 kubectl=$(command -v kubectl || echo "$venv/kubectl")
 kubernetes_version=1.37.0
-targets=(overlays/dev overlays/prod overlays/prod-keda overlays/prod-argo-rollouts overlays/prod-hsm overlays/prod-kms cluster)
+targets=(overlays/dev overlays/prod overlays/prod-keda overlays/prod-argo-rollouts overlays/prod-hsm overlays/prod-kms cluster kserve)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 passed=0
@@ -54,7 +54,7 @@ for target in "${targets[@]}"; do
     "$venv/python" scripts/deploy/split_kinds.py "$out/$name.yaml" "$out/$name.builtin.yaml" "$out/$name.custom.yaml"
     step "kubernetes-validate --strict $target (Kubernetes $kubernetes_version)" no_missing_schema "$out/$name.builtin.yaml"
     if grep -q '^kind:' "$out/$name.custom.yaml"; then
-        step "custom resources $target (Kyverno, KEDA, Prometheus Operator, Argo Rollouts schemas)" \
+        step "custom resources $target (Kyverno, KEDA, Prometheus Operator, Argo Rollouts, KServe schemas)" \
             "$venv/python" scripts/deploy/validate_custom_resources.py "$out/$name.custom.yaml" "$out/$name.builtin.yaml"
     fi
     step "checkov $target" checkov --framework kubernetes -f "$out/$name.yaml"

@@ -1,9 +1,11 @@
 """Validates the custom resources in rendered manifests strictly, as kubernetes-validate --strict
 does for built-in kinds (a key the schema does not know is an error): Kyverno ClusterPolicy,
-KEDA ScaledObject and Prometheus Operator PodMonitor against models generated from their CRDs'
-schemas; Argo Rollouts' Rollout and AnalysisTemplate against argo_rollouts_schema.py, with the
-cross-references between them and the built-in objects (given as further files). Exit 1 on any
-error, or on a custom kind no schema here covers.
+KEDA ScaledObject, Prometheus Operator PodMonitor and PrometheusRule against models generated
+from their CRDs' schemas; Argo Rollouts' Rollout and AnalysisTemplate against
+argo_rollouts_schema.py, with the cross-references between them and the built-in objects (given
+as further files); KServe's InferenceService, ClusterServingRuntime and ClusterStorageContainer
+against the KServe SDK's generated models (kserve_schema.py). Exit 1 on any error, or on a
+custom kind no schema here covers.
 
     validate_custom_resources.py CUSTOM.yaml [BUILTIN.yaml]"""
 
@@ -18,12 +20,15 @@ from cloudcoil.models.prometheus_operator import v1 as prometheus_operator
 
 from argo_rollouts_schema import SCHEMAS as ARGO_SCHEMAS
 from argo_rollouts_schema import references as argo_references
+from kserve_schema import MODELS as KSERVE_MODELS
+from kserve_schema import validate as validate_kserve
 
 MODELS = {
     ("kyverno.io/v1", "ClusterPolicy"): kyverno.ClusterPolicy,
     ("kyverno.io/v1", "Policy"): kyverno.Policy,
     ("keda.sh/v1alpha1", "ScaledObject"): keda.ScaledObject,
     ("monitoring.coreos.com/v1", "PodMonitor"): prometheus_operator.PodMonitor,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): prometheus_operator.PrometheusRule,
 }
 
 
@@ -47,6 +52,8 @@ def validate(document: dict) -> list[str]:
     key = (document.get("apiVersion"), document.get("kind"))
     if key in ARGO_SCHEMAS:
         return ARGO_SCHEMAS[key].check(document, "")
+    if key in KSERVE_MODELS:
+        return validate_kserve(document)
     model = MODELS.get(key)
     if model is None:
         return [f"no schema for {key[1]} {key[0]}"]
