@@ -60,16 +60,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sampling", type=float, default=0.1)
+    parser.add_argument("--warden", type=Path, default=RELEASE / "warden", help="the warden binary (default: the release build)")
     args = parser.parse_args()
-    for binary in ("warden", "warden-http-bench"):
-        if not (RELEASE / binary).exists():
-            sys.exit(f"{RELEASE / binary} is missing: swift build -c release --product {binary}")
+    for binary in (args.warden, RELEASE / "warden-http-bench"):
+        if not binary.exists():
+            sys.exit(f"{binary} is missing: swift build -c release --product {binary.name}")
     os.sched_setaffinity(0, {0})  # the OTLP sink answers on the load's core, not the server's
 
     with tempfile.TemporaryDirectory(prefix="warden-ceiling-") as tmp:
         work = Path(tmp)
         pki = work / "pki"
-        subprocess.run([str(RELEASE / "warden"), "dev-pki", "--out", str(pki), "--trust-domain", DOMAIN,
+        subprocess.run([str(args.warden), "dev-pki", "--out", str(pki), "--trust-domain", DOMAIN,
                         "--client", "wrk=ns/bench/sa/wrk"], check=True, capture_output=True)
         shim = work / "libmtls.so"
         subprocess.run(["bash", str(SHIM / "build.sh"), str(shim)], check=True, capture_output=True)
@@ -84,9 +85,9 @@ def main() -> None:
         servers = {
             "ceiling plain": start_ceiling(work, []),
             "ceiling mtls": start_ceiling(work, tls_files),
-            "warden plain": start_serve(RELEASE / "warden", work, "plain", {"listen": {"insecure_plaintext": True}, **models}),
-            "warden mtls": start_serve(RELEASE / "warden", work, "mtls", {**tls_config, **models}),
-            "warden full": start_serve(RELEASE / "warden", work, "full", {
+            "warden plain": start_serve(args.warden, work, "plain", {"listen": {"insecure_plaintext": True}, **models}),
+            "warden mtls": start_serve(args.warden, work, "mtls", {**tls_config, **models}),
+            "warden full": start_serve(args.warden, work, "full", {
                 **tls_config, **models,
                 "telemetry": {"otlp_endpoint": collector.endpoint, "trace_sampling_ratio": args.sampling}}),
         }

@@ -123,7 +123,10 @@ def test_prometheus_scrapes_over_mtls_with_the_shipped_config_and_authorization(
     scraper = {"ca.pem": pki / "ca.pem", "scraper.pem": pki / "scraper.pem", "scraper.key": pki / "scraper.key"}
     gateway = {**scraper, "scraper.pem": pki / "gateway.pem", "scraper.key": pki / "gateway.key"}
     allowed = scrape_config(monitor, [pod], scraper, server_name="localhost", interval="1s")
-    refused = {**scrape_config(monitor, [pod], gateway, server_name="localhost", interval="1s"), "job_name": "as-gateway"}
+    # The same server under another pod name: the PodMonitor relabels both jobs to job="warden",
+    # and two targets with one label set would write their `up` into one series.
+    as_gateway = Pod(pod.host_port, "warden-churn-as-gateway", pod.namespace, pod.labels)
+    refused = {**scrape_config(monitor, [as_gateway], gateway, server_name="localhost", interval="1s"), "job_name": "as-gateway"}
     with running_prometheus(tmp_path, [allowed, refused]) as url:
         deadline = time.time() + 20
         while time.time() < deadline:

@@ -29,8 +29,9 @@ struct JSONLogHandler: LogHandler {
     private static let reservedKeys: Set<String> = ["ts", "level", "msg", "logger"]
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        // The handler's own metadata is usually empty: no merge (a dictionary rebuild) then.
+        var merged = metadata.isEmpty ? event.metadata ?? [:] : metadata
+        if !metadata.isEmpty, let extra = event.metadata { merged.merge(extra) { _, new in new } }
         // Written straight into bytes: building a JSON value first was half of a line's cost.
         var line = JSONWriter(capacity: 384)
         line.raw("{\"ts\":")

@@ -25,6 +25,8 @@ public final class ServerMetrics: Sendable {
     static func methodLabel(_ method: String) -> String { knownMethods.contains(method) ? method : "other" }
 
     public init() {
+        requestHandles = Self.makeRequestHandles(registry)
+        inferenceHandles = Self.makeInferenceHandles(registry)
         resilience = ResilienceMetrics(registry: registry)
         outbound = OutboundMetrics(registry: registry)
         revocation = RevocationMetrics(registry: registry, outbound: outbound)
@@ -47,33 +49,72 @@ public final class ServerMetrics: Sendable {
         route: String, method: String, status: Int, code: String?, model: String?, version: String?, duration: Duration,
         protocol wire: String = "http"
     ) {
-        registry.makeCounter(
-            descriptor: .init(
-                namespace: "warden", subsystem: "http", metricName: "requests", unitName: "total",
-                helpText: "Requests answered, by protocol, route, method, status and stable error code (none when it succeeded)."),
-            labels: [("protocol", wire), ("route", route), ("method", method), ("status", String(status)), ("code", code ?? "none")]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(
-                namespace: "warden", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-                helpText: "Time from the request's arrival to its response, by protocol, route, model, version and status class."),
-            labels: [
-                ("protocol", wire), ("route", route), ("model", model ?? ""), ("version", version ?? ""),
-                ("status_class", "\(status / 100)xx"),
-            ],
-            buckets: Self.durationBuckets
-        ).record(duration)
+        let handles = requestHandles(
+            RequestKey(wire: wire, route: route, method: method, status: status, code: code, model: model, version: version))
+        handles.requests.increment()
+        handles.duration.record(duration)
+    }
+
+    /// The labels of one request's metrics.
+    struct RequestKey: Hashable {
+        let wire: String
+        let route: String
+        let method: String
+        let status: Int
+        let code: String?
+        let model: String?
+        let version: String?
+    }
+
+    private let requestHandles: MetricHandleCache<RequestKey, (requests: Counter, duration: DurationHistogram)>
+
+    private static func makeRequestHandles(
+        _ registry: PrometheusCollectorRegistry
+    ) -> MetricHandleCache<RequestKey, (requests: Counter, duration: DurationHistogram)> {
+        MetricHandleCache { key in
+            let requests = registry.makeCounter(
+                descriptor: .init(
+                    namespace: "warden", subsystem: "http", metricName: "requests", unitName: "total",
+                    helpText: "Requests answered, by protocol, route, method, status and stable error code (none when it succeeded)."),
+                labels: [
+                    ("protocol", key.wire), ("route", key.route), ("method", key.method), ("status", String(key.status)),
+                    ("code", key.code ?? "none"),
+                ])
+            let duration = registry.makeDurationHistogram(
+                descriptor: .init(
+                    namespace: "warden", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                    helpText: "Time from the request's arrival to its response, by protocol, route, model, version and status class."),
+                labels: [
+                    ("protocol", key.wire), ("route", key.route), ("model", key.model ?? ""), ("version", key.version ?? ""),
+                    ("status_class", "\(key.status / 100)xx"),
+                ],
+                buckets: Self.durationBuckets)
+            return (requests, duration)
+        }
     }
 
     /// The engine's run alone, without decoding, contract checks or encoding.
     func inference(model: String, version: String, duration: Duration) {
-        registry.makeDurationHistogram(
-            descriptor: .init(
-                namespace: "warden", subsystem: "inference", metricName: "duration", unitName: "seconds",
-                helpText: "Time the engine spent running the model, by model and version."),
-            labels: [("model", model), ("version", version)],
-            buckets: Self.durationBuckets
-        ).record(duration)
+        inferenceHandles(ModelVersion(model: model, version: version)).record(duration)
+    }
+
+    struct ModelVersion: Hashable {
+        let model: String
+        let version: String
+    }
+
+    private let inferenceHandles: MetricHandleCache<ModelVersion, DurationHistogram>
+
+    private static func makeInferenceHandles(_ registry: PrometheusCollectorRegistry) -> MetricHandleCache<ModelVersion, DurationHistogram>
+    {
+        MetricHandleCache { key in
+            registry.makeDurationHistogram(
+                descriptor: .init(
+                    namespace: "warden", subsystem: "inference", metricName: "duration", unitName: "seconds",
+                    helpText: "Time the engine spent running the model, by model and version."),
+                labels: [("model", key.model), ("version", key.version)],
+                buckets: Self.durationBuckets)
+        }
     }
 
     /// `warden_model_info{model,version,digest,signer} 1` for every served version.
