@@ -34,13 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from observability import Collector  # noqa: E402
-from paired_wrk import free_port, start_serve, wrk  # noqa: E402
+from paired_wrk import free_port, mtls_wrk, start_serve, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = ROOT / ".build" / "release"
 CHURN = ROOT / "examples" / "churn"
 BODY = ROOT / "examples" / "requests" / "churn-infer.json"
-SHIM = ROOT.parent / "shared" / "tools" / "mtls-load"
 DOMAIN = "bench.test"
 
 
@@ -69,12 +68,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="warden-ceiling-") as tmp:
         work = Path(tmp)
-        pki = work / "pki"
-        subprocess.run([str(args.warden), "dev-pki", "--out", str(pki), "--trust-domain", DOMAIN,
-                        "--client", "wrk=ns/bench/sa/wrk"], check=True, capture_output=True)
-        shim = work / "libmtls.so"
-        subprocess.run(["bash", str(SHIM / "build.sh"), str(shim)], check=True, capture_output=True)
-        mtls_env = {"LD_PRELOAD": str(shim), "MTLS_CERT": str(pki / "wrk.pem"), "MTLS_KEY": str(pki / "wrk.key")}
+        pki, mtls_env = mtls_wrk(args.warden, work, DOMAIN)
         tls_files = [str(pki / "server.pem"), str(pki / "server.key"), str(pki / "ca.pem")]
         tls_config = {
             "tls": {"certificate": tls_files[0], "private_key": tls_files[1], "client_ca_bundle": tls_files[2]},

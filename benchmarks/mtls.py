@@ -26,11 +26,10 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from paired_wrk import one_row_body, start_serve, wrk  # noqa: E402
+from paired_wrk import mtls_wrk, one_row_body, start_serve, wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHURN = ROOT / "examples" / "churn"
-SHIM = ROOT.parent / "shared" / "tools" / "mtls-load"
 DOMAIN = "bench.test"
 
 
@@ -47,16 +46,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.warden.exists():
         sys.exit(f"{args.warden} is missing: swift build -c release --product warden")
-    if not (SHIM / "build.sh").exists():
-        sys.exit(f"{SHIM} is missing: the mTLS wrk shim comes from ../shared/tools")
-
     with tempfile.TemporaryDirectory(prefix="warden-mtls-bench-") as tmp:
         work = Path(tmp)
-        pki = work / "pki"
-        subprocess.run([str(args.warden), "dev-pki", "--out", str(pki), "--trust-domain", DOMAIN,
-                        "--client", "wrk=ns/bench/sa/wrk"], check=True, capture_output=True)
-        shim = work / "libmtls.so"
-        subprocess.run(["bash", str(SHIM / "build.sh"), str(shim)], check=True, capture_output=True)
+        pki, shim_env = mtls_wrk(args.warden, work, DOMAIN)
         body = work / "body.json"
         body.write_text(json.dumps(one_row_body(json.loads((CHURN / "warden-model.json").read_text()))))
 
@@ -69,7 +61,6 @@ def main() -> None:
         try:
             urls = {"mtls": f"https://127.0.0.1:{mtls_port}/v2/models/churn/infer",
                     "plain": f"http://127.0.0.1:{plain_port}/v2/models/churn/infer"}
-            shim_env = {"LD_PRELOAD": str(shim), "MTLS_CERT": str(pki / "wrk.pem"), "MTLS_KEY": str(pki / "wrk.key")}
             check_mtls_answers(urls["mtls"], pki, body)
             results: dict[tuple[str, str], list[dict]] = {}
             for mode, extra in (("keep-alive", {}), ("new connection", {"WRK_CLOSE": "1"})):

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 LUA = Path(__file__).resolve().parent / "wrk_post.lua"
+SHIM = Path(__file__).resolve().parent.parent.parent / "shared" / "tools" / "mtls-load"
 CHURN_ROW = {"tenure": 3, "monthly_charges": 99.5, "total_charges": 300.0, "support_calls": 5, "num_services": 6,
              "data_usage_gb": 12.0, "days_since_login": 40.0, "age": 30.0, "contract": "month-to-month", "payment": "check"}
 
@@ -70,3 +71,17 @@ def wrk(url: str, body: Path, duration: int, connections: int, env: dict | None 
         errors["read"] = 0
     assert sum(errors.values()) == 0, f"wrk saw errors: {summary['errors']}"
     return {"rps": summary["requests"] / (summary["duration_us"] / 1e6), "p99_us": summary["latency_us"]["p99"]}
+
+
+def mtls_wrk(warden: Path, work: Path, domain: str) -> tuple[Path, dict]:
+    """A dev PKI made by `warden dev-pki` under WORK (with a client "wrk" of DOMAIN), and the
+    environment that lets wrk present its certificate: ../shared/tools/mtls-load, an
+    LD_PRELOAD shim built here with gcc and libssl-dev (scripts/setup.sh installs them)."""
+    if not (SHIM / "build.sh").exists():
+        sys.exit(f"{SHIM} is missing: the mTLS wrk shim comes from ../shared/tools")
+    pki = work / "pki"
+    subprocess.run([str(warden), "dev-pki", "--out", str(pki), "--trust-domain", domain, "--client", "wrk=ns/bench/sa/wrk"],
+                   check=True, capture_output=True)
+    shim = work / "libmtls.so"
+    subprocess.run(["bash", str(SHIM / "build.sh"), str(shim)], check=True, capture_output=True)
+    return pki, {"LD_PRELOAD": str(shim), "MTLS_CERT": str(pki / "wrk.pem"), "MTLS_KEY": str(pki / "wrk.key")}

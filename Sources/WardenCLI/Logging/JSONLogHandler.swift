@@ -29,9 +29,9 @@ struct JSONLogHandler: LogHandler {
     private static let reservedKeys: Set<String> = ["ts", "level", "msg", "logger"]
 
     func log(event: LogEvent) {
-        // The handler's own metadata is usually empty: no merge (a dictionary rebuild) then.
-        var merged = metadata.isEmpty ? event.metadata ?? [:] : metadata
-        if !metadata.isEmpty, let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        // The event's metadata wins over the handler's, which is usually empty: no merge then.
+        var merged = event.metadata ?? [:]
+        if !metadata.isEmpty { merged.merge(metadata) { event, _ in event } }
         // Written straight into bytes: building a JSON value first was half of a line's cost.
         var line = JSONWriter(capacity: 384)
         line.raw("{\"ts\":")

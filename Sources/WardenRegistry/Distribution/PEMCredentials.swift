@@ -15,9 +15,11 @@ public struct PEMCredentials: Sendable {
 
     /// Fails when either file holds no block of its kind or the key is not the leaf's.
     public init(certificateFile: String, privateKeyFile: String) throws {
-        let certificates = try Self.blocks(in: certificateFile).filter { $0.discriminator == "CERTIFICATE" }
+        let certificateBlocks = try Self.blocks(in: certificateFile)
+        let keyBlocks = privateKeyFile == certificateFile ? certificateBlocks : try Self.blocks(in: privateKeyFile)
+        let certificates = certificateBlocks.filter { $0.discriminator == "CERTIFICATE" }
         guard let first = certificates.first else { throw PEMCredentialsError("\(certificateFile) holds no certificate") }
-        let keys = try Self.blocks(in: privateKeyFile).filter { $0.discriminator.hasSuffix("PRIVATE KEY") }
+        let keys = keyBlocks.filter { $0.discriminator.hasSuffix("PRIVATE KEY") }
         guard keys.count == 1, let keyBlock = keys.first else {
             throw PEMCredentialsError("\(privateKeyFile) must hold exactly one private key, it holds \(keys.count)")
         }
