@@ -18,6 +18,7 @@ public struct ServerAssembly {
             case releases = "release_plan_invalid"
             case requestPolicy = "policy_load_failed"
             case revocationTrust = "revocation_trust_failed"
+            case policyTrust = "policy_trust_failed"
             case services = "service_setup_failed"
         }
 
@@ -43,14 +44,25 @@ public struct ServerAssembly {
                 throw Failure(step: .revocationTrust, underlying: error)
             }
         }
+        var policyTrust: TrustPolicy?
+        if let file = configuration.policyBundle?.trustPolicyFile {
+            do {
+                policyTrust = try await TrustPolicy(contentsOfFile: file, keys: keys)
+            } catch {
+                throw Failure(step: .policyTrust, underlying: error)
+            }
+        }
         let builder = try step(.models) { try WardenServerBuilder(configuration: configuration, logger: logger) }
         let repository = try step(.models) { try builder.loadRepository() }
         let releases = try step(.releases) { try builder.makeReleases(repository: repository) }
         let state = ServerState(repository: repository, releases: releases, readiness: configuration.readiness)
-        let policy = try step(.requestPolicy) { try configuration.requestPolicy.map(RequestPolicy.init(source:)) }
+        let policy = try step(.requestPolicy) { () throws -> RequestPolicy? in
+            if configuration.policyBundle != nil { return RequestPolicy(awaitingBundleWith: builder.metrics.policy) }
+            return try configuration.requestPolicy.map { try RequestPolicy(source: $0, observer: builder.metrics.policy) }
+        }
         let group = try step(.services) {
             try builder.makeServiceGroup(
-                state: state, requestPolicy: policy, revocationTrust: revocationTrust, telemetry: telemetry,
+                state: state, requestPolicy: policy, revocationTrust: revocationTrust, policyTrust: policyTrust, telemetry: telemetry,
                 onServingPortBound: onServingPortBound)
         }
         return ServerAssembly(state: state, metrics: builder.metrics, group: group)

@@ -98,6 +98,10 @@ public struct WardenServerBuilder {
     }
 
     public func servingRouter(state: ServerState, requestPolicy: RequestPolicy? = nil) -> Router<WardenRequestContext> {
+        servingRouter(state: state, requestPolicy: requestPolicy, policyWatch: nil)
+    }
+
+    func servingRouter(state: ServerState, requestPolicy: RequestPolicy?, policyWatch: PolicyBundleWatch?) -> Router<WardenRequestContext> {
         let admission = admission
         let resilienceMetrics = metrics.resilience
         state.watchSaturation {
@@ -126,6 +130,7 @@ public struct WardenServerBuilder {
         OpenAPIRoute.register(on: router)
         MetricsRoute.register(metrics, models: state.repository.models, on: router)
         if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
+        PolicyAdminRoutes(policy: requestPolicy, watch: policyWatch).register(on: router)
         LoggingRoutes(logger: logger).register(on: router)
         InferenceRoutes(pipeline: pipeline, limits: configuration.limits).register(on: router)
         return router
@@ -176,11 +181,22 @@ public struct WardenServerBuilder {
 
     /// `telemetry` (the trace exporter) is listed first so it stops last, after the drained
     /// requests' spans are ended. `revocationTrust` is the trust policy the revocation list is
-    /// checked against, loaded by the caller (its keys may live in an HSM or KMS).
+    /// checked against, `policyTrust` the one policy bundles are, both loaded by the caller
+    /// (their keys may live in an HSM or KMS).
     public func makeServiceGroup(
-        state: ServerState, requestPolicy: RequestPolicy? = nil, revocationTrust: TrustPolicy? = nil, telemetry: [any Service] = [],
-        onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
+        state: ServerState, requestPolicy: RequestPolicy? = nil, revocationTrust: TrustPolicy? = nil, policyTrust: TrustPolicy? = nil,
+        telemetry: [any Service] = [], onServingPortBound: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> ServiceGroup {
+        let killSwitch = requestPolicy.map { KillSwitchWatch(policy: $0, repository: state.repository, logger: logger) }
+        var policyWatch: PolicyBundleWatch?
+        if let settings = configuration.policyBundle {
+            guard let policyTrust, let requestPolicy, let killSwitch else {
+                throw ConfigurationError("policies.bundle: the trust policy \(settings.trustPolicyFile) was not loaded")
+            }
+            policyWatch = try PolicyBundleWatch(
+                settings: settings, trust: policyTrust, policy: requestPolicy, killSwitch: killSwitch, state: state,
+                tls: configuration.outboundTLS, observer: metrics.policy, logger: logger)
+        }
         let limits = configuration.resilience.connections
         let resilienceMetrics = metrics.resilience
         let registry = ConnectionRegistry(limits: limits)
@@ -211,7 +227,7 @@ public struct WardenServerBuilder {
             listeners: ["serving", "probe"] + (configuration.grpcPort == nil ? [] : ["grpc"])
                 + (configuration.grpcProbePort == nil ? [] : ["grpc-probe"]))
         let serving = Application(
-            router: servingRouter(state: state, requestPolicy: requestPolicy),
+            router: servingRouter(state: state, requestPolicy: requestPolicy, policyWatch: policyWatch),
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
@@ -248,10 +264,15 @@ public struct WardenServerBuilder {
         var pollers: [any Service] = []
         var reloads: [@Sendable () async -> Void] = []
         var beforeWarmUp: [@Sendable () async -> Void] = []
-        if let requestPolicy {
-            let killSwitch = KillSwitchWatch(policy: requestPolicy, repository: state.repository, logger: logger)
+        if let policyWatch {
+            // The first poll runs before warm-up: no version reports ready before a verified
+            // bundle has been asked about it.
+            beforeWarmUp.append { await policyWatch.check() }
+            pollers.append(PolicyBundleWatchService(watch: policyWatch))
+            reloads.append { await policyWatch.check() }
+        } else if let requestPolicy, let killSwitch, let source = configuration.requestPolicy {
             beforeWarmUp.append { killSwitch.refresh() }
-            let reload = PolicyReloadService(policy: requestPolicy, killSwitch: killSwitch, logger: logger)
+            let reload = PolicyReloadService(policy: requestPolicy, source: source, killSwitch: killSwitch, logger: logger)
             pollers.append(reload)
             reloads.append { await reload.check() }
         }

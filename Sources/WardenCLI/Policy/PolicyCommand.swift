@@ -7,10 +7,13 @@ import WardenServing
 import Yams
 
 /// `warden policy`: evaluate and check Rego policies as OPA users do.
-struct PolicyCommand: ParsableCommand {
+struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Evaluate and check Rego policies.",
-        subcommands: [PolicyEvalCommand.self, PolicyCheckCommand.self, PolicyBenchCommand.self])
+        commandName: "policy", abstract: "Evaluate and check Rego policies; sign, publish and verify policy bundles.",
+        subcommands: [
+            PolicyEvalCommand.self, PolicyCheckCommand.self, PolicyBenchCommand.self, PolicyPushCommand.self, PolicyPullCommand.self,
+            PolicyVerifyCommand.self,
+        ])
 }
 
 /// `warden policy eval`: prints results in `opa eval --format json`'s shape.

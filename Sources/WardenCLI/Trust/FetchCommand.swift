@@ -35,6 +35,13 @@ struct ArtifactOptions: ParsableArguments {
     @Flag(name: .customLong("v0-compatible"), help: "Read the gate policy in Rego v0 syntax (the requirements' text).")
     var v0Compatible = false
 
+    @Option(
+        name: .customLong("gate-bundle"),
+        help:
+            "Rego startup gate from a signed policy bundle pinned by digest (HOST/REPO@sha256:… or oci:PATH@sha256:…), signed by policy_signers."
+    )
+    var gateBundle: String?
+
     func fetcher() async throws(TrustFailure) -> ArtifactFetcher {
         let policy = try await TrustPolicy(contentsOfFile: trust, keys: CLIKeys.store)
         var limits = ModelArtifactPuller.Limits()
@@ -42,9 +49,13 @@ struct ArtifactOptions: ParsableArguments {
             limits.maximumTotalBytes = maxBytes
             limits.maximumFileBytes = min(limits.maximumFileBytes, maxBytes)
         }
-        let gate: any StartupGate =
-            gatePolicy.isEmpty
-            ? BuiltinStartupGate(requiredStage: policy.requiredStage) : try RegoStartupGate(files: gatePolicy, v0Compatible: v0Compatible)
+        let gate: any StartupGate
+        switch (gatePolicy.isEmpty, gateBundle) {
+        case (true, nil): gate = BuiltinStartupGate(requiredStage: policy.requiredStage)
+        case (false, nil): gate = try RegoStartupGate(files: gatePolicy, v0Compatible: v0Compatible)
+        case let (true, bundle?): gate = try await gateFromBundle(bundle, trust: policy)
+        case (false, _?): throw TrustFailure(.malformedStatement, "give --gate-policy or --gate-bundle, not both")
+        }
         var fetcher = ArtifactFetcher(
             verifier: ArtifactVerifier(policy: policy, gate: gate), limits: limits,
             credentialsFile: registry.credentials)
@@ -55,6 +66,18 @@ struct ArtifactOptions: ParsableArguments {
             ContractCheck.appliesTo(directory: directory) ? ContractCheck.problems(directory: directory, requireContract: false) : []
         }
         return fetcher
+    }
+
+    private func gateFromBundle(_ text: String, trust: TrustPolicy) async throws(TrustFailure) -> RegoStartupGate {
+        let reference: ArtifactReference
+        let store: any ArtifactStore
+        do {
+            reference = try ArtifactReference(parsing: text)
+            store = try registry.store(for: reference)
+        } catch {
+            throw TrustFailure(.malformedStatement, "--gate-bundle: \(error.description)")
+        }
+        return try RegoStartupGate(bundle: try await PolicyBundlePull.verified(reference, store: store, trust: trust, requirePin: true))
     }
 
     func reference() throws(TrustFailure) -> ArtifactReference {

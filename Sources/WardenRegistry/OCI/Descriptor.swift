@@ -69,6 +69,10 @@ public enum MediaType {
     public static let sigstoreBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
     public static let dsseEnvelope = "application/vnd.dsse.envelope.v1+json"
     public static let revocationList = "application/vnd.warden.revocation-list.v1+json"
+    /// A signed policy bundle: one layer per Rego module or data document, titled with its
+    /// path, and its DSSE envelope as the last layer.
+    public static let policyBundle = "application/vnd.warden.policy-bundle.v1"
+    public static let policyFile = "application/vnd.warden.policy-bundle.file.v1"
     public static let titleAnnotation = "org.opencontainers.image.title"
     public static let refNameAnnotation = "org.opencontainers.image.ref.name"
     public static let predicateTypeAnnotation = "predicateType"

@@ -33,8 +33,10 @@ public struct ServeConfiguration: Sendable {
     /// Refuse to start unless every runtime hardening check passes (non-root, no_new_privs,
     /// no capabilities, seccomp, read-only root and models, no secret in the environment).
     public var requireHardenedRuntime = false
-    /// The per-request policy (kill switch), if any.
+    /// The per-request policy (kill switch) from files, if any.
     public var requestPolicy: RequestPolicySource?
+    /// The per-request policy from signed bundles polled from a registry, if any (instead of files).
+    public var policyBundle: PolicyBundleSettings?
     /// Rego startup gate files, re-evaluated over each model's receipt before it is loaded.
     public var startupGateFiles: [String] = []
     public var startupGateV0Compatible = false
@@ -112,6 +114,12 @@ public struct ServeConfiguration: Sendable {
                     v0Compatible: try request.bool("v0_compatible") ?? false,
                     reloadInterval: try request.seconds("reload_interval_seconds") ?? .milliseconds(200))
                 try request.finish()
+            }
+            if var bundle = try policies.mapping("bundle") {
+                policyBundle = try PolicyBundleSettings(reading: &bundle)
+                guard requestPolicy == nil else {
+                    throw ConfigurationError("policies: request (files) and bundle are two sources of one policy; give one")
+                }
             }
             if var startup = try policies.mapping("startup") {
                 startupGateFiles = try startup.strings("files") ?? []

@@ -11,6 +11,7 @@ public final class ServerMetrics: Sendable {
     let outbound: OutboundMetrics
     let revocation: RevocationMetrics
     let release: ReleaseMetrics
+    let policy: PolicyMetrics
 
     /// Buckets fit for sub-millisecond work, up to the longest deadline.
     static let durationBuckets: [Duration] = [
@@ -31,6 +32,7 @@ public final class ServerMetrics: Sendable {
         outbound = OutboundMetrics(registry: registry)
         revocation = RevocationMetrics(registry: registry, outbound: outbound)
         release = ReleaseMetrics(registry: registry)
+        policy = PolicyMetrics(registry: registry, outbound: outbound)
         inFlight = registry.makeGauge(
             descriptor: .init(
                 namespace: "warden", subsystem: "http", metricName: "requests_in_flight", unitName: "",

@@ -11,11 +11,20 @@ public enum AuditEvent: Sendable, Equatable {
     /// A model passed verification at startup (re-hash against its pin and receipt, gate) and loaded.
     case modelVerified(model: String, version: String, digest: String, signer: String, attestations: [String])
     /// The request policy refused a request; `reasons` are the policy author's strings.
-    case policyDenied(requestID: String, route: String, model: String?, client: String?, reasons: [String])
+    /// `policy`: the signed bundle that decided, when the policy came from one.
+    case policyDenied(requestID: String, route: String, model: String?, client: String?, reasons: [String], policy: PolicyProvenance?)
     /// The kill-switch policy changed on disk and is now in force.
     case policyReloaded(files: [String], reloads: Int)
     /// A changed policy did not load; the last good one stays in force.
     case policyReloadFailed(files: [String], failures: Int, reason: String)
+    /// A signed policy bundle verified, compiled and is now in force.
+    case policyBundleActivated(reference: String, revision: Int64, digest: String, signer: String, previousRevision: Int64?)
+    /// A policy bundle was refused (signature, files, rollback, compilation); the last good one stays.
+    case policyBundleRejected(reference: String, digest: String, reason: String)
+    /// The registry could not be asked for the bundle; the last good one stays.
+    case policyBundleCheckFailed(reference: String, reason: String)
+    /// The bundle in force is older than its max age: its decisions fail closed.
+    case policyBundleStale(revision: Int64, issuedAt: Date, maxAgeSeconds: Double)
     /// New TLS material is in force for new handshakes.
     case certificateRotated(serverNotAfter: Date, bundleNotAfter: Date)
     /// Rotated TLS files did not load; the last good material stays in force.
@@ -52,6 +61,10 @@ public enum AuditEvent: Sendable, Equatable {
         case .policyDenied: "policy_denied"
         case .policyReloaded: "policy_reloaded"
         case .policyReloadFailed: "policy_reload_failed"
+        case .policyBundleActivated: "policy_bundle_activated"
+        case .policyBundleRejected: "policy_bundle_rejected"
+        case .policyBundleCheckFailed: "policy_bundle_check_failed"
+        case .policyBundleStale: "policy_bundle_stale"
         case .certificateRotated: "certificate_rotated"
         case .certificateRotationFailed: "certificate_rotation_failed"
         case .secretRotated: "secret_rotated"
@@ -72,8 +85,10 @@ public enum AuditEvent: Sendable, Equatable {
     package var actor: String {
         switch self {
         case .modelVerified: "system:startup"
-        case let .policyDenied(_, _, _, client, _): client ?? "anonymous"
-        case .policyReloaded, .policyReloadFailed, .versionKilled, .versionRestored: "system:policy-watch"
+        case let .policyDenied(_, _, _, client, _, _): client ?? "anonymous"
+        case .policyReloaded, .policyReloadFailed, .versionKilled, .versionRestored, .policyBundleActivated, .policyBundleRejected,
+            .policyBundleCheckFailed, .policyBundleStale:
+            "system:policy-watch"
         case .certificateRotated, .certificateRotationFailed: "system:tls-watch"
         case .secretRotated, .secretRotationFailed: "system:secret-watch"
         case .modelRevoked, .revocationCheckFailed, .revocationListStale: "system:revocation-watch"
@@ -95,11 +110,15 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["digest"] = .string(digest.isEmpty ? "unpinned" : digest)
             metadata["signer"] = .string(signer.isEmpty ? "none" : signer)
             metadata["attestations"] = .array(attestations.map { .string($0) })
-        case let .policyDenied(requestID, route, model, _, reasons):
+        case let .policyDenied(requestID, route, model, _, reasons, policy):
             metadata["request_id"] = .string(requestID)
             metadata["route"] = .string(route)
             if let model { metadata["model"] = .string(model) }
             metadata["reasons"] = .array(reasons.map { .string($0) })
+            if let policy {
+                metadata["policy_revision"] = .stringConvertible(policy.revision)
+                metadata["policy_digest"] = .string(policy.digest)
+            }
         case let .policyReloaded(files, reloads):
             metadata["files"] = .array(files.map { .string($0) })
             metadata["reloads"] = .stringConvertible(reloads)
@@ -107,6 +126,23 @@ public enum AuditEvent: Sendable, Equatable {
             metadata["files"] = .array(files.map { .string($0) })
             metadata["failures"] = .stringConvertible(failures)
             metadata["reason"] = .string(reason)
+        case let .policyBundleActivated(reference, revision, digest, signer, previous):
+            metadata["reference"] = .string(reference)
+            metadata["policy_revision"] = .stringConvertible(revision)
+            metadata["policy_digest"] = .string(digest)
+            metadata["signer"] = .string(signer)
+            if let previous { metadata["previous_revision"] = .stringConvertible(previous) }
+        case let .policyBundleRejected(reference, digest, reason):
+            metadata["reference"] = .string(reference)
+            metadata["policy_digest"] = .string(digest)
+            metadata["reason"] = .string(reason)
+        case let .policyBundleCheckFailed(reference, reason):
+            metadata["reference"] = .string(reference)
+            metadata["reason"] = .string(reason)
+        case let .policyBundleStale(revision, issuedAt, maxAge):
+            metadata["policy_revision"] = .stringConvertible(revision)
+            metadata["issued_at"] = .string(issuedAt.ISO8601Format())
+            metadata["max_age_seconds"] = .stringConvertible(maxAge)
         case let .certificateRotated(server, bundle):
             metadata["server_not_after"] = .string(server.ISO8601Format())
             metadata["bundle_not_after"] = .string(bundle.ISO8601Format())
@@ -160,12 +196,13 @@ public enum AuditEvent: Sendable, Equatable {
         var metadata = self.metadata
         metadata["seq"] = .stringConvertible(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)
         switch self {
-        case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated: logger.info("audit", metadata: metadata)
+        case .modelVerified, .policyReloaded, .certificateRotated, .secretRotated, .policyBundleActivated:
+            logger.info("audit", metadata: metadata)
         case .policyDenied, .clientCertificateRefused, .logLevelChanged, .versionRestored: logger.notice("audit", metadata: metadata)
         case let .release(_, decision, _, _, _, _, _, _):
             if decision == .rolledBack { logger.error("audit", metadata: metadata) } else { logger.notice("audit", metadata: metadata) }
         case .policyReloadFailed, .certificateRotationFailed, .secretRotationFailed, .modelRevoked, .revocationCheckFailed,
-            .revocationListStale, .releaseReloadFailed, .versionKilled:
+            .revocationListStale, .releaseReloadFailed, .versionKilled, .policyBundleRejected, .policyBundleCheckFailed, .policyBundleStale:
             logger.error("audit", metadata: metadata)
         }
     }

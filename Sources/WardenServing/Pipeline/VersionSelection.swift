@@ -57,6 +57,12 @@ package struct VersionSelection: Sendable {
         return model
     }
 
+    /// The trace attributes naming the signed bundle that decided.
+    private static func policyAttributes(_ decision: RequestPolicy.Decision) -> [(String, String)] {
+        guard let bundle = decision.provenance else { return [] }
+        return [("warden.policy.revision", String(bundle.revision)), ("warden.policy.digest", bundle.digest)]
+    }
+
     /// Asks the request policy about the version that would answer; returns the version to use
     /// (another one when an unversioned request skips a switched-off version). Metadata routes
     /// of a switched-off version still answer: they say it is killed.
@@ -64,7 +70,7 @@ package struct VersionSelection: Sendable {
         let version = pinned ?? routed ?? repository.model(name)?.version
         guard let policy else { return pinned ?? routed }
         let ask = { (version: String?) in
-            RequestPhase.run("authz") {
+            RequestPhase.run("authz", annotating: Self.policyAttributes) {
                 policy.decide(
                     RequestPolicy.input(model: name, version: version, route: asker.route, method: asker.method, client: asker.client))
             }
@@ -85,7 +91,8 @@ package struct VersionSelection: Sendable {
         // The model name is client text: named only when it is a served model.
         let served = repository.models.contains { $0.name == name } ? name : nil
         AuditEvent.policyDenied(
-            requestID: asker.requestID, route: asker.route, model: served, client: asker.client, reasons: decision.reasons
+            requestID: asker.requestID, route: asker.route, model: served, client: asker.client, reasons: decision.reasons,
+            policy: decision.provenance
         ).log(to: logger)
         if decision.versionBlocked { throw ServingFailure(.versionDisabled, "this model version is switched off") }
         throw ServingFailure(.policyDenied, "the request policy does not allow this request")

@@ -31,18 +31,36 @@ public enum PolicyFiles {
     }
 
     private static func add(_ path: String, mount: [String], to bundle: inout Bundle) throws {
+        guard path.hasSuffix(".rego") || isData(path) else { return }
+        try add(path, bytes: try read(path), mount: mount, to: &bundle)
+    }
+
+    /// The same for files already in memory (a signed bundle's), named by their paths inside
+    /// the bundle: a data document mounts at its folder's path, as under a `--data` folder.
+    public static func bundle(files: [(path: String, bytes: [UInt8])]) throws -> Bundle {
+        var bundle = Bundle()
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            try add(file.path, bytes: file.bytes, mount: Array(file.path.split(separator: "/").dropLast().map(String.init)), to: &bundle)
+        }
+        return bundle
+    }
+
+    private static func add(_ path: String, bytes: [UInt8], mount: [String], to bundle: inout Bundle) throws {
         if path.hasSuffix(".rego") {
-            bundle.modules.append((path, String(decoding: try read(path), as: UTF8.self)))
-        } else if path.hasSuffix(".json") || path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            var document = try self.document(at: path)
+            bundle.modules.append((path, String(decoding: bytes, as: UTF8.self)))
+        } else if isData(path) {
+            var document = try self.document(bytes)
             for key in mount.reversed() { document = .object([(key: .string(key), value: document)]) }
             bundle.data = merge(bundle.data, document)
         }
     }
 
+    private static func isData(_ path: String) -> Bool { path.hasSuffix(".json") || path.hasSuffix(".yaml") || path.hasSuffix(".yml") }
+
     /// A JSON or YAML document.
-    public static func document(at path: String) throws -> Value {
-        let bytes = try read(path)
+    public static func document(at path: String) throws -> Value { try document(try read(path)) }
+
+    static func document(_ bytes: [UInt8]) throws -> Value {
         if let json = try? JSONParser.parse(bytes) { return Value(json: json) }
         guard let yaml = try Yams.load(yaml: String(decoding: bytes, as: UTF8.self)) else { return .null }
         return try value(yaml)

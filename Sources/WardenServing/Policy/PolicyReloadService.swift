@@ -7,21 +7,22 @@ import ServiceLifecycle
 /// Each tick also refreshes which versions the policy switches off for everyone.
 package struct PolicyReloadService: Service {
     package let policy: RequestPolicy
+    package let source: RequestPolicySource
     /// Re-asked at every tick, changed or not: a kill switch may depend on the time.
     package let killSwitch: KillSwitchWatch
     package let logger: Logger
 
     package func run() async throws {
-        try await PeriodicService(every: policy.source.reloadInterval) { await check() }.run()
+        try await PeriodicService(every: source.reloadInterval) { await check() }.run()
     }
 
     package func check() async {
         switch await policy.reloadIfChanged() {
         case .success?:
-            AuditEvent.policyReloaded(files: policy.source.files + policy.source.dataFiles, reloads: policy.reloadCount).log(to: logger)
+            AuditEvent.policyReloaded(files: source.files + source.dataFiles, reloads: policy.reloadCount).log(to: logger)
         case let .failure(error)? where !(error is CancellationError):
             AuditEvent.policyReloadFailed(
-                files: policy.source.files + policy.source.dataFiles, failures: policy.reloadFailures, reason: "\(error)"
+                files: source.files + source.dataFiles, failures: policy.reloadFailures, reason: "\(error)"
             ).log(to: logger)
         default:
             break
@@ -29,8 +30,10 @@ package struct PolicyReloadService: Service {
         killSwitch.refresh()
     }
 
-    package init(policy: RequestPolicy, killSwitch: KillSwitchWatch, logger: Logger) {
+    /// `policy` is the one read from `source`'s files.
+    package init(policy: RequestPolicy, source: RequestPolicySource, killSwitch: KillSwitchWatch, logger: Logger) {
         self.policy = policy
+        self.source = source
         self.killSwitch = killSwitch
         self.logger = logger
     }

@@ -29,6 +29,18 @@ public struct RegoStartupGate: StartupGate {
         name = "rego " + files.joined(separator: ",")
     }
 
+    /// The gate from a verified policy bundle (its Rego version and data), named by its digest.
+    public init(bundle: VerifiedPolicyBundle) throws(TrustFailure) {
+        do {
+            let loaded = try PolicyBundleCompiler.compile(bundle.artifact.files, manifest: bundle.manifest, provenance: nil)
+            policy = loaded.policy
+            data = loaded.data
+        } catch {
+            throw TrustFailure(.malformedStatement, "startup gate bundle \(bundle.artifact.digest): \(error)")
+        }
+        name = "rego bundle \(bundle.artifact.digest) (revision \(bundle.manifest.revision), signed by \(bundle.signer))"
+    }
+
     /// The decision over a report, as a Rego value (serve builds the input from the receipt).
     public func decision(for input: Value) -> GateDecision {
         let value: Value?

@@ -18,8 +18,35 @@ public struct RequestPolicySource: Sendable, Equatable {
     }
 }
 
-/// The request policy in force. A reload swaps it atomically; a new policy that does not load
-/// leaves the last good one in place. Decisions fail closed.
+/// Where the policy in force came from, when it came from a signed bundle: every decision
+/// carries it (audit line, metric label, trace attribute), and `/admin/policies` shows it.
+public struct PolicyProvenance: Sendable, Equatable {
+    public let revision: Int64
+    /// The bundle's manifest digest, `sha256:…`.
+    public let digest: String
+    /// The trust policy's name for the key that signed it.
+    public let signer: String
+    /// How long the bundle may go unconfirmed before its decisions fail closed.
+    public let maxAge: Duration?
+
+    public init(revision: Int64, digest: String, signer: String, maxAge: Duration?) {
+        self.revision = revision
+        self.digest = digest
+        self.signer = signer
+        self.maxAge = maxAge
+    }
+}
+
+/// Who counts the request policy's decisions (the metrics, in the server).
+package protocol PolicyDecisionObserver: Sendable {
+    /// `outcome`: allow, deny or version_blocked; `revision` of the bundle in force, if any.
+    func decided(outcome: String, revision: Int64?)
+}
+
+/// The request policy in force: from files (re-read when they change; a new policy that does
+/// not load leaves the last good one in place) or from signed bundles a watch installs. A
+/// bundle-fed policy with no bundle yet, or whose bundle went stale, switches every version
+/// off. Decisions fail closed.
 public final class RequestPolicy: Sendable {
     public static let decisionPath = ["serving", "request", "allow"]
     public static let reasonsPath = ["serving", "request", "reasons"]
@@ -30,6 +57,14 @@ public final class RequestPolicy: Sendable {
         package let policy: Policy
         package let data: Value
         package let fingerprint: [String]
+        package var provenance: PolicyProvenance?
+
+        package init(policy: Policy, data: Value, fingerprint: [String] = [], provenance: PolicyProvenance? = nil) {
+            self.policy = policy
+            self.data = data
+            self.fingerprint = fingerprint
+            self.provenance = provenance
+        }
     }
 
     public struct Decision: Sendable {
@@ -37,17 +72,35 @@ public final class RequestPolicy: Sendable {
         public let reasons: [String]
         /// The denial is about the version (503 `version_disabled`), not the client (403).
         public var versionBlocked = false
+        /// The bundle that decided, when the policy came from one.
+        public var provenance: PolicyProvenance?
     }
 
-    package let source: RequestPolicySource
-    private let current: Mutex<Loaded>
+    /// The files, for a policy read from files; nil for one fed by signed bundles.
+    package let source: RequestPolicySource?
+    private let current: Mutex<Loaded?>
+    private let stale = Atomic<Bool>(false)
     private let failures = Atomic<Int>(0)
     private let reloads = Atomic<Int>(0)
+    private let observer: (any PolicyDecisionObserver)?
 
     /// Loads the policy; a policy that does not load at startup is an error (nothing to fall back on).
-    public init(source: RequestPolicySource) throws {
+    public convenience init(source: RequestPolicySource) throws {
+        try self.init(source: source, observer: nil)
+    }
+
+    package init(source: RequestPolicySource, observer: (any PolicyDecisionObserver)?) throws {
         self.source = source
+        self.observer = observer
         current = Mutex(try Self.load(source))
+    }
+
+    /// A policy fed by signed bundles: until the first one is installed it denies everything
+    /// and switches every version off.
+    package init(awaitingBundleWith observer: (any PolicyDecisionObserver)?) {
+        source = nil
+        self.observer = observer
+        current = Mutex(nil)
     }
 
     package static func load(_ source: RequestPolicySource) throws -> Loaded {
@@ -71,29 +124,64 @@ public final class RequestPolicy: Sendable {
     package static let reloadDeadline: Duration = .seconds(2)
 
     /// Reloads when the files changed, compiling off the caller's task within a deadline.
-    /// Returns nil when nothing changed, else the outcome; a failure keeps the last good policy.
+    /// Returns nil when nothing changed (or the policy is fed by bundles), else the outcome; a
+    /// failure keeps the last good policy.
     public func reloadIfChanged() async -> Result<Void, any Error>? {
+        guard let source else { return nil }
         let fingerprint = Self.fingerprint(source)
-        guard fingerprint != current.withLock({ $0.fingerprint }) else { return nil }
+        guard fingerprint != current.withLock({ $0?.fingerprint }) else { return nil }
         do {
-            let source = self.source
             let loaded = try await DetachedWork.run(timeout: Self.reloadDeadline) { try Self.load(source) }
             current.withLock { $0 = loaded }
             reloads.add(1, ordering: .relaxed)
             return .success(())
         } catch {
             // Keep the last good policy, and do not retry the same broken files every tick.
-            current.withLock { $0 = Loaded(policy: $0.policy, data: $0.data, fingerprint: fingerprint) }
+            current.withLock { loaded in loaded = loaded.map { Loaded(policy: $0.policy, data: $0.data, fingerprint: fingerprint) } }
             failures.add(1, ordering: .relaxed)
             return .failure(error)
         }
     }
 
+    /// Puts a verified bundle's policy in force, atomically; it is current again.
+    package func install(_ loaded: Loaded) {
+        current.withLock { $0 = loaded }
+        stale.store(false, ordering: .sequentiallyConsistent)
+        reloads.add(1, ordering: .relaxed)
+    }
+
+    /// Marks the bundle in force as stale (its decisions then fail closed) or current again.
+    /// Returns whether that changed.
+    package func setStale(_ value: Bool) -> Bool {
+        stale.exchange(value, ordering: .sequentiallyConsistent) != value
+    }
+
+    package var isStale: Bool { stale.load(ordering: .relaxed) }
+    /// The bundle in force, for a bundle-fed policy that has one.
+    package var provenance: PolicyProvenance? { current.withLock { $0?.provenance } }
+    package var hasPolicy: Bool { current.withLock { $0 != nil } }
+
     public var reloadFailures: Int { failures.load(ordering: .relaxed) }
     public var reloadCount: Int { reloads.load(ordering: .relaxed) }
 
+    /// A request's decision, counted by outcome and bundle revision.
     public func decide(_ input: Value) -> Decision {
-        let loaded = current.withLock { $0 }
+        let decision = evaluate(input)
+        let outcome = decision.allow ? "allow" : decision.versionBlocked ? "version_blocked" : "deny"
+        observer?.decided(outcome: outcome, revision: decision.provenance?.revision)
+        return decision
+    }
+
+    private func evaluate(_ input: Value) -> Decision {
+        guard let loaded = current.withLock({ $0 }) else {
+            return Decision(allow: false, reasons: ["no verified policy bundle is in force yet"], versionBlocked: true)
+        }
+        if stale.load(ordering: .relaxed) {
+            let revision = loaded.provenance.map { " revision \($0.revision)" } ?? ""
+            return Decision(
+                allow: false, reasons: ["the policy bundle\(revision) is older than its max_age"], versionBlocked: true,
+                provenance: loaded.provenance)
+        }
         var options = EvaluationOptions()
         options.timeout = .milliseconds(50)
         do {
@@ -105,11 +193,11 @@ public final class RequestPolicy: Sendable {
                     reasons = items.map { if case let .string(s) = $0 { s } else { $0.description } }
                 }
                 let blocked = try? loaded.policy.value(of: Self.versionBlockedPath, input: input, data: loaded.data, options: options)
-                return Decision(allow: false, reasons: reasons, versionBlocked: blocked == .bool(true))
+                return Decision(allow: false, reasons: reasons, versionBlocked: blocked == .bool(true), provenance: loaded.provenance)
             }
-            return Decision(allow: true, reasons: [])
+            return Decision(allow: true, reasons: [], provenance: loaded.provenance)
         } catch {
-            return Decision(allow: false, reasons: ["policy evaluation failed: \(error)"])
+            return Decision(allow: false, reasons: ["policy evaluation failed: \(error)"], provenance: loaded.provenance)
         }
     }
 
@@ -117,7 +205,7 @@ public final class RequestPolicy: Sendable {
     /// and `allow` does not, for an inference request that carries no client at all. Returns
     /// the policy's reasons when it does (possibly none), nil when it does not or cannot say.
     public func killReasons(model: String, version: String, now: Date = Date()) -> [String]? {
-        let decision = decide(
+        let decision = evaluate(
             Self.input(model: model, version: version, route: "infer", method: "POST", client: nil, withClient: false, now: now))
         return decision.allow || !decision.versionBlocked ? nil : decision.reasons
     }

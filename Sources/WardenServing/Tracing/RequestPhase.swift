@@ -31,6 +31,16 @@ package enum RequestPhase {
         }
     }
 
+    /// A phase whose result adds attributes to its span (the policy bundle that decided).
+    package static func run<T>(_ name: String, annotating attributes: (T) -> [(String, String)], _ body: () -> T) -> T {
+        guard isTraced else { return body() }
+        let span = startSpan(name, ofKind: .internal)
+        defer { span.end() }
+        let result = body()
+        for (key, value) in attributes(result) { span.attributes[key] = value }
+        return result
+    }
+
     /// A failed phase carries its stable code, never the error's text.
     private static func markFailed(_ span: any Span, _ error: any Error) {
         span.setStatus(SpanStatus(code: .error))

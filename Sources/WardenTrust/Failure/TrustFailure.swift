@@ -46,6 +46,10 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
         case revoked = "revoked"
         case revocationListInvalid = "revocation_list_invalid"
         case policyDenied = "policy_denied"
+        /// A policy bundle that is not one: manifest, files or statement malformed.
+        case policyBundleInvalid = "policy_bundle_invalid"
+        /// A policy bundle whose revision is below the one in force (or the trust policy's floor).
+        case policyBundleRollback = "policy_bundle_rollback"
         // Fetching.
         case registryError = "registry_error"
         /// The TLS handshake with the registry failed: an unknown CA, a wrong name, an
@@ -76,7 +80,7 @@ public struct TrustFailure: Error, Equatable, Sendable, CustomStringConvertible 
                 .integrity
             case .attestationMissing, .attestationRejected: .attestation
             case .revoked, .revocationListInvalid: .revocation
-            case .policyDenied: .policy
+            case .policyDenied, .policyBundleInvalid, .policyBundleRollback: .policy
             case .registryError, .registryTLSRefused: .registry
             case .keyStoreUnavailable, .keyStoreRefused, .keyNotFound, .unsupportedKey, .keyMismatch: .keyStore
             }

@@ -106,6 +106,7 @@ extension TrustPolicy {
                 minimumSerial: Int64(try entry.nonNegativeInt("minimum_serial") ?? 0))
             try entry.finish()
         }
+        let policySigners = try reader.strings("policy_signers") ?? []
         let stage = try reader.string("required_stage") ?? "Approved"
         try reader.finish()
         var keys: [String: TrustedKey] = [:]
@@ -115,7 +116,7 @@ extension TrustPolicy {
         try self.init(
             keys: keys, authorities: authorities, keyless: keyless, sigstoreRoot: sigstoreRoot, modelSigners: modelSigners,
             approval: approval, scan: scan, sbom: sbom,
-            revocation: revocation, requiredStage: stage)
+            revocation: revocation, policySigners: policySigners, requiredStage: stage)
     }
 
     /// A `keys:` entry as written, before its key is read.

@@ -52,13 +52,17 @@ public struct TrustPolicy: Sendable {
     public let scan: AttestationRule?
     public let sbom: AttestationRule?
     public let revocation: RevocationRule?
+    /// Who may sign policy bundles (the kill switch and request policies): keys only, and
+    /// never a model signer's key, so publishing models and switching them off stay apart.
+    public let policySigners: [String]
     /// The stage an approval must grant for the built-in gate to permit.
     public let requiredStage: String
 
     public init(
         keys: [String: TrustedKey], authorities: [String: Authority] = [:], keyless: [String: KeylessSigner] = [:],
         sigstoreRoot: TrustedRoot = .publicGood, modelSigners: [String], approval: AttestationRule? = nil,
-        scan: AttestationRule? = nil, sbom: AttestationRule? = nil, revocation: RevocationRule? = nil, requiredStage: String = "Approved"
+        scan: AttestationRule? = nil, sbom: AttestationRule? = nil, revocation: RevocationRule? = nil, policySigners: [String] = [],
+        requiredStage: String = "Approved"
     ) throws(TrustFailure) {
         self.keys = keys
         self.authorities = authorities
@@ -69,6 +73,7 @@ public struct TrustPolicy: Sendable {
         self.scan = scan
         self.sbom = sbom
         self.revocation = revocation
+        self.policySigners = policySigners
         self.requiredStage = requiredStage
         try checkSeparationOfDuties()
     }
@@ -92,7 +97,9 @@ public struct TrustPolicy: Sendable {
         let rules: [(String, [String])] =
             [("model_signers", modelSigners)]
             + [("approval", approval?.signers), ("scan", scan?.signers), ("sbom", sbom?.signers)]
-            .compactMap { name, signers in signers.map { (name, $0) } } + [("revocation", revocation?.signers ?? [])]
+            .compactMap { name, signers in signers.map { (name, $0) } } + [
+                ("revocation", revocation?.signers ?? []), ("policy_signers", policySigners),
+            ]
         let names = Array(keys.keys) + Array(authorities.keys) + Array(keyless.keys)
         if let both = Dictionary(grouping: names, by: { $0 }).filter({ $0.value.count > 1 }).keys.sorted().first {
             throw TrustFailure(.malformedKey, "trust policy: \(both) names two signers; every name must be unique")
@@ -108,6 +115,17 @@ public struct TrustPolicy: Sendable {
             throw TrustFailure(
                 .malformedKey, "trust policy: revocation names \(keylessRevoker), a keyless identity; revocation lists are signed with keys"
             )
+        }
+        if let keylessPolicySigner = policySigners.first(where: { keys[$0] == nil }) {
+            throw TrustFailure(
+                .malformedKey,
+                "trust policy: policy_signers names \(keylessPolicySigner), which is not a key; policy bundles are signed with keys")
+        }
+        let modelKeys = Set(keys(named: modelSigners).map(\.key))
+        if let both = keys(named: policySigners).first(where: { modelKeys.contains($0.key) }) {
+            throw TrustFailure(
+                .malformedKey,
+                "trust policy: \(both.name) may both sign models and sign policy bundles; a model signer cannot sign the kill switch")
         }
         guard !modelSigners.isEmpty else { throw TrustFailure(.malformedKey, "trust policy: model_signers is empty") }
         if let approval {
