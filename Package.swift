@@ -252,6 +252,6 @@ let package = Package(
             dependencies: ["WardenKeys", "WardenTrust"]
         ),
         // The serving core driven without HTTP, TLS or Python.
-        .testTarget(name: "WardenServingTests", dependencies: ["WardenJSON", "WardenONNX", "WardenServing"]),
+        .testTarget(name: "WardenServingTests", dependencies: ["WardenJSON", "WardenONNX", "WardenRegistry", "WardenServing", "WardenTrust"]),
     ]
 )

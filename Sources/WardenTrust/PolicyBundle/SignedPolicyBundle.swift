@@ -40,7 +40,12 @@ public enum SignedPolicyBundle {
         guard envelope.payloadType == InTotoStatement.payloadType else {
             throw PolicyBundleManifest.invalid("the bundle's envelope holds \(envelope.payloadType), not an in-toto statement")
         }
-        let signer = try envelope.signer(among: signers, at: time)
+        let signer: TrustedKey
+        do {
+            signer = try envelope.signer(among: signers, at: time)
+        } catch {
+            throw TrustFailure(error.code, "the policy bundle is not signed by a policy signer (\(error.detail))")
+        }
         let statement = try InTotoStatement(payload: envelope.payload)
         guard statement.predicateType == predicateType else {
             throw PolicyBundleManifest.invalid("the statement's predicate is \(statement.predicateType), not a policy bundle")

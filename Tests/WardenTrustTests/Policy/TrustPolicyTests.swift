@@ -128,3 +128,40 @@ import WardenTrust
         }
     }
 }
+
+/// `policy_signers`: keys only, and never a model signer's key.
+@Suite struct PolicySignerTests {
+    let folder: ScratchDirectory
+    init() throws {
+        folder = try ScratchDirectory()
+        for name in ["author", "ops"] {
+            try folder.write("\(name).pub", SigningKey.generate(.p256).publicKey.pemRepresentation)
+        }
+    }
+
+    func load(_ yaml: String) async throws -> TrustPolicy { try await TrustPolicy(yaml: yaml, baseDirectory: folder.path) }
+
+    static let keys = "keys:\n  author: {public_key: author.pub}\n  ops: {public_key: ops.pub}\nmodel_signers: [author]\n"
+
+    @Test func policySignersAreRead() async throws {
+        #expect(try await load(Self.keys + "policy_signers: [ops]\n").policySigners == ["ops"])
+    }
+
+    @Test func aModelSignerCannotSignPolicies() async throws {
+        let failure = await #expect(throws: TrustFailure.self) { try await load(Self.keys + "policy_signers: [author]\n") }
+        #expect(failure?.detail.contains("cannot sign the kill switch") == true)
+        try folder.write("alias.pub", String(contentsOfFile: folder.path + "/author.pub", encoding: .utf8))
+        await #expect(throws: TrustFailure.self) {
+            try await load(
+                Self.keys.replacingOccurrences(of: "model_signers", with: "  alias: {public_key: alias.pub}\nmodel_signers")
+                    + "policy_signers: [alias]\n")
+        }
+    }
+
+    @Test func policySignersMustBeKeys() async throws {
+        let keyless = "keyless_identities:\n  ci: {identity: ci@example.com, issuer: https://accounts.example.com}\n"
+        let failure = await #expect(throws: TrustFailure.self) { try await load(Self.keys + keyless + "policy_signers: [ci]\n") }
+        #expect(failure?.detail.contains("not a key") == true)
+        await #expect(throws: TrustFailure.self) { try await load(Self.keys + "policy_signers: [nobody]\n") }
+    }
+}
