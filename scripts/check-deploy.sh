@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 venv=.venv-deploy/bin
 kubectl=$(command -v kubectl || echo "$venv/kubectl")
 kubernetes_version=1.37.0
-targets=(overlays/dev overlays/prod overlays/prod-keda overlays/prod-argo-rollouts overlays/prod-hsm overlays/prod-kms cluster kserve)
+targets=(overlays/dev overlays/prod overlays/prod-keda overlays/prod-argo-rollouts overlays/prod-hsm overlays/prod-kms overlays/prod-policy-configmap cluster kserve)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 passed=0

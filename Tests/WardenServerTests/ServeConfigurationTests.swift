@@ -29,6 +29,36 @@ import WardenConfig
         #expect(configuration.models == [.init(directory: "/srv/model", name: "churn", version: "2")])
     }
 
+    @Test func readsThePolicyBundleAndRefusesItsMistakes() throws {
+        let configuration = try ServeConfiguration(
+            yaml: """
+                models: [{directory: /m}]
+                policies:
+                  bundle:
+                    reference: registry.example.com/policies/serving:current
+                    trust_policy: /etc/warden/trust.yaml
+                    interval_seconds: 2
+                    jitter: 0.1
+                    max_age_seconds: 600
+                    fail_closed_when_stale: false
+                    minimum_revision: 40
+                """)
+        let bundle = try #require(configuration.policyBundle)
+        #expect(bundle.reference == "registry.example.com/policies/serving:current" && bundle.trustPolicyFile == "/etc/warden/trust.yaml")
+        #expect(bundle.interval == .seconds(2) && bundle.jitter == 0.1 && bundle.maxAge == .seconds(600))
+        #expect(!bundle.failClosedWhenStale && bundle.minimumRevision == 40)
+        for _ in 0..<50 { #expect((.milliseconds(1800)...(.seconds(2))).contains(bundle.nextWait())) }
+        let base = "models: [{directory: /m}]\npolicies:\n  bundle: {reference: r.example/p:t, trust_policy: t.yaml"
+        for (yaml, message) in [
+            (base + ", interval_seconds: 0.5}", "at least 1"), (base + ", jitter: 0.9}", "0...0.5"),
+            (base + ", max_age: 60}", "unknown key policies.bundle.max_age"),
+            ("models: [{directory: /m}]\npolicies:\n  bundle: {reference: r.example/p:t}", "trust_policy is required"),
+            (base + "}\n  request: {files: [k.rego]}", "give one"),
+        ] {
+            #expect("\(yaml)") { try ServeConfiguration(yaml: yaml) } throws: { "\($0)".contains(message) }
+        }
+    }
+
     @Test func unknownKeysAreErrors() {
         #expect {
             try ServeConfiguration(yaml: "models: [{directory: /m}]\nlimits: {max_body_byte: 5}")

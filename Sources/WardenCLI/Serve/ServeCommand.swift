@@ -40,7 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
     var requireHardened = false
 
     @Option(
-        name: .customLong("request-policy"), help: "Rego kill-switch policy (data.serving.request.allow); reloaded on change. Repeatable.")
+        name: .customLong("request-policy"),
+        help: "Rego kill-switch policy (data.serving.request.allow); reloaded on change; replaces a configured policy bundle. Repeatable.")
     var requestPolicy: [String] = []
 
     @Option(name: .customLong("policy-data"), help: "Data (JSON/YAML) for the request policy. Repeatable.")
@@ -147,7 +148,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard (0...1).contains(traceSamplingRatio) else { throw ValidationError("--trace-sampling-ratio must be in 0...1") }
             configuration.traceSamplingRatio = traceSamplingRatio
         }
-        if !requestPolicy.isEmpty { configuration.requestPolicy = RequestPolicySource(files: requestPolicy, dataFiles: policyData) }
+        if !requestPolicy.isEmpty {
+            // Flags override the file: files given here replace a configured bundle source.
+            configuration.requestPolicy = RequestPolicySource(files: requestPolicy, dataFiles: policyData)
+            configuration.policyBundle = nil
+        }
         if !gatePolicy.isEmpty {
             configuration.startupGateFiles = gatePolicy
             configuration.startupGateV0Compatible = gateV0Compatible

@@ -37,7 +37,7 @@ struct PolicyAdminRoutes {
                 ("issued_at", .string(manifest.issuedAt.ISO8601Format())),
                 ("age_seconds", .number(now.timeIntervalSince(manifest.issuedAt))),
             ]
-            if let maxAge = policy.provenance?.maxAge ?? watch.settings.maxAge {
+            if let maxAge = watch.maxAge(manifest) {
                 bundle.append(("max_age_seconds", .number(maxAge.seconds)))
             }
             if let activated = status.activatedAt { bundle.append(("activated_at", .string(activated.ISO8601Format()))) }

@@ -93,8 +93,9 @@ package final class PolicyBundleWatch: Sendable {
             return (circuitOpen ? "circuit_open" : "failed", reason)
         }
         guard let artifact = fetched.artifact else {
-            let repeated = status.withLock { $0.rejectedDigest == fetched.digest }
-            return repeated ? ("rejected", nil) : ("unchanged", nil)
+            // The tag still names the bundle already rejected: still refused, for the same reason.
+            let repeated = status.withLock { $0.rejectedDigest == fetched.digest ? $0.lastFailure : nil }
+            return repeated.map { ("rejected", $0) } ?? ("unchanged", nil)
         }
         do {
             try await install(artifact, now: now)
@@ -182,7 +183,7 @@ package final class PolicyBundleWatch: Sendable {
     }
 
     /// The effective max age: the shorter of the bundle's and this replica's.
-    private func maxAge(_ manifest: PolicyBundleManifest) -> Duration? {
+    package func maxAge(_ manifest: PolicyBundleManifest) -> Duration? {
         let bundle = manifest.maxAgeSeconds.map { Duration.seconds($0) }
         return switch (bundle, settings.maxAge) {
         case let (a?, b?): min(a, b)
