@@ -36,22 +36,13 @@ public struct ServerAssembly {
         func step<T>(_ step: Failure.Step, _ body: () throws -> T) throws(Failure) -> T {
             do { return try body() } catch { throw Failure(step: step, underlying: error) }
         }
-        var revocationTrust: TrustPolicy?
-        if let file = configuration.revocation?.trustPolicyFile {
-            do {
-                revocationTrust = try await TrustPolicy(contentsOfFile: file, keys: keys)
-            } catch {
-                throw Failure(step: .revocationTrust, underlying: error)
-            }
+        /// A trust policy the configuration names, loaded now (its keys may be in an HSM or KMS).
+        func trust(_ file: String?, _ failing: Failure.Step) async throws(Failure) -> TrustPolicy? {
+            guard let file else { return nil }
+            do { return try await TrustPolicy(contentsOfFile: file, keys: keys) } catch { throw Failure(step: failing, underlying: error) }
         }
-        var policyTrust: TrustPolicy?
-        if let file = configuration.policyBundle?.trustPolicyFile {
-            do {
-                policyTrust = try await TrustPolicy(contentsOfFile: file, keys: keys)
-            } catch {
-                throw Failure(step: .policyTrust, underlying: error)
-            }
-        }
+        let revocationTrust = try await trust(configuration.revocation?.trustPolicyFile, .revocationTrust)
+        let policyTrust = try await trust(configuration.policyBundle?.trustPolicyFile, .policyTrust)
         let builder = try step(.models) { try WardenServerBuilder(configuration: configuration, logger: logger) }
         let repository = try step(.models) { try builder.loadRepository() }
         let releases = try step(.releases) { try builder.makeReleases(repository: repository) }

@@ -13,6 +13,7 @@ import requests
 
 from conftest import CHURN_DIR, REPO_ROOT, free_ports
 from otlp_receiver import OTLPReceiver
+from trust_tools import warden
 
 JSON = {"Content-Type": "application/json"}
 BODY = (REPO_ROOT / "examples/requests/churn-infer.json").read_bytes()
@@ -60,6 +61,30 @@ def test_request_continues_the_callers_trace_with_a_span_per_phase(start_warden,
             assert by_name[phase].parent_span_id == server_span.span_id, phase
         record = server.wait_for_request_ids([response.headers["X-Request-Id"]], since=mark)[response.headers["X-Request-Id"]][0]
         assert record["trace_id"] == trace_id and record["span_id"] == server_span.span_id.hex()
+
+
+def test_the_authz_span_names_the_signed_policy_bundle_that_decided(start_warden, tmp_path):
+    for name in ("author", "ops"):
+        assert warden("keygen", "--out", tmp_path / name).returncode == 0
+    (tmp_path / "trust.yaml").write_text(
+        "keys:\n  author: {public_key: author.pub}\n  ops: {public_key: ops.pub}\nmodel_signers: [author]\npolicy_signers: [ops]\n")
+    (tmp_path / "bundle" / "serving" / "request").mkdir(parents=True)
+    (tmp_path / "bundle" / "serving" / "request" / "allow.rego").write_text(ALLOW_ALL)
+    pushed = warden("policy", "push", tmp_path / "bundle", "--to", f"oci:{tmp_path}/store:serving", "--private-key",
+                    tmp_path / "ops.key", "--revision", "3")
+    assert pushed.returncode == 0, pushed.stderr
+    digest = pushed.stdout.split()[-1]
+    with OTLPReceiver() as receiver:
+        config = {"models": [{"directory": str(CHURN_DIR)}],
+                  "policies": {"bundle": {"reference": f"oci:{tmp_path}/store:serving", "trust_policy": str(tmp_path / "trust.yaml")}},
+                  "telemetry": {"otlp_endpoint": receiver.endpoint, "trace_sampling_ratio": 1}}
+        server = start_warden(config=config)
+        trace_id = secrets.token_hex(16)
+        response = requests.post(f"{server.url}/v2/models/churn/infer", data=BODY,
+                                 headers=JSON | {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}, timeout=10)
+        assert response.status_code == 200, response.text
+        authz = receiver.wait_for(lambda s: s.trace_id.hex() == trace_id and s.name == "authz")[0]
+        assert attributes(authz)["warden.policy.revision"] == "3" and attributes(authz)["warden.policy.digest"] == digest
 
 
 def test_unsampled_callers_are_not_traced_and_refusals_carry_their_code(start_warden):

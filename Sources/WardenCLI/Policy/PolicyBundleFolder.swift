@@ -38,14 +38,7 @@ enum PolicyBundleFolder {
 
     static func pull(_ text: String, trust path: String, registry: RegistryOptions) async throws(TrustFailure) -> VerifiedPolicyBundle {
         let trust = try await TrustPolicy(contentsOfFile: path, keys: CLIKeys.store)
-        let reference: ArtifactReference
-        let store: any ArtifactStore
-        do {
-            reference = try ArtifactReference(parsing: text)
-            store = try registry.store(for: reference)
-        } catch {
-            throw TrustFailure(.malformedStatement, error.description)
-        }
+        let (reference, store) = try registry.open(text, option: "")
         return try await PolicyBundlePull.verified(reference, store: store, trust: trust)
     }
 

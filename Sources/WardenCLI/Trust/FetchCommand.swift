@@ -69,14 +69,7 @@ struct ArtifactOptions: ParsableArguments {
     }
 
     private func gateFromBundle(_ text: String, trust: TrustPolicy) async throws(TrustFailure) -> RegoStartupGate {
-        let reference: ArtifactReference
-        let store: any ArtifactStore
-        do {
-            reference = try ArtifactReference(parsing: text)
-            store = try registry.store(for: reference)
-        } catch {
-            throw TrustFailure(.malformedStatement, "--gate-bundle: \(error.description)")
-        }
+        let (reference, store) = try registry.open(text, option: "--gate-bundle: ")
         return try RegoStartupGate(bundle: try await PolicyBundlePull.verified(reference, store: store, trust: trust, requirePin: true))
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WardenRegistry
+import WardenTrust
 
 /// How to reach a registry.
 struct RegistryOptions: ParsableArguments {
@@ -33,5 +34,16 @@ struct RegistryOptions: ParsableArguments {
 
     func store(for reference: ArtifactReference) throws(RegistryError) -> any ArtifactStore {
         try StoreOpener.store(for: reference, credentialsFile: credentials, tls: tls)
+    }
+
+    /// The reference a trust command was given and the store it names; a malformed one is a
+    /// refusal of its own (`option` names the flag in the message).
+    func open(_ text: String, option: String) throws(TrustFailure) -> (reference: ArtifactReference, store: any ArtifactStore) {
+        do {
+            let reference = try ArtifactReference(parsing: text)
+            return (reference, try store(for: reference))
+        } catch {
+            throw TrustFailure(.malformedStatement, "\(option)\(error.description)")
+        }
     }
 }
