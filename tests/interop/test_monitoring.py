@@ -113,6 +113,10 @@ def mtls_metrics(_session_starter, tmp_path_factory) -> set[str]:
 # presence is asserted on a live server by test_fetch.py's revocation tests.
 LIVE_REVOCATION_METRICS = {"warden_model_withdrawn", "warden_revocation_checks_total", "warden_revocation_list_expiry_seconds",
                            "warden_revocation_list_serial"}
+# Exported only while a signed policy bundle is polled: asserted on live replicas by
+# test_policy_bundles.py.
+POLICY_BUNDLE_METRICS = {"warden_policy_bundle_checks_total", "warden_policy_bundle_revision", "warden_policy_bundle_age_seconds",
+                         "warden_policy_bundle_stale"}
 
 
 def test_every_query_names_a_metric_warden_exports(churn_server, mtls_metrics):
@@ -129,7 +133,7 @@ def test_every_query_names_a_metric_warden_exports(churn_server, mtls_metrics):
     for panel in json.loads(DASHBOARD.read_text())["panels"]:
         queries += [(f"dashboard: {panel['title']}", t["expr"]) for t in panel["targets"]]
     queries += [("docs: p95", P95_QUERY), ("docs: error ratio", ERROR_RATIO_QUERY)]
-    known = metrics | recorded | {"up"} | LIVE_REVOCATION_METRICS
+    known = metrics | recorded | {"up"} | LIVE_REVOCATION_METRICS | POLICY_BUNDLE_METRICS
     unknown = {(where, name) for where, expr in queries for name in metric_names(expr) if name not in known}
     assert not unknown, f"queries name metrics Warden does not export: {sorted(unknown)}"
     assert "warden_http_request_duration_seconds_bucket" in metrics
