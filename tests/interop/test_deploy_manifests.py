@@ -15,7 +15,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, warden_binary
 
 DEPLOY = REPO_ROOT / "deploy"
 VENV = REPO_ROOT / ".venv-deploy" / "bin"
@@ -45,7 +45,8 @@ def one(documents: list[dict], kind: str) -> dict:
     return found[0]
 
 
-@pytest.fixture(scope="module", params=["overlays/dev", "overlays/prod", "overlays/prod-keda", "overlays/prod-hsm", "overlays/prod-kms"])
+@pytest.fixture(scope="module", params=["overlays/dev", "overlays/prod", "overlays/prod-keda", "overlays/prod-hsm", "overlays/prod-kms",
+                                        "overlays/prod-policy-configmap"])
 def rendered(request) -> list[dict]:
     return render(request.param)
 
@@ -189,6 +190,94 @@ def test_no_key_material_is_in_the_environment(rendered):
         for container in spec.get("initContainers", []) + spec["containers"]:
             names = [variable["name"] for variable in container.get("env", [])]
             assert not [name for name in names if SECRET_ENVIRONMENT.search(name)], (container["name"], names)
+
+
+def test_the_request_policy_comes_as_a_signed_bundle_from_the_models_registry():
+    """The base configuration takes the bundle route: the reference is on the registry the
+    model comes from (the one host the server may reach on 443), verified against the trust
+    policy in the mounted warden-trust volume, with the registry credentials Vault writes."""
+    config = serve_config()
+    bundle = config["policies"]["bundle"]
+    assert "request" not in config["policies"]  # both routes at once is refused at load
+    assert bundle["interval_seconds"] == 5 and bundle["max_age_seconds"] == 86400
+    prod = render("overlays/prod")
+    release = next(d for d in prod if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("warden-churn-release"))
+    host = release["data"]["MODEL_REFERENCE"].split("/")[0]
+    assert bundle["reference"] == f"{host}/policies/serving:current"
+    assert "@" not in bundle["reference"] and not bundle["reference"].startswith("oci:")
+    service, namespace = host.split(".")[:2]
+    assert host == f"{service}.{namespace}.svc.cluster.local" and config["revocation"]["list"].split("/")[0] == host
+    policy = next(p for p in prod if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "warden-churn")
+    assert any(rule["ports"] == [{"protocol": "TCP", "port": 443}]
+               and rule["to"][0].get("namespaceSelector", {}).get("matchLabels") == {"kubernetes.io/metadata.name": namespace}
+               and rule["to"][0].get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name") == service
+               for rule in policy["spec"]["egress"])
+    pod = one(prod, "Deployment")["spec"]["template"]["spec"]
+    server = pod["containers"][0]
+    trust_mounts = [mount for mount in server["volumeMounts"]
+                    if next(v for v in pod["volumes"] if v["name"] == mount["name"]).get("configMap", {}).get("name") == "warden-trust"]
+    assert len(trust_mounts) == 1 and trust_mounts[0]["readOnly"] is True
+    assert bundle["trust_policy"].startswith(trust_mounts[0]["mountPath"] + "/")
+    assert bundle["trust_policy"] == config["revocation"]["trust_policy"]
+    fetch = pod["initContainers"][0]["args"]
+    assert bundle["trust_policy"] == fetch[fetch.index("--trust") + 1]
+    assert bundle["registry_credentials"].startswith("/vault/secrets/")
+    assert bundle["registry_credentials"] == fetch[fetch.index("--registry-credentials") + 1]
+    annotations = one(prod, "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    secret = bundle["registry_credentials"].removeprefix("/vault/secrets/")
+    assert f"vault.hashicorp.com/agent-inject-template-{secret}" in annotations
+    assert "--request-policy" not in " ".join(server["args"])  # no flag overrides the bundle in prod
+
+
+def kill_switch_decision(tmp_path, files: dict[str, str], data: dict, document: dict) -> dict:
+    """`warden policy eval` over the rendered ConfigMap's Rego, with DATA in place of its data.json."""
+    (tmp_path / "kill-switch.rego").write_text(files["kill-switch.rego"])
+    (tmp_path / "data.json").write_text(json.dumps(data))
+    (tmp_path / "input.json").write_text(json.dumps(document))
+    result = subprocess.run([str(warden_binary()), "policy", "eval", "-d", str(tmp_path / "kill-switch.rego"), "-d",
+                             str(tmp_path / "data.json"), "-i", str(tmp_path / "input.json"), "data.serving.request"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)["result"][0]["expressions"][0]["value"]
+
+
+def test_policy_configmap_overlay_mounts_a_working_kill_switch(tmp_path):
+    """The fallback route: the flags point into a read-only mount of the generated ConfigMap,
+    which holds exactly the policy and its data, and the rendered Rego decides as documented."""
+    rendered = render("overlays/prod-policy-configmap")
+    pod = one(rendered, "Deployment")["spec"]["template"]["spec"]
+    server = pod["containers"][0]
+    assert server["args"][:5] == ["serve", "--config", "/etc/warden/config/serve.yaml", "--expected-digest", "$(MODEL_DIGEST)"]
+    assert server["args"][5:] == ["--request-policy=/etc/warden/policy/kill-switch.rego",
+                                  "--policy-data=/etc/warden/policy/data.json"]
+    (mount,) = [m for m in server["volumeMounts"] if m["mountPath"] == "/etc/warden/policy"]
+    assert mount["readOnly"] is True
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    maps = [d for d in rendered if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("warden-churn-policy-")]
+    assert len(maps) == 1 and volume["configMap"]["name"] == maps[0]["metadata"]["name"]
+    assert re.fullmatch(r"warden-churn-policy-[a-z0-9]{10}", maps[0]["metadata"]["name"]), maps[0]["metadata"]["name"]
+    assert maps[0]["metadata"]["namespace"] == one(rendered, "Deployment")["metadata"]["namespace"]
+    files = maps[0]["data"]
+    assert set(files) == {"kill-switch.rego", "data.json"} and "binaryData" not in maps[0]
+    assert all(not m["mountPath"].startswith("/etc/warden/policy") or m is mount for m in server["volumeMounts"])
+    # Only the server reads it: the init container and the probe are unchanged.
+    assert all(mount["name"] != volume["name"] for mount in pod["initContainers"][0]["volumeMounts"])
+
+    shipped = json.loads(files["data.json"])
+    request = {"client": {"spiffe_id": "spiffe://cluster.local/ns/gateway/sa/inference-gateway"},
+               "model": {"name": "churn", "version": "1"}, "route": "infer", "method": "POST", "time_ns": 1}
+    allowed = kill_switch_decision(tmp_path, files, shipped, request)
+    assert allowed["allow"] is True and allowed.get("version_blocked", False) is False, allowed
+    killed = kill_switch_decision(tmp_path, files, {"kill": {"versions": {"churn": ["1"]}, "clients": []}}, request)
+    assert killed["allow"] is False and killed["version_blocked"] is True, killed
+    assert "version 1 of churn is switched off" in killed["reasons"], killed
+    other = kill_switch_decision(tmp_path, files, {"kill": {"versions": {"churn": ["2"]}, "clients": []}}, request)
+    assert other["allow"] is True, other
+    client = kill_switch_decision(tmp_path, files, {"kill": {"versions": {}, "clients": [request["client"]["spiffe_id"]]}},
+                                  request)
+    # version_blocked has no default: undefined (absent), as OPA leaves it, is "not blocked".
+    assert client["allow"] is False and client["client_blocked"] is True and client.get("version_blocked", False) is False, client
+    assert client["reasons"] == ["this client is switched off"], client
 
 
 def test_hsm_overlay_mounts_the_module_read_only_and_the_pin_from_vault():

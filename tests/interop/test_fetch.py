@@ -43,7 +43,9 @@ keys:
   approver: {public_key: keys/approver.pub}
   scanner: {public_key: keys/scanner.pub}
   security: {public_key: keys/security.pub}
+  ops: {public_key: keys/ops.pub}
 model_signers: [author]
+policy_signers: [ops]
 attestations:
   approval: {signers: [approver]}
   scan: {signers: [scanner], max_severity: high}
@@ -123,7 +125,7 @@ def make_world(root: Path, sbom: Path) -> World:
     """Keys, the trust policy, the churn model signed, pushed, approved, scanned and with an
     SBOM in an OCI layout under ROOT, and a signed revocation list revoking nothing."""
     (root / "keys").mkdir()
-    for name in ("author", "approver", "scanner", "security", "stranger"):
+    for name in ("author", "approver", "scanner", "security", "ops", "stranger"):
         assert warden("keygen", "--out", root / "keys" / name).returncode == 0
     (root / "trust.yaml").write_text(TRUST_POLICY)
     model = copy_churn_model(root / "churn")
@@ -701,4 +703,90 @@ def test_fetch_refuses_a_signed_contract_serve_would_refuse(world, sbom):
     push(world, model, "contradiction", None, approval, scan, bom, checked=False)
     document = refused(world.fetch(ref=world.ref("contradiction"), pin=digest), EXIT_INPUT, "unservable_model")
     assert "inputs[1].shape[1]" in document["detail"], document
+    nothing_left(world)
+
+
+# --- The startup gate from a signed policy bundle ---------------------------------------------
+
+GATE_V1 = REPO_ROOT / "examples/policies/startup-gate.rego"
+
+
+def gate_bundle(world: World, name: str, policy: str | None = None) -> Path:
+    """A bundle folder holding a startup gate at serving/startup/ (by default the example gate)."""
+    folder = world.root / name
+    (folder / "serving" / "startup").mkdir(parents=True)
+    (folder / "serving" / "startup" / "gate.rego").write_text(policy if policy is not None else GATE_V1.read_text())
+    return folder
+
+
+def push_gate(world: World, folder: Path, tag: str, key: str = "ops", revision: int = 1) -> str:
+    """`warden policy push` into the world's layout; the digest it printed."""
+    result = warden("policy", "push", folder, "--to", world.ref(tag), "--private-key", world.key(key),
+                    "--revision", str(revision))
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = result.stdout.strip()
+    assert line.startswith(f"published policy bundle revision {revision} (1 files) as {world.ref(tag)} sha256:"), line
+    return line.split()[-1]
+
+
+def test_fetch_gate_from_a_signed_bundle_pinned_by_digest(world):
+    folder = gate_bundle(world, "gate")
+    (folder / ".manifest").write_text(json.dumps({"revision": "1", "roots": ["serving/startup"], "rego_version": 1}))
+    digest = push_gate(world, folder, "startup-gate", revision=3)  # --revision overrides the .manifest's
+    result = world.fetch("--gate-bundle", f"oci:{world.layout}@{digest}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    gate = f"rego bundle {digest} (revision 3, signed by ops)"
+    assert json.loads(result.stdout)["receipt"]["decision"] == {"permit": True, "gate": gate, "reasons": []}
+    receipt = json.loads((world.root / "installed" / ".warden" / "receipt.json").read_text())
+    assert receipt["manifest_digest"] == world.digest
+    assert receipt["decision"] == {"permit": True, "gate": gate, "reasons": []}
+
+
+def test_fetch_refuses_a_gate_bundle_named_by_tag_only(world):
+    push_gate(world, gate_bundle(world, "gate"), "startup-gate")
+    result = world.fetch("--gate-bundle", world.ref("startup-gate"))
+    assert result.returncode == EXIT_INPUT, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert document["verified"] is False and "must be pinned by digest" in document["detail"], document
+    nothing_left(world)
+
+
+def test_fetch_refuses_a_gate_bundle_signed_by_the_model_signer(world):
+    """The author's key signs models, not policy: a gate it signed is not a gate."""
+    digest = push_gate(world, gate_bundle(world, "gate"), "author-gate", key="author")
+    refused(world.fetch("--gate-bundle", f"oci:{world.layout}@{digest}"), EXIT_SIGNATURE, "untrusted_key")
+    nothing_left(world)
+
+
+def test_fetch_gate_bundle_that_denies_installs_nothing(world):
+    strict = GATE_V1.read_text().replace('input.model.stage == "Approved"', 'input.model.stage == "Production"')
+    assert "Production" in strict
+    digest = push_gate(world, gate_bundle(world, "strict-gate", strict), "strict-gate", revision=2)
+    document = refused(world.fetch("--gate-bundle", f"oci:{world.layout}@{digest}"), EXIT_POLICY, "policy_denied")
+    assert "data.serving.startup.permit is false" in document["detail"], document
+    nothing_left(world)
+
+
+def test_fetch_refuses_gate_policy_and_gate_bundle_together(world):
+    digest = push_gate(world, gate_bundle(world, "gate"), "startup-gate")
+    result = world.fetch("--gate-bundle", f"oci:{world.layout}@{digest}", "--gate-policy", str(GATE_V1))
+    assert result.returncode == EXIT_INPUT, result.stdout + result.stderr
+    assert "--gate-policy or --gate-bundle, not both" in json.loads(result.stdout)["detail"], result.stdout
+    nothing_left(world)
+
+
+def test_fetch_refuses_a_gate_bundle_whose_files_differ_from_what_was_signed(world):
+    """Someone who may write to the registry but holds no policy key keeps the envelope of a
+    gate that denies and swaps its Rego for one that permits everything."""
+    strict = GATE_V1.read_text().replace('input.model.stage == "Approved"', 'input.model.stage == "Production"')
+    digest = push_gate(world, gate_bundle(world, "strict-gate", strict), "strict-gate")
+    manifest = json.loads((world.layout / "blobs" / "sha256" / digest.split(":")[1]).read_bytes())
+    permissive = b"package serving.startup\n\npermit := true\n"
+    blob = hashlib.sha256(permissive).hexdigest()
+    (world.layout / "blobs" / "sha256" / blob).write_bytes(permissive)
+    layer = next(layer for layer in manifest["layers"]
+                 if layer.get("annotations", {}).get("org.opencontainers.image.title") == "serving/startup/gate.rego")
+    layer.update({"digest": f"sha256:{blob}", "size": len(permissive)})
+    swapped = tag_manifest(world, manifest, "swapped-gate")
+    refused(world.fetch("--gate-bundle", f"oci:{world.layout}@{swapped}"), EXIT_INTEGRITY, "digest_mismatch")
     nothing_left(world)

@@ -28,7 +28,7 @@ from test_deploy_manifests import one, render
 
 POLICIES = sorted((REPO_ROOT / "deploy/kubernetes/cluster/kyverno").glob("*.yaml"))
 OVERLAYS = ["overlays/dev", "overlays/prod", "overlays/prod-keda", "overlays/prod-argo-rollouts", "overlays/prod-hsm",
-            "overlays/prod-kms"]
+            "overlays/prod-kms", "overlays/prod-policy-configmap"]
 ANCHOR = re.compile(r"^(=|X|\+|\^|<|)\((.+)\)$")
 
 
