@@ -6,6 +6,8 @@ import rego.v1
 
 default allow := false
 
+default version_blocked := false
+
 allow if {
 	not version_blocked
 	not client_blocked
