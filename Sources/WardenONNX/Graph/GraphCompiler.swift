@@ -133,7 +133,7 @@ struct GraphCompiler {
 
         return ExecutionPlan(
             slotCount: slots.count, constants: constants, steps: steps, inputs: inputs, outputs: outputs,
-            opsets: opsets, operators: operatorsUsed.sorted())
+            opsets: opsets, operators: operatorsUsed.sorted(), slotNames: slots.indicesByName)
     }
 
     /// Operators whose first output has their first input's shape.
@@ -217,6 +217,7 @@ struct SlotTable {
     private(set) var names: [String] = []
 
     var count: Int { names.count }
+    var indicesByName: [String: Int] { indices }
 
     subscript(name: String) -> Int? { indices[name] }
 

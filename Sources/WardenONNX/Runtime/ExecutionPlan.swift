@@ -18,12 +18,16 @@ struct ExecutionPlan: Sendable {
     let outputs: [GraphOutput]
     let opsets: [String: Int]
     let operators: [String]
+    /// Every value's slot by name, for values inside the graph (an explainer reads the explained
+    /// operator's input).
+    let slotNames: [String: Int]
 
     init(
         slotCount: Int, constants: [Int: Tensor], steps: [Step], inputs: [GraphInput], outputs: [GraphOutput],
-        opsets: [String: Int], operators: [String]
+        opsets: [String: Int], operators: [String], slotNames: [String: Int] = [:]
     ) {
         self.slotCount = slotCount
+        self.slotNames = slotNames
         var initial = [Value?](repeating: nil, count: slotCount)
         for (slot, tensor) in constants { initial[slot] = .tensor(tensor) }
         self.initialSlots = initial
@@ -46,12 +50,13 @@ struct ExecutionPlan: Sendable {
         return result
     }
 
-    func execute(_ feeds: [Int: Value]) throws -> [Value?] {
+    /// Runs every step; `retaining` slots are kept even where no later step reads them.
+    func execute(_ feeds: [Int: Value], retaining: Set<Int> = []) throws -> [Value?] {
         var slots = initialSlots
         for (slot, value) in feeds { slots[slot] = value }
         for step in steps {
             let inputs = step.inputs.map { $0.flatMap { slots[$0] } }
-            for slot in step.releases { slots[slot] = nil }
+            for slot in step.releases where retaining.isEmpty || !retaining.contains(slot) { slots[slot] = nil }
             let results = try step.kernel.run(KernelInputs(values: inputs, node: step.label))
             for (slot, value) in zip(step.outputs, results) where slot >= 0 { slots[slot] = value }
         }

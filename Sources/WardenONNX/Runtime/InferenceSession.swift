@@ -23,18 +23,7 @@ public final class InferenceSession: Sendable {
     /// Runs the model. `feeds` must hold every graph input, with its declared element type and a
     /// shape that fits the declared one; `outputNames` selects outputs (all when nil).
     public func run(_ feeds: [String: Value], outputNames: [String]? = nil) throws -> [String: Value] {
-        var slotted: [Int: Value] = [:]
-        var symbols: [String: Int] = [:]
-        for input in inputs {
-            guard let value = feeds[input.name] else {
-                throw InferenceError.invalidInput(name: input.name, reason: "is required but was not given")
-            }
-            try Self.check(value, against: input, symbols: &symbols)
-            slotted[input.slot] = value
-        }
-        for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
-            throw InferenceError.invalidInput(name: name, reason: "the model has no such input")
-        }
+        let slotted = try slotFeeds(feeds)
         let wanted =
             try outputNames.map { names in
                 try names.map { name in
@@ -51,6 +40,36 @@ public final class InferenceSession: Sendable {
             results[output.name] = value
         }
         return results
+    }
+
+    /// Any values of the graph by name, outputs or not (an explainer reads the explained
+    /// operator's input); the feeds are checked as `run` checks them.
+    package func values(_ feeds: [String: Value], named names: [String]) throws -> [String: Value] {
+        let wanted = try names.map { name in
+            guard let slot = plan.slotNames[name] else { throw InferenceError.unknownOutput(name) }
+            return (name, slot)
+        }
+        let slots = try plan.execute(try slotFeeds(feeds), retaining: Set(wanted.map(\.1)))
+        var results: [String: Value] = [:]
+        for (name, slot) in wanted { results[name] = slots[slot] }
+        return results
+    }
+
+    /// The feeds by slot, each checked against its declared input.
+    private func slotFeeds(_ feeds: [String: Value]) throws -> [Int: Value] {
+        var slotted: [Int: Value] = [:]
+        var symbols: [String: Int] = [:]
+        for input in inputs {
+            guard let value = feeds[input.name] else {
+                throw InferenceError.invalidInput(name: input.name, reason: "is required but was not given")
+            }
+            try Self.check(value, against: input, symbols: &symbols)
+            slotted[input.slot] = value
+        }
+        for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
+            throw InferenceError.invalidInput(name: name, reason: "the model has no such input")
+        }
+        return slotted
     }
 
     /// Checks a fed value against the declared input: kind, rank, fixed dimensions, and that a

@@ -50,7 +50,9 @@ extension TreeEnsembleDefinition {
                         throw context.invalid("leaf \(index) is out of range")
                     }
                     nodes.append(
-                        Node(tree: tree, id: id, feature: 0, mode: .leaf, threshold: 0, trueID: id, falseID: id, missingTracksTrue: false))
+                        Node(
+                            tree: tree, id: id, feature: 0, mode: .leaf, threshold: 0, trueID: id, falseID: id, missingTracksTrue: false,
+                            origin: index))
                     weights.append(Weight(tree: tree, node: id, target: leafTargets[index], value: leafWeights[index]))
                     return id
                 }
@@ -60,7 +62,8 @@ extension TreeEnsembleDefinition {
                 nodes.append(
                     Node(
                         tree: tree, id: id, feature: features[index], mode: nodeModes[modes[index]], threshold: splits[index],
-                        trueID: -1, falseID: -1, missingTracksTrue: index < missing.count && missing[index] == 1, members: sets[index]))
+                        trueID: -1, falseID: -1, missingTracksTrue: index < missing.count && missing[index] == 1, members: sets[index],
+                        origin: index))
                 let t = try place(trueIDs[index], leaf: trueLeafs[index] != 0, depth: depth + 1)
                 let f = try place(falseIDs[index], leaf: falseLeafs[index] != 0, depth: depth + 1)
                 nodes[id].trueID = t

@@ -18,6 +18,9 @@ struct TreeEnsembleDefinition: Sendable {
         var falseID: Int
         var missingTracksTrue: Bool
         var members: [Double] = []
+        /// ml-opset-5 only: the `nodes_*` index (or, for a leaf, the `leaf_*` index) this node
+        /// was read from, by which a contract gives its cover.
+        var origin: Int? = nil
     }
 
     struct Weight: Sendable {
