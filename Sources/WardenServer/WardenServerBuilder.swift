@@ -132,7 +132,9 @@ public struct WardenServerBuilder {
         if let releases = state.releases { AdminRoutes(releases: releases).register(on: router) }
         PolicyAdminRoutes(policy: requestPolicy, watch: policyWatch).register(on: router)
         LoggingRoutes(logger: logger).register(on: router)
-        InferenceRoutes(pipeline: pipeline, limits: configuration.limits).register(on: router)
+        InferenceRoutes(
+            pipeline: pipeline, limits: configuration.limits, authorization: configuration.tls == nil ? nil : configuration.authorization
+        ).register(on: router)
         return router
     }
 

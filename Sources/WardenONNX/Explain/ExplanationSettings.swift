@@ -1,5 +1,5 @@
 /// What a model's contract tells the explainer that the ONNX file does not.
-public struct ExplanationSettings: Sendable {
+public struct ExplanationSettings: Sendable, Equatable {
     /// Node covers (training weight reaching each node), by how the tree operator names nodes.
     public enum TreeCover: Sendable, Equatable {
         /// TreeEnsembleClassifier/Regressor: `[tree id][node id]`.

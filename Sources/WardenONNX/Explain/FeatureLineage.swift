@@ -2,7 +2,7 @@
 /// explanation is refused with it.
 public struct NotExplainable: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// Which graph-input column each column of a value comes from, found by walking the graph back

@@ -152,7 +152,8 @@ public struct ServeConfiguration: Sendable {
                 var rule = entry
                 let routes = try (rule.strings("routes") ?? Authorization.RouteClass.byDefault.map(\.rawValue)).map { name in
                     guard let route = Authorization.RouteClass(rawValue: name) else {
-                        throw ConfigurationError("\(rule.path).routes: '\(name)' is not one of infer, metadata, metrics, openapi, admin")
+                        throw ConfigurationError(
+                            "\(rule.path).routes: '\(name)' is not one of infer, metadata, metrics, openapi, admin, explain")
                     }
                     return route
                 }

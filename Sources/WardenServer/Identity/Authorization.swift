@@ -14,12 +14,17 @@ public struct Authorization: Sendable, Equatable {
         /// `/admin/…` (the release plans) and `/v2/logging` (the log level at run time). Granted
         /// only by a rule that names it.
         case admin
+        /// Explanations: OIP infer with the `explain` parameter (also an `infer` call), KServe
+        /// v1 `:explain`. Granted only by a rule that names it: attributions tell a client how
+        /// the model weighs each feature.
+        case explain
 
-        /// What a rule without `routes` (or `--allow-client`) grants: everything but admin.
-        public static let byDefault = Set(allCases).subtracting([.admin])
+        /// What a rule without `routes` (or `--allow-client`) grants: everything but admin and explain.
+        public static let byDefault = Set(allCases).subtracting([.admin, .explain])
 
         static func of(route: String) -> RouteClass {
             if route.hasPrefix("/admin/") || route == "/v2/logging" { return .admin }
+            if route.hasSuffix(":explain") { return .explain }
             if route.hasSuffix("/infer") || route.hasSuffix(":predict") { return .infer }
             if route == "/metrics" { return .metrics }
             if route == "/openapi.json" { return .openapi }

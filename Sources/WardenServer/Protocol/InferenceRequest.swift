@@ -17,6 +17,10 @@ struct InferenceRequest {
     /// The OIP `timeout` parameter (microseconds, as tritonclient sends it): a deadline the
     /// client asks for, applied when shorter than the route's.
     var timeout: Duration?
+    /// `parameters.explain`: the answer's explanation is asked for too.
+    var explain: ExplainRequest?
+    /// `parameters.binary_data_output`: outputs not named in the request (explanations) are binary.
+    var binaryByDefault = false
 
     /// Decodes `body`. With `jsonLength` (the Inference-Header-Content-Length header) the first
     /// `jsonLength` bytes are the JSON header and the rest are binary tensor data.
@@ -51,6 +55,7 @@ struct InferenceRequest {
         case let .integer(microseconds)? where microseconds > 0: timeout = .microseconds(microseconds)
         default: throw ServingFailure.badRequest(.invalidTimeout, "parameter \"timeout\" must be a positive number of microseconds")
         }
+        explain = try parameters?["explain"].map(Self.explainRequest)
 
         guard case let .array(inputs)? = json["inputs"] else {
             throw ServingFailure.badRequest(.invalidRequest, "\"inputs\" must be an array of tensors")
@@ -72,6 +77,7 @@ struct InferenceRequest {
         self.feeds = feeds
 
         let binaryByDefault = parameters?["binary_data_output"] == .bool(true)
+        self.binaryByDefault = binaryByDefault
         switch json["outputs"] {
         case nil:
             outputs = contract.outputs.map { RequestedOutput(name: $0.name, binary: binaryByDefault) }
@@ -96,6 +102,22 @@ struct InferenceRequest {
         default:
             throw ServingFailure.badRequest(.invalidRequest, "\"outputs\" must be an array")
         }
+    }
+
+    /// `{"explain": {"top_k": K}}` (K reason codes per row, 0...64, default 5), or `{"explain": true}`.
+    static func explainRequest(_ json: JSONValue) throws -> ExplainRequest {
+        switch json {
+        case .bool(true): return ExplainRequest()
+        case let .object(members) where members.allSatisfy({ $0.key == "top_k" }):
+            switch json["top_k"] {
+            case nil: return ExplainRequest()
+            case let .integer(k)? where (0...Int64(ExplainRequest.maximumTopK)).contains(k): return ExplainRequest(topK: Int(k))
+            default: break
+            }
+        default: break
+        }
+        throw ServingFailure.badRequest(
+            .invalidRequest, "parameter \"explain\" must be true or {\"top_k\": K} with K in 0...\(ExplainRequest.maximumTopK)")
     }
 
     private static func decodeInput(

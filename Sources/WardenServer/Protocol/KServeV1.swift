@@ -127,6 +127,43 @@ enum KServeV1 {
         return json.bytes
     }
 
+    /// `:explain`'s answer: the predictions as `:predict` gives them, and per instance its
+    /// explanation — the model's outputs and the explanation's (`<output>__attributions`,
+    /// `<output>__base_value`, `reason_codes`) by name.
+    static func explanations(_ results: [String: Value], outputs names: [String]) -> [UInt8] {
+        let model = names.filter { !$0.hasSuffix("__attributions") && !$0.hasSuffix("__base_value") && $0 != "reason_codes" }
+        let explained = names.filter { !model.contains($0) }
+        var body = predictions(results, outputs: model)
+        body.removeLast()  // the closing brace: the explanations follow
+        let tensors = explained.map { ($0, InferenceResponse.tensor(results[$0])) }
+        let rows = tensors.first?.1.shape.first ?? 0
+        var json = JSONWriter(capacity: 256, writesNonFiniteTokens: true)
+        json.raw(",\"explanations\":")
+        json.array(0..<rows) { json, row in
+            json.raw("{")
+            for (index, (name, tensor)) in tensors.enumerated() {
+                if index > 0 { json.raw(",") }
+                json.string(name)
+                json.raw(":")
+                if tensor.rank == 3 {
+                    // One attribution vector per target: nested, as the tensor is.
+                    let (targets, features) = (tensor.shape[1], tensor.shape[2])
+                    json.array(0..<targets) { json, target in
+                        let start = (row * targets + target) * features
+                        json.array(start..<(start + features)) { json, index in
+                            InferenceResponse.appendElement(tensor.storage, at: index, to: &json)
+                        }
+                    }
+                } else {
+                    writeRow(tensor, row: row, to: &json)
+                }
+            }
+            json.raw("}")
+        }
+        json.raw("}")
+        return body + json.bytes
+    }
+
     private static func writeRow(_ tensor: Tensor, row: Int, to json: inout JSONWriter) {
         let width = tensor.shape.dropFirst().reduce(1, *)
         let range = (row * width)..<((row + 1) * width)

@@ -12,6 +12,9 @@ import WardenServing
 struct InferenceRoutes {
     let pipeline: InferencePipeline
     let limits: ServingLimits
+    /// The mutual-TLS rules, which decide who may ask for explanations; nil without TLS (no
+    /// identities, nothing to decide on).
+    var authorization: Authorization?
 
     func register(on router: Router<WardenRequestContext>) {
         router.post("/v2/models/{model}/infer") { request, context in
@@ -21,9 +24,15 @@ struct InferenceRoutes {
             try await infer(request, context, version: context.parameters.get("version"))
         }
         router.post("/v1/models/{model}:predict") { request, context in
-            try await predict(request, context)
+            try await predict(request, context, explain: false)
         }
-        for path in ["/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer", "/v1/models/{model}:predict"] {
+        router.post("/v1/models/{model}:explain") { request, context in
+            try await predict(request, context, explain: true)
+        }
+        for path in [
+            "/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer", "/v1/models/{model}:predict",
+            "/v1/models/{model}:explain",
+        ] {
             MethodNotAllowed.register(RouterPath(path), allowing: [.post], on: router)
         }
     }
@@ -35,11 +44,19 @@ struct InferenceRoutes {
         decode: @escaping @Sendable (ModelContract) async throws -> DecodedInputs
     ) -> InferenceCall {
         let headers = request.headers
-        return InferenceCall(
-            model: context.parameters.get("model") ?? "", version: version, client: context.clientIdentity,
+        let model = context.parameters.get("model") ?? ""
+        var call = InferenceCall(
+            model: model, version: version, client: context.clientIdentity,
             requestID: context.requestID, route: route, routeLabel: context.endpointPath ?? "", arrival: .now,
             requestedTimeout: Result { () throws(ServingFailure) -> Duration? in try RequestedTimeout.read(headers) },
             header: { name in HTTPField.Name(name).flatMap { headers[$0] } }, decode: decode)
+        if let authorization {
+            call.mayExplain =
+                context.clientIdentity.flatMap { try? SPIFFEID(parsing: $0) }.map {
+                    authorization.allows($0, routeClass: .explain, model: model)
+                } ?? false
+        }
+        return call
     }
 
     /// Checks Content-Type and Content-Encoding, then reads the body within the size limit.
@@ -79,14 +96,18 @@ struct InferenceRoutes {
             let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
             let parsed = try InferenceRequest(body: bytes, jsonLength: jsonLength, contract: contract, limits: limits.json)
             decoded.value = parsed
-            return DecodedInputs(feeds: parsed.feeds, outputs: parsed.outputs.map(\.name), timeout: parsed.timeout)
+            return DecodedInputs(feeds: parsed.feeds, outputs: parsed.outputs.map(\.name), timeout: parsed.timeout, explain: parsed.explain)
         }
         let result = try await pipeline.run(v2Call)
         context.outcome.answered(by: result.model)
         guard let parsed = decoded.value else { throw ServingFailure(.internalError, "internal error") }
+        // The explanation's outputs follow the model's, in the pipeline's order.
+        let explained = result.requested.filter { name in !parsed.outputs.contains { $0.name == name } }.map {
+            InferenceRequest.RequestedOutput(name: $0, binary: parsed.binaryByDefault)
+        }
         let response = RequestPhase.run("encode") {
             InferenceResponse(
-                model: result.model, requestID: parsed.id, outputs: parsed.outputs.filter { result.outputs[$0.name] != nil },
+                model: result.model, requestID: parsed.id, outputs: (parsed.outputs + explained).filter { result.outputs[$0.name] != nil },
                 results: result.outputs)
         }
         var headers = modelHeaders(result.model, context)
@@ -99,19 +120,23 @@ struct InferenceRoutes {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
     }
 
-    func predict(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
+    /// KServe v1 `:predict`, and `:explain`: the same predictions with each instance's explanation.
+    func predict(_ request: Request, _ context: WardenRequestContext, explain: Bool) async throws -> Response {
         let outcome = context.outcome
         let v1Call = call(request, context, version: nil, route: .predict) { contract in
             outcome.readingBody()
             let (bytes, _) = try await body(request, binaryAllowed: false)
-            return DecodedInputs(feeds: try KServeV1.feeds(body: bytes, contract: contract, limits: limits.json))
+            return DecodedInputs(
+                feeds: try KServeV1.feeds(body: bytes, contract: contract, limits: limits.json), explain: explain ? ExplainRequest() : nil)
         }
         let result = try await pipeline.run(v1Call)
         context.outcome.answered(by: result.model)
         var headers = modelHeaders(result.model, context)
         headers[.contentType] = "application/json"
         let outputs = result.requested.filter { result.outputs[$0] != nil }
-        let encoded = RequestPhase.run("encode") { KServeV1.predictions(result.outputs, outputs: outputs) }
+        let encoded = RequestPhase.run("encode") {
+            explain ? KServeV1.explanations(result.outputs, outputs: outputs) : KServeV1.predictions(result.outputs, outputs: outputs)
+        }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encoded)))
     }
 

@@ -29,6 +29,8 @@ public struct ModelContract: Sendable, Equatable {
     public var featureStore: FeatureStoreContract?
     /// Requests with the answers they must get, for synthetic checks (`warden probe`).
     public var samples: [ContractSample] = []
+    /// What explanations need beyond the ONNX file (node covers, a background mean).
+    public var explanations: ExplanationContract?
 
     /// The inputs a request carries: the model's, less those fetched from the feature store,
     /// plus the entity key when there is one.
@@ -56,7 +58,7 @@ public struct ModelContract: Sendable, Equatable {
     /// The keys of the contract's top level, in the order docs/contract.md describes them.
     public static let keys = [
         "name", "version", "description", "inputs", "outputs", "features", "input_schema", "output_schema", "feature_store",
-        "warmup", "samples",
+        "warmup", "samples", "explanations",
     ]
 
     /// Reads a contract strictly: unknown keys, keys of the wrong type and inconsistent
@@ -116,6 +118,7 @@ public struct ModelContract: Sendable, Equatable {
             try ContractSample(json: $1, index: $0, requestInputs: requestInputs, outputSpecs: outputs)
         }
         guard Set(samples.map(\.name)).count == samples.count else { throw fields.error("samples", "sample names must be unique") }
+        explanations = try fields["explanations"].map { try ExplanationContract(json: $0) }
     }
 
     /// The contract in the file at `path`, or nil when there is none. Its size is checked

@@ -36,6 +36,8 @@ extension ServingFailure {
         case releasePlanNotFound = "release_plan_not_found"
         case methodNotAllowed = "method_not_allowed"
         case noCanaryInProgress = "no_canary_in_progress"
+        /// An explanation asked of a model that has none (no covers, an operator in the way, a redacted output).
+        case notExplainable = "not_explainable"
         case payloadTooLarge = "payload_too_large"
         case unsupportedMediaType = "unsupported_media_type"
         case unsupportedContentEncoding = "unsupported_content_encoding"
@@ -66,7 +68,7 @@ extension ServingFailure {
             case .identityNotAllowed, .policyDenied: 403
             case .notFound, .releasePlanNotFound: 404
             case .methodNotAllowed: 405
-            case .noCanaryInProgress: 409
+            case .noCanaryInProgress, .notExplainable: 409
             case .payloadTooLarge: 413
             case .unsupportedMediaType, .unsupportedContentEncoding: 415
             case .contractViolation, .inputTooComplex, .invalidReleasePlan: 422
@@ -91,7 +93,7 @@ extension ServingFailure {
             case .notFound, .releasePlanNotFound: .notFound
             case .identityNotAllowed, .policyDenied: .permissionDenied
             case .payloadTooLarge, .inputTooComplex, .clientQuotaExceeded: .resourceExhausted
-            case .noCanaryInProgress, .modelRevoked: .failedPrecondition
+            case .noCanaryInProgress, .notExplainable, .modelRevoked: .failedPrecondition
             case .methodNotAllowed: .unimplemented
             case .outputContractViolation, .internalError: .internalError
             case .featureProxyBadResponse, .modelNotReady, .versionDisabled, .overloaded, .shuttingDown, .featureProxyUnavailable:
@@ -134,6 +136,7 @@ extension ServingFailure {
             case .releasePlanNotFound: "Release plan not found"
             case .methodNotAllowed: "Method not allowed"
             case .noCanaryInProgress: "No canary in progress"
+            case .notExplainable: "Not explainable"
             case .payloadTooLarge: "Payload too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .unsupportedContentEncoding: "Unsupported content encoding"

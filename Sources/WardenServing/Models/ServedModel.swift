@@ -85,8 +85,15 @@ public final class ServedModel: Sendable {
 
     package func setRevocationListStale(_ stale: Bool) { withdrawal.withLock { $0.stale = stale } }
 
-    public init(session: InferenceSession, contract: ModelContract, directory: String, digest: SHA256Digest? = nil) throws {
+    /// The model's explainer, or why it has none (reported at load and to explain requests).
+    public let explainer: Result<ModelExplainer, NotExplainable>
+
+    public init(
+        session: InferenceSession, contract: ModelContract, directory: String, digest: SHA256Digest? = nil,
+        explainer: Result<ModelExplainer, NotExplainable> = .failure(NotExplainable("the contract has no explanations section"))
+    ) throws {
         self.session = session
+        self.explainer = explainer
         self.contract = contract
         self.enforcement = try ContractEnforcement(contract: contract)
         self.directory = directory
@@ -131,10 +138,21 @@ public final class ServedModel: Sendable {
             throw ModelLoadFailure("model name '\(contract.name)' or version '\(contract.version)' has characters outside [A-Za-z0-9._-]")
         }
         do {
-            return try ServedModel(session: session, contract: contract, directory: directory, digest: digest)
+            return try ServedModel(
+                session: session, contract: contract, directory: directory, digest: digest,
+                explainer: Self.explainer(Array(bytes), session: session, contract: contract))
         } catch {
             throw ModelLoadFailure("\(contractPath): \(error)")
         }
+    }
+
+    /// The explainer the contract's `explanations` section makes possible, or why there is none.
+    static func explainer(_ bytes: [UInt8], session: InferenceSession, contract: ModelContract) -> Result<ModelExplainer, NotExplainable> {
+        guard var settings = contract.explanations?.settings else {
+            return .failure(NotExplainable("the contract has no explanations section"))
+        }
+        if !contract.features.isEmpty { settings.featureNames = contract.features }
+        return Result { () throws(NotExplainable) in try ModelExplainer(modelBytes: bytes, session: session, settings: settings) }
     }
 
     /// Records why warm-up failed (the reason readiness and the index report).

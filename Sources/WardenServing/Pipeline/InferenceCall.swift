@@ -31,6 +31,8 @@ public struct InferenceCall: Sendable {
     public var header: @Sendable (String) -> String?
     /// Reads and decodes the body against the chosen version's contract. Runs once admitted.
     public var decode: @Sendable (ModelContract) async throws -> DecodedInputs
+    /// Whether the client may ask for explanations (the `explain` route class) of this model.
+    public var mayExplain = true
 
     public init(
         model: String, version: String?, client: String?, requestID: String, route: Route = .infer, routeLabel: String,
@@ -61,12 +63,23 @@ public struct DecodedInputs: Sendable {
     public var feeds: [String: Value]
     public var outputs: [String]?
     public var timeout: Duration?
+    /// The request asks for an explanation of its answer (OIP `parameters.explain`).
+    public var explain: ExplainRequest?
 
-    public init(feeds: [String: Value], outputs: [String]? = nil, timeout: Duration? = nil) {
+    public init(feeds: [String: Value], outputs: [String]? = nil, timeout: Duration? = nil, explain: ExplainRequest? = nil) {
         self.feeds = feeds
         self.outputs = outputs
         self.timeout = timeout
+        self.explain = explain
     }
+}
+
+/// What an explanation request asks: how many reason codes per row.
+public struct ExplainRequest: Sendable, Equatable {
+    public static let maximumTopK = 64
+    public var topK: Int
+
+    public init(topK: Int = 5) { self.topK = topK }
 }
 
 /// The answer: the version that gave it, and the requested outputs that survived the output

@@ -14,6 +14,7 @@ public struct InferencePipeline: Sendable {
     package let engine: EngineStage
     package let outputContract = OutputContractCheck()
     package let redaction: Redaction
+    package let explanation: ExplanationStage
     package let observer: any PipelineObserver
 
     package init(
@@ -25,6 +26,7 @@ public struct InferencePipeline: Sendable {
         self.features = features
         self.engine = EngineStage(engine: admission.engine, observer: observer)
         self.redaction = Redaction(redactor: redactor)
+        self.explanation = ExplanationStage(engine: admission.engine)
         self.observer = observer
     }
 
@@ -78,10 +80,17 @@ public struct InferencePipeline: Sendable {
             let finishing = ContinuousClock.now
             stages.infer = finishing - inferring
             try outputContract.check(results, against: model.enforcement)
-            let answer = redaction.apply(results, plan: model.enforcement.redactions, keeping: requested)
+            var answer = redaction.apply(results, plan: model.enforcement.redactions, keeping: requested)
+            var answered = requested
+            if let explain = decoded.explain {
+                let explained = try await explanation.run(
+                    model, feeds, request: explain, mayExplain: call.mayExplain, deadline: effective, lease: lease)
+                answer.merge(explained) { kept, _ in kept }
+                answered += explained.keys.sorted()
+            }
             stages.output = .now - finishing
             model.statistics.recordSuccess(total: .now - call.arrival, stages: stages)
-            return (answer, requested)
+            return (answer, answered)
         } catch var error where error.status == 504 && effective < deadline {
             // The client's own `timeout` ran out first: not the version's failure, or any
             // client could fail a canary by asking for a microsecond.
