@@ -77,6 +77,22 @@ public struct WardenServerBuilder {
                 ).log(to: logger)
                 return model
             })
+        // A contract that asks for explanations learns at load whether it gets them, and why not.
+        for model in repository.models where model.contract.explanations != nil {
+            var metadata: Logger.Metadata = [
+                "event": "model_explainability", "model": .string(model.name), "version": .string(model.version),
+            ]
+            switch model.explainer {
+            case let .success(explainer):
+                metadata["method"] = .string(explainer.method)
+                metadata["features"] = .stringConvertible(explainer.features.count)
+                metadata["targets"] = .stringConvertible(explainer.targets.count)
+                logger.info("explanations available", metadata: metadata)
+            case let .failure(reason):
+                metadata["reason"] = .string(reason.description)
+                logger.warning("not explainable", metadata: metadata)
+            }
+        }
         for model in repository.models where model.contract.featureStore != nil && featureProxy == nil {
             throw ConfigurationError("model '\(model.name)' looks features up in a feature store: configure feature_proxy (and tls)")
         }
