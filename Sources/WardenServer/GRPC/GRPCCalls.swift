@@ -97,6 +97,13 @@ struct GRPCCalls: Sendable {
         }
     }
 
+    /// Whether the client may ask for explanations of `model` (route class `explain`).
+    func mayExplain(_ call: GRPCCall, model: String) -> Bool {
+        guard let authorization else { return true }
+        guard let text = call.client, let id = try? SPIFFEID(parsing: text) else { return false }
+        return authorization.allows(id, routeClass: .explain, model: model)
+    }
+
     private func authorize(_ call: GRPCCall, routeClass: Authorization.RouteClass, model: String?) throws {
         guard let authorization else { return }
         try RequestPhase.run("authz.identity") {

@@ -93,7 +93,7 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
                 throw ServingFailure.payloadTooLarge(limit: limits.maxBodyBytes)
             }
             let decoded = LockedBox<GRPCInferRequest?>(nil)
-            let inference = InferenceCall(
+            var inference = InferenceCall(
                 model: message.modelName, version: message.modelVersion.isEmpty ? nil : message.modelVersion, client: call.client,
                 requestID: call.requestID, routeLabel: call.route, arrival: call.arrival,
                 requestedTimeout: Result { () throws(ServingFailure) -> Duration? in try GRPCTimeout.read(headers) },
@@ -101,8 +101,9 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
             ) { contract in
                 let parsed = try GRPCInferRequest(message, contract: contract)
                 decoded.value = parsed
-                return DecodedInputs(feeds: parsed.feeds, outputs: parsed.outputs, timeout: parsed.timeout)
+                return DecodedInputs(feeds: parsed.feeds, outputs: parsed.outputs, timeout: parsed.timeout, explain: parsed.explain)
             }
+            inference.mayExplain = calls.mayExplain(call, model: message.modelName)
             let result = try await pipeline.run(inference)
             call.outcome.answered(by: result.model)
             return RequestPhase.run("encode") {

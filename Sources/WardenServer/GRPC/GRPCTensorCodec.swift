@@ -11,6 +11,8 @@ struct GRPCInferRequest {
     /// The outputs asked for, in request order; nil: all of them.
     var outputs: [String]?
     var timeout: Duration?
+    /// The `explain` parameter: true, or the number of reason codes per row (int64).
+    var explain: ExplainRequest?
     /// `binary_data_output: false` asks for typed `contents` instead of raw output contents.
     var rawOutputs: Bool
 
@@ -67,6 +69,7 @@ struct GRPCInferRequest {
             }
         }
         timeout = try Self.timeout(request.parameters["timeout"])
+        explain = try Self.explain(request.parameters["explain"])
         switch request.parameters["binary_data_output"]?.parameterChoice {
         case nil: rawOutputs = true
         case let .boolParam(flag)?: rawOutputs = flag
@@ -87,6 +90,18 @@ struct GRPCInferRequest {
             total += contents.bytesContents.reduce(0) { $0 + 4 + $1.count }
         }
         return total
+    }
+
+    /// `explain`: gRPC parameters are scalars, so REST's `{"top_k": K}` is the int64 K here.
+    private static func explain(_ parameter: Inference_InferParameter?) throws -> ExplainRequest? {
+        switch parameter?.parameterChoice {
+        case nil, .boolParam(false)?: return nil
+        case .boolParam(true)?: return ExplainRequest()
+        case let .int64Param(k)? where (0...Int64(ExplainRequest.maximumTopK)).contains(k): return ExplainRequest(topK: Int(k))
+        default:
+            throw ServingFailure.badRequest(
+                .invalidRequest, "parameter explain must be true or the number of reason codes (0...\(ExplainRequest.maximumTopK))")
+        }
     }
 
     /// OIP's `timeout` parameter: microseconds, as tritonclient sends it (int64 or uint64).
