@@ -128,8 +128,7 @@ enum KServeV1 {
     }
 
     /// `:explain`'s answer: the predictions as `:predict` gives them, and per instance its
-    /// explanation — the model's outputs and the explanation's (`<output>__attributions`,
-    /// `<output>__base_value`, `reason_codes`) by name.
+    /// explanation: `<output>__attributions`, `<output>__base_value` and `reason_codes` by name.
     static func explanations(_ results: [String: Value], outputs names: [String]) -> [UInt8] {
         let model = names.filter { !$0.hasSuffix("__attributions") && !$0.hasSuffix("__base_value") && $0 != "reason_codes" }
         let explained = names.filter { !model.contains($0) }

@@ -42,6 +42,12 @@ package enum ExplanationOutputs {
         ("\(output)__attributions", "\(output)__base_value", "reason_codes")
     }
 
+    /// The explanation's output names in answer order: attributions, base value, reason codes.
+    package static func ordered(_ outputs: [String: Value]) -> [String] {
+        let rank = { (name: String) in name.hasSuffix("__attributions") ? 0 : name.hasSuffix("__base_value") ? 1 : 2 }
+        return outputs.keys.sorted { rank($0) < rank($1) }
+    }
+
     package static func make(_ explanation: Explanation, explainer: ModelExplainer, redacted: Set<String>, topK: Int) -> [String: Value] {
         let (rows, targets, features) = (explanation.rows, explanation.targets, explanation.features)
         let names = names(for: explainer.scoreOutput)

@@ -86,7 +86,7 @@ public struct InferencePipeline: Sendable {
                 let explained = try await explanation.run(
                     model, feeds, request: explain, mayExplain: call.mayExplain, deadline: effective, lease: lease)
                 answer.merge(explained) { kept, _ in kept }
-                answered += explained.keys.sorted()
+                answered += ExplanationOutputs.ordered(explained)
             }
             stages.output = .now - finishing
             model.statistics.recordSuccess(total: .now - call.arrival, stages: stages)
