@@ -122,14 +122,21 @@ struct TreeAttributor: Attributor {
         let stride = rows == 0 ? 0 : x.count / rows
         let modelTargets = shap.targets
         var phi = [Double](repeating: 0, count: stride * modelTargets)
-        var path: [TreeShap<T>.PathElement] = []
-        for row in 0..<rows {
-            for i in phi.indices { phi[i] = 0 }
-            shap.explain(x, base: row * stride, into: &phi, path: &path)
-            for column in 0..<stride {
-                for (target, modelTarget) in explained.enumerated() {
-                    let value = phi[column * modelTargets + modelTarget]
-                    if value != 0 { add(row, column, target, value) }
+        let path = UnsafeMutablePointer<TreeShap<T>.PathElement>.allocate(capacity: shap.pathCapacity)
+        defer { path.deallocate() }
+        shap.withTables { tables in
+            x.withUnsafeBufferPointer { values in
+                for row in 0..<rows {
+                    phi.withUnsafeMutableBufferPointer { phi in
+                        phi.update(repeating: 0)
+                        shap.explain(values.baseAddress! + row * stride, tables: tables, into: phi.baseAddress!, path: path)
+                    }
+                    for column in 0..<stride {
+                        for (target, modelTarget) in explained.enumerated() {
+                            let value = phi[column * modelTargets + modelTarget]
+                            if value != 0 { add(row, column, target, value) }
+                        }
+                    }
                 }
             }
         }

@@ -5,6 +5,8 @@
 /// The conditional expectations come from each node's cover (the training weight that reached
 /// it), which ONNX does not carry: the contract supplies it per (tree, node) id. Arithmetic is
 /// in Double; the route a row takes uses the engine's comparison in the threshold type `T`.
+/// The recursion works on raw buffers: the path is rewritten at every node, and array
+/// accesses (bounds and uniqueness checks on each write) cost more than the arithmetic.
 struct TreeShap<T: FloatElement>: Sendable {
     let model: TreeEnsembleModel<T>
     /// Cover of each node, by the model's node position.
@@ -15,6 +17,8 @@ struct TreeShap<T: FloatElement>: Sendable {
     let scale: Double
     /// Longest root-to-leaf path, which sizes the path buffer.
     let maxDepth: Int
+    /// 1/n for n up to the longest path: the recursion multiplies instead of dividing.
+    let reciprocals: [Double]
 
     /// One element of the path of unique features from the root (the paper's m).
     struct PathElement {
@@ -41,7 +45,11 @@ struct TreeShap<T: FloatElement>: Sendable {
             }
         }
         maxDepth = deepest
+        reciprocals = (0...(deepest + 2)).map { $0 == 0 ? 0 : 1 / Double($0) }
     }
+
+    /// Path elements one row's recursion needs: each level copies its parent's path past it.
+    var pathCapacity: Int { (maxDepth + 2) * (maxDepth + 3) / 2 }
 
     /// Each target's expected value over the training distribution the covers describe: every
     /// leaf's weight times the share of cover that reaches it, summed over trees.
@@ -52,11 +60,13 @@ struct TreeShap<T: FloatElement>: Sendable {
             while let (index, share) = stack.popLast() {
                 let node = model.nodes[index]
                 if node.mode == .leaf {
-                    addLeaf(index, times: share * scale, into: &expected, offset: 0)
+                    let first = Int(node.trueChild)
+                    for w in first..<(first + (targets == 1 ? 1 : Int(node.falseChild))) {
+                        expected[Int(model.leafTargets[w])] += share * scale * Double(model.leafWeights[w])
+                    }
                     continue
                 }
                 let total = cover[index]
-                guard total > 0 else { continue }
                 stack.append((Int(node.trueChild), share * cover[Int(node.trueChild)] / total))
                 stack.append((Int(node.falseChild), share * cover[Int(node.falseChild)] / total))
             }
@@ -64,61 +74,93 @@ struct TreeShap<T: FloatElement>: Sendable {
         return expected
     }
 
-    /// Adds one row's attributions to `phi[feature * targets + target]` (row values start at
-    /// `base` in `x`); `path` is scratch space reused across rows and trees.
-    func explain(_ x: [T], base: Int, into phi: inout [Double], path: inout [PathElement]) {
-        let needed = (maxDepth + 2) * (maxDepth + 3) / 2
-        if path.count < needed {
-            path = Array(repeating: PathElement(feature: -1, zeroFraction: 0, oneFraction: 0, weight: 0), count: needed)
-        }
-        for root in model.roots {
-            recurse(
-                Int(root), depth: 0, pathStart: 0, zeroFraction: 1, oneFraction: 1, feature: -1, x: x, base: base, phi: &phi, path: &path)
+    /// The model's tables as raw pointers, valid for one call of `body`.
+    struct Tables {
+        let nodes: UnsafePointer<TreeEnsembleModel<T>.Node>
+        let cover: UnsafePointer<Double>
+        let leafTargets: UnsafePointer<Int32>
+        let leafWeights: UnsafePointer<T>
+        /// `reciprocal[n]` = 1/n.
+        let reciprocal: UnsafePointer<Double>
+    }
+
+    func withTables<R>(_ body: (Tables) -> R) -> R {
+        model.nodes.withUnsafeBufferPointer { nodes in
+            cover.withUnsafeBufferPointer { cover in
+                model.leafTargets.withUnsafeBufferPointer { targets in
+                    model.leafWeights.withUnsafeBufferPointer { weights in
+                        reciprocals.withUnsafeBufferPointer { reciprocal in
+                            body(
+                                Tables(
+                                    nodes: nodes.baseAddress!, cover: cover.baseAddress!, leafTargets: targets.baseAddress!,
+                                    leafWeights: weights.baseAddress!, reciprocal: reciprocal.baseAddress!))
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /// The paper's RECURSE. The path of depth `depth` sits at `path[pathStart...]`; this call
-    /// copies it past its end, extends it with the split that led here, and recurses.
+    /// Adds one row's attributions to `phi[feature * targets + target]`; `x` points at the
+    /// row's first value, `path` at `pathCapacity` elements of scratch space.
+    func explain(_ x: UnsafePointer<T>, tables: Tables, into phi: UnsafeMutablePointer<Double>, path: UnsafeMutablePointer<PathElement>) {
+        for root in model.roots {
+            recurse(Int(root), depth: 0, parent: path, zeroFraction: 1, oneFraction: 1, feature: -1, x: x, tables: tables, phi: phi)
+        }
+    }
+
+    /// The paper's RECURSE. The parent's path (depth + 1 elements) is at `parent`; this call
+    /// copies it just past its end, extends the copy with the split that led here, and recurses.
     private func recurse(
-        _ index: Int, depth inDepth: Int, pathStart: Int, zeroFraction: Double, oneFraction: Double, feature: Int32, x: [T], base: Int,
-        phi: inout [Double], path: inout [PathElement]
+        _ index: Int, depth inDepth: Int, parent: UnsafeMutablePointer<PathElement>, zeroFraction: Double, oneFraction: Double,
+        feature: Int32, x: UnsafePointer<T>, tables: Tables, phi: UnsafeMutablePointer<Double>
     ) {
+        // A branch no training weight reached, on the cold side: it contributes nothing.
+        if zeroFraction == 0 && oneFraction == 0 { return }
         var depth = inDepth
-        let start = pathStart + depth + 1
-        for i in 0...depth { path[start + i] = path[pathStart + i] }
-        Self.extend(&path, start: start, depth: depth, zeroFraction: zeroFraction, oneFraction: oneFraction, feature: feature)
-        let node = model.nodes[index]
+        let path = parent + depth + 1
+        path.update(from: parent, count: depth + 1)
+        Self.extend(
+            path, depth: depth, zeroFraction: zeroFraction, oneFraction: oneFraction, feature: feature, reciprocal: tables.reciprocal)
+        let node = tables.nodes[index]
         if node.mode == .leaf {
             guard depth > 0 else { return }
+            let first = Int(node.trueChild)
+            // With one target, only a leaf's first weight counts, as the engine scores it.
+            let count = targets == 1 ? 1 : Int(node.falseChild)
             for i in 1...depth {
-                let element = path[start + i]
-                let weight = Self.unwoundSum(path, start: start, depth: depth, index: i)
-                addLeaf(
-                    index, times: weight * (element.oneFraction - element.zeroFraction) * scale, into: &phi,
-                    offset: Int(element.feature) * targets)
+                let element = path[i]
+                let factor =
+                    Self.unwoundSum(path, depth: depth, index: i, reciprocal: tables.reciprocal)
+                    * (element.oneFraction - element.zeroFraction) * scale
+                let offset = Int(element.feature) * targets
+                for w in first..<(first + count) {
+                    phi[offset + Int(tables.leafTargets[w])] += factor * Double(tables.leafWeights[w])
+                }
             }
             return
         }
-        let value = x[base + Int(node.feature)]
+        let value = x[Int(node.feature)]
         let hot = Int(goesTrue(node, value) ? node.trueChild : node.falseChild)
         let cold = hot == Int(node.trueChild) ? Int(node.falseChild) : Int(node.trueChild)
-        let total = cover[index]
-        guard total > 0 else { return }
+        let total = tables.cover[index]
         var incomingZero = 1.0
         var incomingOne = 1.0
         // A feature already on the path: undo its earlier split, to redo it at this node.
-        if let k = (1...max(depth, 1)).first(where: { $0 <= depth && path[start + $0].feature == node.feature }) {
-            incomingZero = path[start + k].zeroFraction
-            incomingOne = path[start + k].oneFraction
-            Self.unwind(&path, start: start, depth: depth, index: k)
+        var k = 1
+        while k <= depth, path[k].feature != node.feature { k += 1 }
+        if k <= depth {
+            incomingZero = path[k].zeroFraction
+            incomingOne = path[k].oneFraction
+            Self.unwind(path, depth: depth, index: k, reciprocal: tables.reciprocal)
             depth -= 1
         }
         recurse(
-            hot, depth: depth + 1, pathStart: start, zeroFraction: incomingZero * cover[hot] / total, oneFraction: incomingOne,
-            feature: node.feature, x: x, base: base, phi: &phi, path: &path)
+            hot, depth: depth + 1, parent: path, zeroFraction: incomingZero * tables.cover[hot] / total, oneFraction: incomingOne,
+            feature: node.feature, x: x, tables: tables, phi: phi)
         recurse(
-            cold, depth: depth + 1, pathStart: start, zeroFraction: incomingZero * cover[cold] / total, oneFraction: 0,
-            feature: node.feature, x: x, base: base, phi: &phi, path: &path)
+            cold, depth: depth + 1, parent: path, zeroFraction: incomingZero * tables.cover[cold] / total, oneFraction: 0,
+            feature: node.feature, x: x, tables: tables, phi: phi)
     }
 
     /// The engine's branch decision (TreeEnsembleModel.leaf), one node at a time.
@@ -138,72 +180,73 @@ struct TreeShap<T: FloatElement>: Sendable {
         return taken || (node.missingTracksTrue && value.isNaN)
     }
 
-    /// Adds a leaf's weights, times `factor`, at `into[offset + target]`.
-    @inline(__always)
-    private func addLeaf(_ index: Int, times factor: Double, into values: inout [Double], offset: Int) {
-        let leaf = model.nodes[index]
-        let first = Int(leaf.trueChild)
-        // With one target, only a leaf's first weight counts, as the engine scores it.
-        let count = targets == 1 ? 1 : Int(leaf.falseChild)
-        for w in first..<(first + count) {
-            values[offset + Int(model.leafTargets[w])] += factor * Double(model.leafWeights[w])
-        }
-    }
-
     /// EXTEND: the path grows by one feature, and the weights of every subset size are updated.
-    static func extend(_ path: inout [PathElement], start: Int, depth: Int, zeroFraction: Double, oneFraction: Double, feature: Int32) {
-        path[start + depth] = PathElement(
-            feature: feature, zeroFraction: zeroFraction, oneFraction: oneFraction, weight: depth == 0 ? 1 : 0)
+    @inline(__always)
+    static func extend(
+        _ path: UnsafeMutablePointer<PathElement>, depth: Int, zeroFraction: Double, oneFraction: Double, feature: Int32,
+        reciprocal: UnsafePointer<Double>
+    ) {
+        path[depth] = PathElement(feature: feature, zeroFraction: zeroFraction, oneFraction: oneFraction, weight: depth == 0 ? 1 : 0)
+        let inverseSize = reciprocal[depth + 1]
         var i = depth - 1
-        let size = Double(depth + 1)
         while i >= 0 {
-            path[start + i + 1].weight += oneFraction * path[start + i].weight * Double(i + 1) / size
-            path[start + i].weight = zeroFraction * path[start + i].weight * Double(depth - i) / size
+            path[i + 1].weight += oneFraction * path[i].weight * Double(i + 1) * inverseSize
+            path[i].weight = zeroFraction * path[i].weight * Double(depth - i) * inverseSize
             i -= 1
         }
     }
 
     /// UNWIND: removes element `index` from the path, undoing its EXTEND.
-    static func unwind(_ path: inout [PathElement], start: Int, depth: Int, index: Int) {
-        let one = path[start + index].oneFraction
-        let zero = path[start + index].zeroFraction
-        var next = path[start + depth].weight
+    @inline(__always)
+    static func unwind(_ path: UnsafeMutablePointer<PathElement>, depth: Int, index: Int, reciprocal: UnsafePointer<Double>) {
+        let one = path[index].oneFraction
+        let zero = path[index].zeroFraction
+        var next = path[depth].weight
         let size = Double(depth + 1)
+        let inverseSize = reciprocal[depth + 1]
         var i = depth - 1
-        while i >= 0 {
-            if one != 0 {
-                let saved = path[start + i].weight
-                path[start + i].weight = next * size / (Double(i + 1) * one)
-                next = saved - path[start + i].weight * zero * Double(depth - i) / size
-            } else {
-                path[start + i].weight = path[start + i].weight * size / (zero * Double(depth - i))
+        if one != 0 {
+            let inverseOne = 1 / one
+            while i >= 0 {
+                let saved = path[i].weight
+                path[i].weight = next * size * reciprocal[i + 1] * inverseOne
+                next = saved - path[i].weight * zero * Double(depth - i) * inverseSize
+                i -= 1
             }
-            i -= 1
+        } else {
+            let inverseZero = 1 / zero
+            while i >= 0 {
+                path[i].weight = path[i].weight * size * inverseZero * reciprocal[depth - i]
+                i -= 1
+            }
         }
         for j in index..<depth {
-            path[start + j].feature = path[start + j + 1].feature
-            path[start + j].zeroFraction = path[start + j + 1].zeroFraction
-            path[start + j].oneFraction = path[start + j + 1].oneFraction
+            path[j].feature = path[j + 1].feature
+            path[j].zeroFraction = path[j + 1].zeroFraction
+            path[j].oneFraction = path[j + 1].oneFraction
         }
     }
 
     /// The total weight the path would have with element `index` unwound, without unwinding it.
-    static func unwoundSum(_ path: [PathElement], start: Int, depth: Int, index: Int) -> Double {
-        let one = path[start + index].oneFraction
-        let zero = path[start + index].zeroFraction
-        var next = path[start + depth].weight
+    @inline(__always)
+    static func unwoundSum(_ path: UnsafeMutablePointer<PathElement>, depth: Int, index: Int, reciprocal: UnsafePointer<Double>) -> Double {
+        let one = path[index].oneFraction
+        let zero = path[index].zeroFraction
+        var next = path[depth].weight
         var total = 0.0
         var i = depth - 1
         if one != 0 {
+            let inverseOne = 1 / one
             while i >= 0 {
-                let share = next / (Double(i + 1) * one)
+                let share = next * reciprocal[i + 1] * inverseOne
                 total += share
-                next = path[start + i].weight - share * zero * Double(depth - i)
+                next = path[i].weight - share * zero * Double(depth - i)
                 i -= 1
             }
         } else {
+            let inverseZero = 1 / zero
             while i >= 0 {
-                total += path[start + i].weight / (zero * Double(depth - i))
+                total += path[i].weight * inverseZero * reciprocal[depth - i]
                 i -= 1
             }
         }
