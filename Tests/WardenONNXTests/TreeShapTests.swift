@@ -84,8 +84,9 @@ import Testing
     static let features = 5
     static let targets = 2
 
-    /// The forest as an ONNX TreeEnsembleRegressor reading Concat(A [N, 2], B [N, 3]).
-    static func model(_ trees: [RandomTree]) -> [UInt8] {
+    /// The forest as an ONNX TreeEnsembleRegressor reading Concat(A [N, 2], B [N, 3]), or,
+    /// with `mixing`, a Softmax of it (every column then depends on every input).
+    static func model(_ trees: [RandomTree], mixing: Bool = false) -> [UInt8] {
         var treeIDs: [Int64] = []
         var nodeIDs: [Int64] = []
         var featureIDs: [Int64] = []
@@ -129,7 +130,10 @@ import Testing
         }
         let axis: (inout ProtobufWriter) -> Void = ONNXModelBuilder.intAttribute("axis", 1)
         builder.nodes = [
-            .init(op: "Concat", inputs: ["A", "B"], outputs: ["X"], attributes: [axis]),
+            .init(op: "Concat", inputs: ["A", "B"], outputs: [mixing ? "C" : "X"], attributes: [axis])
+        ]
+        if mixing { builder.nodes.append(.init(op: "Softmax", inputs: ["C"], outputs: ["X"])) }
+        builder.nodes += [
             .init(
                 op: "TreeEnsembleRegressor", domain: "ai.onnx.ml", inputs: ["X"], outputs: ["Y"],
                 attributes: [
@@ -145,7 +149,7 @@ import Testing
                     ONNXModelBuilder.intsAttribute("target_ids", weightTargets, packed: true),
                     ONNXModelBuilder.floatsAttribute("target_weights", weights, packed: true),
                     ONNXModelBuilder.intAttribute("n_targets", Int64(targets)),
-                ]),
+                ])
         ]
         return builder.build()
     }
@@ -214,6 +218,14 @@ import Testing
         let session = try InferenceSession(modelBytes: bytes)
         #expect { try ModelExplainer(modelBytes: bytes, session: session, settings: ExplanationSettings()) } throws: {
             "\($0)".contains("explanations.tree_cover")
+        }
+        let mixed = Self.model(trees, mixing: true)
+        #expect {
+            try ModelExplainer(
+                modelBytes: mixed, session: try InferenceSession(modelBytes: mixed),
+                settings: ExplanationSettings(treeCover: .byTree(trees.map(\.cover))))
+        } throws: {
+            "\($0)".contains("cannot attribute through Softmax")
         }
         var short = trees.map(\.cover)
         short[0].removeLast()
