@@ -20,10 +20,14 @@ struct TreeShap<T: FloatElement>: Sendable {
     /// 1/n for n up to the longest path: the recursion multiplies instead of dividing.
     let reciprocals: [Double]
 
-    /// One element of the path of unique features from the root (the paper's m).
+    /// One element of the path of unique features from the root (the paper's m). In the
+    /// path-dependent algorithm a one-fraction is always 0 or 1 (the row goes one way), so it
+    /// never needs dividing by; 1/zeroFraction is kept beside it, computed once per split
+    /// instead of once per leaf below it.
     struct PathElement {
         var feature: Int32
         var zeroFraction: Double
+        var inverseZeroFraction: Double
         var oneFraction: Double
         var weight: Double
     }
@@ -186,7 +190,9 @@ struct TreeShap<T: FloatElement>: Sendable {
         _ path: UnsafeMutablePointer<PathElement>, depth: Int, zeroFraction: Double, oneFraction: Double, feature: Int32,
         reciprocal: UnsafePointer<Double>
     ) {
-        path[depth] = PathElement(feature: feature, zeroFraction: zeroFraction, oneFraction: oneFraction, weight: depth == 0 ? 1 : 0)
+        path[depth] = PathElement(
+            feature: feature, zeroFraction: zeroFraction, inverseZeroFraction: zeroFraction == 0 ? 0 : 1 / zeroFraction,
+            oneFraction: oneFraction, weight: depth == 0 ? 1 : 0)
         let inverseSize = reciprocal[depth + 1]
         var i = depth - 1
         while i >= 0 {
@@ -205,16 +211,15 @@ struct TreeShap<T: FloatElement>: Sendable {
         let size = Double(depth + 1)
         let inverseSize = reciprocal[depth + 1]
         var i = depth - 1
-        if one != 0 {
-            let inverseOne = 1 / one
+        if one != 0 {  // one == 1
             while i >= 0 {
                 let saved = path[i].weight
-                path[i].weight = next * size * reciprocal[i + 1] * inverseOne
+                path[i].weight = next * size * reciprocal[i + 1]
                 next = saved - path[i].weight * zero * Double(depth - i) * inverseSize
                 i -= 1
             }
         } else {
-            let inverseZero = 1 / zero
+            let inverseZero = path[index].inverseZeroFraction
             while i >= 0 {
                 path[i].weight = path[i].weight * size * inverseZero * reciprocal[depth - i]
                 i -= 1
@@ -223,6 +228,7 @@ struct TreeShap<T: FloatElement>: Sendable {
         for j in index..<depth {
             path[j].feature = path[j + 1].feature
             path[j].zeroFraction = path[j + 1].zeroFraction
+            path[j].inverseZeroFraction = path[j + 1].inverseZeroFraction
             path[j].oneFraction = path[j + 1].oneFraction
         }
     }
@@ -235,16 +241,15 @@ struct TreeShap<T: FloatElement>: Sendable {
         var next = path[depth].weight
         var total = 0.0
         var i = depth - 1
-        if one != 0 {
-            let inverseOne = 1 / one
+        if one != 0 {  // one == 1
             while i >= 0 {
-                let share = next * reciprocal[i + 1] * inverseOne
+                let share = next * reciprocal[i + 1]
                 total += share
                 next = path[i].weight - share * zero * Double(depth - i)
                 i -= 1
             }
         } else {
-            let inverseZero = 1 / zero
+            let inverseZero = path[index].inverseZeroFraction
             while i >= 0 {
                 total += path[i].weight * inverseZero * reciprocal[depth - i]
                 i -= 1
