@@ -145,7 +145,7 @@ struct TreeShap<T: FloatElement>: Sendable {
             return
         }
         let value = x[Int(node.feature)]
-        let hot = Int(goesTrue(node, value) ? node.trueChild : node.falseChild)
+        let hot = Int(model.goesTrue(node, value) ? node.trueChild : node.falseChild)
         let cold = hot == Int(node.trueChild) ? Int(node.falseChild) : Int(node.trueChild)
         let total = tables.cover[index]
         var incomingZero = 1.0
@@ -165,23 +165,6 @@ struct TreeShap<T: FloatElement>: Sendable {
         recurse(
             cold, depth: depth + 1, parent: path, zeroFraction: incomingZero * tables.cover[cold] / total, oneFraction: 0,
             feature: node.feature, x: x, tables: tables, phi: phi)
-    }
-
-    /// The engine's branch decision (TreeEnsembleModel.leaf), one node at a time.
-    @inline(__always)
-    private func goesTrue(_ node: TreeEnsembleModel<T>.Node, _ value: T) -> Bool {
-        let taken: Bool
-        switch node.mode {
-        case .lessOrEqual: taken = value <= node.threshold
-        case .less: taken = value < node.threshold
-        case .greaterOrEqual: taken = value >= node.threshold
-        case .greater: taken = value > node.threshold
-        case .equal: taken = value == node.threshold
-        case .notEqual: taken = value != node.threshold
-        case .member: taken = model.memberSets[Int(node.memberSet)].contains(value)
-        case .leaf: taken = false
-        }
-        return taken || (node.missingTracksTrue && value.isNaN)
     }
 
     /// EXTEND: the path grows by one feature, and the weights of every subset size are updated.

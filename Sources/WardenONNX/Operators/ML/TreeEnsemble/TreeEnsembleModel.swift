@@ -150,19 +150,26 @@ struct TreeEnsembleModel<T: FloatElement>: Sendable {
         var index = Int(root)
         while true {
             let node = nodes[index]
-            let value = x[base + Int(node.feature)]
-            let goesTrue: Bool
-            switch node.mode {
-            case .lessOrEqual: goesTrue = value <= node.threshold
-            case .less: goesTrue = value < node.threshold
-            case .greaterOrEqual: goesTrue = value >= node.threshold
-            case .greater: goesTrue = value > node.threshold
-            case .equal: goesTrue = value == node.threshold
-            case .notEqual: goesTrue = value != node.threshold
-            case .member: goesTrue = memberSets[Int(node.memberSet)].contains(value)
-            case .leaf: return index
-            }
-            index = Int(goesTrue || (node.missingTracksTrue && value.isNaN) ? node.trueChild : node.falseChild)
+            if node.mode == .leaf { return index }
+            index = Int(goesTrue(node, x[base + Int(node.feature)]) ? node.trueChild : node.falseChild)
         }
+    }
+
+    /// Whether `value` takes a branch node's true child: its comparison, or a missing value
+    /// where the node sends those to the true side. (TreeSHAP follows the same routes.)
+    @inline(__always)
+    func goesTrue(_ node: Node, _ value: T) -> Bool {
+        let taken: Bool
+        switch node.mode {
+        case .lessOrEqual: taken = value <= node.threshold
+        case .less: taken = value < node.threshold
+        case .greaterOrEqual: taken = value >= node.threshold
+        case .greater: taken = value > node.threshold
+        case .equal: taken = value == node.threshold
+        case .notEqual: taken = value != node.threshold
+        case .member: taken = memberSets[Int(node.memberSet)].contains(value)
+        case .leaf: taken = false
+        }
+        return taken || (node.missingTracksTrue && value.isNaN)
     }
 }
