@@ -211,6 +211,127 @@ import Testing
         }
     }
 
+    /// The same forest as an ml-opset-5 `TreeEnsemble` (split nodes and leaves numbered apart,
+    /// in tree order), with its covers in the `{nodes, leaves}` layout.
+    static func modelV5(_ trees: [RandomTree]) -> (bytes: [UInt8], cover: ExplanationSettings.TreeCover) {
+        var roots: [Int64] = []
+        var features: [Int64] = []
+        var splits: [Float] = []
+        var modes: [UInt8] = []
+        var trueIDs: [Int64] = []
+        var falseIDs: [Int64] = []
+        var trueLeafs: [Int64] = []
+        var falseLeafs: [Int64] = []
+        var missing: [Int64] = []
+        var leafTargets: [Int64] = []
+        var leafWeights: [Float] = []
+        var nodeCover: [Double] = []
+        var leafCover: [Double] = []
+        for tree in trees {
+            // Each tree's nodes get their index among splits or among leaves, in id order.
+            var index: [Int] = []
+            var splitCount = features.count
+            var leafCount = leafTargets.count
+            for node in tree.feature.indices {
+                if tree.isLeaf[node] {
+                    index.append(leafCount)
+                    leafCount += 1
+                } else {
+                    index.append(splitCount)
+                    splitCount += 1
+                }
+            }
+            roots.append(Int64(index[0]))
+            for node in tree.feature.indices {
+                if tree.isLeaf[node] {
+                    // One target per leaf in v5: the test's trees weigh target 0 here.
+                    leafTargets.append(0)
+                    leafWeights.append(Float(tree.leafValue[node][0]))
+                    leafCover.append(tree.cover[node])
+                    continue
+                }
+                features.append(Int64(tree.feature[node]))
+                splits.append(tree.threshold[node])
+                modes.append(0)  // BRANCH_LEQ
+                trueIDs.append(Int64(index[tree.trueChild[node]]))
+                falseIDs.append(Int64(index[tree.falseChild[node]]))
+                trueLeafs.append(tree.isLeaf[tree.trueChild[node]] ? 1 : 0)
+                falseLeafs.append(tree.isLeaf[tree.falseChild[node]] ? 1 : 0)
+                missing.append(tree.missingTrue[node] ? 1 : 0)
+                nodeCover.append(tree.cover[node])
+            }
+        }
+        func tensor(_ name: String, type: Int64, count: Int, raw: [UInt8]) -> (inout ProtobufWriter) -> Void {
+            { a in
+                a.string(1, name)
+                a.int(20, 4)
+                a.message(5) { t in
+                    t.ints(1, [Int64(count)], packed: true)
+                    t.int(2, type)
+                    t.data(9, raw)
+                }
+            }
+        }
+        func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) } }
+        var builder = ONNXModelBuilder()
+        builder.opsets = [("", 17), ("ai.onnx.ml", 5)]
+        builder.inputs = [("A", 1, [nil, 2]), ("B", 1, [nil, 3])]
+        builder.outputs = [("Y", 1)]
+        builder.nodes = [
+            .init(op: "Concat", inputs: ["A", "B"], outputs: ["X"], attributes: [ONNXModelBuilder.intAttribute("axis", 1)]),
+            .init(
+                op: "TreeEnsemble", domain: "ai.onnx.ml", inputs: ["X"], outputs: ["Y"],
+                attributes: [
+                    ONNXModelBuilder.intAttribute("n_targets", 1), ONNXModelBuilder.intsAttribute("tree_roots", roots, packed: true),
+                    ONNXModelBuilder.intsAttribute("nodes_featureids", features, packed: true),
+                    ONNXModelBuilder.intsAttribute("nodes_truenodeids", trueIDs, packed: true),
+                    ONNXModelBuilder.intsAttribute("nodes_falsenodeids", falseIDs, packed: true),
+                    ONNXModelBuilder.intsAttribute("nodes_trueleafs", trueLeafs, packed: true),
+                    ONNXModelBuilder.intsAttribute("nodes_falseleafs", falseLeafs, packed: true),
+                    ONNXModelBuilder.intsAttribute("nodes_missing_value_tracks_true", missing, packed: true),
+                    tensor("nodes_modes", type: 2, count: modes.count, raw: modes),
+                    tensor("nodes_splits", type: 1, count: splits.count, raw: floatBytes(splits)),
+                    ONNXModelBuilder.intsAttribute("leaf_targetids", leafTargets, packed: true),
+                    tensor("leaf_weights", type: 1, count: leafWeights.count, raw: floatBytes(leafWeights)),
+                ]),
+        ]
+        return (builder.build(), .byIndex(nodes: nodeCover, leaves: leafCover))
+    }
+
+    @Test(arguments: [11, 12, 13, 14])
+    func theOpset5LayoutIsExplainedByItsNodeAndLeafIndices(seed: UInt64) throws {
+        var rng = SplitMix(state: seed)
+        var trees: [RandomTree] = []
+        while trees.count < 3 {
+            let tree = RandomTree(features: Self.features, targets: 1, depth: 4, rng: &rng)
+            if !tree.isLeaf[0] { trees.append(tree) }
+        }
+        let (bytes, cover) = Self.modelV5(trees)
+        let session = try InferenceSession(modelBytes: bytes)
+        let explainer = try ModelExplainer(modelBytes: bytes, session: session, settings: ExplanationSettings(treeCover: cover))
+        var rows: [[Float]] = []
+        for _ in 0..<10 { rows.append((0..<Self.features).map { _ in rng.next(in: 0...9) == 0 ? .nan : Float(rng.next(in: -1...5)) }) }
+        let feeds: [String: Value] = [
+            "A": .tensor(.float(rows.flatMap { $0[0..<2] }, shape: [rows.count, 2])),
+            "B": .tensor(.float(rows.flatMap { $0[2..<5] }, shape: [rows.count, 3])),
+        ]
+        let explanation = try explainer.explain(feeds)
+        guard case let .tensor(scores)? = try session.run(feeds)["Y"], case let .float(y) = scores.storage else {
+            Issue.record("no scores")
+            return
+        }
+        for (r, row) in rows.enumerated() {
+            let expected = Self.bruteForce(trees, row, target: 0)
+            var sum = explanation.baseValues[0]
+            for feature in 0..<Self.features {
+                #expect(
+                    abs(explanation.attribution(row: r, target: 0, feature: feature) - expected[feature]) < 1e-9, "seed \(seed) row \(r)")
+                sum += explanation.attribution(row: r, target: 0, feature: feature)
+            }
+            #expect(abs(sum - Double(y[r])) < 1e-4, "seed \(seed) row \(r)")
+        }
+    }
+
     @Test func aModelWithoutCoversOrThroughAMixingOperatorIsNotExplainable() throws {
         var rng = SplitMix(state: 9)
         let trees = [RandomTree(features: Self.features, targets: Self.targets, depth: 3, rng: &rng)]

@@ -129,7 +129,7 @@ import WardenONNX
         let sections: [(String, [String])] = [
             ("## Top level", ModelContract.keys), ("## Tensors (inputs[], outputs[])", TensorSpec.keys),
             ("## feature_store", FeatureStoreContract.keys), ("## samples[]", ContractSample.keys),
-            ("## samples[].tolerance", ContractSample.Tolerance.keys),
+            ("## samples[].tolerance", ContractSample.Tolerance.keys), ("## explanations", ExplanationContract.keys),
         ]
         for (heading, keys) in sections {
             #expect(Self.tableKeys(in: text, under: heading) == keys, "\(heading)")
