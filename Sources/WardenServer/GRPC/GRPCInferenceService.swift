@@ -103,7 +103,7 @@ struct GRPCInferenceService: Inference_GRPCInferenceService.ServiceProtocol {
                 decoded.value = parsed
                 return DecodedInputs(feeds: parsed.feeds, outputs: parsed.outputs, timeout: parsed.timeout, explain: parsed.explain)
             }
-            inference.mayExplain = calls.mayExplain(call, model: message.modelName)
+            inference.mayExplain = { calls.mayExplain(call, model: message.modelName) }
             let result = try await pipeline.run(inference)
             call.outcome.answered(by: result.model)
             return RequestPhase.run("encode") {

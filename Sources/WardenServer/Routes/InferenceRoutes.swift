@@ -51,10 +51,10 @@ struct InferenceRoutes {
             requestedTimeout: Result { () throws(ServingFailure) -> Duration? in try RequestedTimeout.read(headers) },
             header: { name in HTTPField.Name(name).flatMap { headers[$0] } }, decode: decode)
         if let authorization {
-            call.mayExplain =
-                context.clientIdentity.flatMap { try? SPIFFEID(parsing: $0) }.map {
-                    authorization.allows($0, routeClass: .explain, model: model)
-                } ?? false
+            let client = context.clientIdentity
+            call.mayExplain = {
+                client.flatMap { try? SPIFFEID(parsing: $0) }.map { authorization.allows($0, routeClass: .explain, model: model) } ?? false
+            }
         }
         return call
     }

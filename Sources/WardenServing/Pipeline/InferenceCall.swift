@@ -31,8 +31,9 @@ public struct InferenceCall: Sendable {
     public var header: @Sendable (String) -> String?
     /// Reads and decodes the body against the chosen version's contract. Runs once admitted.
     public var decode: @Sendable (ModelContract) async throws -> DecodedInputs
-    /// Whether the client may ask for explanations (the `explain` route class) of this model.
-    public var mayExplain = true
+    /// Whether the client may ask for explanations (the `explain` route class) of this model;
+    /// asked only of a request that wants one, so other requests pay nothing for it.
+    public var mayExplain: @Sendable () -> Bool = { true }
 
     public init(
         model: String, version: String?, client: String?, requestID: String, route: Route = .infer, routeLabel: String,

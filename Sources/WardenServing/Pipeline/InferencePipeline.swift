@@ -84,7 +84,7 @@ public struct InferencePipeline: Sendable {
             var answered = requested
             if let explain = decoded.explain {
                 let explained = try await explanation.run(
-                    model, feeds, request: explain, mayExplain: call.mayExplain, deadline: effective, lease: lease)
+                    model, feeds, request: explain, mayExplain: call.mayExplain(), deadline: effective, lease: lease)
                 answer.merge(explained) { kept, _ in kept }
                 answered += ExplanationOutputs.ordered(explained)
             }

@@ -159,7 +159,6 @@ public final class RequestPolicy: Sendable {
     package var isStale: Bool { stale.load(ordering: .relaxed) }
     /// The bundle in force, for a bundle-fed policy that has one.
     package var provenance: PolicyProvenance? { current.withLock { $0?.provenance } }
-    package var hasPolicy: Bool { current.withLock { $0 != nil } }
 
     public var reloadFailures: Int { failures.load(ordering: .relaxed) }
     public var reloadCount: Int { reloads.load(ordering: .relaxed) }
