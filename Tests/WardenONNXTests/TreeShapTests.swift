@@ -211,6 +211,39 @@ import Testing
         }
     }
 
+    /// Fast TreeSHAP v2's tables and Algorithm 2 are the same sums regrouped: with no memory
+    /// for tables, with room for one tree of four, and with the default, every row gets the
+    /// brute-force Shapley values (deeper trees here: features recur along most paths).
+    @Test(arguments: [0, 6_000, ExplanationSettings.defaultTableMemoryLimit])
+    func theSubsetTablesAndAlgorithm2AgreeAtAnyMemoryLimit(limit: Int) throws {
+        var rng = SplitMix(state: 21)
+        let trees = (0..<4).map { _ in RandomTree(features: Self.features, targets: Self.targets, depth: 7, rng: &rng) }
+        let bytes = Self.model(trees)
+        let session = try InferenceSession(modelBytes: bytes)
+        let explainer = try ModelExplainer(
+            modelBytes: bytes, session: session,
+            settings: ExplanationSettings(treeCover: .byTree(trees.map(\.cover)), tableMemoryLimit: limit))
+        let tabled = limit == 0 ? 0 : limit == 6_000 ? 1 : 4
+        #expect(explainer.method.contains("tables for \(tabled) of 4 trees"), "\(explainer.method)")
+        var rows: [[Float]] = []
+        for _ in 0..<8 { rows.append((0..<Self.features).map { _ in rng.next(in: 0...9) == 0 ? .nan : Float(rng.next(in: -1...5)) }) }
+        let feeds: [String: Value] = [
+            "A": .tensor(.float(rows.flatMap { $0[0..<2] }, shape: [rows.count, 2])),
+            "B": .tensor(.float(rows.flatMap { $0[2..<5] }, shape: [rows.count, 3])),
+        ]
+        let explanation = try explainer.explain(feeds)
+        for (r, row) in rows.enumerated() {
+            for target in 0..<Self.targets {
+                let expected = Self.bruteForce(trees, row, target: target)
+                for feature in 0..<Self.features {
+                    #expect(
+                        abs(explanation.attribution(row: r, target: target, feature: feature) - expected[feature]) < 1e-9,
+                        "limit \(limit) row \(r) target \(target) feature \(feature)")
+                }
+            }
+        }
+    }
+
     /// The same forest as an ml-opset-5 `TreeEnsemble` (split nodes and leaves numbered apart,
     /// in tree order), with its covers in the `{nodes, leaves}` layout.
     static func modelV5(_ trees: [RandomTree]) -> (bytes: [UInt8], cover: ExplanationSettings.TreeCover) {

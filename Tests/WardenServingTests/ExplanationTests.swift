@@ -21,7 +21,10 @@ import WardenONNX
             try Self.contract(#"{"tree_cover": {"nodes": [10], "leaves": [6, 4]}}"#).settings.treeCover
                 == .byIndex(nodes: [10], leaves: [6, 4]))
         #expect(try Self.contract(#"{"redacted_features": ["age"]}"#).redactedFeatures == ["age"])
+        #expect(try Self.contract(#"{"table_memory_mb": 8}"#).settings.tableMemoryLimit == 8 << 20)
+        #expect(try Self.contract("{}").settings.tableMemoryLimit == ExplanationSettings.defaultTableMemoryLimit)
         for (text, message) in [
+            (#"{"table_memory_mb": -1}"#, "integer from 0 to 65536"), (#"{"table_memory_mb": 1.5}"#, "integer from 0 to 65536"),
             (#"{"tree_covers": []}"#, "did you mean \"tree_cover\""), (#"{"tree_cover": [["a"]]}"#, "must be a finite number"),
             (#"{"tree_cover": {"nodes": []}}"#, "tree_cover"), (#"{"background_mean": 3}"#, "must be an array of numbers"),
         ] {

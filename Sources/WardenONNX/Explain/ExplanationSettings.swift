@@ -15,7 +15,17 @@ public struct ExplanationSettings: Sendable, Equatable {
     /// one-column input, `name[j]` otherwise.
     public var featureNames: [String]?
 
-    public init(treeCover: TreeCover? = nil, backgroundMean: [Double]? = nil, featureNames: [String]? = nil) {
+    /// Memory for Fast TreeSHAP v2's per-leaf tables (2^n doubles for a leaf under n unique
+    /// features); trees past it are explained by Algorithm 2, slower but in O(depth²) memory.
+    public var tableMemoryLimit: Int
+
+    public static let defaultTableMemoryLimit = 64 << 20
+
+    public init(
+        treeCover: TreeCover? = nil, backgroundMean: [Double]? = nil, featureNames: [String]? = nil,
+        tableMemoryLimit: Int = defaultTableMemoryLimit
+    ) {
+        self.tableMemoryLimit = tableMemoryLimit
         self.treeCover = treeCover
         self.backgroundMean = backgroundMean
         self.featureNames = featureNames

@@ -9,7 +9,7 @@ public final class ModelExplainer: Sendable {
     public let targets: [String]
     /// The graph output whose scores are explained (explanations are named after it).
     public let scoreOutput: String
-    /// What kind of model, for the load report: "tree ensemble (TreeSHAP)" or "linear".
+    /// What kind of model, for the load report: "tree ensemble (TreeSHAP; …)" or "linear".
     public let method: String
 
     private let session: InferenceSession
@@ -73,8 +73,13 @@ public final class ModelExplainer: Sendable {
                 attributor = try LinearAttributor(context, columns: columns.count, mean: settings.backgroundMean)
                 method = "linear"
             } else {
-                attributor = try TreeAttributor(context, cover: settings.treeCover, columns: columns.count)
-                method = "tree ensemble (TreeSHAP)"
+                let trees = try TreeAttributor(
+                    context, cover: settings.treeCover, tableMemoryLimit: settings.tableMemoryLimit, columns: columns.count)
+                attributor = trees
+                let report = trees.tablesReport
+                method =
+                    "tree ensemble (TreeSHAP; Fast TreeSHAP v2 tables for \(report.trees) of \(report.of) trees, "
+                    + "\((report.bytes + (1 << 19)) >> 20) MiB)"
             }
         } catch let error as NotExplainable {
             throw error

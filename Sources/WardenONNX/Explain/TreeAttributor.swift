@@ -9,7 +9,10 @@ struct TreeAttributor: Attributor {
     /// The model target behind each explained target.
     private let explained: [Int]
 
-    init(_ context: NodeContext, cover: ExplanationSettings.TreeCover?, columns: Int) throws {
+    /// How many trees take Fast TreeSHAP v2's tables, and their size.
+    let tablesReport: (trees: Int, of: Int, bytes: Int)
+
+    init(_ context: NodeContext, cover: ExplanationSettings.TreeCover?, tableMemoryLimit: Int, columns: Int) throws {
         let a = context.attributes
         let definition: TreeEnsembleDefinition
         var aggregate = TreeAggregate.sum
@@ -53,8 +56,13 @@ struct TreeAttributor: Attributor {
         }
         let trees = Set(definition.nodes.map(\.tree)).count
         let scale = aggregate == .average ? 1 / Double(max(trees, 1)) : 1
-        single = TreeShap(model: try TreeEnsembleModel<Float>(definition, context: context), cover: positions, scale: scale)
-        double = TreeShap(model: try TreeEnsembleModel<Double>(definition, context: context), cover: positions, scale: scale)
+        let singleModel = try TreeEnsembleModel<Float>(definition, context: context)
+        // Both models lay the nodes out alike (the definition's order): one set of tables serves both.
+        let subsets = SubsetTables(model: singleModel, cover: positions, scale: scale, memoryLimit: tableMemoryLimit)
+        tablesReport = (trees: subsets.roots.count, of: singleModel.roots.count, bytes: subsets.bytes)
+        single = TreeShap(model: singleModel, cover: positions, scale: scale, subsets: subsets)
+        double = TreeShap(
+            model: try TreeEnsembleModel<Double>(definition, context: context), cover: positions, scale: scale, subsets: subsets)
         let expected = single.expectedValues()
         baseValues = zip(targets, offsets).map { expected[$0] + $1 }
     }
@@ -124,17 +132,23 @@ struct TreeAttributor: Attributor {
         var phi = [Double](repeating: 0, count: stride * modelTargets)
         let path = UnsafeMutablePointer<TreeShap<T>.PathElement>.allocate(capacity: shap.pathCapacity)
         defer { path.deallocate() }
+        let walk = UnsafeMutablePointer<TreeShap<T>.Pending>.allocate(capacity: shap.walkCapacity)
+        defer { walk.deallocate() }
         shap.withTables { tables in
-            x.withUnsafeBufferPointer { values in
-                for row in 0..<rows {
-                    phi.withUnsafeMutableBufferPointer { phi in
-                        phi.update(repeating: 0)
-                        shap.explain(values.baseAddress! + row * stride, tables: tables, into: phi.baseAddress!, path: path)
-                    }
-                    for column in 0..<stride {
-                        for (target, modelTarget) in explained.enumerated() {
-                            let value = phi[column * modelTargets + modelTarget]
-                            if value != 0 { add(row, column, target, value) }
+            shap.subsets.withPointers { subsets in
+                x.withUnsafeBufferPointer { values in
+                    for row in 0..<rows {
+                        phi.withUnsafeMutableBufferPointer { phi in
+                            phi.update(repeating: 0)
+                            shap.explain(
+                                values.baseAddress! + row * stride, tables: tables, subsets: subsets, into: phi.baseAddress!, path: path,
+                                walk: walk)
+                        }
+                        for column in 0..<stride {
+                            for (target, modelTarget) in explained.enumerated() {
+                                let value = phi[column * modelTargets + modelTarget]
+                                if value != 0 { add(row, column, target, value) }
+                            }
                         }
                     }
                 }

@@ -19,6 +19,8 @@ struct TreeShap<T: FloatElement>: Sendable {
     let maxDepth: Int
     /// 1/n for n up to the longest path: the recursion multiplies instead of dividing.
     let reciprocals: [Double]
+    /// Fast TreeSHAP v2's per-leaf tables, for the trees they fit.
+    let subsets: SubsetTables
 
     /// One element of the path of unique features from the root (the paper's m). In the
     /// path-dependent algorithm a one-fraction is always 0 or 1 (the row goes one way), so it
@@ -32,8 +34,9 @@ struct TreeShap<T: FloatElement>: Sendable {
         var weight: Double
     }
 
-    init(model: TreeEnsembleModel<T>, cover: [Double], scale: Double) {
+    init(model: TreeEnsembleModel<T>, cover: [Double], scale: Double, subsets: SubsetTables) {
         self.model = model
+        self.subsets = subsets
         self.cover = cover
         self.targets = model.targets
         self.scale = scale
@@ -54,6 +57,16 @@ struct TreeShap<T: FloatElement>: Sendable {
 
     /// Path elements one row's recursion needs: each level copies its parent's path past it.
     var pathCapacity: Int { (maxDepth + 2) * (maxDepth + 3) / 2 }
+
+    /// One pending node of a row's walk through a tree with tables, and the path positions
+    /// whose features the row fails on the way to it.
+    struct Pending {
+        var node: Int32
+        var cold: UInt32
+    }
+
+    /// Pending nodes one row's walk needs: a depth-first walk of a binary tree.
+    var walkCapacity: Int { subsets.maxDepth + 2 }
 
     /// Each target's expected value over the training distribution the covers describe: every
     /// leaf's weight times the share of cover that reaches it, summed over trees.
@@ -106,10 +119,67 @@ struct TreeShap<T: FloatElement>: Sendable {
     }
 
     /// Adds one row's attributions to `phi[feature * targets + target]`; `x` points at the
-    /// row's first value, `path` at `pathCapacity` elements of scratch space.
-    func explain(_ x: UnsafePointer<T>, tables: Tables, into phi: UnsafeMutablePointer<Double>, path: UnsafeMutablePointer<PathElement>) {
-        for root in model.roots {
+    /// row's first value, `path` at `pathCapacity` elements and `walk` at `walkCapacity`
+    /// elements of scratch space.
+    func explain(
+        _ x: UnsafePointer<T>, tables: Tables, subsets: SubsetTables.Pointers, into phi: UnsafeMutablePointer<Double>,
+        path: UnsafeMutablePointer<PathElement>, walk: UnsafeMutablePointer<Pending>
+    ) {
+        for root in self.subsets.roots {
+            walkWithTables(root, x: x, tables: tables, subsets: subsets, phi: phi, walk: walk)
+        }
+        for root in self.subsets.otherRoots {
             recurse(Int(root), depth: 0, parent: path, zeroFraction: 1, oneFraction: 1, feature: -1, x: x, tables: tables, phi: phi)
+        }
+    }
+
+    /// Fast TreeSHAP v2 over one tree (SubsetTables): every leaf, with the set of its path
+    /// features the row fails, adds its share through the leaf's table.
+    private func walkWithTables(
+        _ root: Int32, x: UnsafePointer<T>, tables: Tables, subsets: SubsetTables.Pointers, phi: UnsafeMutablePointer<Double>,
+        walk: UnsafeMutablePointer<Pending>
+    ) {
+        walk[0] = Pending(node: root, cold: 0)
+        var top = 1
+        while top > 0 {
+            top -= 1
+            let pending = walk[top]
+            let index = Int(pending.node)
+            let node = tables.nodes[index]
+            if node.mode != .leaf {
+                let hot = model.goesTrue(node, x[Int(node.feature)]) ? node.trueChild : node.falseChild
+                let cold = hot == node.trueChild ? node.falseChild : node.trueChild
+                walk[top] = Pending(node: cold, cold: pending.cold | 1 << UInt32(subsets.position[index]))
+                walk[top + 1] = Pending(node: hot, cold: pending.cold)
+                top += 2
+                continue
+            }
+            let leaf = subsets.leaves[Int(subsets.leafOf[index])]
+            let count = Int(leaf.count)
+            guard count > 0 else { continue }
+            let features = subsets.features + Int(leaf.first)
+            let shares = subsets.shares + Int(leaf.first)
+            // Z: the cover share of the row's cold features, which every term carries.
+            var z = 1.0
+            var bits = pending.cold
+            while bits != 0 {
+                z *= shares[bits.trailingZeroBitCount]
+                bits &= bits - 1
+            }
+            if z == 0 { continue }
+            let table = subsets.tables + leaf.table
+            let hotSet = Int(~pending.cold & (1 << UInt32(count) - 1))
+            let coldFactor = -z * table[hotSet]
+            let first = Int(node.trueChild)
+            let weights = targets == 1 ? 1 : Int(node.falseChild)
+            for j in 0..<count {
+                let bit = 1 << j
+                let factor = hotSet & bit != 0 ? (1 - shares[j]) * z * table[hotSet & ~bit] : coldFactor
+                let offset = Int(features[j]) * targets
+                for w in first..<(first + weights) {
+                    phi[offset + Int(tables.leafTargets[w])] += factor * Double(tables.leafWeights[w])
+                }
+            }
         }
     }
 

@@ -8,7 +8,8 @@ import WardenONNX
 ///     "explanations": {
 ///       "tree_cover": [[1000, 612, 388, …], …],   // per ONNX tree id, per node id
 ///       "background_mean": [0.1, …],               // linear models: mean of the linear operator's input columns
-///       "redacted_features": ["age"]               // never named in a reason code
+///       "redacted_features": ["age"],              // never named in a reason code
+///       "table_memory_mb": 64                      // Fast TreeSHAP v2's tables (default 64)
 ///     }
 ///
 /// For an ml-opset-5 `TreeEnsemble`, `tree_cover` is `{"nodes": […], "leaves": […]}`, by
@@ -18,7 +19,7 @@ public struct ExplanationContract: Sendable, Equatable {
     public var settings: ExplanationSettings
     public var redactedFeatures: Set<String>
 
-    public static let keys = ["tree_cover", "background_mean", "redacted_features"]
+    public static let keys = ["tree_cover", "background_mean", "redacted_features", "table_memory_mb"]
 
     package init(json: JSONValue) throws {
         let fields = try ContractFields(json, at: "explanations", keys: Self.keys)
@@ -36,6 +37,11 @@ public struct ExplanationContract: Sendable, Equatable {
             throw fields.error("tree_cover", "must be an array per tree of covers by node id, or {\"nodes\": […], \"leaves\": […]}")
         }
         if let mean = fields["background_mean"] { settings.backgroundMean = try Self.numbers(mean, at: "explanations.background_mean") }
+        switch fields["table_memory_mb"] {
+        case nil: break
+        case let .integer(megabytes)? where (0...65_536).contains(megabytes): settings.tableMemoryLimit = Int(megabytes) << 20
+        default: throw fields.error("table_memory_mb", "must be an integer from 0 to 65536")
+        }
         self.settings = settings
         redactedFeatures = Set(try fields.strings("redacted_features"))
     }
