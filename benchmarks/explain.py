@@ -32,9 +32,19 @@ How it is measured:
   comes from scripts/fixtures/make_explanation_fixtures.py (imported, not copied): its
   per-converter cover extraction (xgb_sources, sk_sources) and its node-id mapping
   (read_ensemble, map_trees), which walks each library tree and its ONNX tree side by side
-  and asserts that every node agrees.
-- Warden: this script is the client, pinned to CPU 0, with one keep-alive connection
-  (requests.Session when requests is installed, else http.client). Each call's round trip
+  and asserts that every node agrees. With --table-memory-mb N the contract also sets
+  explanations.table_memory_mb: N, the memory Warden may give Fast TreeSHAP v2's per-leaf
+  tables (trees past it keep Algorithm 2); without it the key is left out and Warden's
+  default, 64, applies. What Warden made of it is reported: the `method` of the
+  `"event":"model_explainability"` line it logs at load (e.g. "tree ensemble (TreeSHAP;
+  Fast TreeSHAP v2 tables for 100 of 100 trees, 3 MiB)"), and its peak resident memory
+  (VmHWM of /proc/PID/status, read just before it is stopped: model load, tables and every
+  timed run).
+- Warden: this script is the client, pinned to CPU 0, with one keep-alive connection,
+  http.client unless --client says otherwise. Not requests.Session: on the machine this was
+  written on it adds ~0.7 ms of client-side Python to every call (infer-only round trip
+  1,058 µs with requests against 337 µs with http.client, Warden's own time ~80 µs in
+  both), which would be charged to Warden's round trip. Each call's round trip
   (send the JSON body, read the whole answer; the answer is not parsed) is timed, and so is
   Warden's own handler time (the `latency_ms` of its per-request log line: from the request
   reaching the router to the response being built). Every Warden figure is measured twice,
@@ -57,13 +67,14 @@ How it is measured:
 Setup (once):
     python3 -m venv .venv-explain && .venv-explain/bin/pip install -r requirements/explain-fixtures.txt
     swift build -c release
-    (optional: .venv-explain/bin/pip install requests==2.34.2, the version pinned in
-    requirements/test.txt, to time with requests.Session; without it the client is http.client)
+    (optional, only for --client requests or auto: .venv-explain/bin/pip install requests==2.34.2,
+    the version pinned in requirements/test.txt; the default client, http.client, needs nothing)
 
 Usage:
     .venv-explain/bin/python benchmarks/explain.py [--warden .build/release/warden]
         [--duration 5] [--warmup 1] [--rounds 3] [--batch-size 1024] [--rf-max-depth 10]
-        [--infer-deadline SECONDS] [--only xgboost|forest] [--client auto|requests|http.client] [--keep]
+        [--infer-deadline SECONDS] [--table-memory-mb N] [--only xgboost|forest]
+        [--client http.client|requests|auto] [--keep]
 
 Each round runs 14 timed runs of --duration seconds, each after --warmup seconds (at least
 one call each, so a 1024-row call that takes seconds stretches them): about 6 minutes with
@@ -166,9 +177,10 @@ def tree_shape(ens) -> str:
 
 
 def write_model(folder: Path, name: str, model: onnx.ModelProto, sources, threshold_rule, sample: np.ndarray,
-                description: str) -> str:
+                description: str, table_memory_mb: int | None) -> str:
     """model.onnx and warden-model.json with explanations.tree_cover, mapped node by node by
-    make_explanation_fixtures (which asserts that the library's and the graph's trees agree)."""
+    make_explanation_fixtures (which asserts that the library's and the graph's trees agree),
+    and explanations.table_memory_mb when given (None: left out, Warden's default applies)."""
     fixtures.make_reproducible(model, name.replace("-", "_"))
     onnx.checker.check_model(model)
     ens = explain_fixtures.read_ensemble(model)
@@ -176,6 +188,9 @@ def write_model(folder: Path, name: str, model: onnx.ModelProto, sources, thresh
     sess = fixtures.ort_session(model)
     got = explain_fixtures.ort_outputs(sess, {sess.get_inputs()[0].name: sample[:2]})
     inputs, outputs = explain_fixtures.contract_io(sess, got)
+    explanations: dict = {"tree_cover": mapping.cover}
+    if table_memory_mb is not None:
+        explanations["table_memory_mb"] = table_memory_mb
     contract = {
         "name": name,
         "version": "1",
@@ -183,7 +198,7 @@ def write_model(folder: Path, name: str, model: onnx.ModelProto, sources, thresh
         "inputs": inputs,
         "outputs": outputs,
         "features": list(fixtures.NUMERIC),
-        "explanations": {"tree_cover": mapping.cover},
+        "explanations": explanations,
     }
     folder.mkdir(parents=True)
     onnx.save_model(model, folder / "model.onnx")
@@ -193,7 +208,7 @@ def write_model(folder: Path, name: str, model: onnx.ModelProto, sources, thresh
     return tree_shape(ens)
 
 
-def build_xgboost(work: Path, frame, targets, pool: np.ndarray) -> Bench:
+def build_xgboost(work: Path, frame, targets, pool: np.ndarray, table_memory_mb: int | None) -> Bench:
     import onnxmltools
     import shap
     import xgboost as xgb
@@ -207,7 +222,7 @@ def build_xgboost(work: Path, frame, targets, pool: np.ndarray) -> Bench:
     name = "bench-xgboost"
     model = onnxmltools.convert_xgboost(est, initial_types=[("input", FloatTensorType([None, F]))])
     details = write_model(work / name, name, model, explain_fixtures.xgb_sources(booster, 2), explain_fixtures.f32,
-                          X, "XGBClassifier(n_estimators=100, max_depth=6), binary churn")
+                          X, "XGBClassifier(n_estimators=100, max_depth=6), binary churn", table_memory_mb)
 
     def dmatrix(A):
         return xgb.DMatrix(A, missing=np.nan, nthread=1)
@@ -237,7 +252,8 @@ def build_xgboost(work: Path, frame, targets, pool: np.ndarray) -> Bench:
               lambda A: explainer.shap_values(A, check_additivity=False), shap_explain, 1e-5)])
 
 
-def build_forest(work: Path, frame, targets, pool_raw: np.ndarray, max_depth: int | None) -> Bench:
+def build_forest(work: Path, frame, targets, pool_raw: np.ndarray, max_depth: int | None,
+                 table_memory_mb: int | None) -> Bench:
     import shap
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.impute import SimpleImputer
@@ -251,7 +267,8 @@ def build_forest(work: Path, frame, targets, pool_raw: np.ndarray, max_depth: in
     model = fixtures.skl_matrix(rf, X)  # to_onnx, zipmap=False
     details = write_model(work / name, name, model, explain_fixtures.sk_sources(rf.estimators_, 1 / rf.n_estimators, True),
                           explain_fixtures.largest_f32_at_most, X,
-                          f"RandomForestClassifier(n_estimators=100, max_depth={max_depth}), binary churn")
+                          f"RandomForestClassifier(n_estimators=100, max_depth={max_depth}), binary churn",
+                          table_memory_mb)
     explainer = shap.TreeExplainer(rf)
     assert explainer.feature_perturbation == "tree_path_dependent"
 
@@ -283,6 +300,18 @@ STALE_HINT = ("this Warden binary does not serve explanations (a stale build?): 
               "`swift build -c release`, or pass --warden")
 
 
+def find_values(obj, key: str):
+    """Every value of `key` in a JSON value, at any depth (dicts and lists)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key:
+                yield v
+            yield from find_values(v, key)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from find_values(v, key)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -300,6 +329,7 @@ class Warden:
         self.proc: subprocess.Popen | None = None
         self.log_read = 0                   # bytes of the log parsed so far
         self.latencies: list[float] = []    # µs, per infer request, in order
+        self.peak_rss_kib: int | None = None  # VmHWM, read by stop() just before the server is stopped
 
     def command(self) -> list[str]:
         if self.deadline is None:
@@ -366,9 +396,48 @@ class Warden:
                 return None
             time.sleep(0.05)
 
+    def explainer_method(self, wait: float = 3) -> str | None:
+        """What Warden made of the contract's explanations: the `method` of the
+        `"event":"model_explainability"` line it logs at load (for a model it cannot explain,
+        "not explainable: <reason>"). Each line is parsed as JSON and searched at any depth, so
+        the fields may sit at the top level or nested. Waits up to `wait` s for the line to
+        reach the file; None when it never does."""
+        deadline = time.monotonic() + wait
+        while True:
+            for line in self.log.read_text(errors="replace").splitlines():
+                if "model_explainability" not in line:
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if "model_explainability" not in find_values(record, "event"):
+                    continue
+                method = next((v for v in find_values(record, "method") if isinstance(v, str)), None)
+                if method is not None:
+                    return method
+                reason = next(find_values(record, "reason"), None)
+                return f"not explainable: {reason}" if reason is not None else f"no method in {line[:300]}"
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
+    def read_peak_rss_kib(self) -> int | None:
+        """VmHWM of the running server (its peak resident set so far), in KiB. taskset execs
+        warden, so the child's pid is Warden's own. None once it has exited."""
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])  # "VmHWM:    123456 kB"
+        except (OSError, ValueError, IndexError):
+            pass
+        return None
+
     def stop(self) -> None:
         if self.proc is None:
             return
+        if self.proc.poll() is None:
+            self.peak_rss_kib = self.read_peak_rss_kib()
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
             if self.proc.poll() is not None:
                 break
@@ -396,7 +465,7 @@ def _on_signal(signum, _frame):
 
 
 class Client:
-    """One keep-alive HTTP/1.1 connection: requests.Session, or http.client without requests."""
+    """One keep-alive HTTP/1.1 connection: http.client (the default), or requests.Session."""
 
     HEADERS = {"Content-Type": "application/json"}
 
@@ -661,6 +730,9 @@ def run_model(bench: Bench, args, work: Path, client_kind: str) -> dict:
         pin_self(CLIENT_CPU)
         secs = server.start(args.ready_timeout)
         print(f"  Warden ready in {secs:.1f}s (pid {server.proc.pid}, CPU {BENCH_CPU})", flush=True)
+        method = server.explainer_method()
+        print(f"  warden explainer ({bench.name}): "
+              f"{method or 'no model_explainability line in its log'}", flush=True)
         client = Client(client_kind, server.port)
         path = f"/v2/models/{bench.name}/infer"
         for line in check_answers(bench, client, path, args.top_k):
@@ -709,11 +781,13 @@ def run_model(bench: Bench, args, work: Path, client_kind: str) -> dict:
             done = ", ".join(f"{k[0]} b{k[1]} {percentile(v[-1].samples, 0.5):,.0f} µs p50" if k[1] == 1 else
                              f"{k[0]} b{k[1]} {v[-1].rate():,.0f} rows/s" for k, v in phases.items())
             print(f"  round {rnd}/{args.rounds}: {done}", flush=True)
-        return {"bench": bench, "phases": phases, "notes": notes}
     finally:
         if client is not None:
             client.close()
-        server.stop()
+        server.stop()  # reads its peak RSS first
+    rss = server.peak_rss_kib
+    print(f"  warden peak RSS ({bench.name}): {'unknown' if rss is None else f'{rss / 1024:,.0f} MiB'}", flush=True)
+    return {"bench": bench, "phases": phases, "notes": notes, "method": method, "peak_rss_kib": rss}
 
 
 def report(result: dict, args) -> tuple[str, list[str], list[str]]:
@@ -771,17 +845,25 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=20_000, help="training rows")
     ap.add_argument("--rf-max-depth", type=int, default=10, help="RandomForest max_depth (0: None, unlimited)")
     ap.add_argument("--only", help="run only the model whose name contains this text (xgboost, forest)")
-    ap.add_argument("--client", choices=["auto", "requests", "http.client"], default="auto",
-                    help="HTTP client (auto: requests.Session when installed, else http.client)")
+    ap.add_argument("--client", choices=["auto", "requests", "http.client"], default="http.client",
+                    help="HTTP client (default http.client: on the machine this was written on requests.Session "
+                         "adds ~0.7 ms of client-side Python per call, infer-only round trip 1,058 µs against "
+                         "337 µs with Warden's own time ~80 µs in both, which would be charged to Warden's round "
+                         "trip; auto: requests.Session when installed, else http.client)")
     ap.add_argument("--infer-deadline", type=float,
                     help="serve from a generated --config with resilience.infer_deadline_seconds set to this "
                          "(default: the plain --model-dir command line and Warden's 2 s deadline)")
+    ap.add_argument("--table-memory-mb", type=int, metavar="N",
+                    help="write explanations.table_memory_mb: N (0...65536) into each contract: the memory for Fast "
+                         "TreeSHAP v2's tables, trees past it keep Algorithm 2 (default: key left out, Warden's 64)")
     ap.add_argument("--ready-timeout", type=float, default=120, help="seconds to wait for warden serve")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (models, contracts, Warden logs)")
     args = ap.parse_args()
 
     if args.batch_size < 2 or args.rounds < 1 or args.duration <= 0 or args.warmup < 0 or not 0 <= args.top_k <= 64:
         ap.error("needs --batch-size >= 2, --rounds >= 1, --duration > 0, --warmup >= 0 and --top-k in 0...64")
+    if args.table_memory_mb is not None and not 0 <= args.table_memory_mb <= 65_536:
+        ap.error("--table-memory-mb must be in 0...65536 (Warden's range for explanations.table_memory_mb)")
     if not os.access(args.warden, os.X_OK):
         sys.exit(f"no Warden binary at {args.warden}: swift build -c release, or pass --warden")
     if shutil.which("taskset") is None:
@@ -817,8 +899,9 @@ def main() -> int:
         # Held-out rows; a fixed count (make_churn's rows depend on it) keeps them the same for any batch up to 1024.
         pool_frame, _ = fixtures.make_churn(max(args.batch_size, 1024), rng)
         pool = fixtures.numeric_matrix(pool_frame)
-        builders = {"xgboost": lambda: build_xgboost(work, frame, targets, pool),
-                    "forest": lambda: build_forest(work, frame, targets, pool, args.rf_max_depth or None)}
+        builders = {"xgboost": lambda: build_xgboost(work, frame, targets, pool, args.table_memory_mb),
+                    "forest": lambda: build_forest(work, frame, targets, pool, args.rf_max_depth or None,
+                                                   args.table_memory_mb)}
         benches = []
         for key, build in builders.items():
             if args.only and args.only.lower() not in key:
@@ -871,6 +954,15 @@ def main() -> int:
               f"`warden serve --config` (listen: 127.0.0.1, plain HTTP; resilience.infer_deadline_seconds: "
               f"{args.infer_deadline:g})")
     print(f"- Warden was started as {launch}.")
+    tables = ("explanations.table_memory_mb not set (Warden's default, 64)" if args.table_memory_mb is None else
+              f"explanations.table_memory_mb: {args.table_memory_mb}")
+    for result in results:
+        title = result["bench"].title
+        print(f"- Warden explainer ({title}; {tables}): {result['method'] or 'no model_explainability line in its log'}")
+    for result in results:
+        rss = result["peak_rss_kib"]
+        print(f"- Warden peak RSS ({result['bench'].title}): "
+              f"{'unknown' if rss is None else f'{rss / 1024:,.0f} MiB'} (VmHWM, read just before it was stopped)")
     load_after = os.getloadavg()
     print(f"- Load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after; whole run "
           f"{time.monotonic() - started:.0f}s.")
