@@ -219,10 +219,12 @@ public struct WardenServerBuilder {
         let resilienceMetrics = metrics.resilience
         let registry = ConnectionRegistry(limits: limits)
         let expectsHandshake = configuration.tls != nil
+        let acceptGate = AcceptGate.Listener(admission: admission.admission)
         let http1 = HTTPServerBuilder.http1(
             configuration: .init(additionalChannelHandlers: [
                 ConnectionHygieneHandler(
-                    registry: registry, expectsHandshake: expectsHandshake, onClose: { resilienceMetrics.connectionClosed($0) })
+                    registry: registry, acceptGate: acceptGate, expectsHandshake: expectsHandshake,
+                    onClose: { resilienceMetrics.connectionClosed($0) })
             ]))
         // The probe port: kubelet's questions only, with the same hygiene and a small cap.
         let probeRegistry = ConnectionRegistry(limits: .probe)
@@ -251,8 +253,10 @@ public struct WardenServerBuilder {
                 address: .hostname(configuration.host, port: configuration.port),
                 // The registry enforces the limit, evicting connections that proved nothing; this
                 // backstop (twice as many) only keeps file descriptors bounded while it does.
-                availableConnectionsDelegate: MaximumAvailableConnections(2 * limits.maximumConnections, logger: logger)),
+                availableConnectionsDelegate: AcceptGate(
+                    listener: acceptGate, maximumConnections: 2 * limits.maximumConnections, logger: logger)),
             onServerRunning: { channel in
+                acceptGate.bound(channel)
                 startup.markBound("serving")
                 await onServingPortBound(channel.localAddress?.port ?? 0)
             },

@@ -29,10 +29,17 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
     private var requests = 0
     private var responsesPending = 0
     private var timer: Scheduled<Void>?
+    /// The serving listener's gate, told when this connection's first request comes in.
+    private let acceptGate: AcceptGate.Listener?
+    private var awaitingFirstHead = false
 
-    init(registry: ConnectionRegistry, expectsHandshake: Bool, onClose: @escaping @Sendable (ConnectionCloseReason) -> Void) {
+    init(
+        registry: ConnectionRegistry, acceptGate: AcceptGate.Listener? = nil, expectsHandshake: Bool,
+        onClose: @escaping @Sendable (ConnectionCloseReason) -> Void
+    ) {
         self.limits = registry.limits
         self.registry = registry
+        self.acceptGate = acceptGate
         self.expectsHandshake = expectsHandshake
         self.onClose = onClose
     }
@@ -42,6 +49,10 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
         // head carries: installed in front of the HTTP-types codec.
         if let codec = try? context.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self) {
             try? context.pipeline.syncOperations.addHandler(HTTP1ConnectionSemantics(), position: .before(codec))
+        }
+        if let acceptGate {
+            acceptGate.connectionStarted()
+            awaitingFirstHead = true
         }
         switch registry.admit(context.channel) {
         case let .refused(reason):
@@ -62,6 +73,14 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
         timer?.cancel()
         timer = nil
         registry.closed(context.channel)
+        firstHeadArrived()
+        if responsesPending > 0 { acceptGate?.requestsEnded(responsesPending) }
+    }
+
+    private func firstHeadArrived() {
+        guard awaitingFirstHead else { return }
+        awaitingFirstHead = false
+        acceptGate?.connectionArrived()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -76,6 +95,8 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
         switch unwrapInboundIn(data) {
         case .head:
             if !expectsHandshake, requests == 0 { registry.authenticated(context.channel) }
+            firstHeadArrived()
+            acceptGate?.requestStarted()
             requests += 1
             responsesPending += 1
             phase = .readingBody
@@ -101,6 +122,7 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
             context.write(wrapOutboundOut(.head(response)), promise: promise)
         case .end:
             responsesPending -= 1
+            acceptGate?.requestsEnded(1)
             if requests >= limits.maximumRequestsPerConnection, responsesPending == 0 {
                 onClose(.requestLimit)
                 let written = context.eventLoop.makePromise(of: Void.self)

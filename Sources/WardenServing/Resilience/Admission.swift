@@ -196,6 +196,25 @@ package final class Admission: Sendable {
     }
 
     package var snapshot: (busy: Int, queued: Int) { state.withLock { ($0.busy, $0.queue.count) } }
+
+    /// How many requests admission can hold now: the slots, and the queue positions whose
+    /// predicted wait is within the maximum. The serving listener accepts a new connection
+    /// only while fewer requests than this are in the server or on their way (AcceptGate), so
+    /// a client that would be refused waits in the kernel's backlog instead of costing the
+    /// core a refusal.
+    package var capacity: Int {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            let service = state.conservativeService
+            var positions = 0
+            while positions < settings.queueCapacity,
+                state.predictedWait(position: positions, service: service, now: now) <= settings.maxQueueWait
+            {
+                positions += 1
+            }
+            return settings.concurrency + positions
+        }
+    }
 }
 
 /// A held slot. Released once by everyone holding it: the handler, and an engine run that
