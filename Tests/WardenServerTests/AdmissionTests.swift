@@ -147,6 +147,23 @@ import Testing
         #expect(admission.saturatedFor == .zero)
     }
 
+    /// What the accept gate reads: every slot and queue place while idle; after a refusal, for
+    /// a service time, only what admission already holds (no room for a newcomer).
+    @Test func capacityIsTheRoomForNewRequestsAndClosesAfterARefusal() async throws {
+        let admission = Self.admission(slots: 2, queue: 3)
+        #expect(admission.capacity == 5)
+        let first = try await admission.acquire(deadline: Self.far())
+        let second = try await admission.acquire(deadline: Self.far())
+        #expect(admission.capacity == 5)
+        let full = Self.admission(slots: 1, queue: 0)
+        let held = try await full.acquire(deadline: Self.far())
+        #expect(await Self.refusal { try await full.acquire(deadline: Self.far()) } == .queueFull)
+        #expect(full.capacity == 1)
+        held.release()
+        first.release()
+        second.release()
+    }
+
     @Test func aClientOverItsRateWaitsForTokens() {
         let quota = ClientQuota(settings: .init(ratePerSecond: 10, burst: 2))
         let start = ContinuousClock.now

@@ -13,7 +13,7 @@ import WardenJSON
     static let root = TestServer.root
 
     static let grpcNames: [ServingFailure.GRPCStatusCode: String] = [
-        .invalidArgument: "INVALID_ARGUMENT", .deadlineExceeded: "DEADLINE_EXCEEDED", .notFound: "NOT_FOUND",
+        .cancelled: "CANCELLED", .invalidArgument: "INVALID_ARGUMENT", .deadlineExceeded: "DEADLINE_EXCEEDED", .notFound: "NOT_FOUND",
         .permissionDenied: "PERMISSION_DENIED", .resourceExhausted: "RESOURCE_EXHAUSTED", .failedPrecondition: "FAILED_PRECONDITION",
         .unimplemented: "UNIMPLEMENTED", .internalError: "INTERNAL", .unavailable: "UNAVAILABLE",
     ]

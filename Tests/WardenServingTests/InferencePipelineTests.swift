@@ -79,6 +79,33 @@ import WardenONNX
         #expect(observer.count("timeout") == 1)
     }
 
+    /// A request whose client left before the model ran (it waited in the backlog or the
+    /// queue) is answered client_closed_request, costs no model work and no version failure:
+    /// checked before admission, and again once its body is read.
+    @Test func aRequestWhoseClientLeftIsNotComputed() async throws {
+        let model = try ServingFixtures.churn()
+        let pipeline = try ServingFixtures.pipeline([model])
+        let decoded = Mutex(0)
+        var gone = InferenceCall(model: "churn", version: nil, client: nil, requestID: "gone", routeLabel: "test") { _ in
+            decoded.withLock { $0 += 1 }
+            return DecodedInputs(feeds: ServingFixtures.churnFeeds())
+        }
+        gone.clientGone = { true }
+        let refused = await failure { () async throws(ServingFailure) in try await pipeline.run(gone) }
+        #expect(refused?.code == .clientClosedRequest && refused?.status == 499 && refused?.countsAgainstVersion == false)
+        #expect(decoded.withLock { $0 } == 0)
+        // Gone while its body was read: decoded, never run.
+        let leaves = Mutex(false)
+        var leaving = InferenceCall(model: "churn", version: nil, client: nil, requestID: "leaving", routeLabel: "test") { _ in
+            leaves.withLock { $0 = true }
+            return DecodedInputs(feeds: ServingFixtures.churnFeeds())
+        }
+        leaving.clientGone = { leaves.withLock { $0 } }
+        let late = await failure { () async throws(ServingFailure) in try await pipeline.run(leaving) }
+        #expect(late?.code == .clientClosedRequest)
+        #expect(model.statistics.snapshot.success.count == 0)
+    }
+
     @Test func kserveV1CannotFeedAFeatureStoreModel() async throws {
         let directory = try ServingFixtures.churnDirectory { contract in
             contract["feature_store"] = ["entity": "customer_id", "features": ["age": "customer:age"]]

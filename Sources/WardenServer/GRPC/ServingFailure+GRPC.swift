@@ -18,6 +18,7 @@ extension ServingFailure {
 
     static func grpcCode(_ status: GRPCStatusCode) -> RPCError.Code {
         switch status {
+        case .cancelled: .cancelled
         case .invalidArgument: .invalidArgument
         case .deadlineExceeded: .deadlineExceeded
         case .notFound: .notFound

@@ -120,6 +120,10 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
         case var .head(response) where requests >= limits.maximumRequestsPerConnection:
             response.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(response)), promise: promise)
+        case .end where responsesPending == 0:
+            // A second end for a refusal written before its request's body was read (Hummingbird
+            // finishes the response writer again when the request is done): nothing to count.
+            context.write(data, promise: promise)
         case .end:
             responsesPending -= 1
             acceptGate?.requestsEnded(1)

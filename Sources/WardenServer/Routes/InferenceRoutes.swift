@@ -50,6 +50,8 @@ struct InferenceRoutes {
             requestID: context.requestID, route: route, routeLabel: context.endpointPath ?? "", arrival: .now,
             requestedTimeout: Result { () throws(ServingFailure) -> Duration? in try RequestedTimeout.read(headers) },
             header: { name in HTTPField.Name(name).flatMap { headers[$0] } }, decode: decode)
+        // Only a connection seen open can be seen to close (a router test's channel never opens).
+        if let channel = context.channel, channel.isActive { call.clientGone = { !channel.isActive } }
         if let authorization {
             let client = context.clientIdentity
             call.mayExplain = {

@@ -45,6 +45,7 @@ extension ServingFailure {
         case inputTooComplex = "input_too_complex"
         case invalidReleasePlan = "invalid_release_plan"
         case clientQuotaExceeded = "client_quota_exceeded"
+        case clientClosedRequest = "client_closed_request"
         case outputContractViolation = "output_contract_violation"
         case internalError = "internal_error"
         case featureProxyBadResponse = "feature_proxy_bad_response"
@@ -73,6 +74,8 @@ extension ServingFailure {
             case .unsupportedMediaType, .unsupportedContentEncoding: 415
             case .contractViolation, .inputTooComplex, .invalidReleasePlan: 422
             case .clientQuotaExceeded: 429
+            // nginx's status for a client that closed its connection before the answer.
+            case .clientClosedRequest: 499
             case .outputContractViolation, .internalError: 500
             case .featureProxyBadResponse: 502
             case .modelNotReady, .modelRevoked, .versionDisabled, .overloaded, .shuttingDown, .featureProxyUnavailable: 503
@@ -95,6 +98,7 @@ extension ServingFailure {
             case .payloadTooLarge, .inputTooComplex, .clientQuotaExceeded: .resourceExhausted
             case .noCanaryInProgress, .notExplainable, .modelRevoked: .failedPrecondition
             case .methodNotAllowed: .unimplemented
+            case .clientClosedRequest: .cancelled
             case .outputContractViolation, .internalError: .internalError
             case .featureProxyBadResponse, .modelNotReady, .versionDisabled, .overloaded, .shuttingDown, .featureProxyUnavailable:
                 .unavailable
@@ -144,6 +148,7 @@ extension ServingFailure {
             case .inputTooComplex: "Input too complex"
             case .invalidReleasePlan: "Invalid release plan"
             case .clientQuotaExceeded: "Client quota exceeded"
+            case .clientClosedRequest: "Client closed request"
             case .outputContractViolation: "Output contract violation"
             case .internalError: "Internal error"
             case .featureProxyBadResponse: "Feature proxy bad response"
@@ -161,7 +166,7 @@ extension ServingFailure {
 
     /// google.rpc.Code's values that Warden answers with.
     public enum GRPCStatusCode: Int, Sendable {
-        case invalidArgument = 3, deadlineExceeded = 4, notFound = 5, permissionDenied = 7, resourceExhausted = 8
+        case cancelled = 1, invalidArgument = 3, deadlineExceeded = 4, notFound = 5, permissionDenied = 7, resourceExhausted = 8
         case failedPrecondition = 9, unimplemented = 12, internalError = 13, unavailable = 14
     }
 }

@@ -34,6 +34,9 @@ public struct InferenceCall: Sendable {
     /// Whether the client may ask for explanations (the `explain` route class) of this model;
     /// asked only of a request that wants one, so other requests pay nothing for it.
     public var mayExplain: @Sendable () -> Bool = { true }
+    /// Whether the client has closed its connection: a request that waited in the listener's
+    /// backlog or the admission queue for a client that left is not computed.
+    public var clientGone: @Sendable () -> Bool = { false }
 
     public init(
         model: String, version: String?, client: String?, requestID: String, route: Route = .infer, routeLabel: String,

@@ -40,8 +40,11 @@ public struct InferencePipeline: Sendable {
         }
         do {
             let deadline = admission.deadline(arrival: call.arrival, requested: try call.requestedTimeout.get())
+            try Self.checkClientStayed(call)
             let (outputs, requested) = try await admission.admit(client: call.client, deadline: deadline) {
-                lease throws(ServingFailure) in try await infer(call, on: model, deadline: deadline, lease: lease)
+                lease throws(ServingFailure) in
+                try Self.checkClientStayed(call)
+                return try await infer(call, on: model, deadline: deadline, lease: lease)
             }
             record(model, status: 200, call)
             return InferenceResult(model: model.identity, outputs: outputs, requested: requested)
@@ -54,6 +57,16 @@ public struct InferencePipeline: Sendable {
         }
     }
 
+    /// A request whose client has left (it waited in the listener's backlog, or in the queue,
+    /// past the client's patience) gets no model work: after an overload, a backlog of them
+    /// would otherwise hold the slots while new clients wait.
+    private static func checkClientStayed(_ call: InferenceCall) throws(ServingFailure) {
+        guard call.clientGone() else { return }
+        var failure = ServingFailure(.clientClosedRequest, "the client closed its connection before the model ran")
+        failure.countsAgainstVersion = false
+        throw failure
+    }
+
     /// The stages inside the admission slot.
     private func infer(
         _ call: InferenceCall, on model: ServedModel, deadline: ContinuousClock.Instant, lease: SlotLease
@@ -64,6 +77,8 @@ public struct InferencePipeline: Sendable {
         let decoded = try await RequestPhase.run("decode") { () async throws(ServingFailure) -> DecodedInputs in
             try await ServingFailure.catching { try await call.decode(contract) }
         }
+        // Reading the body may have read the client's close too.
+        try Self.checkClientStayed(call)
         let effective = decoded.timeout.map { min(deadline, call.arrival + $0) } ?? deadline
         do {
             let feeds = try await features.resolve(decoded.feeds, for: contract, deadline: effective)

@@ -65,6 +65,8 @@ package final class Admission: Sendable {
         package var saturatedSince: ContinuousClock.Instant?
         /// When each busy slot was taken: how far along its work is.
         package var slotStarts: [ContinuousClock.Instant] = []
+        /// When a request was last refused (see `capacity`).
+        package var lastRefusal: ContinuousClock.Instant?
 
         /// How long the request at `position` in the queue will wait: until the busy slots
         /// free up in turn (each expected to take `service` from its start), then a service
@@ -118,6 +120,7 @@ package final class Admission: Sendable {
             observer?.admitted(wait: .zero)
             return SlotLease(admission: self, acquired: now)
         case let .refused(refused):
+            state.withLock { $0.lastRefusal = now }
             observer?.refused(refused.reason)
             throw refused
         case let .queued(id, limit, deadlineFirst):
@@ -164,7 +167,10 @@ package final class Admission: Sendable {
         guard let (waiter, depth) = removed else { return }
         waiter.timer?.cancel()
         observer?.queueDepth(depth)
-        if let refused = error as? Refused { observer?.refused(refused.reason) }
+        if let refused = error as? Refused {
+            state.withLock { $0.lastRefusal = .now }
+            observer?.refused(refused.reason)
+        }
         waiter.continuation.resume(throwing: error)
     }
 
@@ -198,14 +204,17 @@ package final class Admission: Sendable {
     package var snapshot: (busy: Int, queued: Int) { state.withLock { ($0.busy, $0.queue.count) } }
 
     /// How many requests admission can hold now: the slots, and the queue positions whose
-    /// predicted wait is within the maximum. The serving listener accepts a new connection
-    /// only while fewer requests than this are in the server or on their way (AcceptGate), so
-    /// a client that would be refused waits in the kernel's backlog instead of costing the
-    /// core a refusal.
+    /// predicted wait is within the maximum; none beyond those it holds for a service time
+    /// after a refusal (the room it predicts flickers open as slots near their end, and a
+    /// connection let in on a flicker is refused). The serving listener accepts a new
+    /// connection only while fewer requests than this are in the server or on their way
+    /// (AcceptGate), so a client that would be refused waits in the kernel's backlog instead
+    /// of costing the core a refusal.
     package var capacity: Int {
         let now = ContinuousClock.now
         return state.withLock { state in
             let service = state.conservativeService
+            if let refused = state.lastRefusal, now - refused < service { return state.busy + state.queue.count }
             var positions = 0
             while positions < settings.queueCapacity,
                 state.predictedWait(position: positions, service: service, now: now) <= settings.maxQueueWait
