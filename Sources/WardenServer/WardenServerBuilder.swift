@@ -251,6 +251,11 @@ public struct WardenServerBuilder {
             server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
+                // The accept gate leaves clients it cannot admit in this backlog. A short one
+                // bounds what is left there when an overload stops (requests of clients that
+                // already left, read one by one before a new client); past it the kernel drops
+                // SYNs, and clients retry their connect.
+                backlog: AcceptGate.backlog,
                 // The registry enforces the limit, evicting connections that proved nothing; this
                 // backstop (twice as many) only keeps file descriptors bounded while it does.
                 availableConnectionsDelegate: AcceptGate(

@@ -117,6 +117,7 @@ def test_goodput_holds_at_512_connections_with_big_bodies(start_warden, random_f
     assert report["ratio"] >= 0.6, report
     assert report["admitted_p99_ms"] <= 2 * unloaded_p99, report
     assert rss_peak - rss_before < 256 * 1024, report
-    # Ready at once; a new connection waits behind the backlog of clients that left (their
-    # requests are still read, and refused or skipped as client_closed_request).
-    assert ready_ms < 1000 and serving_ms < 5000, report
+    # Ready at once; a new connection waits behind the short backlog of clients that left
+    # (0.4 s measured here; 2 s with the default backlog of 256, and up to 7 s when its SYN
+    # was dropped by a full one).
+    assert ready_ms < 1000 and serving_ms < 2000, report

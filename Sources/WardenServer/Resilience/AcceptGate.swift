@@ -14,7 +14,8 @@ import WardenServing
 /// a connection closes; while closed, the gate asks the listener to read again every
 /// `recheckInterval`, so it reopens as soon as admission frees up even when nothing closes.
 struct AcceptGate: AvailableConnectionsDelegate {
-    /// The listener's bound channel and whether a recheck is scheduled.
+    /// The serving listener's state: its bound channel, the requests and connections counted
+    /// against admission's room, and the last accept.
     final class Listener: Sendable {
         private let state = Mutex<(channel: (any Channel)?, recheckScheduled: Bool)>((nil, false))
         let admission: Admission
@@ -71,6 +72,11 @@ struct AcceptGate: AvailableConnectionsDelegate {
     }
 
     static let recheckInterval = TimeAmount.milliseconds(2)
+    /// The serving listener's listen backlog (Hummingbird's default is 256).
+    static let backlog = 64
+    /// How long an accepted connection counts as arriving without sending a request head (a
+    /// TLS handshake and a head take milliseconds).
+    static let arrivalGrace = TimeAmount.milliseconds(200)
     /// While full, one connection is still accepted this often, so a new client (an operator's
     /// kill switch, a scrape) is answered, if only with a 503, rather than locked out for as
     /// long as keep-alive clients keep admission full.

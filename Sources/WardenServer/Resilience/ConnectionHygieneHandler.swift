@@ -32,6 +32,9 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
     /// The serving listener's gate, told when this connection's first request comes in.
     private let acceptGate: AcceptGate.Listener?
     private var awaitingFirstHead = false
+    /// Until when the gate counts this connection as arriving: a client sends its head within
+    /// milliseconds; one that does not (slowloris) must not hold the gate shut.
+    private var arrivalGrace: Scheduled<Void>?
 
     init(
         registry: ConnectionRegistry, acceptGate: AcceptGate.Listener? = nil, expectsHandshake: Bool,
@@ -53,6 +56,10 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
         if let acceptGate {
             acceptGate.connectionStarted()
             awaitingFirstHead = true
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            arrivalGrace = context.eventLoop.scheduleTask(in: AcceptGate.arrivalGrace) {
+                handler.value.firstHeadArrived()
+            }
         }
         switch registry.admit(context.channel) {
         case let .refused(reason):
@@ -80,6 +87,8 @@ final class ConnectionHygieneHandler: ChannelDuplexHandler, RemovableChannelHand
     private func firstHeadArrived() {
         guard awaitingFirstHead else { return }
         awaitingFirstHead = false
+        arrivalGrace?.cancel()
+        arrivalGrace = nil
         acceptGate?.connectionArrived()
     }
 
