@@ -24,14 +24,33 @@ struct SchemaValidateCommand: ParsableCommand {
     @Option(name: .customLong("instances"), help: "Validate every line of this JSON-lines file; print one result line each.")
     var instances: String?
 
+    @Option(
+        name: .customLong("ref"),
+        help: "A schema document that $ref may name: registered under its $id, and under its file URI (repeatable).")
+    var references: [String] = []
+
+    @Option(
+        name: .customLong("ref-base"),
+        help:
+            "URI=DIR: every .json file under DIR is registered as URI + its path in DIR, e.g. http://localhost:1234/=remotes (repeatable).")
+    var referenceBases: [String] = []
+
     @Argument(help: "The instance (JSON file).")
     var instance: String?
 
     func run() throws {
+        let registry: SchemaRegistry
+        do {
+            registry = try SchemaReferences(files: references, bases: referenceBases).registry()
+        } catch {
+            FileHandle.standardError.write(Data("warden: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let validator: Validator
         do {
             var compiled = try Validator(
-                schema: try JSONParser.parse(try CLIFile.read(schema)), uri: URL(fileURLWithPath: schema).absoluteString)
+                schema: try JSONParser.parse(try CLIFile.read(schema)), uri: URL(fileURLWithPath: schema).absoluteString,
+                registry: registry)
             compiled.assertFormats = assertFormats
             validator = compiled
         } catch {
@@ -42,7 +61,7 @@ struct SchemaValidateCommand: ParsableCommand {
             var out = ""
             var allValid = true
             for line in String(decoding: try CLIFile.read(instances), as: UTF8.self).split(separator: "\n") where !line.isEmpty {
-                let errors = try validator.validate(try JSONParser.parse(String(line)))
+                let errors = try checked { try validator.validate(try JSONParser.parse(String(line))) }
                 allValid = allValid && errors.isEmpty
                 out += Self.report(errors).serialized() + "\n"
             }
@@ -51,9 +70,21 @@ struct SchemaValidateCommand: ParsableCommand {
             return
         }
         guard let instance else { throw ValidationError("give an instance file or --instances") }
-        let errors = try validator.validate(try JSONParser.parse(try CLIFile.read(instance)))
+        let errors = try checked { try validator.validate(try JSONParser.parse(try CLIFile.read(instance))) }
         print(Self.report(errors).serialized())
         if !errors.isEmpty { throw ExitCode(1) }
+    }
+
+    /// A reference the validation reached and could not resolve makes the schema unusable
+    /// (exit 2), like a schema that does not compile; references are bound as they are first
+    /// reached, so a library of documents may hold references no schema here uses.
+    private func checked<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SchemaError {
+            FileHandle.standardError.write(Data("warden: bad schema \(schema): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 
     /// Locations and keywords only: instance values never appear in the report.
