@@ -43,8 +43,8 @@ let package = Package(
         // The engine depends on no package: it parses untrusted model files and must stay fuzzable
         // alone. Built with bounds checks on in every configuration: memory safety is the point of it.
         .target(name: "WardenONNX", dependencies: ["WardenJSON"]),
-        // JSON Schema draft 2020-12: contracts for inputs and outputs.
-        .target(name: "WardenSchema", dependencies: ["WardenJSON"]),
+        // JSON Schema (2020-12, 2019-09, draft-07); the official meta-schemas are compiled in.
+        .target(name: "WardenSchema", dependencies: ["WardenJSON"], resources: [.embedInCode("MetaSchemas/meta-schemas.json")]),
         // Strict YAML configuration reading: unknown keys and wrong types are errors.
         .target(name: "WardenConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Rego: parser and evaluator for OPA policies (v1 and v0 syntax), with OPA's builtins.
@@ -223,7 +223,7 @@ let package = Package(
         ),
         .testTarget(name: "WardenJSONTests", dependencies: ["WardenJSON"]),
         .testTarget(name: "WardenRegistryTests", dependencies: ["WardenRegistry", "WardenTrust"]),
-        .testTarget(name: "WardenSchemaTests", dependencies: ["WardenSchema", "WardenJSON"], exclude: ["suite-exceptions.json"]),
+        .testTarget(name: "WardenSchemaTests", dependencies: ["WardenSchema", "WardenJSON"]),
         .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "WardenTrustTests",

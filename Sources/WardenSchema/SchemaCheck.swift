@@ -4,7 +4,7 @@ import WardenJSON
 /// Checks a schema's shape when it is compiled: keyword values of the wrong type and regular
 /// expressions that do not compile are errors before any instance is seen.
 enum SchemaCheck {
-    static func check(_ schema: JSONValue) throws(SchemaError) {
+    static func check(_ schema: JSONValue, draft: Dialect.Draft) throws(SchemaError) {
         switch schema {
         case .bool: return
         case let .object(members):
@@ -17,19 +17,26 @@ enum SchemaCheck {
                     guard case let .object(patterns) = value else { throw SchemaError.badSchema("patternProperties must be an object") }
                     for (pattern, subschema) in patterns {
                         _ = try ECMARegex.compile(pattern)
-                        try check(subschema)
+                        try check(subschema, draft: draft)
                     }
                 case "properties", "$defs", "dependentSchemas":
                     guard case let .object(subschemas) = value else { throw SchemaError.badSchema("\(key) must be an object") }
-                    for (_, subschema) in subschemas { try check(subschema) }
+                    for (_, subschema) in subschemas { try check(subschema, draft: draft) }
                 case "allOf", "anyOf", "oneOf", "prefixItems":
                     guard case let .array(subschemas) = value, !subschemas.isEmpty || key == "prefixItems" else {
                         throw SchemaError.badSchema("\(key) must be a non-empty array")
                     }
-                    for subschema in subschemas { try check(subschema) }
+                    for subschema in subschemas { try check(subschema, draft: draft) }
+                case "items" where draft != .draft2020_12:
+                    // Before 2020-12, `items` may also be an array of schemas.
+                    if case let .array(subschemas) = value {
+                        for subschema in subschemas { try check(subschema, draft: draft) }
+                    } else {
+                        try check(value, draft: draft)
+                    }
                 case "items", "contains", "not", "if", "then", "else", "additionalProperties", "propertyNames", "unevaluatedItems",
                     "unevaluatedProperties":
-                    try check(value)
+                    try check(value, draft: draft)
                 case "type":
                     let names: [JSONValue]
                     if case let .array(items) = value { names = items } else { names = [value] }

@@ -19,6 +19,8 @@ final class SchemaNode: @unchecked Sendable {
     }
 
     struct DynamicReference {
+        /// `$dynamicRef` or `$recursiveRef`, for error locations.
+        var keyword: String
         var initial: Reference
         /// Set when the initial target holds a matching `$dynamicAnchor`: the outermost
         /// resource in the dynamic scope with that anchor wins.
@@ -44,6 +46,8 @@ final class SchemaNode: @unchecked Sendable {
     var minLength: Int?
     var pattern: ECMAPattern?
     var format: String?
+    /// Whether the dialect's meta-schema turns on format assertion (2020-12 format-assertion).
+    var assertsFormat = false
     var maxItems: Int?
     var minItems: Int?
     var uniqueItems = false
@@ -72,6 +76,8 @@ final class SchemaNode: @unchecked Sendable {
     var prefixItems: [SchemaNode] = []
     var items: SchemaNode?
     var contains: SchemaNode?
+    /// Whether items matching `contains` count as evaluated for `unevaluatedItems` (2020-12 on).
+    var containsMarksEvaluated = true
     var minContains: Int?
     var maxContains: Int?
     var unevaluatedItems: SchemaNode?

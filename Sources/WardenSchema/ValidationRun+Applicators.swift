@@ -125,7 +125,7 @@ extension ValidationRun {
             var matching = 0
             for index in items.indices where try sub(contains, items[index], scope, String(index), "contains").isValid {
                 matching += 1
-                if collectsAnnotations { outcome.evaluatedItems.insert(index) }
+                if collectsAnnotations, node.containsMarksEvaluated { outcome.evaluatedItems.insert(index) }
             }
             let minimum = node.minContains ?? 1
             if matching < minimum { fail("contains", "must contain at least \(minimum) matching item(s), found \(matching)") }

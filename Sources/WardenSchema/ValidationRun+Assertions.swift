@@ -47,7 +47,7 @@ extension ValidationRun {
         if let pattern = node.pattern, !pattern.matches(text) {
             fail("pattern", "must match the pattern")
         }
-        if assertFormats, let format = node.format, !Formats.check(format, text) {
+        if assertFormats || node.assertsFormat, let format = node.format, !Formats.check(format, text) {
             fail("format", "must be a valid \(format)")
         }
     }

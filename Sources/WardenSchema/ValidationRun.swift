@@ -82,7 +82,7 @@ struct ValidationRun {
         }
         if let dynamic = node.dynamicReference {
             var reference = dynamic.initial
-            guard reference.target != nil else { throw reference.failure ?? .badSchema("unbound $dynamicRef") }
+            guard reference.target != nil else { throw reference.failure ?? .badSchema("unbound \(dynamic.keyword)") }
             // The outermost resource in the dynamic scope with the anchor wins.
             if let name = dynamic.anchorName {
                 for resource in scope {
@@ -93,9 +93,9 @@ struct ValidationRun {
                 }
             }
             // An outer anchor is a compiled resource, so it has a target; fail closed if not.
-            guard let target = reference.target else { throw reference.failure ?? .badSchema("unbound $dynamicRef") }
+            guard let target = reference.target else { throw reference.failure ?? .badSchema("unbound \(dynamic.keyword)") }
             let result = try validate(
-                target, instance, dynamicScope: Self.entering(reference, scope), instanceToken: nil, keyword: "$dynamicRef")
+                target, instance, dynamicScope: Self.entering(reference, scope), instanceToken: nil, keyword: dynamic.keyword)
             outcome.errors += result.errors
             if result.isValid { outcome.merge(annotations: result) }
         }

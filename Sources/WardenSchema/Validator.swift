@@ -12,8 +12,9 @@ package struct ValidationError: Sendable, Equatable, CustomStringConvertible {
     package var description: String { "\(instanceLocation.isEmpty ? "/" : instanceLocation): \(keyword): \(message)" }
 }
 
-/// Validates instances against a JSON Schema draft 2020-12 held in a registry. Bounded in
-/// depth and steps; annotations for `unevaluated*` are tracked as it goes.
+/// Validates instances against a JSON Schema held in a registry: draft 2020-12, 2019-09 or
+/// draft-07, as its `$schema` (or the registry's default draft) says. Bounded in depth and
+/// steps; annotations for `unevaluated*` are tracked as it goes.
 package struct Validator: Sendable {
     package let registry: SchemaRegistry
     package let root: URL
@@ -47,7 +48,9 @@ package struct Validator: Sendable {
         } else {
             root = url
         }
-        try SchemaCheck.check(schema)
+        var metaSchema: String?
+        if case let .string(named)? = schema["$schema"] { metaSchema = named }
+        try SchemaCheck.check(schema, draft: try registry.dialect(of: metaSchema).draft)
         guard let located = registry.resources[root.absoluteString] else { throw SchemaError.unresolvedReference(root.absoluteString) }
         var compiler = SchemaCompiler(registry: registry)
         let node = try compiler.compileRoot(located)

@@ -8,7 +8,7 @@ import WardenSchema
 struct SchemaBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Time repeated validations of one instance.")
 
-    @Option(name: .long, help: "The JSON Schema (draft 2020-12).")
+    @Option(name: .long, help: "The JSON Schema (its $schema picks draft 2020-12, 2019-09 or 7).")
     var schema: String
 
     @Option(help: "Validations to time (after as many warm-up ones).")

@@ -3,10 +3,10 @@ import Foundation
 import WardenJSON
 import WardenSchema
 
-/// `warden schema`: JSON Schema 2020-12 tools.
+/// `warden schema`: JSON Schema tools (drafts 2020-12, 2019-09 and 7, chosen by `$schema`).
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "schema", abstract: "JSON Schema draft 2020-12 tools.",
+        commandName: "schema", abstract: "JSON Schema tools (draft 2020-12, 2019-09 or 7, as $schema says).",
         subcommands: [SchemaValidateCommand.self, SchemaBenchCommand.self])
 }
 
@@ -15,8 +15,13 @@ struct SchemaValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate", abstract: "Validate JSON instances against a schema (exit 0 valid, 1 invalid, 2 bad schema).")
 
-    @Option(name: .long, help: "The JSON Schema (draft 2020-12).")
+    @Option(name: .long, help: "The JSON Schema (its $schema picks draft 2020-12, 2019-09 or 7).")
     var schema: String
+
+    @Option(
+        name: .customLong("default-dialect"),
+        help: "The draft of schemas without $schema: 2020-12 (the default), 2019-09 or draft-07 (or its meta-schema URI).")
+    var defaultDialect = "2020-12"
 
     @Flag(name: .customLong("assert-formats"), help: "Treat format as an assertion (date-time, email, ipv4, …).")
     var assertFormats = false
@@ -41,7 +46,10 @@ struct SchemaValidateCommand: ParsableCommand {
     func run() throws {
         let registry: SchemaRegistry
         do {
-            registry = try SchemaReferences(files: references, bases: referenceBases).registry()
+            guard let draft = Dialect.Draft(name: defaultDialect) else {
+                throw SchemaReferences.Problem(description: "--default-dialect \(defaultDialect): expected 2020-12, 2019-09 or draft-07")
+            }
+            registry = try SchemaReferences(files: references, bases: referenceBases).registry(defaultDraft: draft)
         } catch {
             FileHandle.standardError.write(Data("warden: \(error)\n".utf8))
             throw ExitCode(2)

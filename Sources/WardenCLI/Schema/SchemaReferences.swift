@@ -15,8 +15,8 @@ struct SchemaReferences {
         let description: String
     }
 
-    func registry() throws -> SchemaRegistry {
-        let registry = SchemaRegistry()
+    func registry(defaultDraft: Dialect.Draft) throws -> SchemaRegistry {
+        let registry = SchemaRegistry(defaultDraft: defaultDraft)
         for file in files {
             try add(file, uri: URL(fileURLWithPath: file).standardizedFileURL.absoluteString, to: registry)
         }
