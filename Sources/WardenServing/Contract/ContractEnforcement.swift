@@ -23,8 +23,14 @@ public struct ContractEnforcement: Sendable {
         inputs = contract.inputs
         outputs = contract.outputs
         do {
-            inputValidator = try contract.inputSchema.map { try Validator(schema: $0, uri: "urn:warden:contract:input") }
-            outputValidator = try contract.outputSchema.map { try Validator(schema: $0, uri: "urn:warden:contract:output") }
+            // Each schema gets a registry of its own: both sit at the contract's URI.
+            let files = contract.schemaFiles
+            inputValidator = try contract.inputSchema.map {
+                try Validator(schema: $0, uri: ContractSchemaFiles.contractURI, registry: try files.registry())
+            }
+            outputValidator = try contract.outputSchema.map {
+                try Validator(schema: $0, uri: ContractSchemaFiles.contractURI, registry: try files.registry())
+            }
             redactions = try contract.outputSchema.map(RedactionPlan.init(outputSchema:)) ?? RedactionPlan(outputSchema: .bool(true))
         } catch {
             throw ContractError("the contract's schemas do not compile: \(error)")

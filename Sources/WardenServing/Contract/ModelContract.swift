@@ -1,3 +1,4 @@
+import Foundation
 import WardenJSON
 import WardenONNX
 
@@ -20,11 +21,13 @@ public struct ModelContract: Sendable, Equatable {
     public var features: [String]
     /// Warm-up requests: each maps input names to nested arrays (a batch of rows).
     public var warmup: [[String: JSONValue]]
-    /// JSON Schema (draft 2020-12) for one input record: an object of input names to one
-    /// row's value. Every row of every request must satisfy it.
+    /// JSON Schema for one input record: an object of input names to one row's value. Every
+    /// row of every request must satisfy it. Draft 2020-12 unless its `$schema` says otherwise.
     public var inputSchema: JSONValue?
     /// JSON Schema for one output record; its top-level properties may carry `x-warden-redact`.
     public var outputSchema: JSONValue?
+    /// Schema documents in the artifact that the two schemas may `$ref`.
+    public var schemaFiles = ContractSchemaFiles.none
     /// Inputs looked up in a feature store by entity key, instead of sent by the client.
     public var featureStore: FeatureStoreContract?
     /// Requests with the answers they must get, for synthetic checks (`warden probe`).
@@ -57,7 +60,7 @@ public struct ModelContract: Sendable, Equatable {
 
     /// The keys of the contract's top level, in the order docs/contract.md describes them.
     public static let keys = [
-        "name", "version", "description", "inputs", "outputs", "features", "input_schema", "output_schema", "feature_store",
+        "name", "version", "description", "inputs", "outputs", "features", "input_schema", "output_schema", "schema_files", "feature_store",
         "warmup", "samples", "explanations",
     ]
 
@@ -107,6 +110,7 @@ public struct ModelContract: Sendable, Equatable {
         }
         inputSchema = try fields.schema("input_schema")
         outputSchema = try fields.schema("output_schema")
+        schemaFiles = try ContractSchemaFiles(paths: try fields.strings("schema_files"), at: "schema_files")
         featureStore = try fields["feature_store"].map { try FeatureStoreContract(json: $0, inputs: inputs) }
         let (requestInputs, outputs) = (requestInputs, outputs)
         for (index, sample) in warmup.enumerated() {
@@ -125,7 +129,9 @@ public struct ModelContract: Sendable, Equatable {
     /// before it is read, so an oversized file is never loaded into memory.
     public static func read(contentsOf path: String) throws -> ModelContract? {
         guard let data = try boundedContents(path, limit: maximumBytes) else { return nil }
-        return try ModelContract(json: try JSONParser.parse(data))
+        var contract = try ModelContract(json: try JSONParser.parse(data))
+        try contract.schemaFiles.load(from: (path as NSString).deletingLastPathComponent)
+        return contract
     }
 
     /// Model and version names: safe in URLs, file names, log fields and metric labels.
