@@ -386,6 +386,8 @@ def define_cases() -> None:
     define_builtin_errors()
     define_policies()
     define_v0()
+    define_semantics()
+    define_more_builtins()
 
 
 def define_rules() -> None:
@@ -1829,6 +1831,151 @@ def define_bodies() -> None:
     rules("ref/null-field", "r := input.a.b", input={"a": None})
     rules("ref/value-is-null", "r := input.a", input={"a": None})
     rules("ref/data-rule-ref-iteration", 'users := {"a": {"admin": true}, "b": {"admin": false}}\n\nr contains u if { users[u].admin }')
+
+
+
+def define_semantics() -> None:
+    """Unification with iterating references, safety by reordering, imports and functions
+    defined more than once: the patterns a held-out corpus found Warden refusing (issue 30)."""
+    section("semantics.yaml")
+    # Unification: a reference that iterates binds its variables and the other side.
+    rules("unify/var-with-iterating-ref", "r contains [a, i] if { a = [1, 2, 3][i] }")
+    rules("unify/iterating-ref-on-left", "r contains [a, i] if { [10, 20][i] = a }")
+    rules("unify/comprehension-binds-value-and-index", "r := [[a, b] | a = input.arr[b]]", input={"arr": ["x", "y"]})
+    rules("unify/set-comprehension", "r := {a | a = input.arr[_]}", input={"arr": [3, 1, 3]})
+    rules("unify/array-pattern-with-iterating-ref", "r contains x if { [x, 2] = input.pairs[_] }",
+          input={"pairs": [[1, 2], [3, 4], [5, 2]]})
+    rules("unify/object-pattern-with-iterating-ref", 'r contains n if { {"name": n, "ok": true} = input.users[_] }',
+          input={"users": [{"name": "a", "ok": True}, {"name": "b", "ok": False}]})
+    rules("unify/nested-iteration", "r contains [i, j, v] if { v = input.m[i][j] }", input={"m": [[1, 2], [3]]})
+    rules("unify/object-iteration-key", 'r contains k if { 1 = input.o[k] }', input={"o": {"a": 1, "b": 2, "c": 1}})
+    rules("unify/both-sides-iterate", "r contains x if { input.a[_] = x; input.b[_] = x }", input={"a": [1, 2, 3], "b": [2, 3, 4]})
+    rules("unify/call-result", "r contains [x, y] if { [x, y] = split(input.s, \",\") }", input={"s": "a,b"})
+    rules("unify/unsafe-both-unbound", "r if { x = y }")
+    # Safety: OPA reorders a body so that every variable is bound before it is used.
+    rules("safety/use-before-binding", "r contains y if { y > 1; y = input.xs[_] }", input={"xs": [1, 2, 3]})
+    rules("safety/negation-before-binding", "r contains y if { not y == 2; y = input.xs[_] }", input={"xs": [1, 2, 3]})
+    rules("safety/call-before-binding", "r contains s if { startswith(s, \"a\"); s = input.names[_] }",
+          input={"names": ["ab", "ba", "ac"]})
+    rules("safety/chain-reordered", "r := z if { z := y + 1; y := x * 2; x := input.n }", input={"n": 3})
+    rules("safety/comprehension-uses-later-var",
+          "r := c if { c := [v | v := xs[_]; v > 1]; xs := input.xs }", input={"xs": [1, 2, 3]})
+    rules("safety/truly-unsafe", "r if { x > 1 }")
+    rules("safety/unsafe-in-negation", "r if { not x == 1 }")
+    # Imports.
+    case("imports/input-alias", ["package p\n\nimport input.request as req\n\nr := req.user"], "x = data.p.r",
+         input={"request": {"user": "alice"}})
+    case("imports/input-path", ["package p\n\nimport input.request\n\nr := request.user"], "x = data.p.r",
+         input={"request": {"user": "bob"}})
+    case("imports/data-package", ["package lib\n\nlimit := 3", "package p\n\nimport data.lib\n\nr if input.n < lib.limit"],
+         "x = data.p.r", input={"n": 2})
+    case("imports/data-rule-alias",
+         ["package lib\n\nadmins := {\"alice\"}", "package p\n\nimport data.lib.admins as A\n\nr if input.u in A"],
+         "x = data.p.r", input={"u": "alice"})
+    case("imports/function-through-import",
+         ["package lib\n\ndouble(x) := x * 2", "package p\n\nimport data.lib\n\nr := lib.double(input.n)"],
+         "x = data.p.r", input={"n": 21})
+    # Functions defined more than once.
+    rules("functions/several-definitions-same-output", "f(x) := 1 if x > 0\n\nf(x) := 1 if x > 10\n\nr := f(20)")
+    rules("functions/several-definitions-conflict", "f(x) := 1 if x > 0\n\nf(x) := 2 if x > 10\n\nr := f(20)")
+    rules("functions/constant-arguments", 'f(1) := "one"\n\nf(2) := "two"\n\nr := [f(1), f(2)]')
+    rules("functions/constant-argument-undefined", 'f(1) := "one"\n\nr if f(3)')
+    rules("functions/equals-form", "f(x) = y if { y := x + 1 }\n\nf(x) = y if { y := x + 1; x > 5 }\n\nr := f(6)")
+    rules("functions/boolean-default-true", "f(x) if x > 1\n\nr := [f(2), true]")
+    rules("functions/else", 'f(x) := "big" if { x > 10 } else := "small"\n\nr := [f(11), f(1)]')
+    rules("functions/default-function", "default f(_) := 0\n\nf(x) := 1 if x > 0\n\nr := [f(-1), f(1)]")
+    rules("functions/array-pattern-argument", "f([a, b]) := a + b\n\nr := f([1, 2])")
+    rules("functions/object-pattern-argument", 'f({"k": v}) := v\n\nr := f({"k": 7})')
+    rules("functions/call-with-output-arg", "f(x) := x * 2\n\nr := y if { f(3, y) }")
+    rules("functions/recursion-error", "f(x) := f(x)\n\nr := f(1)")
+    rules("functions/calling-undefined-function", "r := g(1)")
+
+
+def define_more_builtins() -> None:
+    """OPA v1 builtins beyond the first corpus, each with OPA's answer (issue 30)."""
+    section("builtins_more.yaml")
+    # json.patch (RFC 6902).
+    expr("json.patch/add", 'json.patch({"a": 1}, [{"op": "add", "path": "/b", "value": 2}])')
+    expr("json.patch/add-array-append", 'json.patch({"a": [1]}, [{"op": "add", "path": "/a/-", "value": 2}])')
+    expr("json.patch/add-array-insert", 'json.patch([1, 3], [{"op": "add", "path": "/1", "value": 2}])')
+    expr("json.patch/remove", 'json.patch({"a": 1, "b": 2}, [{"op": "remove", "path": "/a"}])')
+    expr("json.patch/remove-missing", 'json.patch({"a": 1}, [{"op": "remove", "path": "/z"}])')
+    expr("json.patch/replace", 'json.patch({"a": {"b": 1}}, [{"op": "replace", "path": "/a/b", "value": "x"}])')
+    expr("json.patch/replace-missing", 'json.patch({"a": 1}, [{"op": "replace", "path": "/z", "value": 2}])')
+    expr("json.patch/move", 'json.patch({"a": {"b": 1}, "c": 2}, [{"op": "move", "from": "/a/b", "path": "/d"}])')
+    expr("json.patch/copy", 'json.patch({"a": [1, 2]}, [{"op": "copy", "from": "/a", "path": "/b"}])')
+    expr("json.patch/test-ok", 'json.patch({"a": 1}, [{"op": "test", "path": "/a", "value": 1}, {"op": "add", "path": "/t", "value": true}])')
+    expr("json.patch/test-fails", 'json.patch({"a": 1}, [{"op": "test", "path": "/a", "value": 2}])')
+    expr("json.patch/escaped-path", 'json.patch({"a/b": 1, "m~n": 2}, [{"op": "remove", "path": "/a~1b"}, {"op": "replace", "path": "/m~0n", "value": 3}])')
+    expr("json.patch/array-path-form", 'json.patch({"a": {}}, [{"op": "add", "path": ["a", "b"], "value": 1}])')
+    expr("json.patch/root-replace", 'json.patch({"a": 1}, [{"op": "replace", "path": "", "value": [1]}])')
+    expr("json.patch/unknown-op", 'json.patch({"a": 1}, [{"op": "frobnicate", "path": "/a"}])')
+    expr("json.patch/array-index-out-of-range", 'json.patch([1], [{"op": "add", "path": "/5", "value": 2}])')
+    expr("json.patch/empty", "json.patch({\"a\": 1}, [])")
+    expr_both("json.patch/not-an-array", 'json.patch({"a": 1}, {"op": "add"})')
+    # uuid.parse and uuid.rfc4122 (the latter's value is random: only its shape is checked).
+    expr("uuid.parse/v4", 'uuid.parse("f47ac10b-58cc-4372-a567-0e02b2c3d479")')
+    expr("uuid.parse/v1", 'uuid.parse("6ba7b810-9dad-11d1-80b4-00c04fd430c8")')
+    expr("uuid.parse/urn", 'uuid.parse("urn:uuid:f47ac10b-58cc-4372-a567-0e02b2c3d479")')
+    expr("uuid.parse/braces", 'uuid.parse("{f47ac10b-58cc-4372-a567-0e02b2c3d479}")')
+    expr("uuid.parse/invalid", 'uuid.parse("not-a-uuid")')
+    expr("uuid.rfc4122/shape", 'regex.match("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", uuid.rfc4122("k"))')
+    expr("uuid.rfc4122/same-key-same-value", '[uuid.rfc4122("k") == uuid.rfc4122("k"), uuid.rfc4122("k") == uuid.rfc4122("j")]')
+    # rand.intn: random, but the same key and bound give the same number in one query.
+    expr("rand.intn/in-range", '[n | n := rand.intn("k", 10); n >= 0; n < 10] != []')
+    expr("rand.intn/same-key-same-value", 'rand.intn("k", 1000) == rand.intn("k", 1000)')
+    expr("rand.intn/zero", 'rand.intn("k", 0)')
+    expr("rand.intn/negative-bound-is-its-absolute-value", '[n | n := rand.intn("k", -5); n >= 0; n < 5] != []')
+    # Other OPA v1 builtins.
+    expr("crypto.sha1/hex", 'crypto.sha1("abc")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("crypto.hmac.sha1/hex", 'crypto.hmac.sha1("msg", "key")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("crypto.hmac.equal/same", 'crypto.hmac.equal("ab", "ab")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("object.subset/nested", 'object.subset({"a": {"b": 1, "c": 2}}, {"a": {"b": 1}})')
+    expr("array.flatten/nested", "array.flatten([1, [2, [3]], []])", regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("numbers.range_step/basic", "numbers.range_step(0, 10, 3)")
+    expr("strings.any_prefix_match/basic", 'strings.any_prefix_match(["abc", "x"], ["ab"])')
+    expr("time.format/utc", "time.format(0)")
+    expr("glob.quote_meta/basic", 'glob.quote_meta("*.github.com")')
+    expr("base64url.encode_no_pad/basic", 'base64url.encode_no_pad("hi")')
+    expr("hex.decode/basic", 'hex.decode("6869")')
+    expr("urlquery.decode_object/basic", 'urlquery.decode_object("a=1&a=2&b=x")')
+    expr("graph.reachable/basic", 'graph.reachable({"a": ["b"], "b": ["c"], "c": []}, ["a"])')
+    expr("graph.reachable_paths/basic", 'graph.reachable_paths({"a": ["b"], "b": ["c"], "c": []}, ["a"])')
+    expr("walk/paths", '[p | walk({"a": [1]}, [p, _])]')
+    expr("object.keys/basic", 'object.keys({"a": 1, "b": 2})')
+    expr("strings.count/basic", 'strings.count("cheese", "e")')
+    expr("semver.compare/basic", 'semver.compare("1.2.3", "1.10.0")')
+    expr("time.add_date/basic", "time.add_date(0, 1, 2, 3)")
+    expr("units.parse/basic", 'units.parse("1.5Ki")')
+    expr("bits.lsh/basic", "bits.lsh(1, 70)", regorus_differs=True, why="regorus turns the result into a float")
+    expr("sum/set", "sum({1, 2, 3.5})")
+    expr("bits/and-or-xor", "[bits.and(12, 10), bits.or(12, 10), bits.xor(12, 10)]")
+    expr("bits/negative", "[bits.and(-12, 10), bits.negate(5), bits.rsh(-9, 1), bits.lsh(-3, 2)]")
+    expr("bits/big", "bits.rsh(bits.lsh(3, 100), 99)")
+    expr_both("bits/float", "bits.and(1.5, 1)")
+    expr_both("bits/negative-shift", "bits.lsh(1, -1)")
+    expr("crypto.hmac.md5/hex", 'crypto.hmac.md5("msg", "key")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("crypto.hmac.sha512/hex", 'crypto.hmac.sha512("msg", "key")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("graph.reachable/cycle-and-missing", 'graph.reachable({"a": ["b"], "b": ["a", "c"]}, ["a", "z"])')
+    expr("graph.reachable/set-edges", 'graph.reachable({"a": {"b"}, "b": set()}, {"a"})')
+    expr("graph.reachable_paths/branches-and-cycle",
+         'graph.reachable_paths({"a": ["b", "c"], "b": ["a"], "c": ["d"], "d": []}, ["a"])')
+    expr("graph.reachable_paths/leaf-start", 'graph.reachable_paths({"a": []}, ["a", "z"])')
+    expr("uuid.parse/v2", 'uuid.parse("000003e8-2b1a-21ef-9a00-325096b39f47")')
+    expr("uuid.parse/no-dashes", 'uuid.parse("f47ac10b58cc4372a5670e02b2c3d479")')
+    expr("uuid.parse/microsoft-variant", 'uuid.parse("f47ac10b-58cc-4372-c567-0e02b2c3d479")')
+    expr("numbers.range_step/descending", "numbers.range_step(10, 1, 4)")
+    expr_both("numbers.range_step/zero-step", "numbers.range_step(0, 10, 0)")
+    expr("array.flatten/empty", "array.flatten([])", regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("walk/object-and-set", '[x | walk({"a": {"b": {1}}}, x)]')
+    expr("walk/filter-leaves", '{p | walk({"a": [1, {"b": 2}]}, [p, v]); is_number(v)}')
+    expr("json.patch/add-to-missing-parent", 'json.patch({"a": 1}, [{"op": "add", "path": "/x/y", "value": 2}])')
+    expr("json.patch/move-into-itself", 'json.patch({"a": {"b": 1}}, [{"op": "move", "from": "/a", "path": "/a/c"}])')
+    expr("json.patch/replace-array-element", 'json.patch([1, 2, 3], [{"op": "replace", "path": "/1", "value": 9}])')
+    expr("json.patch/remove-array-element", 'json.patch([1, 2, 3], [{"op": "remove", "path": "/0"}])')
+    expr("json.patch/test-array-path", 'json.patch({"a": [1, 2]}, [{"op": "test", "path": ["a", 1], "value": 2}])')
+    expr("trim_space/unicode", 'trim_space("\\u00a0 x \\t")')
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,14 +9,32 @@ struct Builtin: Sendable {
 
 struct BuiltinContext {
     let now: Int64
+    /// Answers that must not change within one evaluation (`rand.intn`, `uuid.rfc4122`).
+    var memo = BuiltinMemo()
     /// The evaluation's deadline: builtins that may run long (regular expressions, building
     /// large strings) check it as they go.
     var deadline: ContinuousClock.Instant = .now.advanced(by: .seconds(1))
 }
 
+/// Per-evaluation memory of random answers: OPA gives the same call the same answer within
+/// one query, and a fresh one in the next.
+final class BuiltinMemo: @unchecked Sendable {
+    private var answers: [String: Value] = [:]
+
+    func answer(_ key: String, _ make: () -> Value) -> Value {
+        if let known = answers[key] { return known }
+        let value = make()
+        answers[key] = value
+        return value
+    }
+}
+
 struct BuiltinError: Error {
     let message: String
     var isTypeError = false
+    /// Whether OPA's type checker sees this error in constant arguments (a wrong type does;
+    /// a wrong value of the right type, such as a fraction where an integer is due, does not).
+    var isStaticTypeError = true
     /// Errors OPA raises whatever the strict mode (conflicting outputs, …).
     var alwaysFails = false
     /// The evaluation ran out of time or a result grew past its bound: always an error.

@@ -4,7 +4,8 @@ enum Builtins {
         var table: [String: Builtin] = [:]
         for group in [
             numberBuiltins, aggregateBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, typeBuiltins, encodingBuiltins,
-            timeBuiltins, miscBuiltins, moreBuiltins, documentBuiltins, templateBuiltins,
+            timeBuiltins, miscBuiltins, moreBuiltins, documentBuiltins, templateBuiltins, jsonPatchBuiltins, identifierBuiltins,
+            bitsBuiltins, graphBuiltins,
         ] {
             table.merge(group) { first, _ in first }
         }

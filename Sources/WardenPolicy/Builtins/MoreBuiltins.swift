@@ -54,6 +54,23 @@ extension Builtins {
                 for: Data(try args.string(0).utf8), using: SymmetricKey(data: Data(try args.string(1).utf8)))
             return .string(Builtins.hex(mac))
         },
+        "crypto.hmac.md5": fixed(2) { args in .string(try hmac(Insecure.MD5.self, args)) },
+        "crypto.hmac.sha1": fixed(2) { args in .string(try hmac(Insecure.SHA1.self, args)) },
+        "crypto.hmac.sha512": fixed(2) { args in .string(try hmac(SHA512.self, args)) },
+        "array.flatten": fixed(1) { args in
+            // One level, as OPA flattens: nested arrays inside nested arrays stay.
+            .array(try args.array(0).flatMap { item -> [Value] in if case let .array(inner) = item { inner } else { [item] } })
+        },
+        "numbers.range_step": fixed(3) { args in
+            let from = try args.integer(0)
+            let to = try args.integer(1)
+            let step = try args.integer(2)
+            guard step > 0 else { throw BuiltinError(message: "step must be a positive number above zero") }
+            guard (to - from).magnitude / UInt64(step) < 1_000_000 else {
+                throw BuiltinError(message: "range is longer than 1,000,000 numbers", isLimit: true)
+            }
+            return .array(Array(stride(from: from, through: to, by: Int64.Stride(from <= to ? step : -step))).map { .integer($0) })
+        },
         "crypto.hmac.equal": fixed(2) { args in .bool(try args.string(0) == (try args.string(1))) },
         "net.cidr_is_valid": fixed(1) { args in
             guard case let .string(text) = args[0] else { return .bool(false) }
@@ -105,5 +122,13 @@ extension Builtins {
         default:
             return sub == sup
         }
+    }
+}
+
+extension Builtins {
+    /// Hex HMAC of operand 1 keyed by operand 2, as crypto.hmac.* answer.
+    static func hmac<H: HashFunction>(_ hash: H.Type, _ args: [Value]) throws -> String {
+        let mac = HMAC<H>.authenticationCode(for: Data(try args.string(0).utf8), using: SymmetricKey(data: Data(try args.string(1).utf8)))
+        return hex(mac)
     }
 }

@@ -143,6 +143,14 @@ extension Evaluation {
                 // OPA's type checker: no definition's parameters have the arguments' shape.
                 throw PolicyError(.typeError, "data.\(ruleSet.path.joined(separator: ".")): invalid argument(s)")
             }
+            // One argument more than the definitions take binds the result: f(x, out).
+            if let arity = ruleSet.definitions.first?.args.count, args.count == arity + 1, let output = args.last {
+                return try evalTerms(args.dropLast()[...], env, scope, []) { values, env2 in
+                    if let result = try callFunction(ruleSet, values) {
+                        try unify(output, result, env2, scope) { env3 in try k(.bool(true), env3) }
+                    }
+                }
+            }
             return try evalTerms(args[...], env, scope, []) { values, env2 in
                 if let result = try callFunction(ruleSet, values) { try k(result, env2) }
             }
@@ -151,6 +159,7 @@ extension Evaluation {
         if builtinName == "print" {
             return try evalPrint(args, env, scope) { try k(.bool(true), env) }
         }
+        if builtinName == "walk" { return try evalWalk(args, env, scope, k) }
         guard let builtin = Builtins.table[builtinName] else {
             throw PolicyError(.typeError, "undefined function \(builtinName)")
         }
@@ -180,7 +189,7 @@ extension Evaluation {
         do {
             _ = try builtin.body(values, BuiltinContext(now: 0))
             return nil
-        } catch let error as BuiltinError where error.isTypeError {
+        } catch let error as BuiltinError where error.isTypeError && error.isStaticTypeError {
             return error.message
         } catch {
             return nil
@@ -207,9 +216,32 @@ extension Evaluation {
         }
     }
 
+    /// `walk(x, [path, value])`: a relation, not a function. It binds its output once for
+    /// every node of `x`, the root first, in OPA's order.
+    func evalWalk(_ args: [Term], _ env: Environment, _ scope: Scope, _ k: (Value, Environment) throws -> Void) throws {
+        guard args.count == 2 else { throw PolicyError(.typeError, "walk: arity mismatch (takes 1 and an output, given \(args.count))") }
+        try evalTerm(args[0], env, scope) { root, env2 in
+            var nodes: [Value] = []
+            func visit(_ value: Value, _ path: [Value]) {
+                nodes.append(.array([.array(path), value]))
+                switch value {
+                case let .array(items): for (index, item) in items.enumerated() { visit(item, path + [.integer(Int64(index))]) }
+                case let .object(pairs): for (key, item) in pairs { visit(item, path + [key]) }
+                case let .set(items): for item in items { visit(item, path + [item]) }
+                default: break
+                }
+            }
+            visit(root, [])
+            for node in nodes {
+                try tick(SourceLocation(file: "", line: 0, column: 0))
+                try unify(args[1], node, env2, scope) { env3 in try k(.bool(true), env3) }
+            }
+        }
+    }
+
     func callBuiltin(_ builtin: Builtin, _ name: String, _ values: [Value]) throws -> Value? {
         do {
-            return try builtin.body(values, BuiltinContext(now: now, deadline: deadline)).map(ResultBounds.checked)
+            return try builtin.body(values, BuiltinContext(now: now, memo: memo, deadline: deadline)).map(ResultBounds.checked)
         } catch let error as BuiltinError {
             if error.isLimit { throw PolicyError(.limit, "\(name): \(error.message)") }
             if options.strictBuiltinErrors || error.alwaysFails {

@@ -27,6 +27,26 @@ extension Evaluation {
         }
     }
 
+    /// True when evaluating `term` generates its values, binding its free variables on the
+    /// way: a ground term, or a reference whose free variables are whole path segments
+    /// (`arr[i]`, `m[k][_]`), which iteration binds, as OPA evaluates them.
+    func isEvaluable(_ term: Term, _ env: Environment, _ scope: Scope) -> Bool {
+        switch term {
+        case let .ref(head, path):
+            return isEvaluable(head, env, scope)
+                && path.allSatisfy { segment in
+                    if case .variable = segment { return true }
+                    return isEvaluable(segment, env, scope)
+                }
+        case let .array(items), let .set(items): return items.allSatisfy { isEvaluable($0, env, scope) }
+        case let .object(pairs): return pairs.allSatisfy { isGround($0.0, env, scope) && isEvaluable($0.1, env, scope) }
+        case let .call(_, args): return args.allSatisfy { isEvaluable($0, env, scope) }
+        case let .binary(_, a, b): return isEvaluable(a, env, scope) && isEvaluable(b, env, scope)
+        case let .unaryMinus(a): return isEvaluable(a, env, scope)
+        default: return isGround(term, env, scope)
+        }
+    }
+
     static func literalKeys(_ pairs: [(Term, Term)]) -> Set<Value>? {
         var keys = Set<Value>()
         for (key, _) in pairs {
@@ -84,19 +104,19 @@ extension Evaluation {
             }
         case let .arrayComprehension(head, body):
             var items: [Value] = []
-            try evalBody(body[...], env, scope) { inner in
+            try evalClosure(body, env, scope) { inner in
                 try evalTerm(head, inner, scope) { value, _ in items.append(value) }
             }
             try k(.array(items), env)
         case let .setComprehension(head, body):
             var items: [Value] = []
-            try evalBody(body[...], env, scope) { inner in
+            try evalClosure(body, env, scope) { inner in
                 try evalTerm(head, inner, scope) { value, _ in items.append(value) }
             }
             try k(.makeSet(items), env)
         case let .objectComprehension(keyTerm, valueTerm, body):
             var members: [Value: Value] = [:]
-            try evalBody(body[...], env, scope) { inner in
+            try evalClosure(body, env, scope) { inner in
                 try evalTerm(keyTerm, inner, scope) { key, inner2 in
                     try evalTerm(valueTerm, inner2, scope) { value, _ in
                         if let existing = members[key], existing != value {
@@ -145,6 +165,16 @@ extension Evaluation {
             try evalTerm(operand, env, scope) { value, env2 in
                 if let result = try Operators.apply("-", .integer(0), value, strict: options.strictBuiltinErrors) { try k(result, env2) }
             }
+        }
+    }
+
+    /// A comprehension's body. Its unsafe variables are never a reason to reorder the body
+    /// around it: OPA requires a comprehension's outer variables bound before it.
+    func evalClosure(_ body: Body, _ env: Environment, _ scope: Scope, _ k: (Environment) throws -> Void) throws {
+        do {
+            try evalBody(body[...], env, scope, k)
+        } catch let error as PolicyError where error.code == .unsafeVariable {
+            throw UnsafeLater(error: error)
         }
     }
 
@@ -346,6 +376,10 @@ extension Evaluation {
         if isGround(b, env, scope) {
             try evalTerm(b, env, scope) { value, env2 in try unify(a, value, env2, scope, k) }
         } else if isGround(a, env, scope) {
+            try evalTerm(a, env, scope) { value, env2 in try unify(b, value, env2, scope, k) }
+        } else if isEvaluable(b, env, scope) {
+            try evalTerm(b, env, scope) { value, env2 in try unify(a, value, env2, scope, k) }
+        } else if isEvaluable(a, env, scope) {
             try evalTerm(a, env, scope) { value, env2 in try unify(b, value, env2, scope, k) }
         } else {
             throw PolicyError(.unsafeVariable, "both sides of = have unbound variables")

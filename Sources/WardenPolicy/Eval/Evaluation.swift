@@ -30,6 +30,7 @@ final class Evaluation {
     var depth = 0
     let deadline: ContinuousClock.Instant
     let now: Int64
+    let memo = BuiltinMemo()
     var printed: [String] = []
     /// `with f as …` replacements of functions and builtins, by mock key.
     var functionMocks: [String: FunctionMock] = [:]
@@ -130,6 +131,45 @@ final class Evaluation {
     func evalBody(
         _ body: ArraySlice<Statement>, _ env: Environment, _ scope: Scope, record: Bool = false, _ k: (Environment) throws -> Void
     ) throws {
+        do {
+            return try evalFirst(body, env, scope, record: record, k)
+        } catch let error as PolicyError where error.code == .unsafeVariable && !record && body.count > 1 {
+            // OPA orders a body so that every variable is bound before it is used: when the
+            // first statement needs a variable a later one binds, that one runs first. (A
+            // query's expressions keep their order: their values are reported by position.)
+            for candidate in body.indices.dropFirst() {
+                if case let .assign(pattern, _) = body[candidate].expression {
+                    let above = body[body.startIndex..<candidate].reduce(into: Set<String>()) { $0.formUnion(Self.variables(in: $1)) }
+                    if let name = Self.patternVariables(pattern).first(where: above.contains) {
+                        throw PolicyError(.compile, "var \(name) referenced above", at: body[candidate].location)
+                    }
+                }
+                var reordered = [body[candidate]]
+                reordered += body.indices.filter { $0 != candidate }.map { body[$0] }
+                do {
+                    return try evalFirst(reordered[...], env, scope, record: false, k)
+                } catch let later as PolicyError where later.code == .unsafeVariable {
+                    continue
+                }
+            }
+            throw error
+        } catch let continued as UnsafeLater {
+            throw continued.error
+        }
+    }
+
+    /// An unsafe-variable error from a statement after the first, or from inside a
+    /// comprehension (OPA does not reorder a body for a comprehension's variables): not a
+    /// reason to reorder.
+    struct UnsafeLater: Error {
+        let error: PolicyError
+    }
+
+    /// Runs the body's first statement, then the rest. Errors about unsafe variables that come
+    /// from the rest are wrapped, so that `evalBody` reorders only for the first statement's.
+    private func evalFirst(
+        _ body: ArraySlice<Statement>, _ env: Environment, _ scope: Scope, record: Bool, _ k: (Environment) throws -> Void
+    ) throws {
         guard let statement = body.first else { return try k(env) }
         try tick(statement.location)
         let index = body.startIndex
@@ -137,7 +177,22 @@ final class Evaluation {
         try evalStatement(statement, env, scope, capture: record) { env2, value in
             var next = env2
             if record { next.bindings["$e\(index)"] = value }
-            try evalBody(body.dropFirst(), next, scope, record: record, k)
+            do {
+                try evalBody(body.dropFirst(), next, scope, record: record, k)
+            } catch let error as PolicyError where error.code == .unsafeVariable && !record {
+                throw UnsafeLater(error: error)
+            }
+        }
+    }
+
+    /// Every variable name a statement mentions, nested bodies excluded.
+    static func variables(in statement: Statement) -> Set<String> {
+        switch statement.expression {
+        case let .not(inner): return variables(in: Statement(expression: inner.node, with: [], location: inner.location))
+        case let .every(key, value, collection, _):
+            return Set(queryVariables([Statement(expression: .term(collection), with: [], location: statement.location)]))
+                .union([value] + (key.map { [$0] } ?? []))
+        default: return Set(queryVariables([statement]))
         }
     }
 
