@@ -45,9 +45,12 @@ extension JWT {
             case "384": return publicKey.isValidSignature(rsaSignature, for: SHA384.hash(data: input), padding: padding)
             default: return publicKey.isValidSignature(rsaSignature, for: SHA512.hash(data: input), padding: padding)
             }
-        case "HS256": return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: SymmetricKey(data: Data(key.utf8)))
-        case "HS384": return HMAC<SHA384>.isValidAuthenticationCode(signature, authenticating: input, using: SymmetricKey(data: Data(key.utf8)))
-        case "HS512": return HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: input, using: SymmetricKey(data: Data(key.utf8)))
+        case "HS256":
+            return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: SymmetricKey(data: Data(key.utf8)))
+        case "HS384":
+            return HMAC<SHA384>.isValidAuthenticationCode(signature, authenticating: input, using: SymmetricKey(data: Data(key.utf8)))
+        case "HS512":
+            return HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: input, using: SymmetricKey(data: Data(key.utf8)))
         case "EdDSA":
             let publicKey = try Self.parse { try Curve25519.Signing.PublicKey(rawRepresentation: try Self.ed25519Key(pem: key)) }
             return publicKey.isValidSignature(signature, for: input)

@@ -161,6 +161,9 @@ extension Evaluation {
         }
         if builtinName == "walk" { return try evalWalk(args, env, scope, k) }
         guard let builtin = Builtins.table[builtinName] else {
+            if let reason = Builtins.notOffered[builtinName] {
+                throw PolicyError(.typeError, "\(builtinName) is not offered by Warden: \(reason)")
+            }
             throw PolicyError(.typeError, "undefined function \(builtinName)")
         }
         if let arity = builtin.arity, arity != args.count {
