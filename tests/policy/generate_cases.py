@@ -1704,6 +1704,20 @@ def define_v0() -> None:
     v0("v0/startup-gate-original-revoked", STARTUP_GATE_V0, query="x = data.serving.startup.permit",
        input={"model": {"stage": "Approved", "signatures": {"valid": True}, "digest": "d", "revoked": True},
               "expected_digest": "d"})
+    v0("v0/deny-messages", 'package p\n\ndeny[msg] { input.n > 3; msg := sprintf("n is %d", [input.n]) }', query="x = data.p.deny",
+       input={"n": 5})
+    v0("v0/dotted-package", "package a.b.c\n\nr { input.ok }", query="x = data.a.b.c.r", input={"ok": True})
+    v0("v0/default-object", 'package p\n\ndefault r = {"allowed": false}\n\nr = {"allowed": true} { input.ok }', input={"ok": False})
+    v0("v0/default-after-rule", "package p\n\nr = 1 { input.ok }\n\ndefault r = 0", input={})
+    v0("v0/boolean-function", "package p\n\nbig(x) { x > 10 }\n\nr = [big(20), big(1) == false]")
+    v0("v0/function-constant-head", 'package p\n\nf(x) = "hi" { x == 1 }\n\nr = f(1)')
+    v0("v0/import-input-alias", "package p\n\nimport input.request as req\n\nr { req.user == \"alice\" }",
+       input={"request": {"user": "alice"}})
+    v0("v0/several-bodies", "package p\n\nr { input.a } { input.b }", input={"a": False, "b": True})
+    v0("v0/rule-named-like-keyword-prefix", "package p\n\niffy = 1\n\ndefaulted { true }\n\nr = [iffy, defaulted]")
+    v0("v0/set-rule-with-value-braces", 'package p\n\nr["a"] { true }\n\nr["b"] { false }')
+    v0("v0/object-rule-constant-key", 'package p\n\nr["k"] = 1 { true }')
+    v0("v0/else-without-value", "package p\n\nr = 1 { input.x } else { true }", input={"x": False})
     # the fail-open regression: v1 text read with the v0 parser
     v0("v0/regression-v1-if-read-as-v0", "package p\n\npermit if { input.x == 1 }", query="x = data.p.permit",
        input={"x": 2}, forbid_result=[{"x": True}],

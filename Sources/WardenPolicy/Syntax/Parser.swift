@@ -161,13 +161,22 @@ struct Parser {
             elses.append((elseValue, try ruleBody(ruleName: ruleName, requireIf: syntax == .v1)))
             skipNewlines()
         }
-        if case .symbol("{") = peek().kind {
-            throw error("rules with several bodies (\(ruleName) { … } { … }) are not supported; write one rule per body")
+        // v0's `r { a } { b }`: one rule per body, with the same head.
+        var bodies = [body]
+        while case .symbol("{") = peek().kind {
+            guard syntax != .v1, elses.isEmpty else {
+                throw error("rules with several bodies (\(ruleName) { … } { … }) are Rego v0; write one rule per body")
+            }
+            bodies.append(try braceBody())
+            skipNewlines()
         }
-        var rule = Rule(
-            name: ruleName, kind: kind, isDefault: false, key: key, value: value, args: args, body: body, elses: elses, location: location)
-        rule.headPath = headPath
-        return [rule]
+        return bodies.map { body in
+            var rule = Rule(
+                name: ruleName, kind: kind, isDefault: false, key: key, value: value, args: args, body: body, elses: elses,
+                location: location)
+            rule.headPath = headPath
+            return rule
+        }
     }
 
     /// `if { body }`, `if expr`, `{ body }` (v0 only), or nothing (a fact).
