@@ -5,7 +5,7 @@ enum Builtins {
         for group in [
             numberBuiltins, aggregateBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, typeBuiltins, encodingBuiltins,
             timeBuiltins, miscBuiltins, moreBuiltins, documentBuiltins, templateBuiltins, jsonPatchBuiltins, identifierBuiltins,
-            bitsBuiltins, graphBuiltins,
+            bitsBuiltins, graphBuiltins, formattingBuiltins,
         ] {
             table.merge(group) { first, _ in first }
         }
