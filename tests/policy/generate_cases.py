@@ -389,6 +389,7 @@ def define_cases() -> None:
     define_semantics()
     define_more_builtins()
     define_more_jwt(jwt_more_fixtures())
+    define_decode_verify(fx, jwt_more_fixtures())
 
 
 def define_rules() -> None:
@@ -2059,6 +2060,57 @@ def define_more_jwt(fx) -> None:
              input={"token": fx[f"{alg}_token"], "secret": JWT_TEST_SECRET}, **lacks)
         expr(f"jwt/verify-{name}-wrong-secret", f"io.jwt.verify_{name}(input.token, input.secret)",
              input={"token": fx[f"{alg}_token"], "secret": "another"}, **lacks)
+
+
+def _jwks(pem: str) -> str:
+    """The JWKS holding one public key, as an issuer publishes it."""
+    import base64
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    def b64(number: int, size: int) -> str:
+        return base64.urlsafe_b64encode(number.to_bytes(size, "big")).rstrip(b"=").decode()
+
+    key = serialization.load_pem_public_key(pem.encode())
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        numbers, size = key.public_numbers(), (key.curve.key_size + 7) // 8
+        crv = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}[key.curve.name]
+        jwk = {"kty": "EC", "crv": crv, "x": b64(numbers.x, size), "y": b64(numbers.y, size)}
+    else:
+        numbers = key.public_numbers()
+        jwk = {"kty": "RSA", "n": b64(numbers.n, (numbers.n.bit_length() + 7) // 8), "e": b64(numbers.e, 3)}
+    return json.dumps({"keys": [jwk]})
+
+
+def define_decode_verify(fx, more) -> None:
+    """io.jwt.decode_verify with PEM keys, JWKS, secrets and the claim constraints (issue 30)."""
+    section("builtins_jwt_decode_verify.yaml")
+    lacks = {"regorus_differs": True, "why": "regorus answers otherwise or lacks the builtin; OPA answers"}
+    es, rs = fx["es256_token"], fx["rs256_token"]
+    t2030 = 1893456000 * 10**9  # before exp (2100), after iat (2026)
+    def dv(note, token, constraints, **kw):
+        expr(f"jwt.decode_verify/{note}", "io.jwt.decode_verify(input.token, input.constraints)",
+             input={"token": token, "constraints": constraints}, **{**lacks, **kw})
+    dv("es256-pem", es, {"cert": fx["es256_public_pem"], "time": t2030, "aud": "warden"})
+    dv("es256-wrong-key", es, {"cert": fx["es256_other_public_pem"], "time": t2030, "aud": "warden"})
+    dv("es256-jwks", es, {"cert": _jwks(fx["es256_public_pem"]), "time": t2030, "aud": "warden"})
+    dv("rs256-jwks", rs, {"cert": _jwks(fx["rs256_public_pem"]), "time": t2030, "aud": "warden"})
+    dv("rs256-pem-iss", rs, {"cert": fx["rs256_public_pem"], "time": t2030, "aud": "warden", "iss": "https://issuer.warden.test"})
+    dv("rs256-wrong-iss", rs, {"cert": fx["rs256_public_pem"], "time": t2030, "aud": "warden", "iss": "https://other"})
+    dv("missing-aud-constraint", es, {"cert": fx["es256_public_pem"], "time": t2030})
+    dv("wrong-aud", es, {"cert": fx["es256_public_pem"], "time": t2030, "aud": "someone"})
+    dv("expired", es, {"cert": fx["es256_public_pem"], "time": 4102444801 * 10**9, "aud": "warden"})
+    dv("before-iat-is-fine", es, {"cert": fx["es256_public_pem"], "time": 1 * 10**9, "aud": "warden"})
+    dv("alg-matches", es, {"cert": fx["es256_public_pem"], "time": t2030, "aud": "warden", "alg": "ES256"})
+    dv("alg-differs", es, {"cert": fx["es256_public_pem"], "time": t2030, "aud": "warden", "alg": "RS256"})
+    dv("hs256-secret", more["HS256_token"], {"secret": JWT_TEST_SECRET})
+    dv("hs256-wrong-secret", more["HS256_token"], {"secret": "another"})
+    dv("hs256-with-aud", more["HS256_token"], {"secret": JWT_TEST_SECRET, "aud": "warden"})
+    dv("es384-jwks", more["ES384_token"], {"cert": _jwks(more["ES384_public_pem"]), "aud": "warden"})
+    dv("malformed-token", "not.a.jwt", {"cert": fx["es256_public_pem"], "time": t2030})
+    dv("no-key", es, {"time": t2030, "aud": "warden"})
+    dv("unknown-constraint", es, {"cert": fx["es256_public_pem"], "colour": "blue"})
+    dv("cert-and-secret", es, {"cert": fx["es256_public_pem"], "secret": "x", "aud": "warden"})
 
 if __name__ == "__main__":
     sys.exit(main())

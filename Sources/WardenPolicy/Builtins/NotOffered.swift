@@ -37,7 +37,6 @@ extension Builtins {
                 "crypto.x509.parse_and_verify_certificates_with_options", "crypto.x509.parse_certificate_request",
             ],
             "not yet: policies see the verified client identity (SPIFFE ID), not certificates")
-        add(["io.jwt.decode_verify"], "not yet: use io.jwt.verify_* with io.jwt.decode and explicit claim checks")
         add(["json.match_schema", "json.verify_schema"], "not yet: OPA's answers carry gojsonschema's messages word for word")
         add(["yaml.is_valid", "yaml.marshal", "yaml.unmarshal"], "not yet: go-yaml's reading of YAML is not reproduced")
         add(["strings.render_template"], "not yet: Go's text/template language is not reproduced")
