@@ -41,7 +41,7 @@ extension Builtins {
         add(["yaml.is_valid", "yaml.marshal", "yaml.unmarshal"], "not yet: go-yaml's reading of YAML is not reproduced")
         add(["strings.render_template"], "not yet: Go's text/template language is not reproduced")
         add(
-            ["net.cidr_merge", "regex.globs_match", "uri.is_valid", "uri.parse"],
+            ["regex.globs_match", "uri.is_valid", "uri.parse"],
             "not yet implemented")
         return reasons
     }()
