@@ -1,11 +1,14 @@
 /// `json.patch`: RFC 6902 operations on a document, as OPA applies them. A failing operation
-/// (a missing path, a `test` that does not hold) makes the call undefined.
+/// (a missing path, a `test` that does not hold) is a builtin error: undefined unless
+/// builtin errors are strict.
 extension Builtins {
     static let jsonPatchBuiltins: [String: Builtin] = [
         "json.patch": fixed(2) { args in
             var document = args[0]
             for operation in try args.array(1) {
-                guard let patched = try JSONPatch.apply(operation, to: document) else { return nil }
+                guard let patched = try JSONPatch.apply(operation, to: document) else {
+                    throw BuiltinError(message: "the patch operation does not apply to the document")
+                }
                 document = patched
             }
             return document

@@ -50,7 +50,7 @@ extension Builtins {
         "indexof": fixed(2) { args in
             let text = Array(try args.string(0).unicodeScalars)
             let needle = Array(try args.string(1).unicodeScalars)
-            guard !needle.isEmpty else { return .integer(0) }
+            guard !needle.isEmpty else { throw BuiltinError(message: "empty search character") }
             guard needle.count <= text.count else { return .integer(-1) }
             for start in 0...(text.count - needle.count) where Array(text[start..<start + needle.count]) == needle {
                 return .integer(Int64(start))
@@ -169,7 +169,8 @@ enum Formatter {
         case .string: "string"
         case .number(let n): n.exactInteger != nil ? "int64" : "float64"
         case .bool: "bool"
-        default: "ast.Term"
+        // OPA hands composite arguments to Go's fmt already printed as strings.
+        default: "string"
         }
     }
 

@@ -138,9 +138,10 @@ final class Evaluation {
             // first statement needs a variable a later one binds, that one runs first. (A
             // query's expressions keep their order: their values are reported by position.)
             for candidate in body.indices.dropFirst() {
-                if case let .assign(pattern, _) = body[candidate].expression {
+                let declared = Self.declaredVariables(body[candidate].expression)
+                if !declared.isEmpty {
                     let above = body[body.startIndex..<candidate].reduce(into: Set<String>()) { $0.formUnion(Self.variables(in: $1)) }
-                    if let name = Self.patternVariables(pattern).first(where: above.contains) {
+                    if let name = declared.first(where: above.contains) {
                         throw PolicyError(.compile, "var \(name) referenced above", at: body[candidate].location)
                     }
                 }
@@ -182,6 +183,16 @@ final class Evaluation {
             } catch let error as PolicyError where error.code == .unsafeVariable && !record {
                 throw UnsafeLater(error: error)
             }
+        }
+    }
+
+    /// The variables a statement declares (`:=`, `some`), which may not be used above it.
+    static func declaredVariables(_ expression: Expression) -> [String] {
+        switch expression {
+        case let .assign(pattern, _): patternVariables(pattern)
+        case let .someDeclaration(names): names
+        case let .someIn(key, value, _): (key.map(patternVariables) ?? []) + patternVariables(value)
+        default: []
         }
     }
 
@@ -382,6 +393,11 @@ final class Evaluation {
             }
         case let .every(keyName, valueName, collection, body):
             try evalTerm(collection, env, scope) { container, env2 in
+                // Over anything but a collection, `every` is undefined, as in OPA.
+                switch container {
+                case .array, .set, .object: break
+                default: return
+                }
                 var allHold = true
                 try iterate(container) { elementKey, element in
                     guard allHold else { return }
@@ -412,19 +428,36 @@ final class Evaluation {
         guard case let .term(term) = expression else { return try k(expression, env) }
         switch term {
         case let .binary(op, left, right):
-            try hoist(left, env, scope) { a, env2 in
-                try hoist(right, env2, scope) { b, env3 in try k(.term(.binary(op: op, a, b)), env3) }
+            // OPA leaves a reference compared with `==` in place; every other operator is a call
+            // whose reference arguments are evaluated before the negation.
+            let refs = op != "=="
+            try hoist(left, env, scope, refs: refs) { a, env2 in
+                try hoist(right, env2, scope, refs: refs) { b, env3 in try k(.term(.binary(op: op, a, b)), env3) }
             }
         case let .call(name, args):
             try hoistAll(args[...], env, scope, []) { rewritten, env2 in try k(.term(.call(name: name, args: rewritten)), env2) }
+        case let .membership(key, value, collection):
+            try hoistAll((key.map { [$0] } ?? []) + [value, collection], env, scope, []) { rewritten, env2 in
+                try k(
+                    .term(
+                        .membership(
+                            key: key == nil ? nil : rewritten[0], value: rewritten[rewritten.count - 2],
+                            collection: rewritten[rewritten.count - 1])), env2)
+            }
         default:
             try k(expression, env)
         }
     }
 
-    private func hoist(_ term: Term, _ env: Environment, _ scope: Scope, _ k: (Term, Environment) throws -> Void) throws {
+    /// Evaluates a nested call (and, with `refs`, a reference without free variables) ahead of
+    /// the negation around it: when it is undefined, so is the whole expression.
+    private func hoist(_ term: Term, _ env: Environment, _ scope: Scope, refs: Bool = true, _ k: (Term, Environment) throws -> Void)
+        throws
+    {
         switch term {
         case .call, .binary, .unaryMinus:
+            try evalTerm(term, env, scope) { value, env2 in try k(.scalar(value), env2) }
+        case .ref where refs && isGround(term, env, scope), .variable where refs && isGround(term, env, scope):
             try evalTerm(term, env, scope) { value, env2 in try k(.scalar(value), env2) }
         default:
             try k(term, env)

@@ -61,7 +61,7 @@ public struct Policy: Sendable {
             let defaults = rules.filter(\.isDefault)
             let definitions = rules.filter { !$0.isDefault }
             guard defaults.count <= 1 else {
-                throw PolicyError(.compile, "multiple default rules \(path.joined(separator: ".")) found", at: defaults[1].location)
+                throw PolicyError(.typeError, "multiple default rules \(path.joined(separator: ".")) found", at: defaults[1].location)
             }
             let kinds = Set(rules.map(\.kind))
             guard kinds.count == 1, let kind = kinds.first else {
