@@ -1949,6 +1949,10 @@ def define_semantics() -> None:
     rules("fuzz/two-defaults", "default r := 1\n\ndefault r := 2", **fuzz)
     expr_both("fuzz/indexof-empty-needle", 'indexof("ab", "")', **fuzz)
     expr("fuzz/sprintf-verb-mismatch-composite", 'sprintf("%d", [[0, -1]])', **fuzz)
+    rules("fuzz/comprehension-outer-var-bound-later-by-unify", "r if { count([n | some y in [1, 2]]) > 0; n = input.n }",
+          input={"n": 1}, **fuzz)
+    rules("fuzz/every-outer-var-bound-later", "r if { every e in [1] { e != n; y = 1 }; n = input.xs[_] }",
+          input={"xs": [5]}, **fuzz)
     expr_both("fuzz/json-patch-failing-operation", 'json.patch({}, [{"op": "replace", "path": "/k", "value": 1}])', **fuzz)
 
 

@@ -168,13 +168,15 @@ extension Evaluation {
         }
     }
 
-    /// A comprehension's body. Its unsafe variables are never a reason to reorder the body
-    /// around it: OPA requires a comprehension's outer variables bound before it.
+    /// A comprehension's body. Its unsafe variables are marked, so that the body around it
+    /// reorders only as OPA does for a closure (see `evalBody`).
     func evalClosure(_ body: Body, _ env: Environment, _ scope: Scope, _ k: (Environment) throws -> Void) throws {
         do {
             try evalBody(body[...], env, scope, k)
         } catch let error as PolicyError where error.code == .unsafeVariable {
-            throw UnsafeLater(error: error)
+            throw UnsafeInClosure(error: error)
+        } catch let later as UnsafeLater {
+            throw UnsafeInClosure(error: later.error)
         }
     }
 

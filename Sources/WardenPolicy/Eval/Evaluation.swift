@@ -137,26 +137,58 @@ final class Evaluation {
             // OPA orders a body so that every variable is bound before it is used: when the
             // first statement needs a variable a later one binds, that one runs first. (A
             // query's expressions keep their order: their values are reported by position.)
-            for candidate in body.indices.dropFirst() {
-                let declared = Self.declaredVariables(body[candidate].expression)
-                if !declared.isEmpty {
-                    let above = body[body.startIndex..<candidate].reduce(into: Set<String>()) { $0.formUnion(Self.variables(in: $1)) }
-                    if let name = declared.first(where: above.contains) {
-                        throw PolicyError(.compile, "var \(name) referenced above", at: body[candidate].location)
-                    }
-                }
-                var reordered = [body[candidate]]
-                reordered += body.indices.filter { $0 != candidate }.map { body[$0] }
-                do {
-                    return try evalFirst(reordered[...], env, scope, record: false, k)
-                } catch let later as PolicyError where later.code == .unsafeVariable {
-                    continue
-                }
-            }
-            throw error
+            return try reorder(body, env, scope, error, declarationsMayMove: true, k)
+        } catch let closure as UnsafeInClosure where !record && body.count > 1 {
+            // A comprehension's outer variable bound later by `=` is bound first, as in OPA; one
+            // that `:=` or `some` declares later stays unsafe.
+            return try reorder(body, env, scope, closure.error, declarationsMayMove: false, k)
+        } catch let closure as UnsafeInClosure {
+            throw closure.error
         } catch let continued as UnsafeLater {
             throw continued.error
         }
+    }
+
+    private func reorder(
+        _ body: ArraySlice<Statement>, _ env: Environment, _ scope: Scope, _ error: PolicyError, declarationsMayMove: Bool,
+        _ k: (Environment) throws -> Void
+    ) throws {
+        // Only a statement that mentions the unsafe variable can bind it: the others are not
+        // tried, which keeps a body that nothing can fix from being tried in every order.
+        let unsafe = Self.unsafeVariableName(error)
+        for candidate in body.indices.dropFirst() where unsafe.map({ Self.variables(in: body[candidate]).contains($0) }) ?? true {
+            let declared = Self.declaredVariables(body[candidate].expression)
+            if !declared.isEmpty {
+                guard declarationsMayMove else { continue }
+                let above = body[body.startIndex..<candidate].reduce(into: Set<String>()) { $0.formUnion(Self.variables(in: $1)) }
+                if let name = declared.first(where: above.contains) {
+                    throw PolicyError(.compile, "var \(name) referenced above", at: body[candidate].location)
+                }
+            }
+            var reordered = [body[candidate]]
+            reordered += body.indices.filter { $0 != candidate }.map { body[$0] }
+            do {
+                return try evalFirst(reordered[...], env, scope, record: false, k)
+            } catch let later as PolicyError where later.code == .unsafeVariable {
+                continue
+            } catch is UnsafeInClosure {
+                continue
+            } catch is UnsafeLater {
+                continue
+            }
+        }
+        throw error
+    }
+
+    /// The variable an unsafe-variable error names (`var x is unsafe …`).
+    static func unsafeVariableName(_ error: PolicyError) -> String? {
+        guard error.message.hasPrefix("var "), let end = error.message.range(of: " is unsafe") else { return nil }
+        return String(error.message[error.message.index(error.message.startIndex, offsetBy: 4)..<end.lowerBound])
+    }
+
+    /// An unsafe-variable error from inside a comprehension of the body's first statement.
+    struct UnsafeInClosure: Error {
+        let error: PolicyError
     }
 
     /// An unsafe-variable error from a statement after the first, or from inside a
@@ -182,6 +214,8 @@ final class Evaluation {
                 try evalBody(body.dropFirst(), next, scope, record: record, k)
             } catch let error as PolicyError where error.code == .unsafeVariable && !record {
                 throw UnsafeLater(error: error)
+            } catch let closure as UnsafeInClosure where !record {
+                throw UnsafeLater(error: closure.error)
             }
         }
     }
