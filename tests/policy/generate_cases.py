@@ -1953,6 +1953,9 @@ def define_semantics() -> None:
           input={"n": 1}, **fuzz)
     rules("fuzz/every-outer-var-bound-later", "r if { every e in [1] { e != n; y = 1 }; n = input.xs[_] }",
           input={"xs": [5]}, **fuzz)
+    rules("fuzz/declaration-after-use-in-unreached-statement", 'r if { startswith(input.s, x); some x in ["a"] }',
+          input={}, **fuzz)
+    rules("fuzz/every-body-var-declared-later-by-some", "r if { every e in [1] { e != v }; some v in [2] }", **fuzz)
     expr_both("fuzz/json-patch-failing-operation", 'json.patch({}, [{"op": "replace", "path": "/k", "value": 1}])', **fuzz)
 
 

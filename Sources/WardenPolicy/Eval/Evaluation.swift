@@ -234,9 +234,12 @@ final class Evaluation {
     static func variables(in statement: Statement) -> Set<String> {
         switch statement.expression {
         case let .not(inner): return variables(in: Statement(expression: inner.node, with: [], location: inner.location))
-        case let .every(key, value, collection, _):
+        case let .every(_, _, collection, _):
+            // The key and value of `every` are its own: they do not name the body's variables.
             return Set(queryVariables([Statement(expression: .term(collection), with: [], location: statement.location)]))
-                .union([value] + (key.map { [$0] } ?? []))
+        case let .someIn(_, _, collection):
+            return Set(queryVariables([statement]))
+                .union(queryVariables([Statement(expression: .term(collection), with: [], location: statement.location)]))
         default: return Set(queryVariables([statement]))
         }
     }
@@ -444,7 +447,7 @@ final class Evaluation {
                     }
                     var holds = false
                     do {
-                        try evalBody(body[...], inner, scope) { _ in
+                        try evalClosure(body, inner, scope) { _ in
                             holds = true
                             throw Halt()
                         }

@@ -48,6 +48,7 @@ public struct Policy: Sendable {
             }
             for length in 0...module.package.count { packages.insert(Array(module.package.prefix(length))) }
             for rule in module.rules {
+                for body in [rule.body] + rule.elses.map(\.body) { try Self.checkDeclarationsFollowUses(body) }
                 let path = module.package + [rule.name] + rule.headPath
                 // A ref head's prefixes behave as packages: data.p.r is the object its rules build.
                 for length in (module.package.count + 1)..<path.count { packages.insert(Array(path.prefix(length))) }
@@ -78,6 +79,18 @@ public struct Policy: Sendable {
         }
         self.ruleSets = ruleSets
         packagePaths = packages
+    }
+
+    /// OPA's compile-time check, whether or not the body is ever evaluated: a variable that
+    /// `:=` or `some` declares must not appear in an earlier statement of the same body.
+    static func checkDeclarationsFollowUses(_ body: Body) throws(PolicyError) {
+        var seen = Set<String>()
+        for statement in body {
+            for name in Evaluation.declaredVariables(statement.expression) where seen.contains(name) {
+                throw PolicyError(.compile, "var \(name) referenced above", at: statement.location)
+            }
+            seen.formUnion(Evaluation.variables(in: statement))
+        }
     }
 
     /// Evaluates `query` (Rego body text, e.g. `data.serving.startup.permit` or
