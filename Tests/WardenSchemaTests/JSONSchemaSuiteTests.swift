@@ -68,26 +68,10 @@ import WardenSchema
         return (passed, failed)
     }
 
-    // Each core folder, plus the optional files on ECMA-262 regular expressions, which contracts rely on.
-
-    @Test func draft2020_12CoreSuite() throws {
-        guard
-            let result = try Self.run(
-                "draft2020-12", draft: .draft2020_12, extra: ["optional/ecmascript-regex.json", "optional/non-bmp-regex.json"])
-        else { return }
-        #expect(result.failed.isEmpty, "\(result.failed.count) suite cases fail")
-    }
-
-    @Test func draft2019_09CoreSuite() throws {
-        guard
-            let result = try Self.run(
-                "draft2019-09", draft: .draft2019_09, extra: ["optional/ecmascript-regex.json", "optional/non-bmp-regex.json"])
-        else { return }
-        #expect(result.failed.isEmpty, "\(result.failed.count) suite cases fail")
-    }
-
-    @Test func draft7CoreSuite() throws {
-        guard let result = try Self.run("draft7", draft: .draft7, extra: ["optional/ecmascript-regex.json", "optional/non-bmp-regex.json"])
+    /// Each core folder, plus the optional files on ECMA-262 regular expressions, which contracts rely on.
+    @Test(arguments: [("draft2020-12", Dialect.Draft.draft2020_12), ("draft2019-09", .draft2019_09), ("draft7", .draft7)])
+    func coreSuite(folder: String, draft: Dialect.Draft) throws {
+        guard let result = try Self.run(folder, draft: draft, extra: ["optional/ecmascript-regex.json", "optional/non-bmp-regex.json"])
         else { return }
         #expect(result.failed.isEmpty, "\(result.failed.count) suite cases fail")
     }

@@ -41,6 +41,8 @@ CASES_DIR = HERE / "cases"
 JWT_FIXTURES = HERE / "jwt_fixtures.json"
 
 ABSENT = object()  # "no input document"
+# For a builtin regorus 0.13 does not have: OPA's answer is the reference, unchecked by a second engine.
+REGORUS_LACKS = {"regorus_differs": True, "why": "regorus 0.13 lacks this builtin; OPA answers"}
 
 
 # ============================================================================ case DSL
@@ -1996,11 +1998,11 @@ def define_more_builtins() -> None:
     expr("rand.intn/negative-bound-is-its-absolute-value", '[n | n := rand.intn("k", -5); n >= 0; n < 5] != []',
          regorus_differs=True, why="regorus may draw a negative number for a negative bound")
     # Other OPA v1 builtins.
-    expr("crypto.sha1/hex", 'crypto.sha1("abc")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("crypto.hmac.sha1/hex", 'crypto.hmac.sha1("msg", "key")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("crypto.hmac.equal/same", 'crypto.hmac.equal("ab", "ab")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("crypto.sha1/hex", 'crypto.sha1("abc")', **REGORUS_LACKS)
+    expr("crypto.hmac.sha1/hex", 'crypto.hmac.sha1("msg", "key")', **REGORUS_LACKS)
+    expr("crypto.hmac.equal/same", 'crypto.hmac.equal("ab", "ab")', **REGORUS_LACKS)
     expr("object.subset/nested", 'object.subset({"a": {"b": 1, "c": 2}}, {"a": {"b": 1}})')
-    expr("array.flatten/nested", "array.flatten([1, [2, [3]], []])", regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("array.flatten/nested", "array.flatten([1, [2, [3]], []])", **REGORUS_LACKS)
     expr("numbers.range_step/basic", "numbers.range_step(0, 10, 3)")
     expr("strings.any_prefix_match/basic", 'strings.any_prefix_match(["abc", "x"], ["ab"])')
     expr("time.format/utc", "time.format(0)")
@@ -2023,8 +2025,8 @@ def define_more_builtins() -> None:
     expr("bits/big", "bits.rsh(bits.lsh(3, 100), 99)")
     expr_both("bits/float", "bits.and(1.5, 1)")
     expr_both("bits/negative-shift", "bits.lsh(1, -1)")
-    expr("crypto.hmac.md5/hex", 'crypto.hmac.md5("msg", "key")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("crypto.hmac.sha512/hex", 'crypto.hmac.sha512("msg", "key")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("crypto.hmac.md5/hex", 'crypto.hmac.md5("msg", "key")', **REGORUS_LACKS)
+    expr("crypto.hmac.sha512/hex", 'crypto.hmac.sha512("msg", "key")', **REGORUS_LACKS)
     expr("graph.reachable/cycle-and-missing", 'graph.reachable({"a": ["b"], "b": ["a", "c"]}, ["a", "z"])')
     expr("graph.reachable/set-edges", 'graph.reachable({"a": {"b"}, "b": set()}, {"a"})')
     expr("graph.reachable_paths/branches-and-cycle",
@@ -2035,7 +2037,7 @@ def define_more_builtins() -> None:
     expr("uuid.parse/microsoft-variant", 'uuid.parse("f47ac10b-58cc-4372-c567-0e02b2c3d479")')
     expr("numbers.range_step/descending", "numbers.range_step(10, 1, 4)")
     expr_both("numbers.range_step/zero-step", "numbers.range_step(0, 10, 0)")
-    expr("array.flatten/empty", "array.flatten([])", regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("array.flatten/empty", "array.flatten([])", **REGORUS_LACKS)
     expr("walk/object-and-set", '[x | walk({"a": {"b": {1}}}, x)]')
     expr("walk/filter-leaves", '{p | walk({"a": [1, {"b": 2}]}, [p, v]); is_number(v)}')
     expr("json.patch/add-to-missing-parent", 'json.patch({"a": 1}, [{"op": "add", "path": "/x/y", "value": 2}])')
@@ -2043,15 +2045,15 @@ def define_more_builtins() -> None:
     expr("json.patch/replace-array-element", 'json.patch([1, 2, 3], [{"op": "replace", "path": "/1", "value": 9}])')
     expr("json.patch/remove-array-element", 'json.patch([1, 2, 3], [{"op": "remove", "path": "/0"}])')
     expr("json.patch/test-array-path", 'json.patch({"a": [1, 2]}, [{"op": "test", "path": ["a", 1], "value": 2}])')
-    expr("strings.split_n/first", 'strings.split_n("a,b,c,d", ",", 2)', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("strings.split_n/negative-takes-last", 'strings.split_n("a,b,c", ",", -1)', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("strings.split_n/zero", 'strings.split_n("a,b,c", ",", 0)', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("strings.split_n/more-than-parts", 'strings.split_n("a,b", ",", 5)', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("strings.split_n/empty-separator", 'strings.split_n("abc", "", 2)', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_expand/v4", 'net.cidr_expand("192.168.1.0/30")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_expand/host-bits", 'net.cidr_expand("192.168.1.1/31")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_expand/v6", 'net.cidr_expand("2001:db8::/127")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr_both("net.cidr_expand/invalid", 'net.cidr_expand("not-a-cidr")', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("strings.split_n/first", 'strings.split_n("a,b,c,d", ",", 2)', **REGORUS_LACKS)
+    expr("strings.split_n/negative-takes-last", 'strings.split_n("a,b,c", ",", -1)', **REGORUS_LACKS)
+    expr("strings.split_n/zero", 'strings.split_n("a,b,c", ",", 0)', **REGORUS_LACKS)
+    expr("strings.split_n/more-than-parts", 'strings.split_n("a,b", ",", 5)', **REGORUS_LACKS)
+    expr("strings.split_n/empty-separator", 'strings.split_n("abc", "", 2)', **REGORUS_LACKS)
+    expr("net.cidr_expand/v4", 'net.cidr_expand("192.168.1.0/30")', **REGORUS_LACKS)
+    expr("net.cidr_expand/host-bits", 'net.cidr_expand("192.168.1.1/31")', **REGORUS_LACKS)
+    expr("net.cidr_expand/v6", 'net.cidr_expand("2001:db8::/127")', **REGORUS_LACKS)
+    expr_both("net.cidr_expand/invalid", 'net.cidr_expand("not-a-cidr")', **REGORUS_LACKS)
     expr("json.marshal_with_options/pretty", 'json.marshal_with_options({"a": [1, 2], "b": {}}, {"pretty": true})')
     expr("json.marshal_with_options/indent-prefix", 'json.marshal_with_options({"a": [1, 2]}, {"indent": "  ", "prefix": "> "})')
     expr("json.marshal_with_options/none", 'json.marshal_with_options({"b": 1, "a": "x"}, {})')
@@ -2059,26 +2061,26 @@ def define_more_builtins() -> None:
     expr("json.marshal_with_options/scalar", 'json.marshal_with_options("x", {"pretty": true})')
     expr("json.marshal_with_options/empty-array-and-set", 'json.marshal_with_options([[], set(), {1}], {"pretty": true})')
     expr_both("json.marshal_with_options/unknown-option", 'json.marshal_with_options(1, {"colour": true})')
-    expr("net.cidr_merge/adjacent", 'net.cidr_merge(["192.0.128.0/24", "192.0.129.0/24"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/gap", 'net.cidr_merge(["192.0.128.0/24", "192.0.130.0/24"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/contained-and-bare-class-a", 'net.cidr_merge(["10.0.0.0/8", "10.1.0.0/16", "10.2.3.4"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/bare-class-c-duplicates", 'net.cidr_merge(["192.0.128.1", "192.0.128.0"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/bare-class-b-kept", 'net.cidr_merge(["172.16.5.4"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/both-families", 'net.cidr_merge(["2001:db8::/33", "2001:db8:8000::/33", "10.0.0.0/9", "10.128.0.0/9"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/host-bits-set", 'net.cidr_merge({"1.2.3.4/24"})', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/four-into-one", 'net.cidr_merge(["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/adjacent-unaligned", 'net.cidr_merge(["10.0.1.0/24", "10.0.2.0/24"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/everything", 'net.cidr_merge(["0.0.0.0/1", "128.0.0.0/1"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/invalid", 'net.cidr_merge(["nope"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/bare-ipv6", 'net.cidr_merge(["2001:db8::1"])', regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
-    expr("net.cidr_merge/empty", "net.cidr_merge([])", regorus_differs=True, why="regorus 0.13 lacks this builtin; OPA answers")
+    expr("net.cidr_merge/adjacent", 'net.cidr_merge(["192.0.128.0/24", "192.0.129.0/24"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/gap", 'net.cidr_merge(["192.0.128.0/24", "192.0.130.0/24"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/contained-and-bare-class-a", 'net.cidr_merge(["10.0.0.0/8", "10.1.0.0/16", "10.2.3.4"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/bare-class-c-duplicates", 'net.cidr_merge(["192.0.128.1", "192.0.128.0"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/bare-class-b-kept", 'net.cidr_merge(["172.16.5.4"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/both-families", 'net.cidr_merge(["2001:db8::/33", "2001:db8:8000::/33", "10.0.0.0/9", "10.128.0.0/9"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/host-bits-set", 'net.cidr_merge({"1.2.3.4/24"})', **REGORUS_LACKS)
+    expr("net.cidr_merge/four-into-one", 'net.cidr_merge(["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/adjacent-unaligned", 'net.cidr_merge(["10.0.1.0/24", "10.0.2.0/24"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/everything", 'net.cidr_merge(["0.0.0.0/1", "128.0.0.0/1"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/invalid", 'net.cidr_merge(["nope"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/bare-ipv6", 'net.cidr_merge(["2001:db8::1"])', **REGORUS_LACKS)
+    expr("net.cidr_merge/empty", "net.cidr_merge([])", **REGORUS_LACKS)
     expr("trim_space/unicode", 'trim_space("\\u00a0 x \\t")')
 
 
 
 def define_more_jwt(fx) -> None:
     section("builtins_jwt_more.yaml")
-    lacks = {"regorus_differs": True, "why": "regorus 0.13 lacks this builtin; OPA answers"}
+    lacks = REGORUS_LACKS
     for alg in ("ES384", "ES512", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"):
         name = "eddsa" if alg == "EdDSA" else alg.lower()
         token, key = fx[f"{alg}_token"], fx[f"{alg}_public_pem"]
