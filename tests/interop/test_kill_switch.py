@@ -22,9 +22,13 @@ import rego.v1
 default allow := false
 
 allow if {
-	not input.model.version in data.killed_versions[input.model.name]
+	not killed
 	input.route in {"infer", "metadata"}
 }
+
+# A helper rule, not `not input.model.version in data.killed_versions[…]`: for a model with
+# no entry that reference is undefined, and OPA (so Warden) makes the negation undefined too.
+killed if input.model.version in data.killed_versions[input.model.name]
 
 reasons contains sprintf("version %v of %v is switched off", [input.model.version, input.model.name]) if {
 	input.model.version in data.killed_versions[input.model.name]

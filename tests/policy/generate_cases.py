@@ -1944,6 +1944,9 @@ def define_semantics() -> None:
     rules("fuzz/not-call-with-undefined-argument", 'r if { not startswith(input.s, "a") }', input={}, **fuzz)
     rules("fuzz/not-comparison-with-undefined-ref", "r if { not input.n > 1 }", input={}, **fuzz)
     rules("fuzz/not-equality-with-undefined-ref", 'r if { not input.s == "a" }', input={}, **fuzz)
+    case("fuzz/not-membership-in-undefined-data-ref",
+         ["package p\n\ndefault allow := false\n\nallow if {\n\tnot input.v in data.killed[input.name]\n}"],
+         "x = data.p.allow", data={"killed": {}}, input={"name": "churn", "v": "1"}, **fuzz)
     rules("fuzz/not-membership-in-undefined-rule", "r2 := 1 if { false }\n\nr if { not 1 in r2 }", **fuzz)
     rules("fuzz/some-in-after-use", "r if { x > 1; some x in input.items }", input={"items": [1, 2, 3]}, **fuzz)
     rules("fuzz/every-over-string", "r if { every x in input.xs { x > 100 } }", input={"xs": "abc"}, **fuzz)
