@@ -62,7 +62,7 @@ enum UUIDText {
             let unixNanoseconds = (ticks - 0x01B2_1DD2_1381_4000) * 100
             members.append((.string("time"), .integer(unixNanoseconds)))
             members.append((.string("clocksequence"), .integer(Int64(bytes[8] & 0x3f) << 8 | Int64(bytes[9]))))
-            members.append((.string("nodeid"), .string(bytes[10...].map { hex($0) }.joined(separator: "-"))))
+            members.append((.string("nodeid"), .string(bytes[10...].map { Builtins.hex([$0]) }.joined(separator: "-"))))
             let scope = bytes[10] & 0x02 == 0 ? "global" : "local"
             let cast = bytes[10] & 0x01 == 0 ? "unicast" : "multicast"
             members.append((.string("macvariables"), .string("\(scope):\(cast)")))
@@ -73,8 +73,6 @@ enum UUIDText {
         }
         return .makeObject(members)
     }
-
-    private static func hex(_ byte: UInt8) -> String { Builtins.hex([byte]) }
 
     private static func variant(_ byte: UInt8) -> String {
         switch byte {

@@ -19,22 +19,22 @@ extension Builtins {
 enum JSONPatch {
     /// One operation; nil when it cannot apply.
     static func apply(_ operation: Value, to document: Value) throws -> Value? {
-        guard case let .string(op)? = member(operation, "op"), let pathValue = member(operation, "path"),
+        guard case let .string(op)? = operation[.string("op")], let pathValue = operation[.string("path")],
             let path = try pointer(pathValue)
         else { throw BuiltinError(message: "a patch operation needs string op and path") }
         switch op {
         case "add":
-            guard let value = member(operation, "value") else { return nil }
+            guard let value = operation[.string("value")] else { return nil }
             return insert(value, at: path[...], in: document)
         case "remove":
             return remove(at: path[...], in: document)
         case "replace":
-            guard let value = member(operation, "value") else { return nil }
+            guard let value = operation[.string("value")] else { return nil }
             if path.isEmpty { return value }
             guard let removed = remove(at: path[...], in: document) else { return nil }
             return insert(value, at: path[...], in: removed)
         case "move", "copy":
-            guard let fromValue = member(operation, "from"), let from = try pointer(fromValue),
+            guard let fromValue = operation[.string("from")], let from = try pointer(fromValue),
                 let value = lookup(from[...], in: document)
             else { return nil }
             var base = document
@@ -44,16 +44,11 @@ enum JSONPatch {
             }
             return insert(value, at: path[...], in: base)
         case "test":
-            guard let value = member(operation, "value"), lookup(path[...], in: document) == value else { return nil }
+            guard let value = operation[.string("value")], lookup(path[...], in: document) == value else { return nil }
             return document
         default:
             return nil
         }
-    }
-
-    static func member(_ object: Value, _ name: String) -> Value? {
-        guard case let .object(pairs) = object else { return nil }
-        return pairs.first { $0.key == .string(name) }?.value
     }
 
     /// A path as a JSON Pointer string or an array of keys.

@@ -49,11 +49,7 @@ extension Builtins {
             }
             return .string(String(decoding: bytes, as: UTF8.self))
         },
-        "crypto.hmac.sha256": fixed(2) { args in
-            let mac = HMAC<SHA256>.authenticationCode(
-                for: Data(try args.string(0).utf8), using: SymmetricKey(data: Data(try args.string(1).utf8)))
-            return .string(Builtins.hex(mac))
-        },
+        "crypto.hmac.sha256": fixed(2) { args in .string(try hmac(SHA256.self, args)) },
         "crypto.hmac.md5": fixed(2) { args in .string(try hmac(Insecure.MD5.self, args)) },
         "crypto.hmac.sha1": fixed(2) { args in .string(try hmac(Insecure.SHA1.self, args)) },
         "crypto.hmac.sha512": fixed(2) { args in .string(try hmac(SHA512.self, args)) },
