@@ -130,6 +130,21 @@ import WardenPolicy
         #expect { try Self.evaluate("sq(n) := n * n\nx := \(squares)") } throws: { "\($0)".contains("wider than 8192 bits") }
     }
 
+    /// A complete graph of 15 nodes has about 10^11 simple paths from one node: the walk stops
+    /// at the evaluation's deadline with a limit error, not hours later.
+    @Test func reachablePathsOfADenseGraphStopAtTheDeadline() throws {
+        let body = """
+            x := count(graph.reachable_paths(g, ["n0"])) if {
+            	ns := [sprintf("n%d", [i]) | some i in numbers.range(0, 14)]
+            	g := {n: ns | some n in ns}
+            }
+            """
+        let elapsed = try Self.seconds {
+            #expect { try Self.evaluate(body, timeout: .milliseconds(300)) } throws: { "\($0)".contains("eval_limit_error") }
+        }
+        #expect(elapsed < 5, "\(elapsed) s")
+    }
+
     @Test func numbersBeyondADoubleStayExact() throws {
         #expect(try Self.evaluate("x := 1e400 > 1") == .bool(true))
         #expect(try Self.evaluate("x := 2e3 == 2000") == .bool(true))

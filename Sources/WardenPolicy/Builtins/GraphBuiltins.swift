@@ -12,15 +12,20 @@ extension Builtins {
             }
             return .makeSet(reached)
         },
-        "graph.reachable_paths": fixed(2) { args in
+        // The simple paths of a dense graph grow factorially: the walk checks the deadline.
+        "graph.reachable_paths": Builtin(arity: 2) { args, context in
             let graph = try adjacency(args)
             var paths = Set<Value>()
-            func extend(_ path: [Value], _ seen: Set<Value>) {
+            func extend(_ path: [Value], _ seen: Set<Value>) throws {
+                guard ContinuousClock.now <= context.deadline else { throw BuiltinError.deadlinePassed }
                 let next = (graph[path[path.count - 1]] ?? []).filter { !seen.contains($0) && graph[$0] != nil }
-                guard !next.isEmpty else { return paths.insert(.array(path)).inserted ? () : () }
-                for node in next { extend(path + [node], seen.union([node])) }
+                guard !next.isEmpty else {
+                    paths.insert(.array(path))
+                    return
+                }
+                for node in next { try extend(path + [node], seen.union([node])) }
             }
-            for start in try args.collection(1) where graph[start] != nil { extend([start], [start]) }
+            for start in try args.collection(1) where graph[start] != nil { try extend([start], [start]) }
             return .makeSet(paths)
         },
     ]
