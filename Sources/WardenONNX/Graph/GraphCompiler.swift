@@ -140,7 +140,8 @@ struct GraphCompiler {
     static let shapePreserving: Set<String> = [
         "Identity", "Cast", "CastLike", "Scaler", "Imputer", "Normalizer", "Binarizer", "Abs", "Neg", "Relu", "Sigmoid",
         "Tanh", "Exp", "Log", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Erf", "LeakyRelu", "HardSigmoid",
-        "Clip", "Dropout", "IsNaN", "IsInf", "Not", "Softmax", "LogSoftmax", "BatchNormalization",
+        "Clip", "Dropout", "IsNaN", "IsInf", "Not", "Softmax", "LogSoftmax", "BatchNormalization", "Gelu", "CumSum",
+        "LayerNormalization",
     ]
 
     static func label(_ node: NodeProto) -> String {

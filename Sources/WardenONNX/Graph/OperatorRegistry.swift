@@ -5,13 +5,17 @@ typealias KernelFactory = @Sendable (NodeContext) throws -> LoweredNode
 enum OperatorRegistry {
     static let defaultDomain = ""
     static let mlDomain = "ai.onnx.ml"
+    /// ONNX Runtime's contrib domain: only the Tokenizer that scikit-learn text pipelines use.
+    static let microsoftDomain = "com.microsoft"
 
     /// Opset versions the engine accepts for each domain. Operators whose semantics changed
     /// across versions read the node's opset (attribute vs input forms); legacy attributes that
     /// would change meaning (`broadcast`/`axis` on pre-7 arithmetic) are refused as unread.
     /// Versions after 22 of the operators implemented only add element types (float8, int4...),
     /// which are refused by type. Fixtures pin opsets 1 to 28.
-    static let supportedOpsets: [String: ClosedRange<Int>] = [defaultDomain: 1...28, mlDomain: 1...5]
+    static let supportedOpsets: [String: ClosedRange<Int>] = [
+        defaultDomain: 1...28, mlDomain: 1...5, microsoftDomain: 1...1,
+    ]
 
     static func normalize(domain: String) -> String {
         domain == "ai.onnx" ? defaultDomain : domain
@@ -21,6 +25,7 @@ enum OperatorRegistry {
         switch normalize(domain: domain) {
         case defaultDomain: standardOperators[opType]
         case mlDomain: mlOperators[opType]
+        case microsoftDomain: opType == "Tokenizer" ? Tokenizer.factory : nil
         default: nil
         }
     }
@@ -28,6 +33,12 @@ enum OperatorRegistry {
     static let standardOperators: [String: KernelFactory] = merged([
         ElementwiseOperators.all, MatrixOperators.all, ReductionOperators.all, ShapeOperators.all,
         LogicOperators.all, IndexingOperators.all, ConversionOperators.all,
+        ElementIndexingOperators.all,
+        [
+            "StringNormalizer": StringNormalizer.factory, "TfIdfVectorizer": TfIdfVectorizer.factory,
+            "LayerNormalization": LayerNormalization.factory, "Range": RangeOperator.factory, "OneHot": OneHot.factory,
+            "Mod": ModOperator.factory, "CumSum": CumSum.factory, "Einsum": Einsum.factory,
+        ],
     ])
 
     static let mlOperators: [String: KernelFactory] = merged([

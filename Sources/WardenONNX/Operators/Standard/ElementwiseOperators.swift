@@ -16,6 +16,13 @@ enum ElementwiseOperators {
                 alpha: try context.attributes.float("alpha", default: 0.2),
                 beta: try context.attributes.float("beta", default: 0.5))
         }
+        table["Gelu"] = unaryFloat { context in
+            let approximate = try context.attributes.string("approximate", default: "none")
+            guard let form = Gelu.Form(rawValue: approximate) else {
+                throw context.invalid("approximate '\(approximate)' is not none or tanh")
+            }
+            return Gelu(form: form)
+        }
         table["Clip"] = clip
         table["Identity"] = identity
         table["Dropout"] = dropout
@@ -95,6 +102,22 @@ enum ElementwiseOperators {
         func apply<T: FloatElement>(_ x: [T]) -> [T] {
             let a = T(alpha)
             return x.map { $0 < 0 ? $0 * a : $0 }
+        }
+    }
+
+    /// Gelu (opset 20): x·Φ(x) exactly (erf), or its tanh approximation.
+    struct Gelu: FloatTransform {
+        enum Form: String { case exact = "none", tanh }
+        let form: Form
+        func apply<T: FloatElement>(_ x: [T]) -> [T] {
+            switch form {
+            case .exact:
+                let inverseRoot2 = T(0.7071067811865476)
+                return x.map { 0.5 * $0 * (1 + T.erf($0 * inverseRoot2)) }
+            case .tanh:
+                let root2OverPi = T(0.7978845608028654), cubic = T(0.044715)
+                return x.map { 0.5 * $0 * (1 + T.tanh(root2OverPi * ($0 + cubic * $0 * $0 * $0))) }
+            }
         }
     }
 

@@ -1,0 +1,79 @@
+/// StringNormalizer (opset 10): drops stopwords from a [C] or [1, C] string tensor and changes
+/// case, as ONNX Runtime does. When every string is dropped the result is one empty string,
+/// [1] or [1, 1], not an empty tensor (ORT's documented behaviour).
+struct StringNormalizer: Sendable {
+    enum CaseChange: String, Sendable {
+        case none = "NONE", lower = "LOWER", upper = "UPPER"
+    }
+
+    let caseChange: CaseChange
+    let caseSensitive: Bool
+    /// Stopwords as compared: lowercased when matching ignores case.
+    let stopwords: Set<String>
+
+    /// ORT folds case with the C library's wide-character functions in the model's locale;
+    /// Warden folds as en_US does, so it refuses models that name another locale.
+    static let supportedLocales: Set<String> = ["", "en_US", "en_US.UTF-8", "en_US.utf8", "C", "C.UTF-8"]
+
+    static let factory: KernelFactory = { context in
+        try context.requireInputs(1...1)
+        try context.requireType(0, in: [.string])
+        let action = try context.attributes.string("case_change_action", default: "NONE")
+        guard let caseChange = CaseChange(rawValue: action) else {
+            throw context.invalid("case_change_action '\(action)' is not NONE, LOWER or UPPER")
+        }
+        let caseSensitive = try context.attributes.int("is_case_sensitive", default: 0) != 0
+        let locale = try context.attributes.string("locale", default: "en_US")
+        guard supportedLocales.contains(locale) else {
+            throw context.unsupported("locale '\(locale)' (Warden changes case as en_US.UTF-8 does)")
+        }
+        let words = try context.attributes.strings("stopwords") ?? []
+        let normalizer = StringNormalizer(
+            caseChange: caseChange, caseSensitive: caseSensitive,
+            stopwords: Set(caseSensitive ? words : words.map(ScalarCase.lowercased)))
+        return LoweredNode(outputs: [.tensor(.string)]) { inputs in
+            [.tensor(try normalizer.run(try inputs.tensor(0), inputs))]
+        }
+    }
+
+    func run(_ input: Tensor, _ inputs: KernelInputs) throws -> Tensor {
+        guard input.rank == 1 || (input.rank == 2 && input.shape[0] == 1) else {
+            throw inputs.fail("input must be [C] or [1, C], got shape \(input.shape)")
+        }
+        let kept = try input.elements(String.self, inputs).filter { text in
+            stopwords.isEmpty || !stopwords.contains(caseSensitive ? text : ScalarCase.lowercased(text))
+        }
+        guard !kept.isEmpty else { return Tensor(shape: input.rank == 1 ? [1] : [1, 1], storage: .string([""])) }
+        let changed: [String] =
+            switch caseChange {
+            case .none: kept
+            case .lower: kept.map(ScalarCase.lowercased)
+            case .upper: kept.map(ScalarCase.uppercased)
+            }
+        return Tensor(shape: input.rank == 1 ? [kept.count] : [1, kept.count], storage: .string(changed))
+    }
+}
+
+/// Case change one scalar at a time, as the C library's `towlower`/`towupper` do: a scalar
+/// whose Unicode mapping is several scalars ("ß" to "SS") is left as it is, since a wide
+/// character maps to one wide character.
+enum ScalarCase {
+    static func lowercased(_ text: String) -> String { map(text, lower: true) }
+    static func uppercased(_ text: String) -> String { map(text, lower: false) }
+
+    private static func map(_ text: String, lower: Bool) -> String {
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            // U+0130 (I with dot above) has a two-scalar full lowercase, but its simple
+            // mapping, which glibc uses, is "i".
+            if lower, scalar.value == 0x130 {
+                result.append("i")
+                continue
+            }
+            let mapped = lower ? scalar.properties.lowercaseMapping : scalar.properties.uppercaseMapping
+            let scalars = mapped.unicodeScalars
+            if scalars.count == 1, let single = scalars.first { result.append(single) } else { result.append(scalar) }
+        }
+        return String(result)
+    }
+}
