@@ -19,6 +19,12 @@ public enum JSONTensorCoding {
             storage = .int32(
                 try leaves.map { try Int32(exactly: try integer($0)).orThrow(CodingError(description: "value out of int32 range")) })
         case .int64: storage = .int64(try leaves.map(integer))
+        case .uint8:
+            storage = .uint8(
+                try leaves.map { try UInt8(exactly: try integer($0)).orThrow(CodingError(description: "value out of uint8 range")) })
+        case .int8:
+            storage = .int8(
+                try leaves.map { try Int8(exactly: try integer($0)).orThrow(CodingError(description: "value out of int8 range")) })
         case .bool:
             storage = .bool(
                 try leaves.map {
@@ -141,6 +147,8 @@ public enum JSONTensorCoding {
         // Float's shortest text, read as a Double, prints as that same short text.
         case let .float(v): leaves = v.map { .number(Double($0.description) ?? Double($0)) }
         case let .double(v): leaves = v.map { .number($0) }
+        case let .uint8(v): leaves = v.map { .integer(Int64($0)) }
+        case let .int8(v): leaves = v.map { .integer(Int64($0)) }
         case let .int32(v): leaves = v.map { .integer(Int64($0)) }
         case let .int64(v): leaves = v.map { .integer($0) }
         case let .bool(v): leaves = v.map { .bool($0) }

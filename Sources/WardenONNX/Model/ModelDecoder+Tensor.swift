@@ -96,7 +96,7 @@ private struct TensorSource {
             guard type != .string else {
                 throw ModelLoadError.invalidTensor(name: name, reason: "string tensors cannot use raw_data")
             }
-            let width = type == .double || type == .int64 ? 8 : type == .bool ? 1 : 4
+            let width = type == .double || type == .int64 ? 8 : type == .bool || type == .uint8 || type == .int8 ? 1 : 4
             guard raw.count == count * width else {
                 throw ModelLoadError.invalidTensor(
                     name: name, reason: "raw_data holds \(raw.count) bytes, shape needs \(count * width)")
@@ -115,6 +115,12 @@ private struct TensorSource {
         case .double:
             try check(doubleBits.count)
             return .double(doubleBits.map(Double.init(bitPattern:)))
+        case .uint8:
+            try check(varints.count)
+            return .uint8(varints.map { UInt8(truncatingIfNeeded: $0) })
+        case .int8:
+            try check(varints.count)
+            return .int8(varints.map { Int8(truncatingIfNeeded: $0) })
         case .int32:
             try check(varints.count)
             return .int32(varints.map { Int32(truncatingIfNeeded: $0) })
@@ -148,6 +154,8 @@ private struct TensorSource {
         case .double: return .double((0..<count).map { Double(bitPattern: word64($0 * 8)) })
         case .int64: return .int64((0..<count).map { Int64(bitPattern: word64($0 * 8)) })
         case .bool: return .bool(raw.map { $0 != 0 })
+        case .uint8: return .uint8(raw)
+        case .int8: return .int8(raw.map { Int8(bitPattern: $0) })
         case .string: return .string([])  // unreachable: rejected by the caller
         }
     }

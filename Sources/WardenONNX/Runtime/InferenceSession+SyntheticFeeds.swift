@@ -15,6 +15,8 @@ extension InferenceSession {
             switch type {
             case .float: storage = .float((0..<count).map { Float($0 % 7) - 3 })
             case .double: storage = .double((0..<count).map { Double($0 % 7) - 3 })
+            case .uint8: storage = .uint8((0..<count).map { UInt8($0 % 5) })
+            case .int8: storage = .int8((0..<count).map { Int8($0 % 5) })
             case .int32: storage = .int32((0..<count).map { Int32($0 % 5) })
             case .int64: storage = .int64((0..<count).map { Int64($0 % 5) })
             case .bool: storage = .bool((0..<count).map { $0 % 2 == 0 })

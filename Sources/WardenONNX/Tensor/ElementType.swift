@@ -1,6 +1,8 @@
 /// The tensor element types the engine computes with (ONNX `TensorProto.DataType` codes).
 public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case float = 1
+    case uint8 = 2
+    case int8 = 3
     case int32 = 6
     case int64 = 7
     case string = 8
@@ -15,6 +17,8 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .float: "float"
+        case .uint8: "uint8"
+        case .int8: "int8"
         case .int32: "int32"
         case .int64: "int64"
         case .string: "string"

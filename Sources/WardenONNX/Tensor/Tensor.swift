@@ -32,6 +32,8 @@ public struct Tensor: Sendable, Equatable {
     public static func float(_ values: [Float], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .float(values)) }
     public static func double(_ values: [Double], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .double(values)) }
     public static func int64(_ values: [Int64], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .int64(values)) }
+    public static func uint8(_ values: [UInt8], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .uint8(values)) }
+    public static func int8(_ values: [Int8], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .int8(values)) }
     public static func int32(_ values: [Int32], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .int32(values)) }
     public static func bool(_ values: [Bool], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .bool(values)) }
     public static func string(_ values: [String], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .string(values)) }
@@ -41,6 +43,9 @@ public struct Tensor: Sendable, Equatable {
 public enum TensorStorage: Sendable, Equatable {
     case float([Float])
     case double([Double])
+    /// Quantized tensors (QuantizeLinear's output, MatMulInteger's operands).
+    case uint8([UInt8])
+    case int8([Int8])
     case int32([Int32])
     case int64([Int64])
     case bool([Bool])
@@ -50,6 +55,8 @@ public enum TensorStorage: Sendable, Equatable {
         switch self {
         case .float: .float
         case .double: .double
+        case .uint8: .uint8
+        case .int8: .int8
         case .int32: .int32
         case .int64: .int64
         case .bool: .bool
@@ -61,6 +68,8 @@ public enum TensorStorage: Sendable, Equatable {
         switch self {
         case let .float(v): v.count
         case let .double(v): v.count
+        case let .uint8(v): v.count
+        case let .int8(v): v.count
         case let .int32(v): v.count
         case let .int64(v): v.count
         case let .bool(v): v.count
@@ -73,6 +82,8 @@ public enum TensorStorage: Sendable, Equatable {
         switch type {
         case .float: .float([])
         case .double: .double([])
+        case .uint8: .uint8([])
+        case .int8: .int8([])
         case .int32: .int32([])
         case .int64: .int64([])
         case .bool: .bool([])
@@ -85,6 +96,8 @@ public enum TensorStorage: Sendable, Equatable {
         switch type {
         case .float: .float(Array(repeating: 0, count: count))
         case .double: .double(Array(repeating: 0, count: count))
+        case .uint8: .uint8(Array(repeating: 0, count: count))
+        case .int8: .int8(Array(repeating: 0, count: count))
         case .int32: .int32(Array(repeating: 0, count: count))
         case .int64: .int64(Array(repeating: 0, count: count))
         case .bool: .bool(Array(repeating: false, count: count))

@@ -211,6 +211,8 @@ enum GRPCInferResponse {
         switch storage {
         case let .float(values): contents.fp32Contents = values
         case let .double(values): contents.fp64Contents = values
+        case let .uint8(values): contents.uintContents = values.map(UInt32.init)
+        case let .int8(values): contents.intContents = values.map(Int32.init)
         case let .int32(values): contents.intContents = values
         case let .int64(values): contents.int64Contents = values
         case let .bool(values): contents.boolContents = values

@@ -43,7 +43,7 @@ enum TensorDecoding {
                 try leaves.map {
                     if case let .string(s) = $0 { return s }; throw fail("strings")
                 })
-        case .int32, .int64:
+        case .int32, .int64, .uint8, .int8:
             let range = integerRange(datatype)
             let values = try leaves.map { leaf -> Int64 in
                 if case let .number(d) = leaf, !d.isFinite {
@@ -55,7 +55,7 @@ enum TensorDecoding {
                 }
                 return i
             }
-            return target == .int64 ? .int64(values) : .int32(values.map { Int32($0) })
+            return narrowed(values, to: target)
         case .float, .double:
             // NaN is a missing value: the token `NaN` (as Triton reads it) or null. A finite
             // number too large for the declared type is refused rather than turned into an
@@ -143,7 +143,17 @@ enum TensorDecoding {
                 let shift = UInt64(64 - 8 * width)
                 return Int64(bitPattern: raw << shift) >> Int64(shift)
             }
-            return target == .int64 ? .int64(values) : .int32(values.map { Int32(truncatingIfNeeded: $0) })
+            return narrowed(values, to: target)
+        }
+    }
+
+    /// Integers already checked against the datatype's range, in the model's integer type.
+    private static func narrowed(_ values: [Int64], to target: ElementType) -> TensorStorage {
+        switch target {
+        case .uint8: .uint8(values.map { UInt8(truncatingIfNeeded: $0) })
+        case .int8: .int8(values.map { Int8(truncatingIfNeeded: $0) })
+        case .int32: .int32(values.map { Int32(truncatingIfNeeded: $0) })
+        default: .int64(values)
         }
     }
 

@@ -55,6 +55,8 @@ package enum TensorRecords {
             if x == x.rounded(), x.magnitude < 16_777_216 { return .integer(Int64(x)) }
             return .number(Double(x.description) ?? Double(x))
         case let .double(v): return v[index].isNaN ? .null : .number(v[index])
+        case let .uint8(v): return .integer(Int64(v[index]))
+        case let .int8(v): return .integer(Int64(v[index]))
         case let .int32(v): return .integer(Int64(v[index]))
         case let .int64(v): return .integer(v[index])
         case let .bool(v): return .bool(v[index])

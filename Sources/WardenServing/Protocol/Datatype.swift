@@ -23,6 +23,8 @@ public enum Datatype: String, Sendable, CaseIterable {
     public var elementType: ElementType? {
         switch self {
         case .bool: .bool
+        case .uint8: .uint8
+        case .int8: .int8
         case .int32: .int32
         case .int64: .int64
         case .fp32: .float
@@ -35,6 +37,8 @@ public enum Datatype: String, Sendable, CaseIterable {
     public init(_ type: ElementType) {
         switch type {
         case .bool: self = .bool
+        case .uint8: self = .uint8
+        case .int8: self = .int8
         case .int32: self = .int32
         case .int64: self = .int64
         case .float: self = .fp32

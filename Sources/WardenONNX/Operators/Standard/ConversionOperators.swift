@@ -31,6 +31,12 @@ enum ConversionOperators {
         case let (.bool(v), .string): storage = .string(v.map { $0 ? "1" : "0" })
         case let (.int32(v), .string): storage = .string(v.map { String($0) })
         case let (.int64(v), .string): storage = .string(v.map { String($0) })
+        case let (.uint8(v), .string): storage = .string(v.map { String($0) })
+        case let (.int8(v), .string): storage = .string(v.map { String($0) })
+        case let (.int64(v), _) where target == .uint8: storage = .uint8(v.map { UInt8(truncatingIfNeeded: $0) })
+        case let (.int64(v), _) where target == .int8: storage = .int8(v.map { Int8(truncatingIfNeeded: $0) })
+        case let (.int32(v), _) where target == .uint8: storage = .uint8(v.map { UInt8(truncatingIfNeeded: $0) })
+        case let (.int32(v), _) where target == .int8: storage = .int8(v.map { Int8(truncatingIfNeeded: $0) })
         case let (.float(v), .string): storage = .string(v.map(format))
         case let (.double(v), .string): storage = .string(v.map(format))
         case let (.float(v), _) where target == .double: storage = .double(v.map(Double.init))
@@ -46,6 +52,10 @@ enum ConversionOperators {
         switch target {
         case .float: .float(values.map { Float($0) })
         case .double: .double(values)
+        // x86-64 converts to 8 bits through int32 and keeps the low byte (NaN, inf and
+        // out-of-range values wrap the same way: 300 gives 44).
+        case .uint8: .uint8(values.map { UInt8(truncatingIfNeeded: Int32(double: $0)) })
+        case .int8: .int8(values.map { Int8(truncatingIfNeeded: Int32(double: $0)) })
         case .int32: .int32(values.map { $0.isNaN || $0 >= 2_147_483_648 || $0 < -2_147_483_648 ? Int32.min : Int32($0) })
         case .int64:
             .int64(values.map { $0.isNaN || $0 >= 9.223372036854775807e18 || $0 < -9.223372036854775808e18 ? Int64.min : Int64($0) })
@@ -65,6 +75,10 @@ enum ConversionOperators {
         case .float: return .float(try values.map { try CNumberParsing.float($0).orThrow(fail()) })
         case .double: return .double(try values.map { try CNumberParsing.double($0).orThrow(fail()) })
         case .int64: return .int64(try values.map { try CNumberParsing.int64($0).orThrow(fail()) })
+        case .uint8:
+            return .uint8(try values.map { UInt8(truncatingIfNeeded: try CNumberParsing.int64($0).orThrow(fail())) })
+        case .int8:
+            return .int8(try values.map { Int8(truncatingIfNeeded: try CNumberParsing.int64($0).orThrow(fail())) })
         case .int32:
             return .int32(try values.map { Int32(truncatingIfNeeded: try CNumberParsing.int64($0).orThrow(fail())) })
         case .bool: return .bool(try values.map { try CNumberParsing.uint64($0).orThrow(fail()) != 0 })

@@ -5,6 +5,8 @@ extension TensorStorage {
         switch self {
         case let .float(v): .float(offsets.map { v[$0] })
         case let .double(v): .double(offsets.map { v[$0] })
+        case let .uint8(v): .uint8(offsets.map { v[$0] })
+        case let .int8(v): .int8(offsets.map { v[$0] })
         case let .int32(v): .int32(offsets.map { v[$0] })
         case let .int64(v): .int64(offsets.map { v[$0] })
         case let .bool(v): .bool(offsets.map { v[$0] })
@@ -17,6 +19,8 @@ extension TensorStorage {
         switch self {
         case let .float(v): .float(Array(v[range]))
         case let .double(v): .double(Array(v[range]))
+        case let .uint8(v): .uint8(Array(v[range]))
+        case let .int8(v): .int8(Array(v[range]))
         case let .int32(v): .int32(Array(v[range]))
         case let .int64(v): .int64(Array(v[range]))
         case let .bool(v): .bool(Array(v[range]))
@@ -56,6 +60,8 @@ extension TensorStorage {
         switch parts.first {
         case .float?: return .float(join(parts.map { if case let .float(v) = $0 { v } else { [] } }))
         case .double?: return .double(join(parts.map { if case let .double(v) = $0 { v } else { [] } }))
+        case .uint8?: return .uint8(join(parts.map { if case let .uint8(v) = $0 { v } else { [] } }))
+        case .int8?: return .int8(join(parts.map { if case let .int8(v) = $0 { v } else { [] } }))
         case .int32?: return .int32(join(parts.map { if case let .int32(v) = $0 { v } else { [] } }))
         case .int64?: return .int64(join(parts.map { if case let .int64(v) = $0 { v } else { [] } }))
         case .bool?: return .bool(join(parts.map { if case let .bool(v) = $0 { v } else { [] } }))

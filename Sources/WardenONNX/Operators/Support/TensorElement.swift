@@ -149,6 +149,8 @@ extension Tensor {
         switch storage {
         case let .float(v): v.map(Double.init)
         case let .double(v): v
+        case let .uint8(v): v.map(Double.init)
+        case let .int8(v): v.map(Double.init)
         case let .int32(v): v.map(Double.init)
         case let .int64(v): v.map(Double.init)
         case let .bool(v): v.map { $0 ? 1 : 0 }
