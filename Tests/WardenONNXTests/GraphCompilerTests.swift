@@ -60,12 +60,12 @@ import Testing
 
     @Test func unsupportedAttributeValueIsRefusedAtLoad() {
         var builder = Self.identityChain()
-        builder.nodes = [.init(op: "Cast", inputs: ["X"], outputs: ["Y"], attributes: [ONNXModelBuilder.intAttribute("to", 10)])]
+        builder.nodes = [.init(op: "Cast", inputs: ["X"], outputs: ["Y"], attributes: [ONNXModelBuilder.intAttribute("to", 16)])]
         #expect {
             try Self.load(builder)
         } throws: { error in
             guard case let ModelLoadError.unsupported(items)? = error as? ModelLoadError else { return false }
-            return items.count == 1 && items[0].contains("Cast to FLOAT16")
+            return items.count == 1 && items[0].contains("Cast to BFLOAT16")
         }
     }
 

@@ -27,7 +27,7 @@ struct GraphCompiler {
         for initializer in graph.initializers {
             guard !initializer.name.isEmpty else { throw ModelLoadError.invalidGraph("an initializer has no name") }
             let slot = try slots.define(initializer.name, by: "initializer")
-            constants[slot] = initializer.tensor
+            constants[slot] = initializer.tensor.heldAsFloat
             kinds[slot] = .tensor(initializer.tensor.elementType)
         }
 
@@ -42,6 +42,10 @@ struct GraphCompiler {
         }
 
         let order = try topologicalOrder(graph.nodes, known: Set(slots.names))
+        let graphOutputNames = Set(graph.outputs.map(\.name))
+        let readByHalfPrecisionKernels = Set(
+            graph.nodes.filter { HalfPrecision.nativeOperators.subtracting(HalfPrecision.removableCasts).contains($0.opType) }.flatMap(
+                \.inputs))
         var steps: [ExecutionPlan.Step] = []
         var problems: [String] = []
         var operatorsUsed = Set<String>()
@@ -64,6 +68,7 @@ struct GraphCompiler {
                 outputSlots.append(name.isEmpty ? -1 : try slots.define(name, by: label))
             }
 
+            let inputKinds = inputSlots.map { $0.map { kinds[$0] ?? .unknown } }
             do {
                 guard let version = opsets[domain] else {
                     throw ModelLoadError.unsupported([
@@ -78,10 +83,18 @@ struct GraphCompiler {
                 let context = NodeContext(
                     node: node, label: label, opset: version,
                     attributes: try NodeAttributes(node: label, attributes: node.attributes),
-                    inputKinds: inputSlots.map { $0.map { kinds[$0] ?? .unknown } },
+                    inputKinds: HalfPrecision.computeKinds(inputKinds),
                     constants: inputSlots.map { $0.flatMap { constants[$0] } },
                     inputShapes: inputSlots.map { $0.flatMap { shapes[$0] ?? constants[$0].map { $0.shape.map(ShapeDimension.fixed) } } })
-                let lowered = try factory(context)
+                var lowered = try factory(context)
+                lowered.outputs = HalfPrecision.modelKinds(lowered.outputs, node: node, inputKinds: inputKinds)
+                let halfOutputs = Set(
+                    zip(node.outputs, lowered.outputs).enumerated().filter { _, pair in
+                        pair.1 == .tensor(.float16)
+                            && HalfPrecision.isMaterialised(
+                                pair.0, producer: node, graphOutputs: graphOutputNames, readByNative: readByHalfPrecisionKernels)
+                    }.map(\.offset))
+                if !halfOutputs.isEmpty { lowered.kernel = HalfPrecisionRounding(inner: lowered.kernel, outputs: halfOutputs) }
                 let ignored = (OperatorRegistry.ignoredAttributes[""] ?? []).union(OperatorRegistry.ignoredAttributes[node.opType] ?? [])
                 let unread = context.attributes.unread.subtracting(ignored).sorted()
                 if !unread.isEmpty {
@@ -107,7 +120,7 @@ struct GraphCompiler {
                     let results = try lowered.kernel.run(KernelInputs(values: values, node: label))
                     for (slot, value) in zip(outputSlots, results) where slot >= 0 {
                         guard case let .tensor(tensor) = value else { continue }
-                        constants[slot] = tensor
+                        constants[slot] = tensor.heldAsFloat
                     }
                     if outputSlots.allSatisfy({ $0 < 0 || constants[$0] != nil }) { continue }
                 }

@@ -14,6 +14,7 @@ public enum JSONTensorCoding {
         let storage: TensorStorage
         switch type {
         case .float: storage = .float(try leaves.map { Float(try number($0)) })
+        case .float16: storage = .float16(try leaves.map { Float16(try number($0)) })
         case .double: storage = .double(try leaves.map(number))
         case .int32:
             storage = .int32(
@@ -147,6 +148,7 @@ public enum JSONTensorCoding {
         // Float's shortest text, read as a Double, prints as that same short text.
         case let .float(v): leaves = v.map { .number(Double($0.description) ?? Double($0)) }
         case let .double(v): leaves = v.map { .number($0) }
+        case let .float16(v): leaves = v.map { .number(Double($0)) }
         case let .uint8(v): leaves = v.map { .integer(Int64($0)) }
         case let .int8(v): leaves = v.map { .integer(Int64($0)) }
         case let .int32(v): leaves = v.map { .integer(Int64($0)) }

@@ -96,7 +96,13 @@ private struct TensorSource {
             guard type != .string else {
                 throw ModelLoadError.invalidTensor(name: name, reason: "string tensors cannot use raw_data")
             }
-            let width = type == .double || type == .int64 ? 8 : type == .bool || type == .uint8 || type == .int8 ? 1 : 4
+            let width =
+                switch type {
+                case .double, .int64: 8
+                case .bool, .uint8, .int8: 1
+                case .float16: 2
+                default: 4
+                }
             guard raw.count == count * width else {
                 throw ModelLoadError.invalidTensor(
                     name: name, reason: "raw_data holds \(raw.count) bytes, shape needs \(count * width)")
@@ -121,6 +127,10 @@ private struct TensorSource {
         case .int8:
             try check(varints.count)
             return .int8(varints.map { Int8(truncatingIfNeeded: $0) })
+        case .float16:
+            // Half-precision values travel as their bit patterns in int32_data.
+            try check(varints.count)
+            return .float16(varints.map { Float16(bitPattern: UInt16(truncatingIfNeeded: $0)) })
         case .int32:
             try check(varints.count)
             return .int32(varints.map { Int32(truncatingIfNeeded: $0) })
@@ -156,6 +166,7 @@ private struct TensorSource {
         case .bool: return .bool(raw.map { $0 != 0 })
         case .uint8: return .uint8(raw)
         case .int8: return .int8(raw.map { Int8(bitPattern: $0) })
+        case .float16: return .float16((0..<count).map { Float16(bitPattern: UInt16(raw[2 * $0]) | UInt16(raw[2 * $0 + 1]) << 8) })
         case .string: return .string([])  // unreachable: rejected by the caller
         }
     }

@@ -17,6 +17,7 @@ extension InferenceSession {
             case .double: storage = .double((0..<count).map { Double($0 % 7) - 3 })
             case .uint8: storage = .uint8((0..<count).map { UInt8($0 % 5) })
             case .int8: storage = .int8((0..<count).map { Int8($0 % 5) })
+            case .float16: storage = .float16((0..<count).map { Float16($0 % 7) - 3 })
             case .int32: storage = .int32((0..<count).map { Int32($0 % 5) })
             case .int64: storage = .int64((0..<count).map { Int64($0 % 5) })
             case .bool: storage = .bool((0..<count).map { $0 % 2 == 0 })

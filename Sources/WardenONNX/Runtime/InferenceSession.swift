@@ -37,7 +37,8 @@ public final class InferenceSession: Sendable {
             guard let value = slots[output.slot] else {
                 throw InferenceError.invalidValue(node: "graph", reason: "output '\(output.name)' was not computed")
             }
-            results[output.name] = value
+            // Float16 outputs are held as float32 inside (see HalfPrecision).
+            results[output.name] = output.kind == .tensor(.float16) ? value.tensor.map { .tensor($0.asHalfPrecision) } ?? value : value
         }
         return results
     }
@@ -64,7 +65,7 @@ public final class InferenceSession: Sendable {
                 throw InferenceError.invalidInput(name: input.name, reason: "is required but was not given")
             }
             try Self.check(value, against: input, symbols: &symbols)
-            slotted[input.slot] = value
+            slotted[input.slot] = value.tensor.map { .tensor($0.heldAsFloat) } ?? value
         }
         for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
             throw InferenceError.invalidInput(name: name, reason: "the model has no such input")

@@ -3,6 +3,9 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
     case float = 1
     case uint8 = 2
     case int8 = 3
+    /// Half precision: stored as such at the graph's edges, computed in float32 inside, as
+    /// ONNX Runtime's CPU provider does.
+    case float16 = 10
     case int32 = 6
     case int64 = 7
     case string = 8
@@ -19,6 +22,7 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
         case .float: "float"
         case .uint8: "uint8"
         case .int8: "int8"
+        case .float16: "float16"
         case .int32: "int32"
         case .int64: "int64"
         case .string: "string"
@@ -27,5 +31,5 @@ public enum ElementType: Int32, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
-    public var isFloatingPoint: Bool { self == .float || self == .double }
+    public var isFloatingPoint: Bool { self == .float || self == .double || self == .float16 }
 }

@@ -34,6 +34,7 @@ public struct Tensor: Sendable, Equatable {
     public static func int64(_ values: [Int64], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .int64(values)) }
     public static func uint8(_ values: [UInt8], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .uint8(values)) }
     public static func int8(_ values: [Int8], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .int8(values)) }
+    public static func float16(_ values: [Float16], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .float16(values)) }
     public static func int32(_ values: [Int32], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .int32(values)) }
     public static func bool(_ values: [Bool], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .bool(values)) }
     public static func string(_ values: [String], shape: [Int]) -> Tensor { Tensor(shape: shape, storage: .string(values)) }
@@ -46,6 +47,7 @@ public enum TensorStorage: Sendable, Equatable {
     /// Quantized tensors (QuantizeLinear's output, MatMulInteger's operands).
     case uint8([UInt8])
     case int8([Int8])
+    case float16([Float16])
     case int32([Int32])
     case int64([Int64])
     case bool([Bool])
@@ -57,6 +59,7 @@ public enum TensorStorage: Sendable, Equatable {
         case .double: .double
         case .uint8: .uint8
         case .int8: .int8
+        case .float16: .float16
         case .int32: .int32
         case .int64: .int64
         case .bool: .bool
@@ -70,6 +73,7 @@ public enum TensorStorage: Sendable, Equatable {
         case let .double(v): v.count
         case let .uint8(v): v.count
         case let .int8(v): v.count
+        case let .float16(v): v.count
         case let .int32(v): v.count
         case let .int64(v): v.count
         case let .bool(v): v.count
@@ -84,6 +88,7 @@ public enum TensorStorage: Sendable, Equatable {
         case .double: .double([])
         case .uint8: .uint8([])
         case .int8: .int8([])
+        case .float16: .float16([])
         case .int32: .int32([])
         case .int64: .int64([])
         case .bool: .bool([])
@@ -98,6 +103,7 @@ public enum TensorStorage: Sendable, Equatable {
         case .double: .double(Array(repeating: 0, count: count))
         case .uint8: .uint8(Array(repeating: 0, count: count))
         case .int8: .int8(Array(repeating: 0, count: count))
+        case .float16: .float16(Array(repeating: 0, count: count))
         case .int32: .int32(Array(repeating: 0, count: count))
         case .int64: .int64(Array(repeating: 0, count: count))
         case .bool: .bool(Array(repeating: false, count: count))

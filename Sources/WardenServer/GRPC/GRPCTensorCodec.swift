@@ -187,6 +187,13 @@ enum GRPCInferResponse {
         response.modelName = result.model.name
         response.modelVersion = result.model.version
         response.id = id
+        // FP16 has no typed contents field, and raw contents are all-or-nothing: one half
+        // precision output makes the whole response raw.
+        let raw =
+            raw
+            || result.requested.contains { name in
+                result.outputs[name].map { OutputTensor.of($0).elementType == .float16 } ?? false
+            }
         for name in result.requested {
             guard let value = result.outputs[name] else { continue }
             let tensor = OutputTensor.of(value)
@@ -212,6 +219,7 @@ enum GRPCInferResponse {
         case let .float(values): contents.fp32Contents = values
         case let .double(values): contents.fp64Contents = values
         case let .uint8(values): contents.uintContents = values.map(UInt32.init)
+        case let .float16(values): contents.fp32Contents = values.map(Float.init)  // unreachable: sent raw
         case let .int8(values): contents.intContents = values.map(Int32.init)
         case let .int32(values): contents.intContents = values
         case let .int64(values): contents.int64Contents = values

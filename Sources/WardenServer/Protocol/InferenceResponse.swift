@@ -59,6 +59,7 @@ struct InferenceResponse {
         case let .float(v): json.array(v) { $0.number($1) }
         case let .double(v): json.array(v) { $0.number($1) }
         case let .uint8(v): json.array(v) { $0.integer(Int64($1)) }
+        case let .float16(v): json.array(v) { $0.number(Float($1)) }
         case let .int8(v): json.array(v) { $0.integer(Int64($1)) }
         case let .int32(v): json.array(v) { $0.integer(Int64($1)) }
         case let .int64(v): json.array(v) { $0.integer($1) }
@@ -72,6 +73,7 @@ struct InferenceResponse {
         case let .float(v): json.number(v[index])
         case let .double(v): json.number(v[index])
         case let .uint8(v): json.integer(Int64(v[index]))
+        case let .float16(v): json.number(Float(v[index]))
         case let .int8(v): json.integer(Int64(v[index]))
         case let .int32(v): json.integer(Int64(v[index]))
         case let .int64(v): json.integer(v[index])
@@ -89,6 +91,7 @@ struct InferenceResponse {
         case let .float(v): for x in v { little(x.bitPattern) }
         case let .double(v): for x in v { little(x.bitPattern) }
         case let .uint8(v): out.append(contentsOf: v)
+        case let .float16(v): for x in v { little(x.bitPattern) }
         case let .int8(v): out.append(contentsOf: v.map { UInt8(bitPattern: $0) })
         case let .int32(v): for x in v { little(x) }
         case let .int64(v): for x in v { little(x) }

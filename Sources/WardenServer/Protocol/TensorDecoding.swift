@@ -16,6 +16,7 @@ enum TensorDecoding {
         case (.int8, .int64), (.int16, .int64), (.int32, .int64), (.int64, .int64), (.uint8, .int64), (.uint16, .int64), (.uint32, .int64):
             true
         case (.fp16, .float), (.fp32, .float), (.fp16, .double), (.fp32, .double), (.fp64, .double): true
+        case (.uint8, .uint8), (.int8, .int8), (.fp16, .float16): true
         default: false
         }
     }
@@ -56,7 +57,7 @@ enum TensorDecoding {
                 return i
             }
             return narrowed(values, to: target)
-        case .float, .double:
+        case .float, .double, .float16:
             // NaN is a missing value: the token `NaN` (as Triton reads it) or null. A finite
             // number too large for the declared type is refused rather than turned into an
             // infinity the contract would then see as a different value.
@@ -73,7 +74,11 @@ enum TensorDecoding {
                 }
                 return value
             }
-            return target == .float ? .float(values.map { Float($0) }) : .double(values)
+            switch target {
+            case .float: return .float(values.map { Float($0) })
+            case .float16: return .float16(values.map { Float16($0) })
+            default: return .double(values)
+            }
         }
     }
 
@@ -132,6 +137,8 @@ enum TensorDecoding {
             let values = (0..<count).map { Float(bitPattern: UInt32(word($0, 4))) }
             return target == .float ? .float(values) : .double(values.map(Double.init))
         case .fp64: return .double((0..<count).map { Double(bitPattern: word($0, 8)) })
+        case .fp16 where target == .float16:
+            return .float16((0..<count).map { Float16(bitPattern: UInt16(word($0, 2))) })
         case .fp16:
             let values = (0..<count).map { halfToFloat(UInt16(word($0, 2))) }
             return target == .float ? .float(values) : .double(values.map(Double.init))

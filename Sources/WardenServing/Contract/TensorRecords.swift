@@ -55,6 +55,9 @@ package enum TensorRecords {
             if x == x.rounded(), x.magnitude < 16_777_216 { return .integer(Int64(x)) }
             return .number(Double(x.description) ?? Double(x))
         case let .double(v): return v[index].isNaN ? .null : .number(v[index])
+        case let .float16(v):
+            let x = Float(v[index])
+            return x.isNaN ? .null : .number(Double(x))
         case let .uint8(v): return .integer(Int64(v[index]))
         case let .int8(v): return .integer(Int64(v[index]))
         case let .int32(v): return .integer(Int64(v[index]))

@@ -27,6 +27,7 @@ public enum Datatype: String, Sendable, CaseIterable {
         case .int8: .int8
         case .int32: .int32
         case .int64: .int64
+        case .fp16: .float16
         case .fp32: .float
         case .fp64: .double
         case .bytes: .string
@@ -41,6 +42,7 @@ public enum Datatype: String, Sendable, CaseIterable {
         case .int8: self = .int8
         case .int32: self = .int32
         case .int64: self = .int64
+        case .float16: self = .fp16
         case .float: self = .fp32
         case .double: self = .fp64
         case .string: self = .bytes

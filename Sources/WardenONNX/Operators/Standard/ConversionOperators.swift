@@ -54,6 +54,9 @@ enum ConversionOperators {
         case .double: .double(values)
         // x86-64 converts to 8 bits through int32 and keeps the low byte (NaN, inf and
         // out-of-range values wrap the same way: 300 gives 44).
+        // A float16 value is computed in float32 (see GraphCompiler+Float16); rounding to half
+        // precision happens where ORT would materialise it.
+        case .float16: .float(values.map { Float($0) })
         case .uint8: .uint8(values.map { UInt8(truncatingIfNeeded: Int32(double: $0)) })
         case .int8: .int8(values.map { Int8(truncatingIfNeeded: Int32(double: $0)) })
         case .int32: .int32(values.map { $0.isNaN || $0 >= 2_147_483_648 || $0 < -2_147_483_648 ? Int32.min : Int32($0) })
@@ -72,7 +75,7 @@ enum ConversionOperators {
         func fail() -> InferenceError { inputs.fail("cannot cast a non-numeric or out-of-range string to \(target)") }
         switch target {
         case .string: return .string(values)
-        case .float: return .float(try values.map { try CNumberParsing.float($0).orThrow(fail()) })
+        case .float, .float16: return .float(try values.map { try CNumberParsing.float($0).orThrow(fail()) })
         case .double: return .double(try values.map { try CNumberParsing.double($0).orThrow(fail()) })
         case .int64: return .int64(try values.map { try CNumberParsing.int64($0).orThrow(fail()) })
         case .uint8:

@@ -1,7 +1,7 @@
 /// LayerNormalization (opset 17): normalises X over the axes from `axis` on, then scales and
-/// shifts. Computed as ONNX Runtime's CPU kernel does, so results agree to the last bits:
-/// one pass for the sum and the sum of squares, variance as E[x²] − E[x]², and
-/// (x − mean) / sqrt(variance + ε) · scale + bias.
+/// shifts. Computed as ONNX Runtime 1.32's CPU kernel does, so results agree to the last
+/// bits: Welford's one-pass mean and variance, then (x − mean) / sqrt(variance + ε) · scale
+/// + bias.
 enum LayerNormalization {
     static let factory: KernelFactory = { context in
         try context.requireInputs(2...3)
@@ -45,15 +45,17 @@ enum LayerNormalization {
         let count = T(width)
         for row in 0..<rows {
             let base = row * width
-            var sum: T = 0
-            var sumOfSquares: T = 0
+            // Welford's running mean and sum of squared deviations, as ORT 1.32 computes
+            // them (its Mean output is NaN, not inf, for a row holding an infinity).
+            var mean: T = 0
+            var squaredDeviations: T = 0
             for h in 0..<width {
                 let value = x[base + h]
-                sum += value
-                sumOfSquares += value * value
+                let delta = value - mean
+                mean += delta / T(h + 1)
+                squaredDeviations += delta * (value - mean)
             }
-            let mean = sum / count
-            let deviation = T.sqrt(sumOfSquares / count - mean * mean + epsilon)
+            let deviation = T.sqrt(squaredDeviations / count + epsilon)
             for h in 0..<width {
                 let normalized = (x[base + h] - mean) / deviation * scale[h]
                 y[base + h] = bias.map { normalized + $0[h] } ?? normalized

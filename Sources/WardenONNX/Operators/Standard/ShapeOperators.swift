@@ -235,9 +235,10 @@ enum ShapeOperators {
 
     static let constantOfShape: KernelFactory = { context in
         try context.requireInputs(1...1)
-        let fill = try context.attributes.tensor("value") ?? .float([0], shape: [1])
-        guard fill.count == 1 else { throw context.invalid("'value' must hold one element") }
-        return LoweredNode(outputs: [.tensor(fill.elementType)]) { inputs in
+        let declared = try context.attributes.tensor("value") ?? .float([0], shape: [1])
+        guard declared.count == 1 else { throw context.invalid("'value' must hold one element") }
+        let fill = declared.heldAsFloat  // float16 is computed as float32 (HalfPrecision)
+        return LoweredNode(outputs: [.tensor(declared.elementType)]) { inputs in
             let shape = try inputs.tensor(0).integers(inputs, what: "shape")
             try RuntimeLimits.check(shape, inputs)
             let count = Tensor.elementCount(shape)

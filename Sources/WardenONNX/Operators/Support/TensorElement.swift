@@ -151,6 +151,7 @@ extension Tensor {
         case let .double(v): v
         case let .uint8(v): v.map(Double.init)
         case let .int8(v): v.map(Double.init)
+        case let .float16(v): v.map(Double.init)
         case let .int32(v): v.map(Double.init)
         case let .int64(v): v.map(Double.init)
         case let .bool(v): v.map { $0 ? 1 : 0 }
