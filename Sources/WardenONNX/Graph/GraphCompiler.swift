@@ -9,10 +9,16 @@ struct GraphCompiler {
 
     func compile() throws -> ExecutionPlan {
         let opsets = try resolveOpsets()
-        let graph = model.graph
-        guard model.functionCount == 0 || !graph.nodes.isEmpty else {
+        guard model.functionCount == 0 || !model.graph.nodes.isEmpty else {
             throw ModelLoadError.invalidModel("model has functions but no nodes")
         }
+        return try Self.compile(model.graph, opsets: opsets, scope: SubgraphScope())
+    }
+
+    /// Compiles `graph`. A subgraph (an If branch, a Scan body) may read values of the graphs
+    /// around it: `scope` gives their kinds, and each one read becomes a captured input of
+    /// the plan, which the enclosing node passes in after its own inputs.
+    static func compile(_ graph: GraphProto, opsets: [String: Int], scope: SubgraphScope) throws -> ExecutionPlan {
         if graph.sparseInitializerCount > 0 {
             throw ModelLoadError.unsupported(["sparse initializers (\(graph.sparseInitializerCount))"])
         }
@@ -32,16 +38,25 @@ struct GraphCompiler {
         }
 
         var inputs: [GraphInput] = []
-        for info in graph.inputs where slots[info.name] == nil {
+        for (position, info) in graph.inputs.enumerated() where slots[info.name] == nil {
             // Before IR 4, initializers were also listed as inputs; those stay constants.
-            let declared = try GraphInput(info)
+            let declared = try GraphInput(info, given: scope.formalInputKinds.flatMap { position < $0.count ? $0[position] : nil })
             let slot = try slots.define(info.name, by: "graph input")
             kinds[slot] = declared.kind
             shapes[slot] = declared.shape
             inputs.append(declared.bound(to: slot))
         }
+        var captured: [GraphInput] = []
+        /// The slot of `name`: defined here, or captured from an enclosing graph on first use.
+        func resolve(_ name: String) -> Int? {
+            if let slot = slots[name] { return slot }
+            guard let kind = scope.outer[name], let slot = try? slots.define(name, by: "enclosing graph") else { return nil }
+            kinds[slot] = kind
+            captured.append(GraphInput(name: name, kind: kind, shape: nil, slot: slot))
+            return slot
+        }
 
-        let order = try topologicalOrder(graph.nodes, known: Set(slots.names))
+        let order = try topologicalOrder(graph.nodes, known: Set(slots.names).union(scope.outer.keys))
         let graphOutputNames = Set(graph.outputs.map(\.name))
         let readByHalfPrecisionKernels = Set(
             graph.nodes.filter { HalfPrecision.nativeOperators.subtracting(HalfPrecision.removableCasts).contains($0.opType) }.flatMap(
@@ -56,9 +71,9 @@ struct GraphCompiler {
             let domain = OperatorRegistry.normalize(domain: node.domain)
             operatorsUsed.insert(domain.isEmpty ? node.opType : "\(domain):\(node.opType)")
 
-            let inputSlots: [Int?] = try node.inputs.map { name in
+            var inputSlots: [Int?] = try node.inputs.map { name in
                 if name.isEmpty { return nil }
-                guard let slot = slots[name] else {
+                guard let slot = resolve(name) else {
                     throw ModelLoadError.invalidGraph("\(label) reads '\(name)', which nothing defines")
                 }
                 return slot
@@ -81,12 +96,20 @@ struct GraphCompiler {
                     ])
                 }
                 let context = NodeContext(
-                    node: node, label: label, opset: version,
+                    node: node, label: label, opset: version, opsets: opsets,
+                    scope: SubgraphScope.enclosing(node, slots: slots, kinds: kinds, outer: scope.outer),
                     attributes: try NodeAttributes(node: label, attributes: node.attributes),
                     inputKinds: HalfPrecision.computeKinds(inputKinds),
                     constants: inputSlots.map { $0.flatMap { constants[$0] } },
                     inputShapes: inputSlots.map { $0.flatMap { shapes[$0] ?? constants[$0].map { $0.shape.map(ShapeDimension.fixed) } } })
                 var lowered = try factory(context)
+                // Values its subgraphs read from here or further out come after its own inputs.
+                for name in lowered.captures {
+                    guard let slot = resolve(name) else {
+                        throw ModelLoadError.invalidGraph("\(label): a subgraph reads '\(name)', which nothing defines")
+                    }
+                    inputSlots.append(slot)
+                }
                 lowered.outputs = HalfPrecision.modelKinds(lowered.outputs, node: node, inputKinds: inputKinds)
                 let halfOutputs = Set(
                     zip(node.outputs, lowered.outputs).enumerated().filter { _, pair in
@@ -137,7 +160,7 @@ struct GraphCompiler {
 
         var outputs: [GraphOutput] = []
         for info in graph.outputs {
-            guard let slot = slots[info.name] else {
+            guard let slot = resolve(info.name) else {
                 throw ModelLoadError.invalidGraph("graph output '\(info.name)' is never produced")
             }
             outputs.append(GraphOutput(name: info.name, slot: slot, kind: kinds[slot] ?? .unknown, declared: info.type))
@@ -146,7 +169,7 @@ struct GraphCompiler {
 
         return ExecutionPlan(
             slotCount: slots.count, constants: constants, steps: steps, inputs: inputs, outputs: outputs,
-            opsets: opsets, operators: operatorsUsed.sorted(), slotNames: slots.indicesByName)
+            opsets: opsets, operators: operatorsUsed.sorted(), slotNames: slots.indicesByName, captured: captured)
     }
 
     /// Operators whose first output has their first input's shape.
@@ -185,7 +208,7 @@ struct GraphCompiler {
 
     /// Kahn's algorithm over value dependencies. Node order in the file is only a hint: the
     /// result is topological whatever the file says, and a cycle is named.
-    private func topologicalOrder(_ nodes: [NodeProto], known: Set<String>) throws -> [Int] {
+    private static func topologicalOrder(_ nodes: [NodeProto], known: Set<String>) throws -> [Int] {
         var producer: [String: Int] = [:]
         for (index, node) in nodes.enumerated() {
             for output in node.outputs where !output.isEmpty {
@@ -198,7 +221,9 @@ struct GraphCompiler {
         var waiting = [Int](repeating: 0, count: nodes.count)
         var dependents = [[Int]](repeating: [], count: nodes.count)
         for (index, node) in nodes.enumerated() {
-            for input in node.inputs where !input.isEmpty {
+            // A subgraph's reads of this graph's values are dependencies of its node too.
+            let reads = node.inputs + SubgraphScope.freeNames(of: node).sorted()
+            for input in reads where !input.isEmpty {
                 if let source = producer[input] {
                     waiting[index] += 1
                     dependents[source].append(index)

@@ -46,6 +46,8 @@ struct ClosureKernel: Kernel {
 struct LoweredNode {
     var kernel: any Kernel
     var outputs: [ValueKind]
+    /// Names its subgraphs read from enclosing graphs, passed after the node's own inputs.
+    var captures: [String] = []
 
     init(_ kernel: any Kernel, outputs: [ValueKind]) {
         self.kernel = kernel

@@ -48,6 +48,7 @@ final class NodeAttributes {
     func ints(_ name: String) throws -> [Int64]? { try get(name, .ints)?.ints }
     func floats(_ name: String) throws -> [Float]? { try get(name, .floats)?.floats }
     func tensor(_ name: String) throws -> Tensor? { try get(name, .tensor)?.t?.tensor }
+    func graph(_ name: String) throws -> GraphProto? { try get(name, .graph)?.g }
 
     func string(_ name: String) throws -> String? {
         guard let raw = try get(name, .string)?.s else { return nil }

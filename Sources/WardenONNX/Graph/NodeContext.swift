@@ -5,6 +5,10 @@ struct NodeContext {
     let label: String
     /// The opset version in force for the node's domain.
     let opset: Int
+    /// Every domain's opset, for compiling subgraphs.
+    var opsets: [String: Int] = [:]
+    /// The values a subgraph of this node may read from enclosing graphs.
+    var scope = SubgraphScope()
     let attributes: NodeAttributes
     /// Kinds of the node's inputs; nil for an absent optional input.
     let inputKinds: [ValueKind?]

@@ -33,7 +33,7 @@ enum OperatorRegistry {
     static let standardOperators: [String: KernelFactory] = merged([
         ElementwiseOperators.all, MatrixOperators.all, ReductionOperators.all, ShapeOperators.all,
         LogicOperators.all, IndexingOperators.all, ConversionOperators.all,
-        ElementIndexingOperators.all, QuantizationOperators.all,
+        ElementIndexingOperators.all, QuantizationOperators.all, ControlFlowOperators.all,
         [
             "StringNormalizer": StringNormalizer.factory, "TfIdfVectorizer": TfIdfVectorizer.factory,
             "LayerNormalization": LayerNormalization.factory, "Range": RangeOperator.factory, "OneHot": OneHot.factory,

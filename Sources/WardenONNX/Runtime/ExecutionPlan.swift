@@ -21,12 +21,15 @@ struct ExecutionPlan: Sendable {
     /// Every value's slot by name, for values inside the graph (an explainer reads the explained
     /// operator's input).
     let slotNames: [String: Int]
+    /// For a subgraph: the enclosing graphs' values it reads, fed like inputs.
+    let captured: [GraphInput]
 
     init(
         slotCount: Int, constants: [Int: Tensor], steps: [Step], inputs: [GraphInput], outputs: [GraphOutput],
-        opsets: [String: Int], operators: [String], slotNames: [String: Int] = [:]
+        opsets: [String: Int], operators: [String], slotNames: [String: Int] = [:], captured: [GraphInput] = []
     ) {
         self.slotCount = slotCount
+        self.captured = captured
         self.slotNames = slotNames
         var initial = [Value?](repeating: nil, count: slotCount)
         for (slot, tensor) in constants { initial[slot] = .tensor(tensor) }
@@ -35,7 +38,9 @@ struct ExecutionPlan: Sendable {
         self.outputs = outputs
         self.opsets = opsets
         self.operators = operators
-        self.steps = Self.withReleases(steps, keep: Set(outputs.map(\.slot)), constants: Set(constants.keys))
+        self.steps = Self.withReleases(
+            steps, keep: Set(outputs.map(\.slot)).union(captured.map(\.slot)).union(inputs.map(\.slot)),
+            constants: Set(constants.keys))
     }
 
     private static func withReleases(_ steps: [Step], keep: Set<Int>, constants: Set<Int>) -> [Step] {

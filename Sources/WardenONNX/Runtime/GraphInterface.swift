@@ -6,9 +6,16 @@ public struct GraphInput: Sendable, Equatable {
     public let shape: [ShapeDimension]?
     let slot: Int
 
-    init(_ info: ValueInfo) throws {
+    /// `given`: the kind the enclosing node passes, for a subgraph input whose type the model
+    /// leaves out (exporters often do).
+    init(_ info: ValueInfo, given: ValueKind? = nil) throws {
         name = info.name
         slot = -1
+        if let given, info.type == nil || info.type.map({ if case .tensor = $0 { false } else { true } }) == true {
+            kind = given
+            shape = nil
+            return
+        }
         switch info.type {
         case let .tensor(code, shape)?:
             guard let type = ElementType(onnx: code) else {
@@ -29,7 +36,7 @@ public struct GraphInput: Sendable, Equatable {
         }
     }
 
-    private init(name: String, kind: ValueKind, shape: [ShapeDimension]?, slot: Int) {
+    init(name: String, kind: ValueKind, shape: [ShapeDimension]?, slot: Int) {
         self.name = name
         self.kind = kind
         self.shape = shape
