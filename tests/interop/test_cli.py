@@ -37,6 +37,28 @@ def test_inspect_json_lists_every_problem_and_exits_1():
     assert len(report["problems"]) == 3
 
 
+def test_inspect_names_opsets_and_weight_types_of_text_and_half_precision_models():
+    text = warden("onnx", "inspect", str(FIXTURES_DIR / "text_tfidf_logreg.onnx"))
+    assert text.returncode == 0, text.stderr
+    assert "com.microsoft 1" in text.stdout and "com.microsoft:Tokenizer" in text.stdout
+    half = json.loads(warden("onnx", "inspect", "--json", str(FIXTURES_DIR / "float16_mlp.onnx")).stdout)
+    assert half["supported"] is True and half["initializer_types"] == ["float16"]
+    quantized = json.loads(warden("onnx", "inspect", "--json", str(FIXTURES_DIR / "quantized_mlp.onnx")).stdout)
+    assert "uint8" in quantized["initializer_types"]
+
+
+def test_inspect_warns_when_an_output_contradicts_its_declared_shape():
+    # CatBoost's own export declares the regressor's output [N] and produces [N, 1]; ONNX
+    # Runtime serves it with a warning, and so does Warden.
+    result = warden("onnx", "inspect", "--json", str(FIXTURES_DIR / "catboost_regressor.onnx"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["supported"] is True
+    assert len(report["warnings"]) == 1 and "'predictions' is declared [N]" in report["warnings"][0]
+    assert json.loads(warden("onnx", "inspect", "--json", str(FIXTURES_DIR / "catboost_classifier.onnx")).stdout)[
+        "warnings"] == []
+
+
 @pytest.mark.parametrize("name", ["bad_cyclic", "bad_external_data", "bad_huge_dims"])
 def test_inspect_refuses_malformed_models(name):
     result = warden("onnx", "inspect", str(FIXTURES_DIR / "ops" / f"{name}.onnx"))

@@ -38,6 +38,13 @@ struct ONNXInspectCommand: ParsableCommand {
         lines += report.outputs.map { "  \($0.name): \($0.type) \(shape($0.shape))" }
         lines.append("operators (\(report.operators.reduce(0) { $0 + $1.count }) nodes, \(report.initializerCount) initializers):")
         lines += report.operators.map { "  \($0.name) ×\($0.count)" }
+        if !report.initializerTypes.isEmpty {
+            lines.append("initializer types: " + report.initializerTypes.joined(separator: ", "))
+        }
+        if !report.warnings.isEmpty {
+            lines.append("warnings:")
+            lines += report.warnings.map { "  - \($0)" }
+        }
         if report.problems.isEmpty {
             lines.append("status: supported — Warden can run this model")
         } else {
@@ -75,8 +82,10 @@ struct ONNXInspectCommand: ParsableCommand {
             ("inputs", .array(report.inputs.map(port))),
             ("outputs", .array(report.outputs.map(port))),
             ("operators", .object(report.operators.map { ($0.name, .integer(Int64($0.count))) })),
+            ("initializer_types", .array(report.initializerTypes.map(JSONValue.string))),
             ("supported", .bool(report.problems.isEmpty)),
             ("problems", .array(report.problems.map(JSONValue.string))),
+            ("warnings", .array(report.warnings.map(JSONValue.string))),
         ])
     }
 }

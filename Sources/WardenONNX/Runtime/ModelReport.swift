@@ -17,8 +17,13 @@ public struct ModelReport: Sendable {
     /// Operator use counts, "domain:Op" outside the default domain, sorted by name.
     public let operators: [(name: String, count: Int)]
     public let initializerCount: Int
+    /// Element types of the initializers (weights), lowercase ONNX names ("float16", "uint8").
+    public let initializerTypes: [String]
     /// Why the engine cannot run the model; empty when it can.
     public let problems: [String]
+    /// What a trial run on synthetic inputs showed that the model gets wrong but Warden, like
+    /// ONNX Runtime, still serves (an output shape that contradicts its declaration).
+    public let warnings: [String]
 
     /// Decodes and compiles `bytes`. Throws only when the file cannot be decoded at all.
     public init(modelBytes bytes: [UInt8], limits: DecodingLimits = DecodingLimits()) throws {
@@ -38,14 +43,22 @@ public struct ModelReport: Sendable {
         }
         operators = counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         initializerCount = graph.initializers.count
+        initializerTypes = Set(graph.initializers.map { $0.tensor.elementType.description }).sorted()
+        var warnings: [String] = []
+        var problems: [String] = []
         do {
             _ = try GraphCompiler(model: model).compile()
-            problems = []
+            let session = try InferenceSession(modelBytes: bytes, limits: limits)
+            if let results = try? session.run(session.syntheticFeeds(batch: 2, maxDimension: 64)) {
+                warnings = session.outputShapeWarnings(results)
+            }
         } catch let ModelLoadError.unsupported(items) {
             problems = items
         } catch {
             problems = ["\(error)"]
         }
+        self.problems = problems
+        self.warnings = warnings
     }
 
     private static func port(_ info: ValueInfo) -> Port {

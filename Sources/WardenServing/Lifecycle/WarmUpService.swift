@@ -29,8 +29,16 @@ package struct WarmUpService: Service {
             let clock = ContinuousClock()
             let start = clock.now
             do {
-                try model.warmUp()
+                let warnings = try model.warmUp()
                 let elapsed = clock.now - start
+                for warning in warnings {
+                    logger.warning(
+                        "model output differs from its declaration",
+                        metadata: [
+                            "event": "model_output_shape", "model": .string(model.name), "version": .string(model.version),
+                            "reason": .string(warning),
+                        ])
+                }
                 // Warmed up, but switched off by the kill switch: ready once it is switched on.
                 if let reason = model.unavailableReason {
                     logger.warning(

@@ -159,10 +159,13 @@ public final class ServedModel: Sendable {
     package func recordWarmUpFailure(_ reason: String) { warmUpFailure.withLock { $0 = reason } }
 
     /// Runs the contract's warm-up samples (or, without any, one synthetic batch) and marks
-    /// the model ready only if every one succeeds.
-    public func warmUp() throws {
+    /// the model ready only if every one succeeds. Returns what the runs showed that is worth
+    /// a warning (an output shape contradicting the model's declaration).
+    @discardableResult
+    public func warmUp() throws -> [String] {
+        var warnings: [String] = []
         if contract.warmup.isEmpty {
-            _ = try session.run(session.syntheticFeeds(batch: 1))
+            warnings = session.outputShapeWarnings(try session.run(session.syntheticFeeds(batch: 1)))
         }
         for (index, sample) in contract.warmup.enumerated() {
             var feeds: [String: Value] = [:]
@@ -190,12 +193,13 @@ public final class ServedModel: Sendable {
                 throw ModelLoadFailure("warm-up sample \(index) is outside the input contract: \(error.message)")
             }
             do {
-                _ = try session.run(feeds)
+                warnings = session.outputShapeWarnings(try session.run(feeds))
             } catch {
                 throw ModelLoadFailure("warm-up sample \(index) failed: \(error)")
             }
         }
         warmedUp.store(true, ordering: .releasing)
+        return warnings
     }
 }
 
