@@ -33,6 +33,20 @@ import Testing
         #expect(try match("x{,2}", "x{,2}") == 0..<5)  // not a repetition: literal, as in RE2
     }
 
+    @Test func classesFollowRE2InTheCornersTheDifferentialFuzzerFound() throws {
+        #expect(try match("[\\t-\\r]+", "ab\tc") == 2..<3)  // an escaped range end is its character
+        #expect(try match("[\\D]", "1a") == 1..<2)  // negated Perl class inside brackets
+        #expect(try match("[[:^alpha:]]", "a1") == 1..<2)
+        #expect(try match("[[:x]+", "[:x") == 0..<3)  // no ':]': literal characters, as in RE2
+        #expect(try match("a{01}", "a{01}") == 0..<5)  // a leading zero makes the braces literal
+        #expect(try match("\\b+a", " a") == 1..<2)  // an assertion may be repeated
+    }
+
+    @Test(arguments: ["[a-\\n]", "[ -\\s]", "{2}", "(?:{2})", "(a{2}){501}", "((x{0}){100}){100}"])
+    func re2RefusesTheseAndSoDoesWarden(_ pattern: String) {
+        #expect(throws: TextPatternError.self) { try TextPattern(pattern) }
+    }
+
     @Test func matchingFromAnOffsetSeesTheTextBeforeIt() throws {
         #expect(try match("^a", "aa", from: 1) == nil)
         #expect(try match("\\bb", "ab b", from: 1) == 3..<4)

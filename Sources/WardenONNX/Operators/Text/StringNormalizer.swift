@@ -8,8 +8,9 @@ struct StringNormalizer: Sendable {
 
     let caseChange: CaseChange
     let caseSensitive: Bool
-    /// Stopwords as compared: lowercased when matching ignores case.
-    let stopwords: Set<String>
+    /// Stopwords as compared, byte for byte (as C++ compares std::string, so "é" and "e" +
+    /// combining acute differ): lowercased when matching ignores case.
+    let stopwords: Set<ExactText>
 
     /// ORT folds case with the C library's wide-character functions in the model's locale;
     /// Warden folds as en_US does, so it refuses models that name another locale.
@@ -30,7 +31,7 @@ struct StringNormalizer: Sendable {
         let words = try context.attributes.strings("stopwords") ?? []
         let normalizer = StringNormalizer(
             caseChange: caseChange, caseSensitive: caseSensitive,
-            stopwords: Set(caseSensitive ? words : words.map(ScalarCase.lowercased)))
+            stopwords: Set((caseSensitive ? words : words.map(ScalarCase.lowercased)).map(ExactText.init)))
         return LoweredNode(outputs: [.tensor(.string)]) { inputs in
             [.tensor(try normalizer.run(try inputs.tensor(0), inputs))]
         }
@@ -40,8 +41,9 @@ struct StringNormalizer: Sendable {
         guard input.rank == 1 || (input.rank == 2 && input.shape[0] == 1) else {
             throw inputs.fail("input must be [C] or [1, C], got shape \(input.shape)")
         }
+        guard input.count > 0 else { throw inputs.fail("input must hold at least one string") }
         let kept = try input.elements(String.self, inputs).filter { text in
-            stopwords.isEmpty || !stopwords.contains(caseSensitive ? text : ScalarCase.lowercased(text))
+            stopwords.isEmpty || !stopwords.contains(ExactText(caseSensitive ? text : ScalarCase.lowercased(text)))
         }
         guard !kept.isEmpty else { return Tensor(shape: input.rank == 1 ? [1] : [1, 1], storage: .string([""])) }
         let changed: [String] =
@@ -54,9 +56,10 @@ struct StringNormalizer: Sendable {
     }
 }
 
-/// Case change one scalar at a time, as the C library's `towlower`/`towupper` do: a scalar
-/// whose Unicode mapping is several scalars ("ß" to "SS") is left as it is, since a wide
-/// character maps to one wide character.
+/// Case change one scalar at a time, as the C library's `towlower`/`towupper` do: they use
+/// Unicode's simple (one-to-one) mappings. Swift exposes the full ones, which agree except
+/// where the full mapping is several scalars: there the simple uppercase is the titlecase
+/// form when that is one scalar ("ᾳ" to "ᾼ"), and otherwise the scalar itself ("ß").
 enum ScalarCase {
     static func lowercased(_ text: String) -> String { map(text, lower: true) }
     static func uppercased(_ text: String) -> String { map(text, lower: false) }
@@ -70,10 +73,25 @@ enum ScalarCase {
                 result.append("i")
                 continue
             }
-            let mapped = lower ? scalar.properties.lowercaseMapping : scalar.properties.uppercaseMapping
-            let scalars = mapped.unicodeScalars
-            if scalars.count == 1, let single = scalars.first { result.append(single) } else { result.append(scalar) }
+            let properties = scalar.properties
+            let candidates = lower ? [properties.lowercaseMapping] : [properties.uppercaseMapping, properties.titlecaseMapping]
+            let single = candidates.lazy.map(\.unicodeScalars).first { $0.count == 1 }?.first
+            result.append(single ?? scalar)
         }
         return String(result)
+    }
+}
+
+/// A string compared and hashed by its UTF-8 bytes, as ONNX Runtime's C++ compares
+/// std::string; Swift's String equality would treat canonically equivalent spellings as equal.
+struct ExactText: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: ExactText, b: ExactText) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        for byte in text.utf8 { hasher.combine(byte) }
     }
 }

@@ -50,7 +50,7 @@ struct TextPattern: Sendable {
                 }
             }
             for jump in jumps { program[jump] = .jump(program.count) }
-        case let .repetition(inner, min, max):
+        case let .repetition(inner, min, max, _):
             for _ in 0..<min { try emit(inner, into: &program) }
             if let max {
                 // Each optional copy may be skipped, straight to the end.

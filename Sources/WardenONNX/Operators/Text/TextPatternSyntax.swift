@@ -6,7 +6,9 @@ indirect enum PatternNode: Equatable {
     case scalars(ScalarSet)
     case sequence([PatternNode])
     case alternatives([PatternNode])
-    case repetition(PatternNode, min: Int, max: Int?)
+    /// `counted`: written as {n,m} (RE2 bounds the product of nested counts; `*`, `+`, `?`
+    /// do not count).
+    case repetition(PatternNode, min: Int, max: Int?, counted: Bool)
     case assertion(PatternAssertion)
 }
 
@@ -25,6 +27,19 @@ struct ScalarSet: Equatable, Sendable {
     }
 
     static func single(_ scalar: Unicode.Scalar) -> ScalarSet { ScalarSet(ranges: [scalar.value...scalar.value]) }
+
+    /// The same set as plain ranges, negation applied (for a negated class inside brackets).
+    var complementedRanges: [ClosedRange<UInt32>] {
+        guard negated else { return ranges }
+        var result: [ClosedRange<UInt32>] = []
+        var next: UInt32 = 0
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if range.lowerBound > next { result.append(next...(range.lowerBound - 1)) }
+            next = max(next, range.upperBound &+ 1)
+        }
+        if next <= 0x10FFFF { result.append(next...0x10FFFF) }
+        return result
+    }
 
     // RE2's Perl classes are ASCII-only.
     static let digits = ScalarSet(ranges: [48...57])
@@ -62,7 +77,22 @@ struct TextPatternParser {
     mutating func parse() throws -> PatternNode {
         let node = try parseAlternatives()
         guard position == scalars.count else { throw error("unmatched ')'") }
+        guard Self.countProduct(node) <= Self.maxRepetition else {
+            throw TextPatternError(description: "invalid repetition size: nested counts multiply past \(Self.maxRepetition)")
+        }
         return node
+    }
+
+    /// The largest product of nested {n,m} counts (the upper bound, or the lower one when
+    /// unbounded), which RE2 keeps within 1000.
+    private static func countProduct(_ node: PatternNode) -> Int {
+        switch node {
+        case .empty, .scalars, .assertion: return 1
+        case let .sequence(items), let .alternatives(items): return items.map(countProduct).max() ?? 1
+        case let .repetition(inner, min, max, counted):
+            let factor = counted ? Swift.max(max ?? min, 1) : 1
+            return Swift.min(factor * countProduct(inner), Self.maxRepetition + 1)
+        }
     }
 
     private func error(_ reason: String) -> TextPatternError {
@@ -102,20 +132,21 @@ struct TextPatternParser {
         var repeated = false
         while let scalar = next {
             let bounds: (Int, Int?)
+            var counted = false
             switch scalar {
             case "*": position += 1; bounds = (0, nil)
             case "+": position += 1; bounds = (1, nil)
             case "?": position += 1; bounds = (0, 1)
             case "{":
-                guard let counted = try parseCount() else { return node }
-                bounds = counted
+                guard let count = try parseCount() else { return node }
+                bounds = count
+                counted = true
             default: return node
             }
             if repeated { throw error("bad repetition operator") }  // a** and the like, as RE2 says
             repeated = true
-            if case .assertion = node { throw error("repetition of an assertion") }
             if next == "?" { position += 1 }  // lazy: the same matches under leftmost-longest
-            node = .repetition(node, min: bounds.0, max: bounds.1)
+            node = .repetition(node, min: bounds.0, max: bounds.1, counted: counted)
         }
         return node
     }
@@ -124,7 +155,9 @@ struct TextPatternParser {
     private mutating func parseCount() throws -> (Int, Int?)? {
         let start = position
         position += 1
+        // RE2 reads a count with a leading zero ("{01}") as literal text.
         func number() -> Int? {
+            if next == "0", position + 1 < scalars.count, ("0"..."9").contains(scalars[position + 1]) { return nil }
             var value: Int?
             while let scalar = next, let digit = Int(String(scalar)), scalar.isASCII {
                 value = min((value ?? 0) * 10 + digit, Self.maxRepetition + 1)
@@ -171,6 +204,12 @@ struct TextPatternParser {
         case "$": return .assertion(.textEnd)
         case "\\": return try parseEscape()
         case "*", "+", "?": throw error("missing argument to repetition operator '\(scalar)'")
+        case "{":
+            // A valid count with nothing before it is an error in RE2; otherwise a literal.
+            position -= 1
+            if try parseCount() != nil { throw error("missing argument to repetition operator") }
+            position += 1
+            return .scalars(.single(scalar))
         default: return .scalars(.single(scalar))
         }
     }
@@ -221,29 +260,25 @@ struct TextPatternParser {
             guard let scalar = take() else { throw error("missing ']'") }
             if scalar == "]", !first { break }
             first = false
-            if scalar == "[", next == ":" {
-                set.ranges += try parsePosixClass()
+            if scalar == "[", next == ":", let posix = try parsePosixClass() {
+                set.ranges += posix
                 continue
             }
             var low = scalar
             if scalar == "\\" {
-                guard let escaped = take() else { throw error("trailing backslash") }
-                let member = try escapedSet(escaped)
-                guard member.ranges.count == 1, !member.negated, member.ranges[0].count == 1 else {
-                    guard !member.negated else { throw error("negated class escape inside brackets is not supported") }
-                    set.ranges += member.ranges
+                let member = try classEscape()
+                guard let single = member.single else {
+                    set.ranges += member.set.complementedRanges
                     continue
                 }
-                low =
-                    escaped == "n" || escaped == "t" || escaped == "r" || escaped == "f" || escaped == "v"
-                    ? Unicode.Scalar(member.ranges[0].lowerBound)! : escaped
+                low = single
             }
             if next == "-", position + 1 < scalars.count, scalars[position + 1] != "]" {
                 position += 1
                 guard var high = take() else { throw error("missing ']'") }
                 if high == "\\" {
-                    guard let escaped = take() else { throw error("trailing backslash") }
-                    high = escaped
+                    guard let single = try classEscape().single else { throw error("bad character class range") }
+                    high = single
                 }
                 guard low.value <= high.value else { throw error("bad character class range") }
                 set.ranges.append(low.value...high.value)
@@ -254,13 +289,34 @@ struct TextPatternParser {
         return set
     }
 
-    private mutating func parsePosixClass() throws -> [ClosedRange<UInt32>] {
-        position += 1  // ':'
-        var name = ""
-        while let scalar = take(), scalar != ":" { name.unicodeScalars.append(scalar) }
-        guard take() == "]", let ranges = ScalarSet.posixClasses[name] else {
-            throw error("unknown character class [:\(name):]")
+    /// After a backslash inside brackets: one scalar (`\t`, `\.`) or a class (`\d`, `\S`).
+    private mutating func classEscape() throws -> (single: Unicode.Scalar?, set: ScalarSet) {
+        guard let escaped = take() else { throw error("trailing backslash") }
+        let member = try escapedSet(escaped)
+        if !member.negated, member.ranges.count == 1, member.ranges[0].count == 1 {
+            return (Unicode.Scalar(member.ranges[0].lowerBound), member)
         }
-        return ranges
+        return (nil, member)
+    }
+
+    /// `[:name:]` or `[:^name:]` after a `[` inside brackets; nil (nothing consumed) when the
+    /// text is not one, which RE2 then reads as literal characters.
+    private mutating func parsePosixClass() throws -> [ClosedRange<UInt32>]? {
+        let start = position
+        position += 1  // ':'
+        let negated = next == "^"
+        if negated { position += 1 }
+        var name = ""
+        while let scalar = next, scalar != ":", scalar != "]" {
+            name.unicodeScalars.append(scalar)
+            position += 1
+        }
+        guard next == ":", position + 1 < scalars.count, scalars[position + 1] == "]" else {
+            position = start
+            return nil
+        }
+        position += 2
+        guard let ranges = ScalarSet.posixClasses[name] else { throw error("unknown character class [:\(name):]") }
+        return ScalarSet(ranges: ranges, negated: negated).complementedRanges
     }
 }

@@ -7,7 +7,7 @@ struct TfIdfVectorizer: Sendable {
     enum Mode: String, Sendable { case tf = "TF", idf = "IDF", tfidf = "TFIDF" }
 
     enum Pool: Sendable {
-        case strings([[String]: Int])
+        case strings([[ExactText]: Int])
         case integers([[Int64]: Int])
     }
 
@@ -50,7 +50,7 @@ struct TfIdfVectorizer: Sendable {
         let layout = PoolLayout(counts: counts, indexes: indexes, lengths: minimum...maximum, label: context.label)
         let pool: Pool
         if let strings = try attributes.strings("pool_strings") {
-            pool = .strings(try layout.grams(strings))
+            pool = .strings(try layout.grams(strings.map(ExactText.init)))
         } else if let integers = try attributes.ints("pool_int64s") {
             pool = .integers(try layout.grams(integers))
         } else {
@@ -73,7 +73,7 @@ struct TfIdfVectorizer: Sendable {
         var counts = [UInt32](repeating: 0, count: rows * outputWidth)
         switch (pool, input.storage) {
         case let (.strings(grams), .string(tokens)):
-            count(tokens, rows: rows, width: width, grams: grams, into: &counts)
+            count(tokens.map(ExactText.init), rows: rows, width: width, grams: grams, into: &counts)
         case let (.integers(grams), .int64(tokens)):
             count(tokens, rows: rows, width: width, grams: grams, into: &counts)
         case let (.integers(grams), .int32(tokens)):
@@ -122,7 +122,12 @@ struct TfIdfVectorizer: Sendable {
             switch mode {
             case .tf: values[index] = Float(count)
             case .idf: values[index] = count > 0 ? weight : 0
-            case .tfidf: values[index] = Float(count) * weight
+            case .tfidf:
+                // Added once per occurrence, as ORT accumulates it (not count × weight, which
+                // can differ in the last bit).
+                var total: Float = 0
+                for _ in 0..<count { total += weight }
+                values[index] = total
             }
         }
         return values
