@@ -151,6 +151,14 @@ struct ONNXModelBuilder {
         }
     }
 
+    static func stringsAttribute(_ name: String, _ values: [String]) -> (inout ProtobufWriter) -> Void {
+        { a in
+            a.string(1, name)
+            a.int(20, 8)
+            for value in values { a.string(9, value) }
+        }
+    }
+
     static func intAttribute(_ name: String, _ value: Int64) -> (inout ProtobufWriter) -> Void {
         { a in
             a.string(1, name)

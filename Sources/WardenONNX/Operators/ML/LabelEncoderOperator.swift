@@ -4,8 +4,11 @@ enum LabelEncoderOperator {
     /// A key that hashes the way ONNX Runtime compares: +0 equals -0, and NaN equals NaN.
     enum Key: Hashable {
         case integer(Int64)
-        case text(String)
+        /// Compared by bytes, as ONNX Runtime compares std::string keys.
+        case text(ExactText)
         case real(UInt64)
+
+        static func string(_ value: String) -> Key { .text(ExactText(value)) }
 
         init(_ value: Double) {
             if value.isNaN { self = .real(Double.nan.bitPattern) } else { self = .real((value == 0 ? 0 : value).bitPattern) }
@@ -50,14 +53,14 @@ enum LabelEncoderOperator {
         let classes = try a.required(try a.strings("classes_strings"), "classes_strings")
         let defaultString = try a.string("default_string", default: "_Unused")
         let defaultInt = try a.int("default_int64", default: -1)
-        var index: [String: Int64] = [:]
-        for (i, c) in classes.enumerated() { index[c] = Int64(i) }  // the last duplicate wins in v1
+        var index: [ExactText: Int64] = [:]
+        for (i, c) in classes.enumerated() { index[ExactText(c)] = Int64(i) }  // the last duplicate wins in v1
         let output: ValueKind =
             context.elementType(0) == .string ? .tensor(.int64) : context.elementType(0) == .int64 ? .tensor(.string) : .unknown
         return LoweredNode(outputs: [output]) { [index] inputs in
             let x = try inputs.tensor(0)
             switch x.storage {
-            case let .string(v): return [.tensor(.int64(v.map { index[$0] ?? defaultInt }, shape: x.shape))]
+            case let .string(v): return [.tensor(.int64(v.map { index[ExactText($0)] ?? defaultInt }, shape: x.shape))]
             case let .int64(v):
                 return [.tensor(.string(v.map { $0 >= 0 && $0 < Int64(classes.count) ? classes[Int($0)] : defaultString }, shape: x.shape))]
             default: throw inputs.fail("LabelEncoder v1 needs a string or int64 input")
@@ -69,13 +72,13 @@ enum LabelEncoderOperator {
     private static func list(_ a: NodeAttributes, prefix: String, _ context: NodeContext) throws -> ([Key], TensorStorage) {
         if let v = try a.floats("\(prefix)_floats") { return (v.map { Key(Double($0)) }, .float(v)) }
         if let v = try a.ints("\(prefix)_int64s") { return (v.map(Key.integer), .int64(v)) }
-        if let v = try a.strings("\(prefix)_strings") { return (v.map(Key.text), .string(v)) }
+        if let v = try a.strings("\(prefix)_strings") { return (v.map(Key.string), .string(v)) }
         if let t = try a.tensor("\(prefix)_tensor") {
             switch t.storage {
             case let .double(v): return (v.map(Key.init), .double(v))
             case let .float(v): return (v.map { Key(Double($0)) }, .float(v))
             case let .int64(v): return (v.map(Key.integer), .int64(v))
-            case let .string(v): return (v.map(Key.text), .string(v))
+            case let .string(v): return (v.map(Key.string), .string(v))
             default: throw context.unsupported("\(prefix)_tensor of type \(t.elementType)")
             }
         }
@@ -98,7 +101,7 @@ enum LabelEncoderOperator {
         case let (.float(v), .float): v.map { Key(Double($0)) }
         case let (.double(v), .double): v.map(Key.init)
         case let (.int64(v), .int64): v.map(Key.integer)
-        case let (.string(v), .string): v.map(Key.text)
+        case let (.string(v), .string): v.map(Key.string)
         default: throw inputs.fail("LabelEncoder keys are \(type), input is \(x.elementType)")
         }
     }

@@ -93,10 +93,10 @@ enum MapOperators {
             guard case let .map(map) = try inputs.value(0) else { throw inputs.fail("DictVectorizer needs a map input") }
             var position: [LabelEncoderOperator.Key: Int] = [:]
             switch map.keys {
-            case let .string(keys): for (i, k) in keys.enumerated() { position[.text(k)] = i }
+            case let .string(keys): for (i, k) in keys.enumerated() { position[.string(k)] = i }
             case let .int64(keys): for (i, k) in keys.enumerated() { position[.integer(k)] = i }
             }
-            let vocabulary = strings.map { $0.map(LabelEncoderOperator.Key.text) } ?? ints!.map(LabelEncoderOperator.Key.integer)
+            let vocabulary = strings.map { $0.map(LabelEncoderOperator.Key.string) } ?? ints!.map(LabelEncoderOperator.Key.integer)
             var values = map.values
             let missing = values.count
             _ = values.appendSameType(.zeros(values.elementType, count: 1))

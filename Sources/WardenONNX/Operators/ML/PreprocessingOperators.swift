@@ -146,16 +146,18 @@ enum PreprocessingOperators {
         // A duplicated category maps to its last position, as in ORT.
         var intIndex: [Int64: Int] = [:]
         for (i, c) in ints.enumerated() { intIndex[c] = i }
-        var stringIndex: [String: Int] = [:]
-        for (i, c) in strings.enumerated() { stringIndex[c] = i }
+        // Categories match by bytes, as ORT compares std::string (not canonical equivalence).
+        var stringIndex: [ExactText: Int] = [:]
+        for (i, c) in strings.enumerated() { stringIndex[ExactText(c)] = i }
         let categories = max(ints.count, strings.count)
         return LoweredNode(outputs: [.tensor(.float)]) { [intIndex, stringIndex] inputs in
             let x = try inputs.tensor(0)
             let positions: [Int?]
             switch x.storage {
             // A handful of categories (the usual case) is found faster by comparison than by hashing.
-            case let .string(v) where strings.count <= 16: positions = v.map { value in strings.lastIndex(of: value) }
-            case let .string(v): positions = v.map { stringIndex[$0] }
+            case let .string(v) where strings.count <= 16:
+                positions = v.map { value in strings.lastIndex { $0.utf8.elementsEqual(value.utf8) } }
+            case let .string(v): positions = v.map { stringIndex[ExactText($0)] }
             case let .int64(v): positions = v.map { intIndex[$0] }
             case let .float(v): positions = v.map { $0.isNaN ? nil : intIndex[Int64(double: Double($0))] }
             case let .double(v): positions = v.map { $0.isNaN ? nil : intIndex[Int64(double: $0)] }
@@ -233,15 +235,15 @@ enum PreprocessingOperators {
         guard strings.count == ints.count else { throw context.invalid("cats_strings and cats_int64s differ in length") }
         let defaultString = try a.string("default_string", default: "_Unused")
         let defaultInt = try a.int("default_int64", default: -1)
-        var toInt: [String: Int64] = [:]
+        var toInt: [ExactText: Int64] = [:]
         var toString: [Int64: String] = [:]
-        for (s, i) in zip(strings, ints) { toInt[s] = i; toString[i] = s }
+        for (s, i) in zip(strings, ints) { toInt[ExactText(s)] = i; toString[i] = s }
         let output: ValueKind =
             context.elementType(0) == .string ? .tensor(.int64) : context.elementType(0) == .int64 ? .tensor(.string) : .unknown
         return LoweredNode(outputs: [output]) { [toInt, toString] inputs in
             let x = try inputs.tensor(0)
             switch x.storage {
-            case let .string(v): return [.tensor(.int64(v.map { toInt[$0] ?? defaultInt }, shape: x.shape))]
+            case let .string(v): return [.tensor(.int64(v.map { toInt[ExactText($0)] ?? defaultInt }, shape: x.shape))]
             case let .int64(v): return [.tensor(.string(v.map { toString[$0] ?? defaultString }, shape: x.shape))]
             default: throw inputs.fail("CategoryMapper needs a string or int64 input")
             }
