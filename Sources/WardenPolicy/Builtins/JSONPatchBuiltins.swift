@@ -82,14 +82,18 @@ enum JSONPatch {
     }
 
     private static func arrayIndex(_ key: Value, count: Int) -> Int? {
-        let text: String
-        switch key {
-        case let .string(s): text = s
-        case let .number(n): return n.exactInteger.flatMap { Int(exactly: $0) }.flatMap { $0 >= 0 ? $0 : nil }
-        default: return nil
-        }
+        if case let .number(n) = key { return nonNegativeIndex(n) }
+        guard case let .string(text) = key else { return nil }
         if text == "-" { return count }
         guard let index = Int(text), index >= 0, String(index) == text else { return nil }
+        return index
+    }
+
+    // Kept out of line: inlined into arrayIndex, Swift 6.3.1's optimiser crashes in release
+    // builds (CopyPropagation's ownership verifier).
+    @inline(never)
+    private static func nonNegativeIndex(_ number: Number) -> Int? {
+        guard let integer = number.exactInteger, let index = Int(exactly: integer), index >= 0 else { return nil }
         return index
     }
 
