@@ -42,7 +42,7 @@ import Testing
         #expect(try match("\\b+a", " a") == 1..<2)  // an assertion may be repeated
     }
 
-    @Test(arguments: ["[a-\\n]", "[ -\\s]", "{2}", "(?:{2})", "(a{2}){501}", "((x{0}){100}){100}"])
+    @Test(arguments: ["[a-\\n]", "[ -\\s]", "{2}", "(?:{2})", "(a{2}){501}", "((x{0}){100}){100}", "[[:x]:]", "[[:]:]"])
     func re2RefusesTheseAndSoDoesWarden(_ pattern: String) {
         #expect(throws: TextPatternError.self) { try TextPattern(pattern) }
     }

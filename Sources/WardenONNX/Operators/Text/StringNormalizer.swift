@@ -65,20 +65,28 @@ enum ScalarCase {
     static func uppercased(_ text: String) -> String { map(text, lower: false) }
 
     private static func map(_ text: String, lower: Bool) -> String {
-        var result = String.UnicodeScalarView()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
-            // U+0130 (I with dot above) has a two-scalar full lowercase, but its simple
-            // mapping, which glibc uses, is "i".
-            if lower, scalar.value == 0x130 {
-                result.append("i")
-                continue
+            if scalar.isASCII {
+                // The common case, mapped without Unicode tables.
+                let byte = UInt8(scalar.value)
+                let shifted = lower ? (65...90).contains(byte) : (97...122).contains(byte)
+                bytes.append(shifted ? (lower ? byte + 32 : byte - 32) : byte)
+            } else {
+                bytes.append(contentsOf: UTF8.encode(mapped(scalar, lower: lower))!)
             }
-            let properties = scalar.properties
-            let candidates = lower ? [properties.lowercaseMapping] : [properties.uppercaseMapping, properties.titlecaseMapping]
-            let single = candidates.lazy.map(\.unicodeScalars).first { $0.count == 1 }?.first
-            result.append(single ?? scalar)
         }
-        return String(result)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func mapped(_ scalar: Unicode.Scalar, lower: Bool) -> Unicode.Scalar {
+        // U+0130 (I with dot above) has a two-scalar full lowercase, but its simple
+        // mapping, which glibc uses, is "i".
+        if lower, scalar.value == 0x130 { return "i" }
+        let properties = scalar.properties
+        let candidates = lower ? [properties.lowercaseMapping] : [properties.uppercaseMapping, properties.titlecaseMapping]
+        return candidates.lazy.map(\.unicodeScalars).first { $0.count == 1 }?.first ?? scalar
     }
 }
 
@@ -92,6 +100,7 @@ struct ExactText: Hashable, Sendable {
     static func == (a: ExactText, b: ExactText) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
 
     func hash(into hasher: inout Hasher) {
-        for byte in text.utf8 { hasher.combine(byte) }
+        var contiguous = text
+        contiguous.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -14,6 +14,13 @@ struct TextPattern: Sendable {
     }
 
     private let program: [Instruction]
+    /// The sets a match's first scalar must be in, when every match consumes one (no empty
+    /// match, no leading assertion): positions where none fits are skipped without threads.
+    private let firstScalars: [ScalarSet]?
+    /// Patterns that are one class, once or repeated (`[.]`, `[a-zA-Z0-9_]+`, the forms
+    /// exporters write), matched by a direct scan instead of the VM: same answers, no threads.
+    private enum Shape: Sendable { case general, one(ScalarSet), run(ScalarSet) }
+    private let shape: Shape
     /// Bounds the compiled size: `{1000}` of a large group could otherwise take megabytes.
     static let maxInstructions = 20_000
 
@@ -24,6 +31,28 @@ struct TextPattern: Sendable {
         try Self.emit(tree, into: &program)
         program.append(.match)
         self.program = program
+        self.firstScalars = Self.firstScalars(of: program)
+        switch tree {
+        case let .scalars(set): shape = .one(set)
+        case let .repetition(.scalars(set), 1, nil, _): shape = .run(set)
+        default: shape = .general
+        }
+    }
+
+    private static func firstScalars(of program: [Instruction]) -> [ScalarSet]? {
+        var sets: [ScalarSet] = []
+        var seen = Set<Int>()
+        var stack = [0]
+        while let pc = stack.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            switch program[pc] {
+            case let .consume(set): sets.append(set)
+            case let .jump(target): stack.append(target)
+            case let .split(first, second): stack += [first, second]
+            case .assert, .match: return nil
+            }
+        }
+        return sets
     }
 
     private static func emit(_ node: PatternNode, into program: inout [Instruction]) throws {
@@ -73,14 +102,29 @@ struct TextPattern: Sendable {
 
     /// The leftmost-longest match starting at or after `start`, or nil.
     func firstMatch(in text: [Unicode.Scalar], from start: Int) -> Range<Int>? {
+        switch shape {
+        case .general: break
+        case let .one(set):
+            return (start..<max(start, text.count)).first { set.contains(text[$0]) }.map { $0..<($0 + 1) }
+        case let .run(set):
+            guard let first = (start..<max(start, text.count)).first(where: { set.contains(text[$0]) }) else { return nil }
+            var end = first + 1
+            while end < text.count, set.contains(text[end]) { end += 1 }
+            return first..<end
+        }
         var current = ThreadList(capacity: program.count)
         var next = ThreadList(capacity: program.count)
         var best: Range<Int>?
         var position = start
+        var stack: [Int] = []
         while position <= text.count {
+            if best == nil, current.isEmpty, let firstScalars {
+                while position < text.count, !firstScalars.contains(where: { $0.contains(text[position]) }) { position += 1 }
+                if position == text.count { break }
+            }
             // A new thread starts at each position until a match is found; threads keep the
             // start they came from, and the earliest start claims a state first.
-            if best == nil { addThread(program: 0, origin: position, at: position, in: text, to: &current) }
+            if best == nil { addThread(program: 0, origin: position, at: position, in: text, to: &current, stack: &stack) }
             if current.isEmpty {
                 // Nothing alive: done once a match is known, else try the next start.
                 if best != nil { break }
@@ -98,7 +142,7 @@ struct TextPattern: Sendable {
                     best = origin..<position
                 case let .consume(set):
                     if position < text.count, set.contains(text[position]) {
-                        addThread(program: pc + 1, origin: origin, at: position + 1, in: text, to: &next)
+                        addThread(program: pc + 1, origin: origin, at: position + 1, in: text, to: &next, stack: &stack)
                     }
                 default: break  // control instructions are followed when a thread is added
                 }
@@ -112,8 +156,11 @@ struct TextPattern: Sendable {
 
     /// Follows jumps, splits and assertions from `pc`, adding the consuming and matching
     /// states reached (each state once per step).
-    private func addThread(program pc: Int, origin: Int, at position: Int, in text: [Unicode.Scalar], to list: inout ThreadList) {
-        var stack = [pc]
+    private func addThread(
+        program pc: Int, origin: Int, at position: Int, in text: [Unicode.Scalar], to list: inout ThreadList, stack: inout [Int]
+    ) {
+        stack.removeAll(keepingCapacity: true)
+        stack.append(pc)
         while let pc = stack.popLast() {
             guard list.mark(pc) else { continue }
             switch program[pc] {

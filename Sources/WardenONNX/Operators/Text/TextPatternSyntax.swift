@@ -299,24 +299,20 @@ struct TextPatternParser {
         return (nil, member)
     }
 
-    /// `[:name:]` or `[:^name:]` after a `[` inside brackets; nil (nothing consumed) when the
-    /// text is not one, which RE2 then reads as literal characters.
+    /// `[:name:]` or `[:^name:]` after a `[` inside brackets. As in RE2, the name runs to the
+    /// first ":]" anywhere after (even past the class's own "]") and must then be a known
+    /// class; with no ":]" ahead, nil (nothing consumed): the characters are literal.
     private mutating func parsePosixClass() throws -> [ClosedRange<UInt32>]? {
-        let start = position
-        position += 1  // ':'
-        let negated = next == "^"
-        if negated { position += 1 }
-        var name = ""
-        while let scalar = next, scalar != ":", scalar != "]" {
-            name.unicodeScalars.append(scalar)
-            position += 1
+        let nameStart = position + 1
+        guard let end = (nameStart..<max(nameStart, scalars.count - 1)).first(where: { scalars[$0] == ":" && scalars[$0 + 1] == "]" })
+        else { return nil }
+        var name = String(String.UnicodeScalarView(scalars[nameStart..<end]))
+        let negated = name.hasPrefix("^")
+        if negated { name.removeFirst() }
+        guard let ranges = ScalarSet.posixClasses[name] else {
+            throw error("invalid character class range [:\(name):]")
         }
-        guard next == ":", position + 1 < scalars.count, scalars[position + 1] == "]" else {
-            position = start
-            return nil
-        }
-        position += 2
-        guard let ranges = ScalarSet.posixClasses[name] else { throw error("unknown character class [:\(name):]") }
+        position = end + 2
         return ScalarSet(ranges: ranges, negated: negated).complementedRanges
     }
 }

@@ -7,8 +7,8 @@ struct TfIdfVectorizer: Sendable {
     enum Mode: String, Sendable { case tf = "TF", idf = "IDF", tfidf = "TFIDF" }
 
     enum Pool: Sendable {
-        case strings([[ExactText]: Int])
-        case integers([[Int64]: Int])
+        case strings(GramTrie<ExactText>)
+        case integers(GramTrie<Int64>)
     }
 
     let mode: Mode
@@ -50,9 +50,9 @@ struct TfIdfVectorizer: Sendable {
         let layout = PoolLayout(counts: counts, indexes: indexes, lengths: minimum...maximum, label: context.label)
         let pool: Pool
         if let strings = try attributes.strings("pool_strings") {
-            pool = .strings(try layout.grams(strings.map(ExactText.init)))
+            pool = .strings(GramTrie(try layout.grams(strings.map(ExactText.init))))
         } else if let integers = try attributes.ints("pool_int64s") {
-            pool = .integers(try layout.grams(integers))
+            pool = .integers(GramTrie(try layout.grams(integers)))
         } else {
             throw context.invalid("needs pool_strings or pool_int64s")
         }
@@ -85,24 +85,25 @@ struct TfIdfVectorizer: Sendable {
         return Tensor(shape: input.rank == 2 ? [rows, outputWidth] : [outputWidth], storage: .float(values))
     }
 
+    /// Walks the trie from every start, as ORT does: a missing prefix ends the n-gram.
     private func count<Token: Hashable>(
-        _ tokens: [Token], rows: Int, width: Int, grams: [[Token]: Int], into counts: inout [UInt32]
+        _ tokens: [Token], rows: Int, width: Int, grams: GramTrie<Token>, into counts: inout [UInt32]
     ) {
         guard !grams.isEmpty else { return }
+        let ids = tokens.map { grams.vocabulary[$0] ?? -1 }  // one hash per token
         for row in 0..<rows {
             let base = row * width
             var shortest = minimumLength
             for skip in 0...maximumSkip {
                 let distance = skip + 1
                 for start in 0..<width {
-                    var gram: [Token] = []
+                    var node: Int32 = 0
                     var position = start
                     for length in 1...maximumLength {
-                        guard position < width else { break }
-                        gram.append(tokens[base + position])
-                        if length >= shortest, let column = grams[gram] {
-                            counts[row * outputWidth + column] &+= 1
-                        }
+                        guard position < width, let child = grams.child(of: node, ids[base + position]) else { break }
+                        node = child
+                        let column = grams.columns[Int(node)]
+                        if length >= shortest, column >= 0 { counts[row * outputWidth + Int(column)] &+= 1 }
                         position += distance
                     }
                 }
@@ -165,5 +166,46 @@ private struct PoolLayout {
             }
         }
         return grams
+    }
+}
+
+/// The pool's n-grams as a trie over token ids: a request's tokens are looked up once each,
+/// then every n-gram is a walk of integer steps.
+struct GramTrie<Token: Hashable & Sendable>: Sendable {
+    /// Every token the pool uses, numbered.
+    let vocabulary: [Token: Int32]
+    private let children: [[Int32: Int32]]
+    /// Per node, the output column of the n-gram ending there, or -1.
+    let columns: [Int32]
+
+    init(_ grams: [[Token]: Int]) {
+        var vocabulary: [Token: Int32] = [:]
+        var children: [[Int32: Int32]] = [[:]]
+        var columns: [Int32] = [-1]
+        for (gram, column) in grams {
+            var node = 0
+            for token in gram {
+                let id = vocabulary[token] ?? Int32(vocabulary.count)
+                vocabulary[token] = id
+                if let child = children[node][id] {
+                    node = Int(child)
+                } else {
+                    children[node][id] = Int32(children.count)
+                    node = children.count
+                    children.append([:])
+                    columns.append(-1)
+                }
+            }
+            columns[node] = Int32(column)
+        }
+        self.vocabulary = vocabulary
+        self.children = children
+        self.columns = columns
+    }
+
+    var isEmpty: Bool { children.count == 1 }
+
+    func child(of node: Int32, _ id: Int32) -> Int32? {
+        id < 0 ? nil : children[Int(node)][id]
     }
 }

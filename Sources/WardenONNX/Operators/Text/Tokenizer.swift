@@ -69,15 +69,22 @@ struct Tokenizer: Sendable {
 
     func tokens(of text: String) -> [String] {
         let scalars = Array(text.unicodeScalars)
+        // Tokens are cut from the UTF-8 bytes by each scalar's offset: no re-encoding.
+        let bytes = Array(text.utf8)
+        var offsets = [Int](repeating: 0, count: scalars.count + 1)
+        for (index, scalar) in scalars.enumerated() { offsets[index + 1] = offsets[index] + UTF8.width(scalar) }
+        func token(_ range: Range<Int>) -> String {
+            String(decoding: bytes[offsets[range.lowerBound]..<offsets[range.upperBound]], as: UTF8.self)
+        }
         switch splitting {
         case .characters:
-            return scalars.map { String($0) }
+            return scalars.indices.map { token($0..<($0 + 1)) }
         case let .expression(pattern):
             var tokens: [String] = []
             var start = 0
             while let match = pattern.firstMatch(in: scalars, from: start) {
                 if match.count >= minimumCharacters {
-                    tokens.append(Self.string(scalars[match]))
+                    tokens.append(token(match))
                     start = match.upperBound
                 } else {
                     start = match.lowerBound + 1
@@ -85,30 +92,28 @@ struct Tokenizer: Sendable {
             }
             return tokens
         case let .separators(patterns):
-            var pieces = [scalars]
+            var pieces = [0..<scalars.count]
             for pattern in patterns {
-                pieces = pieces.flatMap { split($0, at: pattern) }
+                pieces = pieces.flatMap { split($0, of: scalars, at: pattern) }
             }
-            return pieces.map { Self.string($0[...]) }
+            return pieces.map(token)
         }
     }
 
-    /// The pieces of `text` between matches of `separator` that are long enough. An empty
-    /// match swallows the character it sits on, as in ONNX Runtime.
-    private func split(_ text: [Unicode.Scalar], at separator: TextPattern) -> [[Unicode.Scalar]] {
-        var pieces: [[Unicode.Scalar]] = []
+    /// The pieces of `range` between matches of `separator` that are long enough. An empty
+    /// match swallows the character it sits on, as in ONNX Runtime. A piece is matched as a
+    /// text of its own (its start and end are the text's start and end for `^`, `$`, `\b`).
+    private func split(_ range: Range<Int>, of scalars: [Unicode.Scalar], at separator: TextPattern) -> [Range<Int>] {
+        let text = Array(scalars[range])
+        var pieces: [Range<Int>] = []
         var start = 0
         while let match = separator.firstMatch(in: text, from: start) {
-            if match.lowerBound - start >= minimumCharacters { pieces.append(Array(text[start..<match.lowerBound])) }
+            if match.lowerBound - start >= minimumCharacters {
+                pieces.append((range.lowerBound + start)..<(range.lowerBound + match.lowerBound))
+            }
             start = match.isEmpty ? match.lowerBound + 1 : match.upperBound
         }
-        if start < text.count, text.count - start >= minimumCharacters { pieces.append(Array(text[start...])) }
+        if start < text.count, text.count - start >= minimumCharacters { pieces.append((range.lowerBound + start)..<range.upperBound) }
         return pieces
-    }
-
-    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-        var text = String.UnicodeScalarView()
-        text.append(contentsOf: scalars)
-        return String(text)
     }
 }
