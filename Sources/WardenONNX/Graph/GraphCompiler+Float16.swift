@@ -17,6 +17,10 @@ enum HalfPrecision {
     /// Casts produce a float16 value only if it is materialised; they are removed otherwise.
     static let removableCasts: Set<String> = ["Cast", "CastLike"]
 
+    /// The float16 kernels whose reading a value makes ORT materialise it (a Cast reading it
+    /// is removed with the cast before it).
+    static let materialisingReaders = nativeOperators.subtracting(removableCasts)
+
     /// What a factory sees: float16 inputs appear as float32, which they are held as.
     static func computeKinds(_ kinds: [ValueKind?]) -> [ValueKind?] {
         kinds.map { $0 == .tensor(.float16) ? .tensor(.float) : $0 }

@@ -59,8 +59,7 @@ struct GraphCompiler {
         let order = try topologicalOrder(graph.nodes, known: Set(slots.names).union(scope.outer.keys))
         let graphOutputNames = Set(graph.outputs.map(\.name))
         let readByHalfPrecisionKernels = Set(
-            graph.nodes.filter { HalfPrecision.nativeOperators.subtracting(HalfPrecision.removableCasts).contains($0.opType) }.flatMap(
-                \.inputs))
+            graph.nodes.filter { HalfPrecision.materialisingReaders.contains($0.opType) }.flatMap(\.inputs))
         var steps: [ExecutionPlan.Step] = []
         var problems: [String] = []
         var operatorsUsed = Set<String>()

@@ -38,9 +38,7 @@ struct ExecutionPlan: Sendable {
         self.outputs = outputs
         self.opsets = opsets
         self.operators = operators
-        self.steps = Self.withReleases(
-            steps, keep: Set(outputs.map(\.slot)).union(captured.map(\.slot)).union(inputs.map(\.slot)),
-            constants: Set(constants.keys))
+        self.steps = Self.withReleases(steps, keep: Set(outputs.map(\.slot)), constants: Set(constants.keys))
     }
 
     private static func withReleases(_ steps: [Step], keep: Set<Int>, constants: Set<Int>) -> [Step] {

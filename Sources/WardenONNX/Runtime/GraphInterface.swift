@@ -11,7 +11,8 @@ public struct GraphInput: Sendable, Equatable {
     init(_ info: ValueInfo, given: ValueKind? = nil) throws {
         name = info.name
         slot = -1
-        if let given, info.type == nil || info.type.map({ if case .tensor = $0 { false } else { true } }) == true {
+        let declaresTensor = if case .tensor? = info.type { true } else { false }
+        if let given, !declaresTensor {
             kind = given
             shape = nil
             return

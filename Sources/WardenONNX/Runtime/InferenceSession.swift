@@ -9,8 +9,12 @@ public final class InferenceSession: Sendable {
     public let outputs: [GraphOutput]
     private let plan: ExecutionPlan
 
-    public init(modelBytes: [UInt8], limits: DecodingLimits = DecodingLimits()) throws {
-        let proto = try ModelDecoder.decode(modelBytes, limits: limits)
+    public convenience init(modelBytes: [UInt8], limits: DecodingLimits = DecodingLimits()) throws {
+        try self.init(decoded: try ModelDecoder.decode(modelBytes, limits: limits))
+    }
+
+    /// A session for a model already decoded (the inspector reads the same model for its report).
+    init(decoded proto: ModelProto) throws {
         let plan = try GraphCompiler(model: proto).compile()
         self.plan = plan
         self.inputs = plan.inputs

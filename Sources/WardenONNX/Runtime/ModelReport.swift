@@ -47,8 +47,7 @@ public struct ModelReport: Sendable {
         var warnings: [String] = []
         var problems: [String] = []
         do {
-            _ = try GraphCompiler(model: model).compile()
-            let session = try InferenceSession(modelBytes: bytes, limits: limits)
+            let session = try InferenceSession(decoded: model)
             if let results = try? session.run(session.syntheticFeeds(batch: 2, maxDimension: 64)) {
                 warnings = session.outputShapeWarnings(results)
             }

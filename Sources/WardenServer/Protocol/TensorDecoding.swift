@@ -137,11 +137,14 @@ enum TensorDecoding {
             let values = (0..<count).map { Float(bitPattern: UInt32(word($0, 4))) }
             return target == .float ? .float(values) : .double(values.map(Double.init))
         case .fp64: return .double((0..<count).map { Double(bitPattern: word($0, 8)) })
-        case .fp16 where target == .float16:
-            return .float16((0..<count).map { Float16(bitPattern: UInt16(word($0, 2))) })
         case .fp16:
-            let values = (0..<count).map { halfToFloat(UInt16(word($0, 2))) }
-            return target == .float ? .float(values) : .double(values.map(Double.init))
+            // Every half is exactly a float and a double.
+            let halves = (0..<count).map { Float16(bitPattern: UInt16(word($0, 2))) }
+            switch target {
+            case .float16: return .float16(halves)
+            case .float: return .float(halves.map(Float.init))
+            default: return .double(halves.map(Double.init))
+            }
         default:
             let signed: Bool = [.int8, .int16, .int32, .int64].contains(datatype)
             let values = (0..<count).map { index -> Int64 in
@@ -188,21 +191,5 @@ enum TensorDecoding {
             throw ServingFailure.badRequest(.binarySizeMismatch, "input '\(input)': binary data is longer than its \(count) BYTES elements")
         }
         return strings
-    }
-
-    /// IEEE 754 half precision to single precision, exactly (every half is a float).
-    static func halfToFloat(_ bits: UInt16) -> Float {
-        let sign = UInt32(bits >> 15) << 31
-        let exponent = Int((bits >> 10) & 0x1F)
-        let fraction = UInt32(bits & 0x3FF)
-        switch exponent {
-        case 0:
-            let magnitude = Float(fraction) * 0x1p-24
-            return sign == 0 ? magnitude : -magnitude
-        case 31:
-            return Float(bitPattern: sign | 0x7F80_0000 | fraction << 13)
-        default:
-            return Float(bitPattern: sign | UInt32(exponent + 112) << 23 | fraction << 13)
-        }
     }
 }

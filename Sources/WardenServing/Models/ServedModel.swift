@@ -193,7 +193,10 @@ public final class ServedModel: Sendable {
                 throw ModelLoadFailure("warm-up sample \(index) is outside the input contract: \(error.message)")
             }
             do {
-                warnings = session.outputShapeWarnings(try session.run(feeds))
+                // Each sample may show the same contradiction: say it once.
+                for warning in session.outputShapeWarnings(try session.run(feeds)) where !warnings.contains(warning) {
+                    warnings.append(warning)
+                }
             } catch {
                 throw ModelLoadFailure("warm-up sample \(index) failed: \(error)")
             }

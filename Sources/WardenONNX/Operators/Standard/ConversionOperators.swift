@@ -52,11 +52,11 @@ enum ConversionOperators {
         switch target {
         case .float: .float(values.map { Float($0) })
         case .double: .double(values)
-        // x86-64 converts to 8 bits through int32 and keeps the low byte (NaN, inf and
-        // out-of-range values wrap the same way: 300 gives 44).
         // A float16 value is computed in float32 (see GraphCompiler+Float16); rounding to half
         // precision happens where ORT would materialise it.
         case .float16: .float(values.map { Float($0) })
+        // x86-64 converts to 8 bits through int32 and keeps the low byte (NaN, inf and
+        // out-of-range values wrap the same way: 300 gives 44).
         case .uint8: .uint8(values.map { UInt8(truncatingIfNeeded: Int32(double: $0)) })
         case .int8: .int8(values.map { Int8(truncatingIfNeeded: Int32(double: $0)) })
         case .int32: .int32(values.map { $0.isNaN || $0 >= 2_147_483_648 || $0 < -2_147_483_648 ? Int32.min : Int32($0) })
