@@ -30,24 +30,19 @@ enum PreprocessingOperators {
             guard scale.count == width || scale.count == 1 else {
                 throw inputs.fail("\(scale.count) scale values for rows of \(width) features")
             }
+            // The feature index runs with the flat index (no division per element).
             let values: [Float]
             switch x.storage {
             case let .float(v):
-                values = v.indices.map { i in
-                    let k = i % scale.count; return (v[i] - offset[k]) * scale[k]
-                }
+                values = Broadcast.repeatingRow(count: v.count, row: scale.count) { i, k in (v[i] - offset[k]) * scale[k] }
             case let .double(v):
-                values = v.indices.map { i in
-                    let k = i % scale.count; return Float((v[i] - Double(offset[k])) * Double(scale[k]))
+                values = Broadcast.repeatingRow(count: v.count, row: scale.count) { i, k in
+                    Float((v[i] - Double(offset[k])) * Double(scale[k]))
                 }
             case let .int32(v):
-                values = v.indices.map { i in
-                    let k = i % scale.count; return (Float(v[i]) - offset[k]) * scale[k]
-                }
+                values = Broadcast.repeatingRow(count: v.count, row: scale.count) { i, k in (Float(v[i]) - offset[k]) * scale[k] }
             case let .int64(v):
-                values = v.indices.map { i in
-                    let k = i % scale.count; return (Float(v[i]) - offset[k]) * scale[k]
-                }
+                values = Broadcast.repeatingRow(count: v.count, row: scale.count) { i, k in (Float(v[i]) - offset[k]) * scale[k] }
             default: throw inputs.fail("Scaler needs a numeric input")
             }
             return [.tensor(.float(values, shape: x.shape))]

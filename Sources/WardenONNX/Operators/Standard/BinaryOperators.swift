@@ -62,8 +62,18 @@ enum BinaryOperators {
     static func combine(_ a: Tensor, _ b: Tensor, _ inputs: KernelInputs, _ function: BinaryFunction) throws -> Tensor {
         func run<T: NumericElement>(_ x: [T], _ y: [T]) throws -> Tensor {
             if function == .divide, T.isInteger, y.contains(0) { throw inputs.fail("integer division by zero") }
-            let (values, shape) = try Broadcast.map(x, a.shape, y, b.shape, inputs, function.function(T.self))
-            return Tensor(shape: shape, elements: values)
+            // One literal closure per function, so each is inlined into the broadcast's loops.
+            func map(_ body: (T, T) -> T) throws -> Tensor {
+                let (values, shape) = try Broadcast.map(x, a.shape, y, b.shape, inputs, body)
+                return Tensor(shape: shape, elements: values)
+            }
+            switch function {
+            case .add: return try map { T.add($0, $1) }
+            case .subtract: return try map { T.subtract($0, $1) }
+            case .multiply: return try map { T.multiply($0, $1) }
+            case .divide: return try map { T.divide($0, $1) }
+            case .maximum, .minimum: return try map(function.function(T.self))
+            }
         }
         switch (a.storage, b.storage) {
         case let (.float(x), .float(y)): return try run(x, y)

@@ -89,10 +89,10 @@ enum ElementwiseOperators {
 
         func apply<T: NumericElement>(_ x: [T]) -> [T] {
             switch self {
-            case .Abs: x.map { $0 < 0 ? T.subtract(0, $0) : $0 }
-            case .Neg: x.map { T.subtract(0, $0) }
-            case .Relu: x.map { $0 < 0 ? 0 : $0 }
-            case .Sign: x.map { $0 > 0 ? 1 : $0 < 0 ? 0 - 1 : ($0 == $0 ? 0 : $0) }
+            case .Abs: DenseMap.map(x) { $0 < 0 ? T.subtract(0, $0) : $0 }
+            case .Neg: DenseMap.map(x) { T.subtract(0, $0) }
+            case .Relu: DenseMap.map(x) { $0 < 0 ? 0 : $0 }
+            case .Sign: DenseMap.map(x) { $0 > 0 ? 1 : $0 < 0 ? 0 - 1 : ($0 == $0 ? 0 : $0) }
             }
         }
     }

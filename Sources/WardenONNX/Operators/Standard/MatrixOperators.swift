@@ -87,36 +87,54 @@ enum MatrixOperators {
         }
         let aOffsets = Broadcast.offsets(of: aBatch, in: batch)
         let bOffsets = Broadcast.offsets(of: bBatch, in: batch)
-        var out: [T] = []
-        out.reserveCapacity(aOffsets.count * m * n)
-        for index in aOffsets.indices {
-            let left = Array(x[(aOffsets[index] * m * k)..<((aOffsets[index] + 1) * m * k)])
-            let right = Array(y[(bOffsets[index] * k * n)..<((bOffsets[index] + 1) * k * n)])
-            out.append(contentsOf: multiply(left, right, m: m, k: k, n: n))
+        let products = x.withUnsafeBufferPointer { x in
+            y.withUnsafeBufferPointer { y in
+                aOffsets.indices.map { index in
+                    multiply(
+                        UnsafeBufferPointer(rebasing: x[(aOffsets[index] * m * k)..<((aOffsets[index] + 1) * m * k)]),
+                        UnsafeBufferPointer(rebasing: y[(bOffsets[index] * k * n)..<((bOffsets[index] + 1) * k * n)]), m: m, k: k, n: n)
+                }
+            }
         }
+        // One product (the usual [batch, k] × [k, n]) is the answer as it is, not copied.
+        let out = products.count == 1 ? products[0] : Array(products.joined())
         var shape = batch + [m, n]
         if xShape.count == 1 { shape.remove(at: shape.count - 2) }
         if yShape.count == 1 { shape.removeLast() }
         return Tensor(shape: shape, elements: out)
     }
 
-    /// Row-major [m,k] x [k,n]. The i-k-j loop order keeps the inner loop contiguous in both
-    /// B and the output, which the compiler vectorises; indices use wrapping arithmetic (they
-    /// are bounded by the array sizes checked above) so no overflow check blocks that.
-    static func multiply<T: NumericElement>(_ a: [T], _ b: [T], m: Int, k: Int, n: Int) -> [T] {
+    /// Row-major [m,k] x [k,n]: float32 through the register-blocked `FloatMatrixKernel`,
+    /// other types through the i-k-j loop, whose inner loop is contiguous in both B and the
+    /// output; indices use wrapping arithmetic (bounded by the sizes checked) so no overflow
+    /// check blocks vectorisation.
+    static func multiply<T: NumericElement>(_ a: UnsafeBufferPointer<T>, _ b: UnsafeBufferPointer<T>, m: Int, k: Int, n: Int) -> [T] {
         precondition(a.count >= m * k && b.count >= k * n)
+        if T.self == Float.self {
+            // T is Float: the casts are identities.
+            let product = FloatMatrixKernel.multiply(
+                unsafeBitCast(a, to: UnsafeBufferPointer<Float>.self), unsafeBitCast(b, to: UnsafeBufferPointer<Float>.self), m: m, k: k,
+                n: n)
+            return unsafeBitCast(product, to: [T].self)
+        }
+        return plainProduct(a, b, m: m, k: k, n: n)
+    }
+
+    static func multiply<T: NumericElement>(_ a: [T], _ b: [T], m: Int, k: Int, n: Int) -> [T] {
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in multiply(a, b, m: m, k: k, n: n) } }
+    }
+
+    private static func plainProduct<T: NumericElement>(_ a: UnsafeBufferPointer<T>, _ b: UnsafeBufferPointer<T>, m: Int, k: Int, n: Int)
+        -> [T]
+    {
         var out = [T](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                out.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<m {
-                        let row = i &* n
-                        for p in 0..<k {
-                            let scale = a[i &* k &+ p]
-                            let bRow = p &* n
-                            for j in 0..<n { out[row &+ j] = T.add(out[row &+ j], T.multiply(scale, b[bRow &+ j])) }
-                        }
-                    }
+        out.withUnsafeMutableBufferPointer { out in
+            for i in 0..<m {
+                let row = i &* n
+                for p in 0..<k {
+                    let scale = a[i &* k &+ p]
+                    let bRow = p &* n
+                    for j in 0..<n { out[row &+ j] = T.add(out[row &+ j], T.multiply(scale, b[bRow &+ j])) }
                 }
             }
         }

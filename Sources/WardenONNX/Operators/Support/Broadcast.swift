@@ -33,8 +33,10 @@ enum Broadcast {
         return strides
     }
 
-    /// Maps `body` over the broadcast of `a` and `b`. Fast paths cover equal shapes and a
-    /// scalar side, which is almost every tabular model.
+    /// Maps `body` over the broadcast of `a` and `b`. Fast paths cover equal shapes, a scalar
+    /// side and a row repeated over a batch (a bias), which is almost every tabular model.
+    /// Inlined so that each caller's `body` is inlined into the loops.
+    @inline(__always)
     static func map<A, B, R>(
         _ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int], _ inputs: KernelInputs,
         _ body: (A, B) -> R
@@ -42,16 +44,53 @@ enum Broadcast {
         guard let outShape = shape(aShape, bShape) else {
             throw inputs.fail("shapes \(aShape) and \(bShape) do not broadcast")
         }
-        if aShape == bShape { return (zip(a, b).map(body), outShape) }
+        if aShape == bShape { return (DenseMap.zip(a, b, body), outShape) }
         let count = Tensor.elementCount(outShape)
-        if b.count == 1, a.count == count { let y = b[0]; return (a.map { body($0, y) }, outShape) }
-        if a.count == 1, b.count == count { let x = a[0]; return (b.map { body(x, $0) }, outShape) }
+        if b.count == 1, a.count == count { let y = b[0]; return (DenseMap.map(a) { body($0, y) }, outShape) }
+        if a.count == 1, b.count == count { let x = a[0]; return (DenseMap.map(b) { body(x, $0) }, outShape) }
+        if a.count == count, isRepeatedRow(bShape, of: outShape) {
+            let values = a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in repeatingRow(count: count, row: b.count) { i, j in body(a[i], b[j]) } }
+            }
+            return (values, outShape)
+        }
+        if b.count == count, isRepeatedRow(aShape, of: outShape) {
+            let values = a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in repeatingRow(count: count, row: a.count) { i, j in body(a[j], b[i]) } }
+            }
+            return (values, outShape)
+        }
         let aStrides = strides(of: aShape, in: outShape)
         let bStrides = strides(of: bShape, in: outShape)
         var result: [R] = []
         result.reserveCapacity(count)
         forEachIndex(outShape, aStrides, bStrides) { i, j in result.append(body(a[i], b[j])) }
         return (result, outShape)
+    }
+
+    /// Whether an operand of `shape` is the trailing axes of `target` (after leading 1s): it
+    /// repeats, whole, once per outer index, as a bias [1, n] does over a batch [m, n].
+    static func isRepeatedRow(_ shape: [Int], of target: [Int]) -> Bool {
+        let trailing = shape.drop { $0 == 1 }
+        return trailing.count <= target.count && target.suffix(trailing.count).elementsEqual(trailing)
+    }
+
+    /// `count` results, `element(i, j)` for flat index i whose offset in the repeated row is j
+    /// (i % row, without a division per element).
+    @inline(__always)
+    static func repeatingRow<R>(count: Int, row: Int, _ element: (Int, Int) -> R) -> [R] {
+        guard row > 0, count > 0 else { return [] }
+        return [R](unsafeUninitializedCapacity: count) { out, initialized in
+            let base = out.baseAddress!
+            var index = 0
+            while index < count {
+                let width = Swift.min(row, count &- index)
+                let rowStart = base + index
+                for j in 0..<width { (rowStart + j).initialize(to: element(index &+ j, j)) }
+                index &+= row
+            }
+            initialized = count
+        }
     }
 
     /// Walks `shape` in row-major order, passing the offsets into two strided operands.
