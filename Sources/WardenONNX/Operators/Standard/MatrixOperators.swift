@@ -18,16 +18,26 @@ enum MatrixOperators {
         if let weights = context.constant(1), weights.rank == 2, !transA {
             try context.checkWidth(0, expected: transB ? weights.shape[1] : weights.shape[0], what: "Gemm's B")
         }
-        // A constant B (the usual weights) is laid out once, as the kernel wants it.
+        // A constant B (the usual weights; torch exports them transposed) is laid out once, as
+        // the kernel wants it, rather than transposed on every call.
+        let laidOutB: TensorStorage? = context.constant(1).flatMap { weights in
+            guard transB, weights.rank == 2 else { return nil }
+            let (rows, columns) = (weights.shape[0], weights.shape[1])
+            switch weights.storage {
+            case let .float(values): return .float(transpose2D(values, rows: rows, columns: columns))
+            case let .double(values): return .double(transpose2D(values, rows: rows, columns: columns))
+            default: return nil
+            }
+        }
         return LoweredNode(outputs: [.tensorOrUnknown(type)]) { inputs in
             let a = try inputs.tensor(0), b = try inputs.tensor(1), c = try inputs.optionalTensor(2)
             guard a.rank == 2, b.rank == 2 else { throw inputs.fail("Gemm needs 2-D A and B, got \(a.shape) and \(b.shape)") }
             let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
             let (kb, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
             guard k == kb else { throw inputs.fail("Gemm inner dimensions differ: \(a.shape) and \(b.shape)") }
-            func run<T: FloatElement>(_ x: [T], _ y: [T], _ bias: [T]?) throws -> Tensor {
+            func run<T: FloatElement>(_ x: [T], _ y: [T], _ bias: [T]?, yLaidOut: Bool) throws -> Tensor {
                 let left = transA ? transpose2D(x, rows: a.shape[0], columns: a.shape[1]) : x
-                let right = transB ? transpose2D(y, rows: b.shape[0], columns: b.shape[1]) : y
+                let right = transB && !yLaidOut ? transpose2D(y, rows: b.shape[0], columns: b.shape[1]) : y
                 var out = multiply(left, right, m: m, k: k, n: n)
                 let scale = T(alpha)
                 if scale != 1 { for index in out.indices { out[index] *= scale } }
@@ -36,17 +46,16 @@ enum MatrixOperators {
                     guard Broadcast.shape(cShape, [m, n]) == [m, n] else {
                         throw inputs.fail("Gemm C of shape \(cShape) does not broadcast to [\(m), \(n)]")
                     }
-                    let offsets = Broadcast.offsets(of: cShape, in: [m, n])
                     let weight = T(beta)
-                    for index in out.indices { out[index] += weight * bias[offsets[index]] }
+                    (out, _) = try Broadcast.map(out, [m, n], bias, cShape, inputs) { $0 + weight * $1 }
                 }
                 return Tensor(shape: [m, n], elements: out)
             }
-            switch (a.storage, b.storage, c?.storage) {
-            case let (.float(x), .float(y), .float(z)?): return [.tensor(try run(x, y, z))]
-            case let (.float(x), .float(y), nil): return [.tensor(try run(x, y, nil))]
-            case let (.double(x), .double(y), .double(z)?): return [.tensor(try run(x, y, z))]
-            case let (.double(x), .double(y), nil): return [.tensor(try run(x, y, nil))]
+            switch (a.storage, laidOutB ?? b.storage, c?.storage) {
+            case let (.float(x), .float(y), .float(z)?): return [.tensor(try run(x, y, z, yLaidOut: laidOutB != nil))]
+            case let (.float(x), .float(y), nil): return [.tensor(try run(x, y, nil, yLaidOut: laidOutB != nil))]
+            case let (.double(x), .double(y), .double(z)?): return [.tensor(try run(x, y, z, yLaidOut: laidOutB != nil))]
+            case let (.double(x), .double(y), nil): return [.tensor(try run(x, y, nil, yLaidOut: laidOutB != nil))]
             default: throw inputs.fail("Gemm operands must all be float or all double")
             }
         }
