@@ -3,6 +3,7 @@
 /// that fit in Int64 stay exact integers; object members keep their order; duplicate keys
 /// are refused (they are ambiguous, and a classic way to smuggle values past a validator).
 public struct JSONParser {
+    static let membersScannedForDuplicates = 16
     public struct Limits: Sendable, Equatable {
         public var maxDepth = 64
         public var maxBytes = 64 << 20
@@ -118,7 +119,9 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws -> JSONValue {
         position += 1
         var members: [(key: String, value: JSONValue)] = []
-        var seen = Set<String>()
+        // Duplicate names: a scan of the members while they are few (an OIP tensor has five;
+        // no hashing, no allocation), a set once they are many (a hostile object's cost stays linear).
+        var seen: Set<String>? = nil
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
@@ -128,7 +131,10 @@ public struct JSONParser {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a member name") }
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw error("duplicate member name") }
+            if seen == nil, members.count >= Self.membersScannedForDuplicates { seen = Set(members.lazy.map(\.key)) }
+            let duplicate = seen?.contains(key) ?? members.contains { $0.key == key }
+            guard !duplicate else { throw error("duplicate member name") }
+            seen?.insert(key)
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1

@@ -35,6 +35,20 @@ import Testing
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text) }
     }
 
+    /// Duplicates are found by a scan while an object is small and by a set once it is not: both
+    /// sides of the switch, and a duplicate of a member read before it.
+    @Test(arguments: [2, 15, 16, 17, 40])
+    func refusesADuplicateMemberInAnObjectOfAnySize(_ size: Int) throws {
+        let members = (0..<size).map { "\"k\($0)\": \($0)" }
+        let object = try JSONParser.parse("{" + members.joined(separator: ",") + "}")
+        #expect(object["k\(size - 1)"] == .integer(Int64(size - 1)))
+        for repeated in [0, size / 2, size - 1] {
+            #expect(throws: JSONParser.SyntaxError.self) {
+                try JSONParser.parse("{" + (members + ["\"k\(repeated)\": 0"]).joined(separator: ",") + "}")
+            }
+        }
+    }
+
     @Test func refusesInvalidUTF8() {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
     }

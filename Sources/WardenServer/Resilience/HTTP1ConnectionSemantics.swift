@@ -52,9 +52,7 @@ final class HTTP1ConnectionSemantics: ChannelDuplexHandler, RemovableChannelHand
     }
 
     static func persists(_ head: HTTPRequestHead) -> Bool {
-        let tokens = head.headers["connection"].flatMap { $0.split(separator: ",") }.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        }
+        let tokens = head.headers["connection"].flatMap { $0.split(separator: ",") }.map(HeaderToken.normalized)
         if tokens.contains("close") { return false }
         if head.version.major == 1, head.version.minor == 0 { return tokens.contains("keep-alive") }
         return head.version.major == 1

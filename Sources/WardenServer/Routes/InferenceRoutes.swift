@@ -73,7 +73,7 @@ struct InferenceRoutes {
             }
             jsonLength = length
         }
-        let mediaType = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        let mediaType = request.headers[.contentType].map(HeaderToken.mediaType)
         switch mediaType {
         case "application/json"?: break
         case "application/octet-stream"? where jsonLength != nil: break
