@@ -40,7 +40,6 @@ extension Builtins {
         add(["json.match_schema", "json.verify_schema"], "not yet: OPA's answers carry gojsonschema's messages word for word")
         add(["yaml.is_valid", "yaml.marshal", "yaml.unmarshal"], "not yet: go-yaml's reading of YAML is not reproduced")
         add(["strings.render_template"], "not yet: Go's text/template language is not reproduced")
-        add(["regex.globs_match"], "not yet implemented")
         return reasons
     }()
 }

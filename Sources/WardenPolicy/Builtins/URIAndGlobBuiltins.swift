@@ -1,6 +1,7 @@
 /// uri.parse and uri.is_valid: a URL's parts as OPA reports them from Go's `net/url.Parse`
 /// (`GoURL`). Empty parts are left out; `raw_path` is the path as written when that differs
-/// from its default escaping, else the decoded path.
+/// from its default escaping, else the decoded path. And regex.globs_match, OPA's walk over
+/// two globs (`GlobIntersection`).
 extension Builtins {
     static let uriBuiltins: [String: Builtin] = [
         "uri.parse": fixed(1) { args in
@@ -23,5 +24,15 @@ extension Builtins {
             let text = try args.string(0)
             return .bool(!text.isEmpty && (try? GoURL(parsing: text)) != nil)
         },
+    ]
+
+    static let globBuiltins: [String: Builtin] = [
+        "regex.globs_match": Builtin(arity: 2) { args, context in
+            do {
+                return .bool(try GlobIntersection.nonEmpty(try args.string(0), try args.string(1), deadline: context.deadline))
+            } catch let invalid as GlobIntersection.InvalidGlob {
+                throw BuiltinError(message: invalid.message)
+            }
+        }
     ]
 }
