@@ -254,40 +254,65 @@ public struct JSONParser {
     }
 
     private mutating func parseNumber() throws -> JSONValue {
-        let start = position
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
-        guard position < bytes.count else { throw error("invalid number") }
-        if limits.allowsNonFiniteNumbers, bytes[position] == UInt8(ascii: "N") || bytes[position] == UInt8(ascii: "I") {
-            return .number(-(try parseNonFinite()))
+        if limits.allowsNonFiniteNumbers {
+            let sign = bytes[position] == UInt8(ascii: "-") ? 1 : 0
+            if position + sign < bytes.count, bytes[position + sign] == UInt8(ascii: "N") || bytes[position + sign] == UInt8(ascii: "I") {
+                position += sign
+                return .number(-(try parseNonFinite()))
+            }
         }
+        switch Self.number(in: bytes, at: position) {
+        case let .number(value, end):
+            position = end
+            return value
+        case let .invalid(reason, at):
+            position = at
+            throw error(reason)
+        }
+    }
+
+    /// What `number(in:at:)` found.
+    public enum NumberScan {
+        case number(JSONValue, end: Int)
+        case invalid(String, at: Int)
+    }
+
+    /// The finite number at `start` in RFC 8259's grammar, at most 512 bytes: an exact integer
+    /// when it has no fraction or exponent and fits Int64, else a Double. Shared with the
+    /// one-pass OIP decoder, so both read every number alike.
+    public static func number(in bytes: [UInt8], at start: Int) -> NumberScan {
+        var position = start
+        let digit = UInt8(ascii: "0")...UInt8(ascii: "9")
+        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard position < bytes.count else { return .invalid("invalid number", at: position) }
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
         } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[position]) {
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+            while position < bytes.count, digit.contains(bytes[position]) { position += 1 }
         } else {
-            throw error("invalid number")
+            return .invalid("invalid number", at: position)
         }
         var isInteger = true
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             isInteger = false
             position += 1
             let digits = position
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-            guard position > digits else { throw error("invalid number") }
+            while position < bytes.count, digit.contains(bytes[position]) { position += 1 }
+            guard position > digits else { return .invalid("invalid number", at: position) }
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             isInteger = false
             position += 1
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
             let digits = position
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
-            guard position > digits else { throw error("invalid number") }
+            while position < bytes.count, digit.contains(bytes[position]) { position += 1 }
+            guard position > digits else { return .invalid("invalid number", at: position) }
         }
-        guard position - start <= 512 else { throw error("number is too long") }
+        guard position - start <= 512 else { return .invalid("number is too long", at: position) }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        if isInteger, let integer = Int64(text) { return .integer(integer) }
+        if isInteger, let integer = Int64(text) { return .number(.integer(integer), end: position) }
         // A number beyond Double's range would become an infinity, which JSON cannot express.
-        guard let double = Double(text), double.isFinite else { throw error("number is out of range") }
-        return .number(double)
+        guard let double = Double(text), double.isFinite else { return .invalid("number is out of range", at: position) }
+        return .number(.number(double), end: position)
     }
 }

@@ -22,6 +22,13 @@ struct InferenceRequest {
     /// `parameters.binary_data_output`: outputs not named in the request (explanations) are binary.
     var binaryByDefault = false
 
+    /// A request whose parts are decoded already (`OIPFastDecoder`).
+    init(id: String?, feeds: [String: Value], outputs: [RequestedOutput]) {
+        self.id = id
+        self.feeds = feeds
+        self.outputs = outputs
+    }
+
     /// Decodes `body`. With `jsonLength` (the Inference-Header-Content-Length header) the first
     /// `jsonLength` bytes are the JSON header and the rest are binary tensor data.
     init(body: [UInt8], jsonLength: Int?, contract: ModelContract, limits: JSONParser.Limits) throws {

@@ -83,7 +83,7 @@ enum TensorDecoding {
     }
 
     /// Whether a finite JSON number rounds to a finite value of `datatype`.
-    private static func fits(_ value: Double, _ datatype: Datatype) -> Bool {
+    static func fits(_ value: Double, _ datatype: Datatype) -> Bool {
         switch datatype {
         case .fp16: value.magnitude < 65520  // from there, rounding to nearest gives infinity
         case .fp32: Float(value).isFinite
@@ -102,7 +102,7 @@ enum TensorDecoding {
         }
     }
 
-    private static func integerRange(_ datatype: Datatype) -> ClosedRange<Int64> {
+    static func integerRange(_ datatype: Datatype) -> ClosedRange<Int64> {
         switch datatype {
         case .int8: Int64(Int8.min)...Int64(Int8.max)
         case .int16: Int64(Int16.min)...Int64(Int16.max)
@@ -158,7 +158,7 @@ enum TensorDecoding {
     }
 
     /// Integers already checked against the datatype's range, in the model's integer type.
-    private static func narrowed(_ values: [Int64], to target: ElementType) -> TensorStorage {
+    static func narrowed(_ values: [Int64], to target: ElementType) -> TensorStorage {
         switch target {
         case .uint8: .uint8(values.map { UInt8(truncatingIfNeeded: $0) })
         case .int8: .int8(values.map { Int8(truncatingIfNeeded: $0) })

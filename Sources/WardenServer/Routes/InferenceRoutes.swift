@@ -96,7 +96,9 @@ struct InferenceRoutes {
         let v2Call = call(request, context, version: version, route: .infer) { contract in
             outcome.readingBody()
             let (bytes, jsonLength) = try await body(request, binaryAllowed: true)
-            let parsed = try InferenceRequest(body: bytes, jsonLength: jsonLength, contract: contract, limits: limits.json)
+            // The common JSON request in one pass; anything else (and every refusal) the general way.
+            let fast = jsonLength == nil ? OIPFastDecoder.decode(bytes, contract: contract, limits: limits.json) : nil
+            let parsed = try fast ?? InferenceRequest(body: bytes, jsonLength: jsonLength, contract: contract, limits: limits.json)
             decoded.value = parsed
             return DecodedInputs(feeds: parsed.feeds, outputs: parsed.outputs.map(\.name), timeout: parsed.timeout, explain: parsed.explain)
         }
