@@ -195,7 +195,7 @@ struct OIPFastDecoder {
             end += 1
         }
         guard end < bytes.count, end - start <= limits.maxStringBytes else { return nil }
-        let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+        let text = bytes.withUnsafeBufferPointer { UTF8Text.string(UnsafeBufferPointer(rebasing: $0[start..<end])) }
         position = end + 1
         return text
     }
