@@ -92,26 +92,6 @@ import WardenServing
         return g.space() + "{" + members.joined(separator: ",") + "}" + g.space() + (g.chance(2) ? "x" : "")
     }
 
-    static func sameStorage(_ a: TensorStorage, _ b: TensorStorage) -> Bool {
-        switch (a, b) {
-        case let (.float(x), .float(y)): x.map(\.bitPattern) == y.map(\.bitPattern)
-        case let (.double(x), .double(y)): x.map(\.bitPattern) == y.map(\.bitPattern)
-        default: a == b
-        }
-    }
-
-    static func same(_ fast: InferenceRequest, _ slow: InferenceRequest) -> Bool {
-        guard fast.id == slow.id, fast.outputs.map(\.name) == slow.outputs.map(\.name),
-            fast.outputs.map(\.binary) == slow.outputs.map(\.binary),
-            fast.timeout == slow.timeout, fast.explain == slow.explain, fast.binaryByDefault == slow.binaryByDefault,
-            Set(fast.feeds.keys) == Set(slow.feeds.keys)
-        else { return false }
-        return fast.feeds.allSatisfy { name, value in
-            guard case let .tensor(x) = value, case let .tensor(y)? = slow.feeds[name] else { return false }
-            return x.shape == y.shape && sameStorage(x.storage, y.storage)
-        }
-    }
-
     @Test(arguments: [false, true])
     func answersOnlyWhereTheGeneralDecoderAgrees(nonFinite: Bool) throws {
         var limits = JSONParser.Limits()
@@ -128,7 +108,7 @@ import WardenServing
             tally.fast += 1
             let general = try #require(
                 slow, "the fast path accepted what the general decoder refuses: \(String(decoding: bytes, as: UTF8.self))")
-            #expect(Self.same(fast, general), "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(fast.isSameRequest(as: general), "\(String(decoding: bytes, as: UTF8.self))")
         }
         // Every outcome must really occur, or the comparison proves little.
         #expect(tally.fast > 1000 && tally.generalOnly > 200 && tally.refused > 1000, "\(tally)")
@@ -141,7 +121,7 @@ import WardenServing
         let body = Array(try Data(contentsOf: root.appendingPathComponent("requests/churn-infer.json")))
         let fast = try #require(OIPFastDecoder.decode(body, contract: churn, limits: JSONParser.Limits()))
         let general = try InferenceRequest(body: body, jsonLength: nil, contract: churn, limits: JSONParser.Limits())
-        #expect(Self.same(fast, general))
+        #expect(fast.isSameRequest(as: general))
         #expect(fast.feeds.count == 10 && fast.id == "quickstart-1")
     }
 }

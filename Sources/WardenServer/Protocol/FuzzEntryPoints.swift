@@ -23,8 +23,15 @@ public enum FuzzEntryPoints {
     public static func decode(_ body: [UInt8], jsonLength: Int?, model target: DecodingModel) {
         let model = target.model
         let limits = ServingLimits().json
-        if let request = try? InferenceRequest(body: body, jsonLength: jsonLength, contract: model.contract, limits: limits) {
+        let request = try? InferenceRequest(body: body, jsonLength: jsonLength, contract: model.contract, limits: limits)
+        if let request {
             try? model.enforcement.checkInputs(request.feeds)
+        }
+        // The one-pass decoder answers only where the general one gives the same request.
+        if jsonLength == nil, let fast = OIPFastDecoder.decode(body, contract: model.contract, limits: limits) {
+            guard let request, fast.isSameRequest(as: request) else {
+                preconditionFailure("the one-pass OIP decoder and the general decoder disagree")
+            }
         }
         if jsonLength == nil, let feeds = try? KServeV1.feeds(body: body, contract: model.contract, limits: limits) {
             try? model.enforcement.checkInputs(feeds)

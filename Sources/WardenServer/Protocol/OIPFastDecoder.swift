@@ -242,3 +242,23 @@ struct OIPFastDecoder {
         }
     }
 }
+
+extension InferenceRequest {
+    /// The same id, outputs and tensors, bit for bit (NaN included): how the tests and the
+    /// fuzzer hold the one-pass decoder to the general one.
+    func isSameRequest(as other: InferenceRequest) -> Bool {
+        guard id == other.id, outputs.map(\.name) == other.outputs.map(\.name), outputs.map(\.binary) == other.outputs.map(\.binary),
+            timeout == other.timeout, explain == other.explain, binaryByDefault == other.binaryByDefault,
+            Set(feeds.keys) == Set(other.feeds.keys)
+        else { return false }
+        return feeds.allSatisfy { name, value in
+            guard case let .tensor(x) = value, case let .tensor(y)? = other.feeds[name], x.shape == y.shape else { return false }
+            switch (x.storage, y.storage) {
+            case let (.float(a), .float(b)): return a.map(\.bitPattern) == b.map(\.bitPattern)
+            case let (.double(a), .double(b)): return a.map(\.bitPattern) == b.map(\.bitPattern)
+            case let (.float16(a), .float16(b)): return a.map(\.bitPattern) == b.map(\.bitPattern)
+            default: return x.storage == y.storage
+            }
+        }
+    }
+}
