@@ -6,12 +6,10 @@ answer must be OPA's, including where the walk is not the exact language interse
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import subprocess
 
-from test_properties import opa_eval, require_oracle, warden
+from test_properties import opa_eval, require_oracle, warden_answers
 
 # More on demand: WARDEN_GLOB_FUZZ_CASES=20000 WARDEN_GLOB_FUZZ_SEED=N.
 SEED = int(os.environ.get("WARDEN_GLOB_FUZZ_SEED", "20261207"))
@@ -52,24 +50,11 @@ def pair(rng: random.Random) -> dict:
     return {"a": a, "b": b}
 
 
-def run_warden(tmp_path, inputs: list[dict], strict: bool) -> list[dict]:
-    policy = tmp_path / "glob_diff.rego"
-    policy.write_text(MODULE)
-    lines = tmp_path / "inputs.jsonl"
-    lines.write_text("".join(json.dumps(document) + "\n" for document in inputs))
-    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--data", str(policy), "--inputs", str(lines)]
-    ours = subprocess.run([*command, QUERY], capture_output=True, text=True, timeout=600)
-    assert ours.returncode == 0, ours.stderr
-    answers = [json.loads(line) for line in ours.stdout.splitlines()]
-    assert len(answers) == len(inputs)
-    return answers
-
-
 def test_globs_match_agrees_with_opa_on_generated_pairs(tmp_path):
     require_oracle()
     rng = random.Random(SEED)
     inputs = [pair(rng) for _ in range(CASES)]
-    answers = run_warden(tmp_path, inputs, strict=True)
+    answers = warden_answers(tmp_path, "glob_diff", MODULE, QUERY, inputs, strict=True)
     differences, counts = [], {"true": 0, "false": 0, "error": 0}
     for document, answer in zip(inputs, answers):
         theirs = opa_eval({"glob_diff.rego": MODULE}, {}, document, QUERY, strict_builtin_errors=True)

@@ -75,6 +75,21 @@ def request_input(rng: random.Random) -> dict:
     })
 
 
+def warden_answers(tmp_path: Path, name: str, module: str, query: str, inputs: list[dict], strict: bool = False) -> list[dict]:
+    """`module` (written as NAME.rego) evaluated by `warden policy eval --inputs` for every
+    input: one answer per input, in order."""
+    policy = tmp_path / f"{name}.rego"
+    policy.write_text(module)
+    lines = tmp_path / "inputs.jsonl"
+    lines.write_text("".join(json.dumps(document) + "\n" for document in inputs))
+    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--data", str(policy), "--inputs", str(lines)]
+    ours = subprocess.run([*command, query], capture_output=True, text=True, timeout=600)
+    assert ours.returncode == 0, ours.stderr
+    answers = [json.loads(line) for line in ours.stdout.splitlines()]
+    assert len(answers) == len(inputs)
+    return answers
+
+
 def run_both(policy: Path, data: dict, query: str, inputs: list[dict], tmp_path: Path) -> None:
     require_oracle()
     lines = tmp_path / "inputs.jsonl"

@@ -7,12 +7,10 @@ for a URL Go refuses, and in strict mode the same error text."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import subprocess
 
-from test_properties import opa_eval, require_oracle, warden
+from test_properties import opa_eval, require_oracle, warden_answers
 
 # More on demand: WARDEN_URI_FUZZ_CASES=20000 WARDEN_URI_FUZZ_SEED=N.
 SEED = int(os.environ.get("WARDEN_URI_FUZZ_SEED", "20261207"))
@@ -70,24 +68,11 @@ def generated(rng: random.Random) -> str:
     return text
 
 
-def run_warden(tmp_path, inputs: list[dict], strict: bool) -> list[dict]:
-    policy = tmp_path / "uri_diff.rego"
-    policy.write_text(MODULE)
-    lines = tmp_path / "inputs.jsonl"
-    lines.write_text("".join(json.dumps(document) + "\n" for document in inputs))
-    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--data", str(policy), "--inputs", str(lines)]
-    ours = subprocess.run([*command, QUERY], capture_output=True, text=True, timeout=600)
-    assert ours.returncode == 0, ours.stderr
-    answers = [json.loads(line) for line in ours.stdout.splitlines()]
-    assert len(answers) == len(inputs)
-    return answers
-
-
 def test_uri_builtins_agree_with_opa_on_generated_urls(tmp_path):
     require_oracle()
     rng = random.Random(SEED)
     inputs = [{"u": generated(rng)} for _ in range(CASES)]
-    answers = run_warden(tmp_path, inputs, strict=False)
+    answers = warden_answers(tmp_path, "uri_diff", MODULE, QUERY, inputs)
     differences, parsed = [], 0
     for document, answer in zip(inputs, answers):
         theirs = opa_eval({"uri_diff.rego": MODULE}, {}, document, QUERY)
@@ -108,7 +93,7 @@ def test_uri_parse_errors_carry_go_texts_in_strict_mode(tmp_path):
                if not (opa_eval({"uri_diff.rego": MODULE}, {}, document, "data.uri_diff.valid")["result"] or [{}])[0]
                .get("expressions", [{}])[0].get("value", True)][:200]
     assert len(refused) > 100
-    answers = run_warden(tmp_path, refused, strict=True)
+    answers = warden_answers(tmp_path, "uri_diff", MODULE, QUERY, refused, strict=True)
     differences = []
     for document, answer in zip(refused, answers):
         theirs = opa_eval({"uri_diff.rego": MODULE}, {}, document, QUERY, strict_builtin_errors=True)

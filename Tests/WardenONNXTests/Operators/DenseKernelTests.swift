@@ -6,18 +6,6 @@ import Testing
 /// bit for bit: the blocked float product sums each element in the same order, and the
 /// broadcast shortcuts visit the same pairs as the strided walk.
 @Suite struct DenseKernelTests {
-    /// A deterministic generator, so a failure names a reproducible case.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func values(_ count: Int, _ random: inout SplitMix, specials: Bool) -> [Float] {
         (0..<count).map { _ in
             if specials, Int.random(in: 0..<40, using: &random) == 0 {
