@@ -123,5 +123,15 @@ import WardenServing
         let general = try InferenceRequest(body: body, jsonLength: nil, contract: churn, limits: JSONParser.Limits())
         #expect(fast.isSameRequest(as: general))
         #expect(fast.feeds.count == 10 && fast.id == "quickstart-1")
+        // tritonclient's shape, inputs then outputs or parameters: sent the general way before any
+        // tensor is decoded, not after.
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        for tail in [#", "outputs": [{"name": "label"}]}"#, #", "parameters": {"binary_data_output": false}}"#] {
+            let tritonShaped = Array((String(text.dropLast()) + tail).utf8)
+            #expect(OIPFastDecoder.decode(tritonShaped, contract: churn, limits: JSONParser.Limits()) == nil)
+            #expect(throws: Never.self) {
+                try InferenceRequest(body: tritonShaped, jsonLength: nil, contract: churn, limits: JSONParser.Limits())
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import WardenJSON
 import WardenONNX
 import WardenServing
@@ -19,9 +20,28 @@ struct OIPFastDecoder {
 
     /// The decoded request, or nil when the general decoder must read this body.
     static func decode(_ body: [UInt8], contract: ModelContract, limits: JSONParser.Limits) -> InferenceRequest? {
-        guard body.count <= limits.maxBytes else { return nil }
+        guard body.count <= limits.maxBytes, !mayNameOutputsOrParameters(body) else { return nil }
         var decoder = OIPFastDecoder(bytes: body, limits: limits)
         return decoder.request(contract)
+    }
+
+    /// tritonclient sends its inputs first, then `outputs` or `parameters`, which this decoder
+    /// leaves to the general one: found only at the end, they would make the body be decoded
+    /// twice. A search for the two member names first (a string value that merely contains one
+    /// also sends the body the general way, which is only slower).
+    private static func mayNameOutputsOrParameters(_ body: [UInt8]) -> Bool {
+        let names: [[UInt8]] = [Array("outputs\"".utf8), Array("parameters\"".utf8)]
+        return body.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            var from = 0
+            // From quote to quote with memchr, which scans a whole body at memory speed.
+            while from < bytes.count, let found = memchr(base + from, Int32(UInt8(ascii: "\"")), bytes.count - from) {
+                let after = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+                if names.contains(where: { bytes[after...].starts(with: $0) }) { return true }
+                from = after
+            }
+            return false
+        }
     }
 
     private init(bytes: [UInt8], limits: JSONParser.Limits) {
@@ -112,12 +132,7 @@ struct OIPFastDecoder {
                 values.append(value)
                 return true
             }
-            guard ok else { return nil }
-            switch header.target {
-            case .float: return .float(values.map { Float($0) })
-            case .float16: return .float16(values.map { Float16($0) })
-            default: return .double(values)
-            }
+            return ok ? TensorDecoding.floats(values, as: header.target) : nil
         case .int32, .int64, .uint8, .int8:
             let range = TensorDecoding.integerRange(header.datatype)
             var values: [Int64] = []

@@ -74,11 +74,16 @@ enum TensorDecoding {
                 }
                 return value
             }
-            switch target {
-            case .float: return .float(values.map { Float($0) })
-            case .float16: return .float16(values.map { Float16($0) })
-            default: return .double(values)
-            }
+            return floats(values, as: target)
+        }
+    }
+
+    /// JSON numbers (NaN for missing ones) as the storage of a float `target`.
+    static func floats(_ values: [Double], as target: ElementType) -> TensorStorage {
+        switch target {
+        case .float: .float(values.map { Float($0) })
+        case .float16: .float16(values.map { Float16($0) })
+        default: .double(values)
         }
     }
 

@@ -35,9 +35,9 @@ enum MatrixOperators {
             let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
             let (kb, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
             guard k == kb else { throw inputs.fail("Gemm inner dimensions differ: \(a.shape) and \(b.shape)") }
-            func run<T: FloatElement>(_ x: [T], _ y: [T], _ bias: [T]?, yLaidOut: Bool) throws -> Tensor {
+            func run<T: FloatElement>(_ x: [T], _ y: [T], _ bias: [T]?) throws -> Tensor {
                 let left = transA ? transpose2D(x, rows: a.shape[0], columns: a.shape[1]) : x
-                let right = transB && !yLaidOut ? transpose2D(y, rows: b.shape[0], columns: b.shape[1]) : y
+                let right = transB && laidOutB == nil ? transpose2D(y, rows: b.shape[0], columns: b.shape[1]) : y
                 var out = multiply(left, right, m: m, k: k, n: n)
                 let scale = T(alpha)
                 if scale != 1 { for index in out.indices { out[index] *= scale } }
@@ -52,10 +52,10 @@ enum MatrixOperators {
                 return Tensor(shape: [m, n], elements: out)
             }
             switch (a.storage, laidOutB ?? b.storage, c?.storage) {
-            case let (.float(x), .float(y), .float(z)?): return [.tensor(try run(x, y, z, yLaidOut: laidOutB != nil))]
-            case let (.float(x), .float(y), nil): return [.tensor(try run(x, y, nil, yLaidOut: laidOutB != nil))]
-            case let (.double(x), .double(y), .double(z)?): return [.tensor(try run(x, y, z, yLaidOut: laidOutB != nil))]
-            case let (.double(x), .double(y), nil): return [.tensor(try run(x, y, nil, yLaidOut: laidOutB != nil))]
+            case let (.float(x), .float(y), .float(z)?): return [.tensor(try run(x, y, z))]
+            case let (.float(x), .float(y), nil): return [.tensor(try run(x, y, nil))]
+            case let (.double(x), .double(y), .double(z)?): return [.tensor(try run(x, y, z))]
+            case let (.double(x), .double(y), nil): return [.tensor(try run(x, y, nil))]
             default: throw inputs.fail("Gemm operands must all be float or all double")
             }
         }
