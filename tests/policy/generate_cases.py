@@ -392,6 +392,7 @@ def define_cases() -> None:
     define_more_builtins()
     define_more_jwt(jwt_more_fixtures())
     define_decode_verify(fx, jwt_more_fixtures())
+    define_rule_index()
 
 
 def define_rules() -> None:
@@ -2151,6 +2152,113 @@ def define_decode_verify(fx, more) -> None:
     dv("no-key", es, {"time": t2030, "aud": "warden"})
     dv("unknown-constraint", es, {"cert": fx["es256_public_pem"], "colour": "blue"})
     dv("cert-and-secret", es, {"cert": fx["es256_public_pem"], "secret": "x", "aud": "warden"})
+
+
+def define_rule_index() -> None:
+    """OPA's rule index: a body (or else branch, or function definition) the index rules out is
+    never evaluated, so an error earlier in that body does not happen (strict builtin errors
+    make it visible). `to_number("abc")` is the error; each case varies what the index reads."""
+    section("rule_index.yaml")
+    err = 'x := to_number("abc")'
+
+    no_index = "regorus has no rule index: it evaluates every body, so the earlier builtin error is raised"
+
+    def strict(note, body, **kw):
+        KNOWN_DIFFERENCES["index/" + note] = no_index
+        rules("index/" + note, body, rule="r", strict=True, **kw)
+
+    # references compared with constants, in place
+    strict("eq-undefined", f"r := 1 if {{ {err}; input.missing == 1 }} else := 2", input={})
+    strict("eq-unequal", f"r := 1 if {{ {err}; input.a == 1 }} else := 2", input={"a": 2})
+    strict("eq-equal-runs", f"r := 1 if {{ {err}; input.a == 1 }} else := 2", input={"a": 1})
+    strict("eq-number-forms", f"r := 1 if {{ {err}; input.a == 1.0 }} else := 2", input={"a": 1})
+    strict("eq-constant-left", f"r := 1 if {{ {err}; 1 == input.a }} else := 2", input={"a": 2})
+    strict("unify-constant", f"r := 1 if {{ {err}; input.a = 1 }} else := 2", input={"a": 2})
+    strict("eq-null-vs-false", f"r := 1 if {{ {err}; input.a == null }} else := 2", input={"a": False})
+    strict("eq-bracket-path", f'r := 1 if {{ {err}; input["a"] == 1 }} else := 2', input={"a": 2})
+    strict("eq-array-index-path", f"r := 1 if {{ {err}; input.a.b[0] == 1 }} else := 2", input={"a": {"b": [2]}})
+    strict("eq-first-statement", f"r := 1 if {{ input.a == 2; {err} }} else := 2", input={"a": 3})
+    strict("eq-object-not-indexed", f'r := 1 if {{ {err}; input.a == {{"b": 1}} }} else := 2', input={"a": 1})
+    strict("eq-two-refs-not-indexed", f"r := 1 if {{ {err}; input.a == input.b }} else := 2", input={"a": 2})
+    strict("eq-captured-not-indexed", f"r := 1 if {{ {err}; equal(input.a, 1, z) }} else := 2", input={"a": 2})
+    # a scalar expectation is met by a collection holding it
+    strict("eq-collection-member", f'r := 1 if {{ {err}; input.a == "x" }} else := 2', input={"a": ["x"]})
+    strict("eq-collection-no-member", f'r := 1 if {{ {err}; input.a == "x" }} else := 2', input={"a": ["y"]})
+    strict("eq-object-values", f'r := 1 if {{ {err}; input.a == "x" }} else := 2', input={"a": {"k": "x"}})
+    # arrays: position by position, same length
+    strict("array-shorter", f"r := 1 if {{ {err}; input.a == [1, 2] }} else := 2", input={"a": [1, 2, 3]})
+    strict("array-same", f"r := 1 if {{ {err}; input.a == [1, 2] }} else := 2", input={"a": [1, 2]})
+    strict("array-var-position", f"r := 1 if {{ {err}; input.a = [y, 2] }} else := 2", input={"a": [1, 3]})
+    strict("array-nested-not-indexed", f"r := 1 if {{ {err}; input.a == [1, [2]] }} else := 2", input={"a": [1, 3]})
+    # several expectations of one reference
+    strict("two-constants-either", f"r := 1 if {{ {err}; input.a == 1; input.a == 2 }} else := 2", input={"a": 1})
+    strict("two-constants-neither", f"r := 1 if {{ {err}; input.a == 1; input.a == 2 }} else := 2", input={"a": 3})
+    strict("constant-after-defined", f"r := 1 if {{ {err}; input.a; input.a == 2 }} else := 2", input={"a": 1})
+    strict("defined-after-constant", f"r := 1 if {{ {err}; input.a == 2; input.a }} else := 2", input={"a": 1})
+    strict("two-refs", f"r := 1 if {{ {err}; input.a == 2; input.b == 1 }} else := 2", input={"a": 1, "b": 1})
+    # defined: assignments, bare references, hoisted call arguments and composites
+    strict("assign-undefined", f"r := 1 if {{ {err}; y := input.missing }} else := 2", input={})
+    strict("bare-ref-undefined", f"r := 1 if {{ {err}; input.missing }} else := 2", input={})
+    strict("bare-ref-false-runs", f"r := 1 if {{ {err}; input.a }} else := 2", input={"a": False})
+    strict("call-arg-undefined", f"r := 1 if {{ {err}; upper(input.missing) }} else := 2", input={})
+    strict("nested-call-undefined", f"r := 1 if {{ {err}; count(input.missing) > 0 }} else := 2", input={})
+    strict("operator-undefined", f"r := 1 if {{ {err}; y := input.missing + 1 }} else := 2", input={})
+    strict("neq-undefined", f"r := 1 if {{ {err}; input.missing != 1 }} else := 2", input={})
+    strict("array-element-undefined", f"r := 1 if {{ {err}; y := [input.missing] }} else := 2", input={})
+    strict("object-value-undefined", f'r := 1 if {{ {err}; y := {{"k": input.missing}} }} else := 2', input={})
+    strict("dynamic-key-undefined", f"r := 1 if {{ {err}; input.a[input.missing] }} else := 2", input={"a": [1]})
+    strict("every-domain-undefined", f"r := 1 if {{ {err}; every z in input.missing {{ z > 1 }} }} else := 2", input={})
+    strict("user-function-arg-undefined", f"f(a) := a\nr := 1 if {{ {err}; f(input.missing) }} else := 2", input={})
+    strict("input-itself-defined", f"r := 1 if {{ {err}; input }} else := 2", input={})
+    # negation: hoisted calls and call arguments count, a negated comparison does not
+    strict("not-nested-call", f"r := 1 if {{ {err}; not count(input.missing) > 0 }} else := 2", input={})
+    strict("not-call-arg", f'r := 1 if {{ {err}; not startswith(input.missing, "a") }} else := 2', input={})
+    strict("not-eq-not-indexed", f"r := 1 if {{ {err}; not input.missing == 1 }} else := 2", input={})
+    strict("not-bare-ref-not-indexed", f"r := 1 if {{ {err}; not input.missing }} else := 2", input={})
+    strict("not-composite", f"r := 1 if {{ {err}; not [input.missing] }} else := 2", input={})
+    # variables: bound to a reference, or to a constant
+    strict("var-then-constant", f"r := 1 if {{ {err}; y := input.a; y == 1 }} else := 2", input={"a": 2})
+    strict("var-bound-later-runs", f"r := 1 if {{ {err}; input.a == 2; y := input.a }} else := 2", input={"a": 1})
+    strict("constant-var", f"r := 1 if {{ {err}; c := 1; input.a == c }} else := 2", input={"a": 2})
+    # membership and wildcards
+    strict("in-undefined", f"r := 1 if {{ {err}; 1 in input.missing }} else := 2", input={})
+    strict("in-not-member", f"r := 1 if {{ {err}; 1 in input.a }} else := 2", input={"a": [2]})
+    strict("in-member-runs", f"r := 1 if {{ {err}; 1 in input.a }} else := 2", input={"a": [2, 1]})
+    strict("ref-in-constant-set", f'r := 1 if {{ {err}; input.a in {{"x", "y"}} }} else := 2', input={"a": "z"})
+    strict("ref-in-constant-set-runs", f'r := 1 if {{ {err}; input.a in {{"x", "y"}} }} else := 2', input={"a": "y"})
+    strict("wildcard-no-member", f"r := 1 if {{ {err}; input.a[_] == 1 }} else := 2", input={"a": [2]})
+    strict("some-in-not-indexed", f"r := 1 if {{ {err}; some y in input.missing }} else := 2", input={})
+    strict("glob-no-match", f'r := 1 if {{ {err}; glob.match("a.*", ["."], input.h) }} else := 2', input={"h": "b.c"})
+    strict("glob-match-runs", f'r := 1 if {{ {err}; glob.match("a.*", ["."], input.h) }} else := 2', input={"h": "a.c"})
+    strict("glob-wider-pattern-not-indexed", f'r := 1 if {{ {err}; glob.match("a*", [], input.h) }} else := 2', input={"h": "b"})
+    # what is not indexed
+    strict("with-not-indexed", f"r := 1 if {{ {err}; input.missing == 1 with input.z as 1 }} else := 2", input={})
+    strict("print-disables-index", f'r := 1 if {{ {err}; print("hi"); input.missing == 1 }} else := 2', input={})
+    strict("rule-ref-not-indexed", f"r := 1 if {{ {err}; data.p.q == 1 }} else := 2\nq := 2", input={})
+    strict("base-data-indexed", f"r := 1 if {{ {err}; data.p.zzz == 1 }} else := 2\nq := 2", input={})
+    strict("base-data-value", f"r := 1 if {{ {err}; data.cfg.on == true }} else := 2", data={"cfg": {"on": False}}, input={})
+    strict("import-alias", f"import input.user as u\nr := 1 if {{ {err}; u.role == \"admin\" }} else := 2", input={"user": {"role": "dev"}})
+    # else branches, defaults, partial rules and functions
+    strict("else-branch-skipped", f"r := 1 if {{ false }} else := 2 if {{ {err}; input.missing == 1 }} else := 3", input={})
+    strict("default-after-skip", f"default r := 0\nr := 1 if {{ {err}; input.missing == 1 }}", input={})
+    strict("partial-set", f"r contains 1 if {{ {err}; input.missing == 1 }}\nr contains 2 if {{ true }}", input={})
+    strict("function-argument", f"f(a) := 1 if {{ {err}; a == 2 }}\nr := f(3)", input={})
+    strict("function-argument-runs", f"f(a) := 1 if {{ {err}; a == 3 }}\nr := f(3)", input={})
+    # many definitions (Warden's lookup table narrows them first): membership still admits
+    many = "\n".join(f'r contains {i} if {{ {err}; input.model == "m{i}" }}' for i in range(10))
+    strict("many-definitions-none", many, input={"model": "m42"})
+    strict("many-definitions-one", many, input={"model": "m3"})
+    strict("many-definitions-member", many, input={"model": ["m3"]})
+    strict("many-definitions-undefined", many, input={})
+    # without errors the index changes no answer; a composite in a negation is hoisted out of it
+    hoisted = ("OPA's compiler hoists calls and composite values out of a negation, so an undefined reference in "
+               "them makes the body undefined; regorus evaluates them inside the negation")
+    KNOWN_DIFFERENCES["index/not-composite-nonstrict"] = hoisted
+    KNOWN_DIFFERENCES["index/not-nested-call-nonstrict"] = hoisted
+    rules("index/not-composite-nonstrict", "r := 1 if { not [input.missing] }", input={})
+    rules("index/not-nested-call-nonstrict", "r := 1 if { not count(input.missing) > 0 }", input={})
+    rules("index/not-eq-nonstrict", "r := 1 if { not input.missing == 1 }", input={})
+
 
 if __name__ == "__main__":
     sys.exit(main())

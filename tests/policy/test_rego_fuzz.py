@@ -72,7 +72,7 @@ QUERY = "x = data.fuzz"
 DISAGREEMENTS_YAML = HERE / "fuzz-disagreements.yaml"
 
 # Differences from OPA that Warden accepts for now, by root cause number (the numbers name the
-# causes the fuzzer found; 1, 3, 5, 9, 10, 11 and 13 were Warden bugs, fixed). Unless
+# causes the fuzzer found; 1, 3, 5, 7, 9, 10, 11 and 13 were Warden bugs, fixed). Unless
 # WARDEN_REGO_FUZZ_ALL=1, PolicyGen avoids each construct below where it would expose the gap.
 KNOWN_GAPS = {
     2: "OPA runs its compile-time checks (unsafe vars, referenced/assigned above, types, recursion) on the "
@@ -81,8 +81,6 @@ KNOWN_GAPS = {
     6: "OPA's type checker rejects values whose static types it knows (operand and builtin argument types, "
        "`[1] == \"a\"` match errors, inferred function parameter types, rule element types, a set where an "
        "array is needed, constant out-of-range refs); Warden has no type checker",
-    7: "OPA's rule index skips a body whose fixed input reference is undefined or unequal to its constant, "
-       "hiding a (strict) builtin error in an earlier statement of that body",
     8: "a comprehension or `every` body that uses an outer variable bound later by `=`: OPA reorders, "
        "Warden answers unsafe",
     12: "a line starting with `-` continues the previous line in OPA (`x := 5⏎-1 < 0` is `x := 5 - 1 < 0`)",
@@ -116,11 +114,6 @@ INPUT_REFS = {
 ANY_REFS = ["input.items[0]", "input.items[1]", "input.pairs[0][1]", "input.objs[0].k", "input.user.groups[0]"]
 TYPES = ["num", "str", "bool", "arr", "set", "obj"]
 VAR_RE = re.compile(r"\b[vicepu]\d+\b")  # every variable the generator makes (rules are r/s/o/f + digits)
-# gap 7: a body statement OPA's rule index can use: a fixed (ground) input reference compared with
-# a constant or a variable this statement binds, or a bare reference (`= true`)
-GROUND_REF = r"input(?:\.\w+|\[\d+\])+"
-TERM = r'(?:-?\d+|"[^"]*"|true|false|null|[vicepu]\d+)'
-INDEXABLE_RE = re.compile(rf"^(?:{GROUND_REF} (?:==|=|:=) {TERM}|{TERM} (?:==|=) {GROUND_REF}|{GROUND_REF})$")
 
 
 @dataclass
@@ -180,10 +173,9 @@ def nested_uses(text: str) -> set[str]:
 class PolicyGen:
     """One random policy. Every choice comes from `rng`, so a seed gives the same text."""
 
-    def __init__(self, rng: random.Random, avoid: bool = False, strict: bool = False):
+    def __init__(self, rng: random.Random, avoid: bool = False):
         self.rng = rng
         self.avoid = avoid  # avoid the constructs of KNOWN_GAPS (see gap())
-        self.strict = strict  # known up front only when avoiding (gap 7)
         self.faulted = False  # a deliberate fault (unsafe, referenced above, recursion, two defaults) is in
         self.counter = 0
         self.refs: list[Ref] = []  # rules and functions defined so far (later rules may use them)
@@ -631,10 +623,6 @@ class PolicyGen:
             stmts.append(st)
         if len(stmts) > 1 and self.chance(0.3):
             self.reorder(stmts, sure)
-        if self.strict and self.gap(7):
-            # a statement OPA's rule index evaluates first goes first (stable otherwise): it never
-            # uses a variable bound by another statement
-            stmts.sort(key=lambda st: not INDEXABLE_RE.match(st.text) or bool(st.uses()))
         return stmts, sc
 
     def reorder(self, stmts: list[Stmt], sure: bool = False) -> None:
@@ -921,8 +909,8 @@ def generate(seed: int, index: int) -> tuple[str, list[dict], bool]:
         text = PolicyGen(rng).policy()
         inputs = [gen_input(rng) for _ in range(INPUTS_PER_POLICY)]
         return text, inputs, rng.random() < STRICT_SHARE
-    strict = rng.random() < STRICT_SHARE  # the generator needs it (gap 7)
-    text = PolicyGen(rng, avoid=True, strict=strict).policy()
+    strict = rng.random() < STRICT_SHARE
+    text = PolicyGen(rng, avoid=True).policy()
     return text, [gen_input(rng) for _ in range(INPUTS_PER_POLICY)], strict
 
 

@@ -18,7 +18,7 @@ extension Evaluation {
             value = try completeValue(ruleSet, scope)
         case .partialSet:
             var items: [Value] = []
-            for rule in ruleSet.definitions(for: input) {
+            for rule in ruleSet.candidates(indexDocuments()) {
                 try evalBody(rule.body[...], Environment(), scope) { env in
                     guard let key = rule.key else { throw PolicyError(.compile, "a partial set rule without a key") }
                     try evalTerm(key, env, scope) { item, _ in items.append(item) }
@@ -27,7 +27,7 @@ extension Evaluation {
             value = .makeSet(items)
         case .partialObject:
             var members: [Value: Value] = [:]
-            for rule in ruleSet.definitions(for: input) {
+            for rule in ruleSet.candidates(indexDocuments()) {
                 try evalBody(rule.body[...], Environment(), scope) { env in
                     guard let ruleKey = rule.key else { throw PolicyError(.compile, "a partial object rule without a key") }
                     try evalTerm(ruleKey, env, scope) { key, env2 in
@@ -56,7 +56,7 @@ extension Evaluation {
     /// multi-value rules, adds its element) under the keys its head evaluates to.
     private func refHeadValue(_ ruleSet: Policy.RuleSet, _ scope: Scope, multiValue: Bool) throws -> Value {
         var leaves: [[Value]: [Value]] = [:]
-        for rule in ruleSet.definitions(for: input) {
+        for rule in ruleSet.candidates(indexDocuments()) {
             try evalBody(rule.body[...], Environment(), scope) { env in
                 try evalTerms(rule.headSegments[...], env, scope, []) { keys, env2 in
                     try evalTerm(rule.value, env2, scope) { item, _ in
@@ -88,8 +88,8 @@ extension Evaluation {
 
     private func completeValue(_ ruleSet: Policy.RuleSet, _ scope: Scope) throws -> Value? {
         var found: Value?
-        for rule in ruleSet.definitions(for: input) {
-            guard let value = try definitionValue(rule, Environment(), scope) else { continue }
+        for rule in ruleSet.candidates(indexDocuments()) {
+            guard let value = try definitionValue(rule, Environment(), scope, indexDocuments()) else { continue }
             if let found, found != value {
                 throw PolicyError(
                     .conflict, "complete rules must not produce multiple outputs (\(ruleSet.path.joined(separator: ".")))",
@@ -104,10 +104,11 @@ extension Evaluation {
         return value
     }
 
-    /// One definition (with its else chain): the value of its first branch that holds. Every
-    /// solution of that branch must give the same value.
-    func definitionValue(_ rule: Rule, _ env: Environment, _ scope: Scope) throws -> Value? {
-        for (valueTerm, body) in [(rule.value, rule.body)] + rule.elses.map({ ($0.value, $0.body) }) {
+    /// One definition (with its else chain): the value of its first branch that holds and
+    /// that OPA's index lets run. Every solution of that branch must give the same value.
+    func definitionValue(_ rule: Rule, _ env: Environment, _ scope: Scope, _ documents: IndexDocuments) throws -> Value? {
+        for (branch, (valueTerm, body)) in ([(rule.value, rule.body)] + rule.elses.map({ ($0.value, $0.body) })).enumerated() {
+            if branch < rule.indexConstraints.count, !rule.indexConstraints[branch].admits(documents) { continue }
             var found: Value?
             try evalBody(body[...], env, scope) { env2 in
                 try evalTerm(valueTerm, env2, scope) { value, _ in
@@ -120,6 +121,11 @@ extension Evaluation {
             if let found { return found }
         }
         return nil
+    }
+
+    /// What the index reads: this evaluation's input and base data, and a call's arguments.
+    func indexDocuments(_ arguments: [Value] = []) -> IndexDocuments {
+        IndexDocuments(input: input, data: data, arguments: arguments)
     }
 
     // MARK: Calls
@@ -284,13 +290,14 @@ extension Evaluation {
         guard depth <= options.maximumDepth else { throw PolicyError(.limit, "function calls nest deeper than \(options.maximumDepth)") }
         let scope = Scope(package: ruleSet.package, aliases: ruleSet.aliases)
         var found: Value?
-        for rule in ruleSet.definitions(for: input) {
+        let documents = indexDocuments(args)
+        for rule in ruleSet.candidates(documents) {
             var matched: [Environment] = []
             var params = Environment()
             for term in rule.args { for name in Self.patternVariables(term) { params.declared.insert(name) } }
             try unifyAll(Array(zip(rule.args, args))[...], params, scope) { matched.append($0) }
             for env in matched {
-                guard let value = try definitionValue(rule, env, scope) else { continue }
+                guard let value = try definitionValue(rule, env, scope, documents) else { continue }
                 if let found, found != value {
                     throw PolicyError(.conflict, "functions must not produce multiple outputs for same inputs", at: rule.location)
                 }

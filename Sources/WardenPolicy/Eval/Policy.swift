@@ -14,10 +14,11 @@ public struct Policy: Sendable {
         /// For rules with many definitions: which ones can hold for a given input.
         let index: RuleIndex?
 
-        /// The definitions worth evaluating for `input`.
-        func definitions(for input: Value?) -> [Rule] {
-            guard let index else { return definitions }
-            return index.candidates(input: input).map { definitions[$0] }
+        /// The definitions OPA's index lets run for these documents. A definition with `else`
+        /// branches is always returned: each branch is checked when it is reached.
+        func candidates(_ documents: IndexDocuments) -> [Rule] {
+            let pool = index.map { $0.candidates(input: documents.input).map { definitions[$0] } } ?? definitions
+            return pool.filter { !$0.elses.isEmpty || ($0.indexConstraints.first ?? .none).admits(documents) }
         }
     }
 
@@ -58,6 +59,8 @@ public struct Policy: Sendable {
             }
         }
         var ruleSets: [[String]: RuleSet] = [:]
+        let rulePaths = Set(grouped.keys)
+        let nodes = packages.union(rulePaths)
         for (path, rules) in grouped {
             let defaults = rules.filter(\.isDefault)
             let definitions = rules.filter { !$0.isDefault }
@@ -73,9 +76,11 @@ public struct Policy: Sendable {
             if kind == .function, Set(rules.map(\.args.count)).count > 1 {
                 throw PolicyError(.typeError, "function \(path.joined(separator: ".")) has arity mismatch", at: rules[0].location)
             }
+            let indexed = Self.withIndexConstraints(
+                definitions, package: packageOf[path] ?? [], aliases: aliasesOf[path] ?? [:], rulePaths: rulePaths, nodes: nodes)
             ruleSets[path] = RuleSet(
-                path: path, kind: kind, definitions: definitions, defaultRule: defaults.first, package: packageOf[path] ?? [],
-                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(definitions))
+                path: path, kind: kind, definitions: indexed, defaultRule: defaults.first, package: packageOf[path] ?? [],
+                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(indexed))
         }
         self.ruleSets = ruleSets
         packagePaths = packages

@@ -1,11 +1,10 @@
-/// An index over many definitions of one rule, as OPA's rule indexer does for the common
-/// shape `input.a.b == "constant"`: each definition is filed under the first such equality its
-/// body requires, so an evaluation runs only the definitions whose constant matches the input
-/// (plus those that have no such equality). A kill switch with a thousand rules then costs a
-/// dictionary lookup, not a thousand bodies.
+/// A lookup table over many definitions of one rule, so that a kill switch with a thousand
+/// rules costs a dictionary lookup, not a thousand constraint checks: each definition whose
+/// index constraints start with `input.<path>` equal to a scalar is filed under it. It only
+/// narrows the candidates; each candidate's constraints are still checked.
 struct RuleIndex: Sendable {
     struct Group: Sendable {
-        let path: [String]
+        let path: [Value]
         let table: [Value: [Int]]
     }
 
@@ -17,11 +16,11 @@ struct RuleIndex: Sendable {
 
     init?(_ definitions: [Rule]) {
         guard definitions.count >= Self.threshold else { return nil }
-        var tables: [[String]: [Value: [Int]]] = [:]
-        var order: [[String]] = []
+        var tables: [[Value]: [Value: [Int]]] = [:]
+        var order: [[Value]] = []
         var unindexed: [Int] = []
         for (index, rule) in definitions.enumerated() {
-            guard rule.elses.isEmpty, let (path, value) = Self.key(of: rule.body) else {
+            guard rule.elses.isEmpty, let (path, value) = Self.key(of: rule.indexConstraints.first ?? .none) else {
                 unindexed.append(index)
                 continue
             }
@@ -33,41 +32,30 @@ struct RuleIndex: Sendable {
         self.unindexed = unindexed
     }
 
-    /// The first `input.<path> == constant` (either way round) the body requires.
-    static func key(of body: Body) -> ([String], Value)? {
-        for statement in body where statement.with.isEmpty {
-            guard case let .term(.binary("==", left, right)) = statement.expression else { continue }
-            if let path = inputPath(left), case let .scalar(value) = right { return (path, value) }
-            if let path = inputPath(right), case let .scalar(value) = left { return (path, value) }
-        }
-        return nil
+    /// The body's first check, when it is `input.<path>` equal to one scalar.
+    static func key(of constraints: IndexConstraints) -> ([Value], Value)? {
+        guard let check = constraints.checks.first, check.reference.root == .input, check.expectations.count == 1,
+            case let .scalar(value) = check.expectations[0]
+        else { return nil }
+        return (check.reference.path, value)
     }
 
-    static func inputPath(_ term: Term) -> [String]? {
-        guard case let .ref(.variable("input"), segments) = term else { return nil }
-        var path: [String] = []
-        for segment in segments {
-            guard case let .scalar(.string(part)) = segment else { return nil }
-            path.append(part)
-        }
-        return path
-    }
-
-    /// Definitions that can hold for this input, in their original order.
+    /// Definitions that can hold for this input, in their original order. A collection holds
+    /// a scalar for the index when it has it as a member.
     func candidates(input: Value?) -> [Int] {
         var chosen = unindexed
         for group in groups {
-            guard var value = input else { break }
-            var found = true
-            for part in group.path {
-                guard let child = value[.string(part)] else {
-                    found = false
-                    break
-                }
-                value = child
+            guard let value = IndexDocuments(input: input, data: .null, arguments: []).resolve(.init(root: .input, path: group.path))
+            else { continue }
+            switch value {
+            case let .array(items), let .set(items):
+                for item in Set(items) { chosen += group.table[item] ?? [] }
+            case let .object(pairs):
+                for item in Set(pairs.map(\.value)) { chosen += group.table[item] ?? [] }
+            default:
+                chosen += group.table[value] ?? []
             }
-            if found, let matches = group.table[value] { chosen += matches }
         }
-        return chosen.sorted()
+        return Set(chosen).sorted()
     }
 }

@@ -78,6 +78,9 @@ struct Rule: Sendable {
     /// `else` branches, in order.
     let elses: [(value: Term, body: Body)]
     let location: SourceLocation
+    /// What OPA's rule index requires before each branch runs (the body, then each `else`);
+    /// set when the policy is compiled, empty before.
+    var indexConstraints: [IndexConstraints] = []
 }
 
 struct Module: Sendable {
