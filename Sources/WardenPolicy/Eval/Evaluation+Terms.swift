@@ -64,7 +64,7 @@ extension Evaluation {
         }
     }
 
-    /// The value of a literal scalar, array or set term, without an evaluation.
+    /// The value of a literal term, without an evaluation.
     static func literalValue(_ term: Term) -> Value? {
         switch term {
         case let .scalar(value): return value
@@ -74,6 +74,11 @@ extension Evaluation {
         case let .set(items):
             let values = items.compactMap(literalValue)
             return values.count == items.count ? .makeSet(values) : nil
+        case let .object(pairs):
+            let keys = pairs.compactMap { literalValue($0.0) }
+            let values = pairs.compactMap { literalValue($0.1) }
+            guard keys.count == pairs.count, values.count == pairs.count else { return nil }
+            return .makeObject(zip(keys, values).map { (key: $0, value: $1) })
         default: return nil
         }
     }

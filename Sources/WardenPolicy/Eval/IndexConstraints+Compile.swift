@@ -48,20 +48,41 @@ struct IndexConstraintCollector {
         self.isVirtual = isVirtual
     }
 
-    /// Reads one body (nothing when OPA would not index it); `constraints(order:)` then gives
-    /// its constraints once the rule set's reference order is known.
-    mutating func collect(_ body: Body) {
+    /// Reads one body and its head's terms (key, value), which OPA's compiler moves into the
+    /// body's end when they hold calls or references (nothing when OPA would not index the
+    /// body); `constraints(order:)` then gives the constraints once the rule set's reference
+    /// order is known.
+    mutating func collect(_ body: Body, head: [Term]) {
         if body.contains(where: Self.isPrint) { return }
         for statement in body where statement.with.isEmpty {
             for compiled in hoistCalls(statement.expression, negated: false) { index(compiled) }
+        }
+        var hoisted: [Compiled] = []
+        let rewritten = head.map { expandTerm($0, into: &hoisted) }
+        for compiled in hoisted { index(compiled) }
+        for term in rewritten where requiresEvaluation(term) {
+            index(.equality(.variable(freshVariable()), term, negated: false))
+        }
+    }
+
+    /// OPA's requiresEval: a head term with a reference or a comprehension in it.
+    private func requiresEvaluation(_ term: Term) -> Bool {
+        switch term {
+        case .ref, .arrayComprehension, .setComprehension, .objectComprehension: return true
+        case let .variable(name): return name == "input" || name == "data" || globalPath(name) != nil
+        case let .array(items), let .set(items): return items.contains(where: requiresEvaluation)
+        case let .object(pairs): return pairs.contains { requiresEvaluation($0.0) || requiresEvaluation($0.1) }
+        default: return false
         }
     }
 
     func constraints(order: [IndexConstraints.Reference: Int]) -> IndexConstraints {
         var expectations: [IndexConstraints.Reference: [IndexConstraints.Expectation]] = [:]
         for entry in entries { expectations[entry.reference, default: []].append(entry.expectation) }
-        let checks = expectations.map { IndexConstraints.Check(reference: $0.key, expectations: $0.value) }
-        return IndexConstraints(checks: checks.sorted { order[$0.reference, default: .max] < order[$1.reference, default: .max] })
+        let checks = expectations.map {
+            IndexConstraints.Check(reference: $0.key, expectations: $0.value, level: order[$0.key, default: .max])
+        }
+        return IndexConstraints(checks: checks.sorted { $0.level < $1.level })
     }
 
     /// OPA's level order: references by how often the rule set's bodies used them, the most

@@ -49,6 +49,8 @@ struct IndexConstraints: Sendable {
         let reference: Reference
         /// In the order the body set them.
         let expectations: [Expectation]
+        /// The reference's place in the rule set's order: its level in OPA's index trie.
+        let level: Int
     }
 
     /// In the rule set's reference order (the most used first), which is the order of the

@@ -14,12 +14,8 @@ public struct Policy: Sendable {
         /// For rules with many definitions: which ones can hold for a given input.
         let index: RuleIndex?
 
-        /// The definitions OPA's index lets run for these documents. A definition with `else`
-        /// branches is always returned: each branch is checked when it is reached.
-        func candidates(_ documents: IndexDocuments) -> [Rule] {
-            let pool = index.map { $0.candidates(input: documents.input).map { definitions[$0] } } ?? definitions
-            return pool.filter { !$0.elses.isEmpty || ($0.indexConstraints.first ?? .none).admits(documents) }
-        }
+        /// The levels of OPA's index trie: the references the definitions' constraints read.
+        let levelCount: Int
     }
 
     let ruleSets: [[String]: RuleSet]
@@ -76,11 +72,11 @@ public struct Policy: Sendable {
             if kind == .function, Set(rules.map(\.args.count)).count > 1 {
                 throw PolicyError(.typeError, "function \(path.joined(separator: ".")) has arity mismatch", at: rules[0].location)
             }
-            let indexed = Self.withIndexConstraints(
+            let (indexed, levels) = Self.withIndexConstraints(
                 definitions, package: packageOf[path] ?? [], aliases: aliasesOf[path] ?? [:], rulePaths: rulePaths, nodes: nodes)
             ruleSets[path] = RuleSet(
                 path: path, kind: kind, definitions: indexed, defaultRule: defaults.first, package: packageOf[path] ?? [],
-                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(indexed))
+                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(indexed), levelCount: levels)
         }
         self.ruleSets = ruleSets
         packagePaths = packages
