@@ -21,7 +21,7 @@ extension Evaluation {
             value = try completeValue(ruleSet, scope)
         case .partialSet:
             var items: [Value] = []
-            for rule in ruleSet.lookup(indexDocuments()).rules {
+            for rule in ruleSet.lookup(indexDocuments(), strict: options.strictBuiltinErrors).rules {
                 try evalBody(rule.body[...], Environment(), scope) { env in
                     guard let key = rule.key else { throw PolicyError(.compile, "a partial set rule without a key") }
                     try evalTerm(key, env, scope) { item, _ in items.append(item) }
@@ -30,7 +30,7 @@ extension Evaluation {
             value = .makeSet(items)
         case .partialObject:
             var members: [Value: Value] = [:]
-            for rule in ruleSet.lookup(indexDocuments()).rules {
+            for rule in ruleSet.lookup(indexDocuments(), strict: options.strictBuiltinErrors).rules {
                 try evalBody(rule.body[...], Environment(), scope) { env in
                     guard let ruleKey = rule.key else { throw PolicyError(.compile, "a partial object rule without a key") }
                     try evalTerm(ruleKey, env, scope) { key, env2 in
@@ -59,7 +59,7 @@ extension Evaluation {
     /// multi-value rules, adds its element) under the keys its head evaluates to.
     private func refHeadValue(_ ruleSet: Policy.RuleSet, _ scope: Scope, multiValue: Bool) throws -> Value {
         var leaves: [[Value]: [Value]] = [:]
-        for rule in ruleSet.lookup(indexDocuments()).rules {
+        for rule in ruleSet.lookup(indexDocuments(), strict: options.strictBuiltinErrors).rules {
             try evalBody(rule.body[...], Environment(), scope) { env in
                 try evalTerms(rule.headSegments[...], env, scope, []) { keys, env2 in
                     try evalTerm(rule.value, env2, scope) { item, _ in
@@ -91,10 +91,11 @@ extension Evaluation {
 
     private func completeValue(_ ruleSet: Policy.RuleSet, _ scope: Scope) throws -> Value? {
         var found: Value?
-        let documents = indexDocuments()
-        let lookup = ruleSet.lookup(documents)
-        for rule in lookup.rules {
-            guard let value = try definitionValue(rule, Environment(), scope, documents, firstOnly: lookup.earlyExit) else { continue }
+        let lookup = ruleSet.lookup(indexDocuments(), strict: options.strictBuiltinErrors)
+        for (rule, admitted) in zip(lookup.rules, lookup.admitted) {
+            guard let value = try definitionValue(rule, Environment(), scope, admitted: admitted, firstOnly: lookup.earlyExit) else {
+                continue
+            }
             if lookup.earlyExit { return value }
             if let found, found != value {
                 throw PolicyError(
@@ -113,11 +114,10 @@ extension Evaluation {
     /// One definition (with its else chain): the value of its first branch that holds and
     /// that OPA's index lets run. Every solution of that branch must give the same value.
     /// With `firstOnly` (OPA's early exit), the first solution of a branch is its value.
-    func definitionValue(_ rule: Rule, _ env: Environment, _ scope: Scope, _ documents: IndexDocuments, firstOnly: Bool = false)
-        throws -> Value?
-    {
+    /// `admitted` says which branches the index lets run (the lookup that chose the rule).
+    func definitionValue(_ rule: Rule, _ env: Environment, _ scope: Scope, admitted: [Bool], firstOnly: Bool = false) throws -> Value? {
         for (branch, (valueTerm, body)) in ([(rule.value, rule.body)] + rule.elses.map({ ($0.value, $0.body) })).enumerated() {
-            if branch < rule.indexConstraints.count, !rule.indexConstraints[branch].admits(documents) { continue }
+            if branch < admitted.count, !admitted[branch] { continue }
             var found: Value?
             do {
                 try evalBody(body[...], env, scope) { env2 in
@@ -303,15 +303,14 @@ extension Evaluation {
         guard depth <= options.maximumDepth else { throw PolicyError(.limit, "function calls nest deeper than \(options.maximumDepth)") }
         let scope = Scope(package: ruleSet.package, aliases: ruleSet.aliases)
         var found: Value?
-        let documents = indexDocuments(args)
-        let lookup = ruleSet.lookup(documents)
-        for rule in lookup.rules {
+        let lookup = ruleSet.lookup(indexDocuments(args), strict: options.strictBuiltinErrors)
+        for (rule, admitted) in zip(lookup.rules, lookup.admitted) {
             var matched: [Environment] = []
             var params = Environment()
             for term in rule.args { for name in Self.patternVariables(term) { params.declared.insert(name) } }
             try unifyAll(Array(zip(rule.args, args))[...], params, scope) { matched.append($0) }
             for env in matched {
-                guard let value = try definitionValue(rule, env, scope, documents, firstOnly: lookup.earlyExit) else { continue }
+                guard let value = try definitionValue(rule, env, scope, admitted: admitted, firstOnly: lookup.earlyExit) else { continue }
                 if lookup.earlyExit { return value }
                 if let found, found != value {
                     throw PolicyError(.conflict, "functions must not produce multiple outputs for same inputs", at: rule.location)

@@ -481,6 +481,9 @@ final class Evaluation {
                             key: key == nil ? nil : rewritten[0], value: rewritten[rewritten.count - 2],
                             collection: rewritten[rewritten.count - 1])), env2)
             }
+        case .array, .set, .object:
+            // A composite's references and calls are evaluated before the negation too.
+            try hoist(term, env, scope) { rewritten, env2 in try k(.term(rewritten), env2) }
         default:
             try k(expression, env)
         }
@@ -496,6 +499,14 @@ final class Evaluation {
             try evalTerm(term, env, scope) { value, env2 in try k(.scalar(value), env2) }
         case .ref where refs && isGround(term, env, scope), .variable where refs && isGround(term, env, scope):
             try evalTerm(term, env, scope) { value, env2 in try k(.scalar(value), env2) }
+        case let .array(items) where refs:
+            try hoistAll(items[...], env, scope, []) { rewritten, env2 in try k(.array(rewritten), env2) }
+        case let .set(items) where refs:
+            try hoistAll(items[...], env, scope, []) { rewritten, env2 in try k(.set(rewritten), env2) }
+        case let .object(pairs) where refs:
+            try hoistAll(pairs.flatMap { [$0.0, $0.1] }[...], env, scope, []) { rewritten, env2 in
+                try k(.object(stride(from: 0, to: rewritten.count, by: 2).map { (rewritten[$0], rewritten[$0 + 1]) }), env2)
+            }
         default:
             try k(term, env)
         }

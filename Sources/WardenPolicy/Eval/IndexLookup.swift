@@ -7,6 +7,8 @@
 /// or iteration that would fail is never reached.
 struct IndexLookup {
     let rules: [Rule]
+    /// Per rule, which of its branches (the body, then each `else`) the index admits.
+    let admitted: [[Bool]]
     let earlyExit: Bool
 }
 
@@ -63,29 +65,45 @@ extension IndexConstraints {
 }
 
 extension Policy.RuleSet {
-    /// What OPA's index yields for these documents.
-    func lookup(_ documents: IndexDocuments) -> IndexLookup {
-        let pool = index?.candidates(input: documents.input) ?? Array(definitions.indices)
-        var reached: [(key: TraversalKey, position: Int)] = []
+    /// What OPA's index yields for these documents. Without strict builtin errors, a rule set
+    /// whose answers the index cannot change gets every definition, in order (the lookup table
+    /// of a large one still narrows them).
+    func lookup(_ documents: IndexDocuments, strict: Bool) -> IndexLookup {
+        if !strict, !indexMayHideErrors, index == nil { return IndexLookup(rules: definitions, admitted: everyBranch, earlyExit: false) }
+        var admitted: [(position: Int, branches: [Bool])] = []
         var commonValue: Value?
         var sameConstant = kind == .complete || kind == .function
-        for position in pool {
+        func visit(_ position: Int) {
             let rule = definitions[position]
-            let branches = rule.indexConstraints.isEmpty ? [IndexConstraints.none] : rule.indexConstraints
-            var first: TraversalKey?
-            for (branch, constraints) in branches.enumerated() where constraints.admits(documents) {
-                let key = constraints.traversalKey(documents, levels: levelCount)
-                if first.map({ key < $0 }) ?? true { first = key }
-                let head = branch == 0 ? rule.value : rule.elses[branch - 1].value
-                if sameConstant, let value = Evaluation.literalValue(head), commonValue.map({ $0 == value }) ?? true {
+            let branches = rule.indexConstraints.map { $0.admits(documents) }
+            guard branches.contains(true) else { return }
+            for (branch, reached) in branches.enumerated() where reached {
+                if sameConstant, let value = rule.headConstants[branch], commonValue.map({ $0 == value }) ?? true {
                     commonValue = value
                 } else {
                     sameConstant = false
                 }
             }
-            if let first { reached.append((first, position)) }
+            admitted.append((position, branches))
         }
-        reached.sort { $0.key != $1.key ? $0.key < $1.key : $0.position < $1.position }
-        return IndexLookup(rules: reached.map { definitions[$0.position] }, earlyExit: sameConstant && commonValue != nil)
+        if let index {
+            for position in index.candidates(input: documents.input) { visit(position) }
+        } else {
+            for position in definitions.indices { visit(position) }
+        }
+        let earlyExit = sameConstant && commonValue != nil
+        if admitted.count > 1 {
+            // The trie order: where each definition's first admitted branch is reached.
+            let keys = admitted.map { position, branches in
+                zip(definitions[position].indexConstraints, branches).filter(\.1).map { $0.0.traversalKey(documents, levels: levelCount) }
+                    .min()
+                    ?? TraversalKey()
+            }
+            let order = admitted.indices.sorted {
+                keys[$0] != keys[$1] ? keys[$0] < keys[$1] : admitted[$0].position < admitted[$1].position
+            }
+            admitted = order.map { admitted[$0] }
+        }
+        return IndexLookup(rules: admitted.map { definitions[$0.position] }, admitted: admitted.map(\.branches), earlyExit: earlyExit)
     }
 }

@@ -4,7 +4,7 @@ extension Policy {
     /// paths that hold rules.
     static func withIndexConstraints(
         _ definitions: [Rule], package: [String], aliases: [String: [String]], rulePaths: Set<[String]>, nodes: Set<[String]>
-    ) -> (rules: [Rule], levels: Int) {
+    ) -> (rules: [Rule], levels: Int, mayHideErrors: Bool) {
         // OPA indexes base documents only: a data path that reaches a rule, or a package
         // holding rules, is virtual.
         func isVirtual(_ keys: [Value]) -> Bool {
@@ -18,6 +18,7 @@ extension Policy {
             return true
         }
         var collectors: [[IndexConstraintCollector]] = []
+        var mayHideErrors = false
         for rule in definitions {
             let parameters = Set(rule.args.flatMap(Evaluation.patternVariables))
             func globalPath(_ name: String) -> [String]? {
@@ -26,6 +27,13 @@ extension Policy {
                 return nodes.contains(package + [name]) && rulePaths.contains(where: { $0.starts(with: package + [name]) })
                     ? ["data"] + package + [name] : nil
             }
+            let relevance = IndexRelevance { term in
+                Self.leadsToRule(term, globalPath: globalPath, isVirtual: isVirtual, rulePaths: rulePaths, package: package)
+            }
+            mayHideErrors =
+                mayHideErrors || ([rule.body] + rule.elses.map(\.body)).contains(where: relevance.mayRaise)
+                || ([rule.value] + rule.headSegments + (rule.key.map { [$0] } ?? []) + rule.elses.map(\.value)).contains(
+                    where: relevance.mayRaise)
             let mainHead = (rule.key.map { [$0] } ?? []) + rule.headSegments + [rule.value]
             let branches = [(rule.body, mainHead)] + rule.elses.map { ($0.body, [$0.value]) }
             collectors.append(
@@ -39,8 +47,46 @@ extension Policy {
         let rules = zip(definitions, collectors).map { rule, branches in
             var rule = rule
             rule.indexConstraints = branches.map { $0.constraints(order: order) }
+            rule.headConstants = ([rule.value] + rule.elses.map(\.value)).map(Evaluation.literalValue)
             return rule
         }
-        return (rules, order.count)
+        return (rules, order.count, mayHideErrors)
+    }
+
+    /// A reference to a rule (or a package holding rules), or a call of a user function.
+    static func leadsToRule(
+        _ term: Term, globalPath: (String) -> [String]?, isVirtual: ([Value]) -> Bool, rulePaths: Set<[String]>, package: [String]
+    ) -> Bool {
+        func dataPath(_ head: Term, _ path: [Term]) -> [Value]? {
+            guard case let .variable(name) = head else { return nil }
+            let root: [String]
+            if name == "data" {
+                root = ["data"]
+            } else if let found = globalPath(name), found.first == "data" {
+                root = found
+            } else {
+                return nil
+            }
+            var keys = root.dropFirst().map(Value.string)
+            for segment in path {
+                guard case let .scalar(key) = segment else { break }
+                keys.append(key)
+            }
+            return keys
+        }
+        switch term {
+        case .variable:
+            return dataPath(term, []).map(isVirtual) ?? false
+        case let .ref(head, path):
+            return dataPath(head, path).map(isVirtual) ?? false
+        case let .call(name, _):
+            if name.first == "data" { return rulePaths.contains(Array(name.dropFirst())) }
+            if let alias = name.first.flatMap(globalPath), alias.first == "data" {
+                return rulePaths.contains(Array(alias.dropFirst()) + name.dropFirst())
+            }
+            return rulePaths.contains(package + name)
+        default:
+            return false
+        }
     }
 }

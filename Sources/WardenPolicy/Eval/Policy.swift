@@ -16,6 +16,11 @@ public struct Policy: Sendable {
 
         /// The levels of OPA's index trie: the references the definitions' constraints read.
         let levelCount: Int
+        /// Whether the index can change an answer without strict builtin errors
+        /// (`IndexRelevance`); when it cannot, evaluation does without it.
+        let indexMayHideErrors: Bool
+        /// Every branch of every definition, for evaluations that do without the index.
+        let everyBranch: [[Bool]]
     }
 
     let ruleSets: [[String]: RuleSet]
@@ -72,11 +77,12 @@ public struct Policy: Sendable {
             if kind == .function, Set(rules.map(\.args.count)).count > 1 {
                 throw PolicyError(.typeError, "function \(path.joined(separator: ".")) has arity mismatch", at: rules[0].location)
             }
-            let (indexed, levels) = Self.withIndexConstraints(
+            let (indexed, levels, mayHideErrors) = Self.withIndexConstraints(
                 definitions, package: packageOf[path] ?? [], aliases: aliasesOf[path] ?? [:], rulePaths: rulePaths, nodes: nodes)
             ruleSets[path] = RuleSet(
                 path: path, kind: kind, definitions: indexed, defaultRule: defaults.first, package: packageOf[path] ?? [],
-                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(indexed), levelCount: levels)
+                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(indexed), levelCount: levels,
+                indexMayHideErrors: mayHideErrors, everyBranch: indexed.map { Array(repeating: true, count: 1 + $0.elses.count) })
         }
         self.ruleSets = ruleSets
         packagePaths = packages

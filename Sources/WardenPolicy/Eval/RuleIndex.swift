@@ -44,18 +44,23 @@ struct RuleIndex: Sendable {
     /// a scalar for the index when it has it as a member.
     func candidates(input: Value?) -> [Int] {
         var chosen = unindexed
+        let documents = IndexDocuments(input: input, data: .null, arguments: [])
         for group in groups {
-            guard let value = IndexDocuments(input: input, data: .null, arguments: []).resolve(.init(root: .input, path: group.path))
-            else { continue }
+            guard let value = documents.resolve(.init(root: .input, path: group.path)) else { continue }
             switch value {
             case let .array(items), let .set(items):
-                for item in Set(items) { chosen += group.table[item] ?? [] }
+                for item in items { chosen += group.table[item] ?? [] }
             case let .object(pairs):
-                for item in Set(pairs.map(\.value)) { chosen += group.table[item] ?? [] }
+                for pair in pairs { chosen += group.table[pair.value] ?? [] }
             default:
                 chosen += group.table[value] ?? []
             }
         }
-        return Set(chosen).sorted()
+        chosen.sort()
+        // A collection can hold the same member twice, and a definition is filed once per group.
+        var unique: [Int] = []
+        unique.reserveCapacity(chosen.count)
+        for position in chosen where unique.last != position { unique.append(position) }
+        return unique
     }
 }

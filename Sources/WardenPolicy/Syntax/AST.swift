@@ -81,6 +81,9 @@ struct Rule: Sendable {
     /// What OPA's rule index requires before each branch runs (the body, then each `else`);
     /// set when the policy is compiled, empty before.
     var indexConstraints: [IndexConstraints] = []
+    /// Each branch's head value when it is a constant (OPA's early exit compares them); set
+    /// with `indexConstraints`.
+    var headConstants: [Value?] = []
 }
 
 struct Module: Sendable {
