@@ -1963,6 +1963,14 @@ def define_semantics() -> None:
           input={}, **fuzz)
     rules("fuzz/every-body-var-declared-later-by-some", "r if { every e in [1] { e != v }; some v in [2] }", **fuzz)
     expr_both("fuzz/json-patch-failing-operation", 'json.patch({}, [{"op": "replace", "path": "/k", "value": 1}])', **fuzz)
+    # operator precedence, as OPA's parser: in < comparison < | < & < + - < * / %
+    expr("precedence/union-before-comparison", "{1} | {2} == {1, 2}")
+    expr("precedence/intersection-before-comparison", "{1, 2} & {2} == {2}")
+    expr("precedence/comparison-of-union-and-intersection", "{2} == {1} | {2} & {2}")
+    expr("precedence/union-in-array-item", "[{1} | {2} == {1, 2}]")
+    expr("precedence/membership-of-union", "1 in {1} | {2}")
+    expr("precedence/comparison-in-object-value", '{"a": 1 == 1}')
+    expr("precedence/comparison-in-set-item", "{1 == 1, 2 < 1}")
 
 
 def define_more_builtins() -> None:

@@ -84,6 +84,8 @@ KNOWN_GAPS = {
     8: "a comprehension or `every` body that uses an outer variable bound later by `=`: OPA reorders, "
        "Warden answers unsafe",
     12: "a line starting with `-` continues the previous line in OPA (`x := 5⏎-1 < 0` is `x := 5 - 1 < 0`)",
+    14: "deliberate: OPA reads `if { a | … }` as one set comprehension, which always holds (`allow if { x | false }` "
+        "allows); Warden refuses that body with a parse error",
 }
 AVOID_GAPS = os.environ.get("WARDEN_REGO_FUZZ_ALL") != "1"
 
@@ -114,6 +116,24 @@ INPUT_REFS = {
 ANY_REFS = ["input.items[0]", "input.items[1]", "input.pairs[0][1]", "input.objs[0].k", "input.user.groups[0]"]
 TYPES = ["num", "str", "bool", "arr", "set", "obj"]
 VAR_RE = re.compile(r"\b[vicepu]\d+\b")  # every variable the generator makes (rules are r/s/o/f + digits)
+
+
+def leading_union(text: str) -> bool:
+    """Whether a statement has a `|` outside brackets and strings (gap 14, when it comes first)."""
+    depth, quoted, escaped = 0, False, False
+    for ch in text:
+        if quoted:
+            escaped, quoted = (not escaped and ch == "\\"), quoted and (escaped or ch != '"')
+            continue
+        if ch == '"':
+            quoted = True
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
 
 
 @dataclass
@@ -623,6 +643,8 @@ class PolicyGen:
             stmts.append(st)
         if len(stmts) > 1 and self.chance(0.3):
             self.reorder(stmts, sure)
+        if stmts and leading_union(stmts[0].text) and self.gap(14):
+            stmts.insert(0, Stmt("true"))
         return stmts, sc
 
     def reorder(self, stmts: list[Stmt], sure: bool = False) -> None:

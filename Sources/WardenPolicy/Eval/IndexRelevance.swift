@@ -1,40 +1,104 @@
 /// Whether OPA's rule index can change an answer of a rule set when builtin errors are not
 /// strict. The index only keeps bodies from running that would fail anyway; that shows when a
 /// body raises an error before failing, and without strict builtin errors only a conflict can
-/// be raised, by another rule or function the body evaluates, a comprehension or an object
-/// with computed keys. A rule set whose bodies do none of that gets the same answers without
-/// the index, so Warden skips it there (it costs a lookup of each expected reference).
+/// be raised: by a rule or function the body evaluates that can conflict, a comprehension, an
+/// object with computed keys. A rule set whose bodies do none of that gets the same answers
+/// without the index, so Warden skips it there (it costs a lookup of each expected reference).
 struct IndexRelevance {
-    /// Whether a name that is not local leads to a rule or function (imports included).
-    let isRule: (Term) -> Bool
-
-    func mayRaise(_ body: Body) -> Bool {
-        body.contains { statement in !statement.with.isEmpty || mayRaise(statement.expression) }
+    /// What a term leads to, when it is not local: a rule or function, or a package document
+    /// (several rules at once).
+    enum Link {
+        case none
+        case rule([String])
+        case package
     }
 
-    func mayRaise(_ expression: Expression) -> Bool {
+    let link: (Term) -> Link
+    /// Raises by itself: a construct that can conflict, or a package document.
+    private(set) var raises = false
+    /// The rules and functions it evaluates, which may raise in turn.
+    private(set) var rules: Set<[String]> = []
+
+    init(link: @escaping (Term) -> Link) {
+        self.link = link
+    }
+
+    mutating func visit(_ body: Body) {
+        for statement in body {
+            if !statement.with.isEmpty { raises = true }
+            visit(statement.expression)
+        }
+    }
+
+    mutating func visit(_ expression: Expression) {
         switch expression {
-        case let .term(term): return mayRaise(term)
-        case let .not(inner): return mayRaise(inner.node)
-        case let .assign(a, b), let .unify(a, b): return mayRaise(a) || mayRaise(b)
-        case .someDeclaration: return false
-        case let .someIn(key, value, collection): return (key.map(mayRaise) ?? false) || mayRaise(value) || mayRaise(collection)
-        case let .every(_, _, collection, body): return mayRaise(collection) || mayRaise(body)
+        case let .term(term): visit(term)
+        case let .not(inner): visit(inner.node)
+        case let .assign(a, b), let .unify(a, b):
+            visit(a)
+            visit(b)
+        case .someDeclaration: break
+        case let .someIn(key, value, collection): ([value, collection] + (key.map { [$0] } ?? [])).forEach { visit($0) }
+        case let .every(_, _, collection, body):
+            visit(collection)
+            visit(body)
         }
     }
 
-    func mayRaise(_ term: Term) -> Bool {
-        if isRule(term) { return true }
-        switch term {
-        case .scalar, .variable: return false
-        case let .ref(head, path): return mayRaise(head) || path.contains(where: mayRaise)
-        case let .array(items), let .set(items): return items.contains(where: mayRaise)
-        case let .object(pairs): return pairs.contains { !Evaluation.isLiteral($0.0) || mayRaise($0.0) || mayRaise($0.1) }
-        case .arrayComprehension, .setComprehension, .objectComprehension: return true
-        case let .call(_, args): return args.contains(where: mayRaise)
-        case let .membership(key, value, collection): return (key.map(mayRaise) ?? false) || mayRaise(value) || mayRaise(collection)
-        case let .binary(_, a, b): return mayRaise(a) || mayRaise(b)
-        case let .unaryMinus(a): return mayRaise(a)
+    mutating func visit(_ term: Term) {
+        switch link(term) {
+        case let .rule(path): rules.insert(path)
+        case .package: raises = true
+        case .none: break
         }
+        switch term {
+        case .scalar, .variable: break
+        case let .ref(head, path): ([head] + path).forEach { visit($0) }
+        case let .array(items), let .set(items): items.forEach { visit($0) }
+        case let .object(pairs):
+            for (key, value) in pairs {
+                if !Evaluation.isLiteral(key) { raises = true }
+                visit(key)
+                visit(value)
+            }
+        case .arrayComprehension, .setComprehension, .objectComprehension: raises = true
+        case let .call(_, args): args.forEach { visit($0) }
+        case let .membership(key, value, collection): ([value, collection] + (key.map { [$0] } ?? [])).forEach { visit($0) }
+        case let .binary(_, a, b):
+            visit(a)
+            visit(b)
+        case let .unaryMinus(a): visit(a)
+        }
+    }
+
+    /// Whether two of a rule's definitions (or solutions) can give different values: any head
+    /// that is not a constant, two different constants, or a document built from keys.
+    static func mayConflict(_ kind: RuleKind, _ definitions: [Rule]) -> Bool {
+        switch kind {
+        case .partialSet, .refHead(multiValue: true): return false
+        case .partialObject, .refHead(multiValue: false): return true
+        case .complete, .function:
+            let heads = definitions.flatMap { [$0.value] + $0.elses.map(\.value) }.map(Evaluation.literalValue)
+            guard let first = heads.first else { return false }
+            return heads.contains { $0 == nil || $0 != first }
+        }
+    }
+
+    /// Which rule sets may raise an error without strict builtin errors, following the rules
+    /// they evaluate (a cycle counts as raising).
+    static func raising(_ facts: [[String]: (raises: Bool, rules: Set<[String]>, conflicts: Bool)]) -> [[String]: Bool] {
+        var result: [[String]: Bool] = [:]
+        var visiting: Set<[String]> = []
+        func raises(_ path: [String]) -> Bool {
+            if let known = result[path] { return known }
+            guard let fact = facts[path], !visiting.contains(path) else { return true }
+            visiting.insert(path)
+            let answer = fact.raises || fact.conflicts || fact.rules.contains(where: raises)
+            visiting.remove(path)
+            result[path] = answer
+            return answer
+        }
+        for path in facts.keys { _ = raises(path) }
+        return result
     }
 }

@@ -4,7 +4,7 @@ extension Policy {
     /// paths that hold rules.
     static func withIndexConstraints(
         _ definitions: [Rule], package: [String], aliases: [String: [String]], rulePaths: Set<[String]>, nodes: Set<[String]>
-    ) -> (rules: [Rule], levels: Int, mayHideErrors: Bool) {
+    ) -> (rules: [Rule], levels: Int, relevance: IndexRelevance) {
         // OPA indexes base documents only: a data path that reaches a rule, or a package
         // holding rules, is virtual.
         func isVirtual(_ keys: [Value]) -> Bool {
@@ -18,22 +18,19 @@ extension Policy {
             return true
         }
         var collectors: [[IndexConstraintCollector]] = []
-        var mayHideErrors = false
+        var relevance = IndexRelevance { term in
+            Self.link(
+                term, globalPath: { aliases[$0] ?? Self.packageRule($0, package, nodes, rulePaths) }, isVirtual: isVirtual,
+                rulePaths: rulePaths, package: package)
+        }
         for rule in definitions {
             let parameters = Set(rule.args.flatMap(Evaluation.patternVariables))
             func globalPath(_ name: String) -> [String]? {
                 if parameters.contains(name) { return nil }
-                if let alias = aliases[name] { return alias }
-                return nodes.contains(package + [name]) && rulePaths.contains(where: { $0.starts(with: package + [name]) })
-                    ? ["data"] + package + [name] : nil
+                return aliases[name] ?? Self.packageRule(name, package, nodes, rulePaths)
             }
-            let relevance = IndexRelevance { term in
-                Self.leadsToRule(term, globalPath: globalPath, isVirtual: isVirtual, rulePaths: rulePaths, package: package)
-            }
-            mayHideErrors =
-                mayHideErrors || ([rule.body] + rule.elses.map(\.body)).contains(where: relevance.mayRaise)
-                || ([rule.value] + rule.headSegments + (rule.key.map { [$0] } ?? []) + rule.elses.map(\.value)).contains(
-                    where: relevance.mayRaise)
+            ([rule.body] + rule.elses.map(\.body)).forEach { relevance.visit($0) }
+            ((rule.key.map { [$0] } ?? []) + rule.headSegments + [rule.value] + rule.elses.map(\.value)).forEach { relevance.visit($0) }
             let mainHead = (rule.key.map { [$0] } ?? []) + rule.headSegments + [rule.value]
             let branches = [(rule.body, mainHead)] + rule.elses.map { ($0.body, [$0.value]) }
             collectors.append(
@@ -50,43 +47,52 @@ extension Policy {
             rule.headConstants = ([rule.value] + rule.elses.map(\.value)).map(Evaluation.literalValue)
             return rule
         }
-        return (rules, order.count, mayHideErrors)
+        return (rules, order.count, relevance)
     }
 
-    /// A reference to a rule (or a package holding rules), or a call of a user function.
-    static func leadsToRule(
+    /// A name of the package's own rules (or of a package below it) as a data path.
+    static func packageRule(_ name: String, _ package: [String], _ nodes: Set<[String]>, _ rulePaths: Set<[String]>) -> [String]? {
+        nodes.contains(package + [name]) && rulePaths.contains(where: { $0.starts(with: package + [name]) })
+            ? ["data"] + package + [name] : nil
+    }
+
+    /// The rule (or package document) a reference reads, or the user function a call makes.
+    static func link(
         _ term: Term, globalPath: (String) -> [String]?, isVirtual: ([Value]) -> Bool, rulePaths: Set<[String]>, package: [String]
-    ) -> Bool {
-        func dataPath(_ head: Term, _ path: [Term]) -> [Value]? {
-            guard case let .variable(name) = head else { return nil }
+    ) -> IndexRelevance.Link {
+        func dataLink(_ head: Term, _ path: [Term]) -> IndexRelevance.Link {
+            guard case let .variable(name) = head else { return .none }
             let root: [String]
             if name == "data" {
                 root = ["data"]
             } else if let found = globalPath(name), found.first == "data" {
                 root = found
             } else {
-                return nil
+                return .none
             }
-            var keys = root.dropFirst().map(Value.string)
+            var keys = Array(root.dropFirst())
             for segment in path {
-                guard case let .scalar(key) = segment else { break }
+                guard case let .scalar(.string(key)) = segment else { break }
                 keys.append(key)
             }
-            return keys
+            for length in 0...keys.count where rulePaths.contains(Array(keys.prefix(length))) { return .rule(Array(keys.prefix(length))) }
+            return isVirtual(keys.map(Value.string)) ? .package : .none
         }
         switch term {
-        case .variable:
-            return dataPath(term, []).map(isVirtual) ?? false
-        case let .ref(head, path):
-            return dataPath(head, path).map(isVirtual) ?? false
+        case .variable: return dataLink(term, [])
+        case let .ref(head, path): return dataLink(head, path)
         case let .call(name, _):
-            if name.first == "data" { return rulePaths.contains(Array(name.dropFirst())) }
-            if let alias = name.first.flatMap(globalPath), alias.first == "data" {
-                return rulePaths.contains(Array(alias.dropFirst()) + name.dropFirst())
+            var path: [String]?
+            if name.first == "data" {
+                path = Array(name.dropFirst())
+            } else if let alias = name.first.flatMap(globalPath), alias.first == "data" {
+                path = Array(alias.dropFirst()) + name.dropFirst()
+            } else {
+                path = package + name
             }
-            return rulePaths.contains(package + name)
+            return path.map { rulePaths.contains($0) ? .rule($0) : .none } ?? .none
         default:
-            return false
+            return .none
         }
     }
 }

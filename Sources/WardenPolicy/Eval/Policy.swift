@@ -62,6 +62,8 @@ public struct Policy: Sendable {
         var ruleSets: [[String]: RuleSet] = [:]
         let rulePaths = Set(grouped.keys)
         let nodes = packages.union(rulePaths)
+        var compiled: [[String]: (kind: RuleKind, rules: [Rule], levels: Int, defaultRule: Rule?)] = [:]
+        var facts: [[String]: (raises: Bool, rules: Set<[String]>, conflicts: Bool)] = [:]
         for (path, rules) in grouped {
             let defaults = rules.filter(\.isDefault)
             let definitions = rules.filter { !$0.isDefault }
@@ -77,12 +79,19 @@ public struct Policy: Sendable {
             if kind == .function, Set(rules.map(\.args.count)).count > 1 {
                 throw PolicyError(.typeError, "function \(path.joined(separator: ".")) has arity mismatch", at: rules[0].location)
             }
-            let (indexed, levels, mayHideErrors) = Self.withIndexConstraints(
+            let (indexed, levels, relevance) = Self.withIndexConstraints(
                 definitions, package: packageOf[path] ?? [], aliases: aliasesOf[path] ?? [:], rulePaths: rulePaths, nodes: nodes)
+            compiled[path] = (kind, indexed, levels, defaults.first)
+            facts[path] = (relevance.raises, relevance.rules, IndexRelevance.mayConflict(kind, indexed))
+        }
+        let raising = IndexRelevance.raising(facts)
+        for (path, rule) in compiled {
+            let fact = facts[path]
+            let mayHideErrors = (fact?.raises ?? true) || (fact?.rules.contains { raising[$0] ?? true } ?? true)
             ruleSets[path] = RuleSet(
-                path: path, kind: kind, definitions: indexed, defaultRule: defaults.first, package: packageOf[path] ?? [],
-                aliases: aliasesOf[path] ?? [:], index: kind == .function ? nil : RuleIndex(indexed), levelCount: levels,
-                indexMayHideErrors: mayHideErrors, everyBranch: indexed.map { Array(repeating: true, count: 1 + $0.elses.count) })
+                path: path, kind: rule.kind, definitions: rule.rules, defaultRule: rule.defaultRule, package: packageOf[path] ?? [],
+                aliases: aliasesOf[path] ?? [:], index: rule.kind == .function ? nil : RuleIndex(rule.rules), levelCount: rule.levels,
+                indexMayHideErrors: mayHideErrors, everyBranch: rule.rules.map { Array(repeating: true, count: 1 + $0.elses.count) })
         }
         self.ruleSets = ruleSets
         packagePaths = packages

@@ -183,6 +183,7 @@ struct Parser {
     private mutating func ruleBody(ruleName: String, requireIf: Bool) throws(PolicyError) -> Body {
         if identifier("if") {
             if case .symbol("{") = peek().kind {
+                try refuseComprehensionReading()
                 return try braceBody()
             }
             let location = peek().location
@@ -195,6 +196,19 @@ struct Parser {
             return try braceBody()
         }
         return []
+    }
+
+    /// OPA reads `if { a | … }` as a body made of one set comprehension, which always holds:
+    /// `allow if { input.a | false }` allows. Warden refuses that text instead of reading it
+    /// either way (a parenthesised union, `(a | b) = c`, is a plain statement to both).
+    private mutating func refuseComprehensionReading() throws(PolicyError) {
+        var probe = self
+        probe.advance()
+        probe.pushNewlines(true)
+        probe.skipSeparators()
+        guard (try? probe.intersectionLevel()) != nil, case .symbol("|") = probe.peek().kind else { return }
+        throw error(
+            "a rule body that starts with `term |` reads as a set comprehension in OPA (always true); put the union in parentheses")
     }
 
     private mutating func braceBody() throws(PolicyError) -> Body {
@@ -251,14 +265,14 @@ struct Parser {
             return .not(Located(node: try expression(), location: location))
         }
         if identifier("some") {
-            let first = try unionLevel()
+            let first = try relationLevel()
             if symbol(",") {
-                let second = try unionLevel()
+                let second = try relationLevel()
                 if identifier("in") {
                     return .someIn(key: first, value: second, collection: try term())
                 }
                 var names = [try variableName(first), try variableName(second)]
-                while symbol(",") { names.append(try variableName(try unionLevel())) }
+                while symbol(",") { names.append(try variableName(try relationLevel())) }
                 return .someDeclaration(names)
             }
             if identifier("in") { return .someIn(key: nil, value: first, collection: try term()) }
@@ -286,12 +300,30 @@ struct Parser {
         return name
     }
 
-    // MARK: Terms (precedence: in < | < & < comparison < + - < * / %)
+    // MARK: Terms (precedence, as OPA's parser: in < comparison < | < & < + - < * / %)
 
     mutating func term() throws(PolicyError) -> Term {
-        let left = try unionLevel()
+        let left = try relationLevel()
         if identifier("in") {
-            return .membership(key: nil, value: left, collection: try unionLevel())
+            return .membership(key: nil, value: left, collection: try relationLevel())
+        }
+        return left
+    }
+
+    private mutating func relationLevel() throws(PolicyError) -> Term {
+        try relationChain(from: try unionLevel())
+    }
+
+    /// `left == …`: the rest of a comparison chain whose first operand is parsed.
+    private mutating func relationChain(from first: Term) throws(PolicyError) -> Term {
+        var left = first
+        var chain = 0
+        defer { leave(chain) }
+        while let op = ["==", "!=", "<=", ">=", "<", ">"].first(where: { peekSymbol($0) }) {
+            advance()
+            try enter()
+            chain += 1
+            left = .binary(op: op, left, try unionLevel())
         }
         return left
     }
@@ -316,26 +348,13 @@ struct Parser {
     /// Each level parses its operator chain in a loop, left-associative; every operator
     /// deepens the tree, so it counts against the nesting bound until the chain ends.
     private mutating func intersectionLevel() throws(PolicyError) -> Term {
-        var left = try comparisonLevel()
+        var left = try additiveLevel()
         var chain = 0
         defer { leave(chain) }
         while symbol("&") {
             try enter()
             chain += 1
-            left = .binary(op: "&", left, try comparisonLevel())
-        }
-        return left
-    }
-
-    private mutating func comparisonLevel() throws(PolicyError) -> Term {
-        var left = try additiveLevel()
-        var chain = 0
-        defer { leave(chain) }
-        while let op = ["==", "!=", "<=", ">=", "<", ">"].first(where: { peekSymbol($0) }) {
-            advance()
-            try enter()
-            chain += 1
-            left = .binary(op: op, left, try additiveLevel())
+            left = .binary(op: "&", left, try additiveLevel())
         }
         return left
     }
@@ -479,7 +498,6 @@ struct Parser {
             // body; otherwise (an infix head, or no body) an array whose items may use `|`. The
             // first item is parsed once: on no body, its union goes on from where it stopped.
             let first = try intersectionLevelOrMembership()
-            var firstItem = first
             if peekSymbol("|") {
                 let bar = (position, newlineSignificant)
                 if Self.isPlain(first), !failedComprehensions.contains(position) {
@@ -491,9 +509,8 @@ struct Parser {
                     failedComprehensions.insert(bar.0)
                     (position, newlineSignificant) = bar
                 }
-                firstItem = try continueAsTerm(first)
             }
-            var items = [firstItem]
+            var items = [try continueAsTerm(first)]
             while symbol(",") {
                 if case .symbol("]") = peek().kind { break }
                 items.append(try term())
@@ -510,7 +527,8 @@ struct Parser {
                 popNewlines()
                 return .object([])
             }
-            let first = try intersectionLevelOrMembership()
+            var first = try intersectionLevelOrMembership()
+            if !peekSymbol(":"), !peekSymbol("|") { first = try continueAsTerm(first) }
             if symbol(":") {
                 let value = try intersectionLevelOrMembership()
                 if symbol("|") {
@@ -518,7 +536,7 @@ struct Parser {
                     popNewlines()
                     return .objectComprehension(first, value, body)
                 }
-                var pairs = [(first, value)]
+                var pairs = [(first, try continueAsTerm(value))]
                 while symbol(",") {
                     if case .symbol("}") = peek().kind { break }
                     let key = try term()
@@ -559,11 +577,11 @@ struct Parser {
     /// `a | b …` is a union, and `x in y | z` a membership in the union.
     private mutating func continueAsTerm(_ first: Term) throws(PolicyError) -> Term {
         if case let .membership(key, value, collection) = first {
-            return .membership(key: key, value: value, collection: try unionChain(from: collection))
+            return .membership(key: key, value: value, collection: try relationChain(from: try unionChain(from: collection)))
         }
-        let union = try unionChain(from: first)
-        if identifier("in") { return .membership(key: nil, value: union, collection: try unionLevel()) }
-        return union
+        let relation = try relationChain(from: try unionChain(from: first))
+        if identifier("in") { return .membership(key: nil, value: relation, collection: try relationLevel()) }
+        return relation
     }
 
     /// Inside `[` and `{`, `|` starts a comprehension body, so the first term stops above `|`.
