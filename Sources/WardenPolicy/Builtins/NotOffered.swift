@@ -36,10 +36,21 @@ extension Builtins {
                 "crypto.x509.parse_certificates", "crypto.x509.parse_and_verify_certificates",
                 "crypto.x509.parse_and_verify_certificates_with_options", "crypto.x509.parse_certificate_request",
             ],
-            "not yet: policies see the verified client identity (SPIFFE ID), not certificates")
-        add(["json.match_schema", "json.verify_schema"], "not yet: OPA's answers carry gojsonschema's messages word for word")
-        add(["yaml.is_valid", "yaml.marshal", "yaml.unmarshal"], "not yet: go-yaml's reading of YAML is not reproduced")
-        add(["strings.render_template"], "not yet: Go's text/template language is not reproduced")
+            "OPA answers Go's x509.Certificate structure as encoding/json prints it (raw DER in base64, Go's integer enums, "
+                + "OIDs as integer arrays); Warden's policies see the peer as its verified SPIFFE ID, the chain being checked by mTLS first"
+        )
+        add(
+            ["json.match_schema", "json.verify_schema"],
+            "not yet: OPA answers with gojsonschema's (draft-07) error list word for word; Warden's own validator checks contracts "
+                + "(warden schema validate) and would word and order the errors differently")
+        add(
+            ["yaml.is_valid", "yaml.marshal", "yaml.unmarshal"],
+            "not yet: OPA reads and writes YAML as go-yaml v2 does (YAML 1.1 scalars, its quoting and layout), which Warden does not reproduce"
+        )
+        add(
+            ["strings.render_template"],
+            "it runs Go's text/template language, a second interpreter in the policy engine that no gate or kill switch needs; "
+                + "use sprintf and concat")
         return reasons
     }()
 }
