@@ -93,6 +93,17 @@ public struct Policy: Sendable {
                 aliases: aliasesOf[path] ?? [:], index: rule.kind == .function ? nil : RuleIndex(rule.rules), levelCount: rule.levels,
                 indexMayHideErrors: mayHideErrors, everyBranch: rule.rules.map { Array(repeating: true, count: 1 + $0.elses.count) })
         }
+        for module in parsed {
+            var aliases: [String: [String]] = [:]
+            for (path, alias) in module.imports where path.first == "data" { aliases[alias] = path }
+            try Self.checkConstantArguments(module) { name in
+                if name.first == "data" { return ruleSets[Array(name.dropFirst())]?.kind == .function }
+                if let alias = name.first.flatMap({ aliases[$0] }) {
+                    return ruleSets[Array(alias.dropFirst()) + name.dropFirst()]?.kind == .function
+                }
+                return ruleSets[module.package + name]?.kind == .function
+            }
+        }
         self.ruleSets = ruleSets
         packagePaths = packages
     }
