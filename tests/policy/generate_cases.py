@@ -1972,6 +1972,9 @@ def define_semantics() -> None:
     rules("types/constant-argument-after-failing-statement", "r := 1 if { input.missing == 1; x := count(1) }", input={})
     rules("types/constant-argument-in-comprehension", "r := 1\nq := [x | false; x := concat(\",\", [1])]")
     rules("types/constant-output-argument", 'r := 1\nq := 1 if { upper("a", "A") }')
+    # a value reaching a negated call is not a constant argument: a wrong type is an evaluation error
+    rules("types/negated-call-value-is-evaluated", 'r if { some v in input.items; not endswith(v, "x") }',
+          strict=True, input={"items": [4]})
     # operator precedence, as OPA's parser: in < comparison < | < & < + - < * / %
     expr("precedence/union-before-comparison", "{1} | {2} == {1, 2}")
     expr("precedence/intersection-before-comparison", "{1, 2} & {2} == {2}")

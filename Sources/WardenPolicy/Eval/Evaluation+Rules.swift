@@ -196,12 +196,9 @@ extension Evaluation {
                 }
             }
         }
-        let literal = args.allSatisfy(Self.isLiteral)
+        // Constant arguments of the wrong type were refused when the policy compiled
+        // (Policy.ConstantArgumentCheck); here a wrong type is an evaluation error.
         try evalTerms(args[...], env, scope, []) { values, env2 in
-            // OPA's type checker rejects wrongly typed constant arguments before evaluation.
-            if literal, let typeError = Self.literalTypeError(builtin, values) {
-                throw PolicyError(.typeError, "\(builtinName): \(typeError)")
-            }
             if let result = try callBuiltin(builtin, builtinName, values) { try k(result, env2) }
         }
     }

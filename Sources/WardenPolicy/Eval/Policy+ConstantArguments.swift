@@ -1,19 +1,58 @@
 extension Policy {
     /// OPA's type checker refuses a builtin call whose constant arguments have the wrong type,
     /// or that has the wrong number of arguments, wherever the call is: also in a rule, branch
-    /// or comprehension that is never evaluated. Warden raised these only when it reached the
-    /// call; this pass raises them when the policy compiles, as OPA does.
-    static func checkConstantArguments(_ module: Module, isUserFunction: ([String]) -> Bool) throws(PolicyError) {
-        var failure: PolicyError?
-        func visit(_ term: Term, at location: SourceLocation) {
+    /// or comprehension that is never evaluated, and in the query. Warden checks when the
+    /// policy (or the query) compiles, as OPA does; evaluation then never needs to.
+    struct ConstantArgumentCheck {
+        let isUserFunction: ([String]) -> Bool
+        private(set) var failure: PolicyError?
+
+        init(isUserFunction: @escaping ([String]) -> Bool) {
+            self.isUserFunction = isUserFunction
+        }
+
+        mutating func visit(_ module: Module) {
+            for rule in module.rules {
+                for term in (rule.key.map { [$0] } ?? []) + rule.headSegments + [rule.value] + rule.elses.map(\.value) {
+                    visit(term, at: rule.location)
+                }
+                for body in [rule.body] + rule.elses.map(\.body) { visit(body) }
+            }
+        }
+
+        mutating func visit(_ body: Body) {
+            for statement in body {
+                visit(statement.expression, at: statement.location)
+                for modifier in statement.with { visit(modifier.value, at: statement.location) }
+            }
+        }
+
+        private mutating func visit(_ expression: Expression, at location: SourceLocation) {
+            switch expression {
+            case let .term(term): visit(term, at: location)
+            case let .not(inner): visit(inner.node, at: inner.location)
+            case let .assign(a, b), let .unify(a, b):
+                visit(a, at: location)
+                visit(b, at: location)
+            case .someDeclaration: break
+            case let .someIn(key, value, collection):
+                for term in [value, collection] + (key.map { [$0] } ?? []) { visit(term, at: location) }
+            case let .every(_, _, collection, body):
+                visit(collection, at: location)
+                visit(body)
+            }
+        }
+
+        private mutating func visit(_ term: Term, at location: SourceLocation) {
             guard failure == nil else { return }
             switch term {
             case .scalar, .variable: break
-            case let .ref(head, path): ([head] + path).forEach { visit($0, at: location) }
-            case let .array(items), let .set(items): items.forEach { visit($0, at: location) }
+            case let .ref(head, path): for part in [head] + path { visit(part, at: location) }
+            case let .array(items), let .set(items): for item in items { visit(item, at: location) }
             case let .object(pairs):
-                pairs.forEach {
-                    visit($0.0, at: location); visit($0.1, at: location)
+                for (key, value) in pairs {
+                    visit(key, at: location)
+                    visit(value, at: location)
                 }
             case let .arrayComprehension(head, body), let .setComprehension(head, body):
                 visit(head, at: location)
@@ -23,45 +62,18 @@ extension Policy {
                 visit(value, at: location)
                 visit(body)
             case let .call(name, args):
-                args.forEach { visit($0, at: location) }
-                if !isUserFunction(name), let error = Self.constantArgumentError(name.joined(separator: "."), args) {
+                for arg in args { visit(arg, at: location) }
+                if !isUserFunction(name), let error = Policy.constantArgumentError(name.joined(separator: "."), args) {
                     failure = PolicyError(.typeError, error, at: location)
                 }
             case let .membership(key, value, collection):
-                ([value, collection] + (key.map { [$0] } ?? [])).forEach { visit($0, at: location) }
+                for part in [value, collection] + (key.map { [$0] } ?? []) { visit(part, at: location) }
             case let .binary(_, a, b):
                 visit(a, at: location)
                 visit(b, at: location)
             case let .unaryMinus(a): visit(a, at: location)
             }
         }
-        func visit(_ expression: Expression, at location: SourceLocation) {
-            switch expression {
-            case let .term(term): visit(term, at: location)
-            case let .not(inner): visit(inner.node, at: inner.location)
-            case let .assign(a, b), let .unify(a, b):
-                visit(a, at: location)
-                visit(b, at: location)
-            case .someDeclaration: break
-            case let .someIn(key, value, collection): ([value, collection] + (key.map { [$0] } ?? [])).forEach { visit($0, at: location) }
-            case let .every(_, _, collection, body):
-                visit(collection, at: location)
-                visit(body)
-            }
-        }
-        func visit(_ body: Body) {
-            for statement in body {
-                visit(statement.expression, at: statement.location)
-                for modifier in statement.with { visit(modifier.value, at: statement.location) }
-            }
-        }
-        for rule in module.rules {
-            ((rule.key.map { [$0] } ?? []) + rule.headSegments + [rule.value] + rule.elses.map(\.value)).forEach {
-                visit($0, at: rule.location)
-            }
-            ([rule.body] + rule.elses.map(\.body)).forEach(visit)
-        }
-        if let failure { throw failure }
     }
 
     /// The error OPA's type checker gives a call of builtin `name` with these arguments: a
@@ -76,5 +88,14 @@ extension Policy {
         let values = args.compactMap(Evaluation.literalValue)
         guard values.count == args.count, let error = Evaluation.literalTypeError(builtin, values) else { return nil }
         return "\(name): \(error)"
+    }
+
+    /// Whether `name`, called from `package` with these imports, is a user function.
+    func isUserFunction(_ name: [String], package: [String], aliases: [String: [String]]) -> Bool {
+        if name.first == "data" { return ruleSets[Array(name.dropFirst())]?.kind == .function }
+        if let alias = name.first.flatMap({ aliases[$0] }) {
+            return ruleSets[Array(alias.dropFirst()) + name.dropFirst()]?.kind == .function
+        }
+        return ruleSets[package + name]?.kind == .function
     }
 }

@@ -93,19 +93,15 @@ public struct Policy: Sendable {
                 aliases: aliasesOf[path] ?? [:], index: rule.kind == .function ? nil : RuleIndex(rule.rules), levelCount: rule.levels,
                 indexMayHideErrors: mayHideErrors, everyBranch: rule.rules.map { Array(repeating: true, count: 1 + $0.elses.count) })
         }
+        self.ruleSets = ruleSets
+        packagePaths = packages
         for module in parsed {
             var aliases: [String: [String]] = [:]
             for (path, alias) in module.imports where path.first == "data" { aliases[alias] = path }
-            try Self.checkConstantArguments(module) { name in
-                if name.first == "data" { return ruleSets[Array(name.dropFirst())]?.kind == .function }
-                if let alias = name.first.flatMap({ aliases[$0] }) {
-                    return ruleSets[Array(alias.dropFirst()) + name.dropFirst()]?.kind == .function
-                }
-                return ruleSets[module.package + name]?.kind == .function
-            }
+            var check = ConstantArgumentCheck { [self] name in isUserFunction(name, package: module.package, aliases: aliases) }
+            check.visit(module)
+            if let failure = check.failure { throw failure }
         }
-        self.ruleSets = ruleSets
-        packagePaths = packages
     }
 
     /// OPA's compile-time check, whether or not the body is ever evaluated: a variable that
@@ -127,6 +123,9 @@ public struct Policy: Sendable {
     ) throws(PolicyError) -> [Solution] {
         var parser = try Parser(query, file: "query", syntax: .v1)
         let body = try parser.query()
+        var check = ConstantArgumentCheck { [self] name in isUserFunction(name, package: [], aliases: [:]) }
+        check.visit(body)
+        if let failure = check.failure { throw failure }
         let evaluation = Evaluation(policy: self, input: input, data: data, options: options)
         return try evaluation.solve(body, text: query)
     }
