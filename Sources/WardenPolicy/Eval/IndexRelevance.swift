@@ -23,52 +23,24 @@ struct IndexRelevance {
         self.link = link
     }
 
-    mutating func visit(_ body: Body) {
-        for statement in body {
-            if !statement.with.isEmpty { raises = true }
-            visit(statement.expression)
-        }
-    }
-
-    mutating func visit(_ expression: Expression) {
-        switch expression {
-        case let .term(term): visit(term)
-        case let .not(inner): visit(inner.node)
-        case let .assign(a, b), let .unify(a, b):
-            visit(a)
-            visit(b)
-        case .someDeclaration: break
-        case let .someIn(key, value, collection): ([value, collection] + (key.map { [$0] } ?? [])).forEach { visit($0) }
-        case let .every(_, _, collection, body):
-            visit(collection)
-            visit(body)
-        }
-    }
-
-    mutating func visit(_ term: Term) {
-        switch link(term) {
-        case let .rule(path): rules.insert(path)
-        case .package: raises = true
-        case .none: break
-        }
-        switch term {
-        case .scalar, .variable: break
-        case let .ref(head, path): ([head] + path).forEach { visit($0) }
-        case let .array(items), let .set(items): items.forEach { visit($0) }
-        case let .object(pairs):
-            for (key, value) in pairs {
-                if !Evaluation.isLiteral(key) { raises = true }
-                visit(key)
-                visit(value)
+    /// Reads a rule's head terms and bodies.
+    mutating func visit(terms: [(Term, SourceLocation)], bodies: [Body]) {
+        var raises = self.raises
+        var rules = self.rules
+        SyntaxWalk.walk(terms: terms, bodies: bodies, statement: { if !$0.with.isEmpty { raises = true } }) { term, _ in
+            switch link(term) {
+            case let .rule(path): rules.insert(path)
+            case .package: raises = true
+            case .none: break
             }
-        case .arrayComprehension, .setComprehension, .objectComprehension: raises = true
-        case let .call(_, args): args.forEach { visit($0) }
-        case let .membership(key, value, collection): ([value, collection] + (key.map { [$0] } ?? [])).forEach { visit($0) }
-        case let .binary(_, a, b):
-            visit(a)
-            visit(b)
-        case let .unaryMinus(a): visit(a)
+            switch term {
+            case let .object(pairs) where pairs.contains(where: { !Evaluation.isLiteral($0.0) }): raises = true
+            case .arrayComprehension, .setComprehension, .objectComprehension: raises = true
+            default: break
+            }
         }
+        self.raises = raises
+        self.rules = rules
     }
 
     /// Whether two of a rule's definitions (or solutions) can give different values: any head

@@ -29,10 +29,9 @@ extension Policy {
                 if parameters.contains(name) { return nil }
                 return aliases[name] ?? Self.packageRule(name, package, nodes, rulePaths)
             }
-            ([rule.body] + rule.elses.map(\.body)).forEach { relevance.visit($0) }
-            ((rule.key.map { [$0] } ?? []) + rule.headSegments + [rule.value] + rule.elses.map(\.value)).forEach { relevance.visit($0) }
-            let mainHead = (rule.key.map { [$0] } ?? []) + rule.headSegments + [rule.value]
-            let branches = [(rule.body, mainHead)] + rule.elses.map { ($0.body, [$0.value]) }
+            relevance.visit(
+                terms: (rule.headTerms + rule.elses.map(\.value)).map { ($0, rule.location) }, bodies: [rule.body] + rule.elses.map(\.body))
+            let branches = [(rule.body, rule.headTerms)] + rule.elses.map { ($0.body, [$0.value]) }
             collectors.append(
                 branches.map { body, head in
                     var collector = IndexConstraintCollector(parameters: rule.args, globalPath: globalPath, isVirtual: isVirtual)

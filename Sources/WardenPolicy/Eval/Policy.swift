@@ -98,9 +98,12 @@ public struct Policy: Sendable {
         for module in parsed {
             var aliases: [String: [String]] = [:]
             for (path, alias) in module.imports where path.first == "data" { aliases[alias] = path }
-            var check = ConstantArgumentCheck { [self] name in isUserFunction(name, package: module.package, aliases: aliases) }
-            check.visit(module)
-            if let failure = check.failure { throw failure }
+            for rule in module.rules {
+                try Self.checkConstantArguments(
+                    terms: (rule.headTerms + rule.elses.map(\.value)).map { ($0, rule.location) },
+                    bodies: [rule.body] + rule.elses.map(\.body)
+                ) { name in isUserFunction(name, package: module.package, aliases: aliases) }
+            }
         }
     }
 
@@ -123,9 +126,7 @@ public struct Policy: Sendable {
     ) throws(PolicyError) -> [Solution] {
         var parser = try Parser(query, file: "query", syntax: .v1)
         let body = try parser.query()
-        var check = ConstantArgumentCheck { [self] name in isUserFunction(name, package: [], aliases: [:]) }
-        check.visit(body)
-        if let failure = check.failure { throw failure }
+        try Self.checkConstantArguments(terms: [], bodies: [body]) { name in isUserFunction(name, package: [], aliases: [:]) }
         let evaluation = Evaluation(policy: self, input: input, data: data, options: options)
         return try evaluation.solve(body, text: query)
     }

@@ -84,6 +84,10 @@ struct Rule: Sendable {
     /// Each branch's head value when it is a constant (OPA's early exit compares them); set
     /// with `indexConstraints`.
     var headConstants: [Value?] = []
+
+    /// The terms of the head's main branch: the set element or object key, the ref-head
+    /// segments and the value.
+    var headTerms: [Term] { (key.map { [$0] } ?? []) + headSegments + [value] }
 }
 
 struct Module: Sendable {

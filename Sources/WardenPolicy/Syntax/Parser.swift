@@ -316,16 +316,7 @@ struct Parser {
 
     /// `left == …`: the rest of a comparison chain whose first operand is parsed.
     private mutating func relationChain(from first: Term) throws(PolicyError) -> Term {
-        var left = first
-        var chain = 0
-        defer { leave(chain) }
-        while let op = ["==", "!=", "<=", ">=", "<", ">"].first(where: { peekSymbol($0) }) {
-            advance()
-            try enter()
-            chain += 1
-            left = .binary(op: op, left, try unionLevel())
-        }
-        return left
+        try operatorChain(from: first, ["==", "!=", "<=", ">=", "<", ">"]) { parser throws(PolicyError) in try parser.unionLevel() }
     }
 
     private mutating func unionLevel() throws(PolicyError) -> Term {
@@ -334,53 +325,35 @@ struct Parser {
 
     /// `left | …`: the rest of a union whose first operand is parsed.
     private mutating func unionChain(from first: Term) throws(PolicyError) -> Term {
-        var left = first
-        var chain = 0
-        defer { leave(chain) }
-        while symbol("|") {
-            try enter()
-            chain += 1
-            left = .binary(op: "|", left, try intersectionLevel())
-        }
-        return left
+        try operatorChain(from: first, ["|"]) { parser throws(PolicyError) in try parser.intersectionLevel() }
     }
 
-    /// Each level parses its operator chain in a loop, left-associative; every operator
-    /// deepens the tree, so it counts against the nesting bound until the chain ends.
     private mutating func intersectionLevel() throws(PolicyError) -> Term {
-        var left = try additiveLevel()
-        var chain = 0
-        defer { leave(chain) }
-        while symbol("&") {
-            try enter()
-            chain += 1
-            left = .binary(op: "&", left, try additiveLevel())
-        }
-        return left
+        try operatorChain(from: try additiveLevel(), ["&"]) { parser throws(PolicyError) in try parser.additiveLevel() }
     }
 
     private mutating func additiveLevel() throws(PolicyError) -> Term {
-        var left = try multiplicativeLevel()
-        var chain = 0
-        defer { leave(chain) }
-        while let op = ["+", "-"].first(where: { peekSymbol($0) }) {
-            advance()
-            try enter()
-            chain += 1
-            left = .binary(op: op, left, try multiplicativeLevel())
-        }
-        return left
+        try operatorChain(from: try multiplicativeLevel(), ["+", "-"]) { parser throws(PolicyError) in try parser.multiplicativeLevel() }
     }
 
     private mutating func multiplicativeLevel() throws(PolicyError) -> Term {
-        var left = try unary()
+        try operatorChain(from: try unary(), ["*", "/", "%"]) { parser throws(PolicyError) in try parser.unary() }
+    }
+
+    /// One precedence level: a left-associative chain of `operators` after `first`, each
+    /// right operand parsed by the next level. Every operator deepens the tree, so it counts
+    /// against the nesting bound until the chain ends.
+    private mutating func operatorChain(
+        from first: Term, _ operators: [String], operand: (inout Parser) throws(PolicyError) -> Term
+    ) throws(PolicyError) -> Term {
+        var left = first
         var chain = 0
         defer { leave(chain) }
-        while let op = ["*", "/", "%"].first(where: { peekSymbol($0) }) {
+        while let op = operators.first(where: { peekSymbol($0) }) {
             advance()
             try enter()
             chain += 1
-            left = .binary(op: op, left, try unary())
+            left = .binary(op: op, left, try operand(&self))
         }
         return left
     }
