@@ -1983,6 +1983,42 @@ def define_semantics() -> None:
     expr("precedence/membership-of-union", "1 in {1} | {2}")
     expr("precedence/comparison-in-object-value", '{"a": 1 == 1}')
     expr("precedence/comparison-in-set-item", "{1 == 1, 2 < 1}")
+    # safety: OPA checks and orders every body when the policy compiles (reorderBodyForSafety)
+    for note in ["safety/unsafe-in-unevaluated-rule", "safety/unsafe-head-in-unevaluated-rule",
+                 "safety/unsafe-in-unevaluated-function", "safety/unsafe-in-unevaluated-else",
+                 "safety/unsafe-in-comprehension-of-unevaluated-rule", "safety/every-uses-var-declared-later",
+                 "safety/comprehension-head-declared-later"]:
+        KNOWN_DIFFERENCES[note] = "regorus checks safety only where it evaluates"
+    KNOWN_DIFFERENCES["safety/comprehension-var-declared-later-is-its-own"] = (
+        "regorus takes the comprehension's v for the one declared later; OPA renames declared variables first")
+    KNOWN_DIFFERENCES["safety/every-waits-for-outer-binding"] = "regorus does not reorder a body for an every's variables"
+    KNOWN_DIFFERENCES["safety/bound-only-in-negation"] = "regorus evaluates the negation with x unbound"
+    KNOWN_DIFFERENCES["safety/head-reference-binds-index"] = "regorus does not move the head's references into the body"
+    rules("safety/unsafe-in-unevaluated-rule", "r := 1\nq if { false; x > 1 }")
+    rules("safety/unsafe-head-in-unevaluated-rule", "r := 1\nq contains x if { false }")
+    rules("safety/unsafe-in-unevaluated-function", "r := 1\nf(a) := b if { a > 1 }")
+    rules("safety/unsafe-in-unevaluated-else", "r := 1 if { true } else := 2 if { y > 1 }")
+    rules("safety/unsafe-in-comprehension-of-unevaluated-rule", "r := 1\nq := [x | y > 1; x = 1]")
+    rules("safety/every-uses-var-declared-later", "r if { every e in [] { e > v }; v := 1 }")
+    rules("safety/comprehension-head-declared-later", "r if { y := {v | true}; some v in [1] }")
+    rules("safety/comprehension-var-declared-later-is-its-own", "r := y if { y := [v | v = 1]; some v in [2] }")
+    rules("safety/reorder-around-some-declaration",
+          'r contains v if { n := count(substring("abc", i, 1)); some v; v = input.xs[i]; n > 0 }',
+          input={"xs": ["a", "b"]})
+    rules("safety/comprehension-waits-for-outer-binding", "r := y if { y := [x | x = n + 1]; n = input.a }", input={"a": 1})
+    rules("safety/every-waits-for-outer-binding", "r if { every e in [1, 2] { e < n }; n = input.a }", input={"a": 3})
+    rules("safety/call-output-argument-binds", "r := n if { count([1, 2], n) }")
+    rules("safety/ref-index-in-call-binds", 'r contains i if { startswith(input.xs[i], "a") }', input={"xs": ["ab", "b", "a"]})
+    rules("safety/closure-self", "r if { x = [y | y = x] }")
+    rules("safety/bound-only-in-negation", "r if { not x = 1 }")
+    rules("safety/with-value-unbound", "r if { input.a with input as x }")
+    rules("safety/with-value-bound-later", "r if { input.a == 1 with input as x; x = {\"a\": 1} }")
+    rules("safety/unify-with-later-binding", "r := [a, b] if { a = b; b = 1 }")
+    rules("safety/unify-array-patterns", "r := [a, b] if { [a, 1] = [2, b] }")
+    rules("safety/function-argument-pattern-binds", "f([a, b]) := a + b\nr := f([1, 2])")
+    rules("safety/head-reference-binds-index", "r contains input.xs[i] if { i > 0 }", input={"xs": [5, 6, 7]})
+    case("safety/import-alias-is-bound", ["package p\n\nimport input.user as u\n\nr := u.name\n"], "x = data.p.r",
+         input={"user": {"name": "ann"}})
 
 
 def define_more_builtins() -> None:

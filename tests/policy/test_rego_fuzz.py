@@ -72,17 +72,16 @@ QUERY = "x = data.fuzz"
 DISAGREEMENTS_YAML = HERE / "fuzz-disagreements.yaml"
 
 # Differences from OPA that Warden accepts for now, by root cause number (the numbers name the
-# causes the fuzzer found; 1, 3, 5, 7, 9, 10, 11 and 13 were Warden bugs, fixed). Unless
+# causes the fuzzer found; 1, 3, 5, 7, 8, 9, 10, 11 and 13 were Warden bugs, fixed). Unless
 # WARDEN_REGO_FUZZ_ALL=1, PolicyGen avoids each construct below where it would expose the gap.
 KNOWN_GAPS = {
-    2: "OPA runs its compile-time checks (unsafe vars, referenced/assigned above, types, recursion) on the "
-       "whole module, also on rules, function bodies and statements never evaluated; Warden only on what it evaluates",
+    2: "OPA runs its compile-time checks (assigned above, referenced above inside comprehensions, recursion) on "
+       "the whole module, also on rules, function bodies and statements never evaluated; Warden only on what it "
+       "evaluates (unsafe variables, referenced above in rule bodies and types are checked at compile time, as in OPA)",
     4: "declared-but-unused variables (`every x in [1] { true }`, `some x, y; x = 1`) are an OPA compile error",
     6: "OPA's type checker rejects values whose static types it knows (operand and builtin argument types, "
        "`[1] == \"a\"` match errors, inferred function parameter types, rule element types, a set where an "
        "array is needed, constant out-of-range refs); Warden has no type checker",
-    8: "a comprehension or `every` body that uses an outer variable bound later by `=`: OPA reorders, "
-       "Warden answers unsafe",
     12: "a line starting with `-` continues the previous line in OPA (`x := 5⏎-1 < 0` is `x := 5 - 1 < 0`)",
     14: "deliberate: OPA reads `if { a | … }` as one set comprehension, which always holds (`allow if { x | false }` "
         "allows); Warden refuses that body with a parse error",
@@ -163,31 +162,6 @@ class Ref:
     kind: str  # complete, set, obj, fn
     type: str  # value type (fn: return type)
     params: tuple = ()
-
-
-def nested_uses(text: str) -> set[str]:
-    """The variables `text` uses inside a comprehension or an `every` body (gap 8)."""
-    opens = {"(": ")", "[": "]", "{": "}"}
-    stack: list[list] = []  # [start, nested?]
-    spans = []
-    every_at: list[int] = []  # depth at which an `every` waits for its body
-    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|\bevery\b|\bin\b|\s\|\s|[()\[\]{}]', text):
-        tok = m.group()
-        if tok == "every":
-            every_at.append(len(stack))
-        elif tok in opens:
-            body = tok == "{" and every_at and every_at[-1] == len(stack) and not text[:m.start()].endswith("in ")
-            if body:
-                every_at.pop()
-            stack.append([m.start(), body])
-        elif tok in opens.values():
-            if stack:
-                start, nested = stack.pop()
-                if nested:
-                    spans.append((start, m.end()))
-        elif tok.strip() == "|" and stack:
-            stack[-1][1] = True
-    return {m.group() for m in VAR_RE.finditer(text) if any(a < m.start() < b for a, b in spans)}
 
 
 class PolicyGen:
@@ -654,9 +628,6 @@ class PolicyGen:
             return
         # mostly a unification binder (legal), sometimes := or some (OPA: "referenced above")
         legal = [(i, j) for i, j in pairs if stmts[i].how == "="]
-        if self.gap(8):
-            # not when the moved statement uses the variable inside a comprehension or every body
-            legal = [(i, j) for i, j in legal if not nested_uses(stmts[j].text) & set(stmts[i].binds)]
         if legal and self.chance(0.85):
             i, j = self.rng.choice(legal)
         elif self.chance(0.25):
@@ -735,12 +706,6 @@ class PolicyGen:
             u = self.fresh("u")
             at = self.rng.randint(0, len(stmts))
             st = Stmt(self.rng.choice([f"{u} > 1", f"not {u} == 2", f"count({u}) > 0"]))
-            if self.gap(2):
-                # Warden evaluates rules by name and an unsafe statement last: the fault gets a rule
-                # of its own that Warden evaluates first (`a…`), one fault per policy
-                if sure and not self.faulted:
-                    self.fault_rule(f"if {{ {st.text} }}")
-                return
             stmts.insert(at, st)
 
     def fault_rule(self, rest: str) -> None:
@@ -773,12 +738,6 @@ class PolicyGen:
         head = self.expr(t, self.head_scope(sc, True))
         if self.chance(0.01):
             head = self.fresh("u")  # unsafe head
-            if self.gap(2):
-                # Warden evaluates a head only when its body holds: put it on a rule without a
-                # body (one fault per policy)
-                if not self.faulted:
-                    self.fault_rule(f":= {head}")
-                head = self.expr(t, self.head_scope(sc, True))
         text = f"{name} := {head} if {self.render_body(stmts)}"
         if self.chance(0.2):
             # else chain

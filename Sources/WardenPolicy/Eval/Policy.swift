@@ -39,6 +39,11 @@ public struct Policy: Sendable {
             var parser = try Parser(text, file: name, syntax: moduleSyntax)
             parsed.append(try parser.module())
         }
+        for module in parsed {
+            for rule in module.rules { for body in [rule.body] + rule.elses.map(\.body) { try Self.checkDeclarationsFollowUses(body) } }
+        }
+        let (ordered, unsafe) = Self.orderedForSafety(parsed)
+        parsed = ordered
         var grouped: [[String]: [Rule]] = [:]
         var packages = Set<[String]>()
         var packageOf: [[String]: [String]] = [:]
@@ -50,7 +55,6 @@ public struct Policy: Sendable {
             }
             for length in 0...module.package.count { packages.insert(Array(module.package.prefix(length))) }
             for rule in module.rules {
-                for body in [rule.body] + rule.elses.map(\.body) { try Self.checkDeclarationsFollowUses(body) }
                 let path = module.package + [rule.name] + rule.headPath
                 // A ref head's prefixes behave as packages: data.p.r is the object its rules build.
                 for length in (module.package.count + 1)..<path.count { packages.insert(Array(path.prefix(length))) }
@@ -84,6 +88,7 @@ public struct Policy: Sendable {
             compiled[path] = (kind, indexed, levels, defaults.first)
             facts[path] = (relevance.raises, relevance.rules, IndexRelevance.mayConflict(kind, indexed))
         }
+        if let unsafe { throw unsafe }
         let raising = IndexRelevance.raising(facts)
         for (path, rule) in compiled {
             let fact = facts[path]

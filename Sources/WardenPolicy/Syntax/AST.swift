@@ -70,13 +70,13 @@ struct Rule: Sendable {
     let kind: RuleKind
     let isDefault: Bool
     /// Partial set element, or partial object key.
-    let key: Term?
+    var key: Term?
     /// The value (true when the head gives none).
-    let value: Term
+    var value: Term
     let args: [Term]
-    let body: Body
+    var body: Body
     /// `else` branches, in order.
-    let elses: [(value: Term, body: Body)]
+    var elses: [(value: Term, body: Body)]
     let location: SourceLocation
     /// What OPA's rule index requires before each branch runs (the body, then each `else`);
     /// set when the policy is compiled, empty before.
