@@ -393,6 +393,7 @@ def define_cases() -> None:
     define_more_jwt(jwt_more_fixtures())
     define_decode_verify(fx, jwt_more_fixtures())
     define_rule_index()
+    define_yaml_builtins()
 
 
 def define_rules() -> None:
@@ -2019,6 +2020,208 @@ def define_semantics() -> None:
     rules("safety/head-reference-binds-index", "r contains input.xs[i] if { i > 0 }", input={"xs": [5, 6, 7]})
     case("safety/import-alias-is-bound", ["package p\n\nimport input.user as u\n\nr := u.name\n"], "x = data.p.r",
          input={"user": {"name": "ann"}})
+
+
+def define_yaml_builtins() -> None:
+    """yaml.unmarshal / yaml.marshal / yaml.is_valid: OPA goes through sigs.k8s.io/yaml, i.e.
+    go-yaml v2 (YAML 1.1 scalars, first document only) and encoding/json (docs/policy.md,
+    "YAML builtins", states the rules these cases pin down)."""
+    section("builtins_yaml.yaml")
+    y11 = {"regorus_differs": True,
+           "why": "regorus reads and writes YAML 1.2 through serde_yaml; OPA uses go-yaml v2 (YAML 1.1) and JSON"}
+    non_string = {"regorus_differs": True, "why": "regorus raises a type error; OPA's yaml.is_valid answers false for a non-string"}
+
+    def un(note, text, **kw):
+        expr(f"yaml.unmarshal/{note}", "yaml.unmarshal(input.s)", input={"s": text}, **kw)
+
+    def un_json(note, text, **kw):
+        # json.marshal shows the numbers' literal form (1.0 comes back as 1, 1e21 as 1e+21)
+        expr(f"yaml.unmarshal/{note}", "json.marshal(yaml.unmarshal(input.s))", input={"s": text}, **kw)
+
+    def un_both(note, text, **kw):
+        expr_both(f"yaml.unmarshal/{note}", "yaml.unmarshal(input.s)", input={"s": text}, **kw)
+
+    def un_strict(note, text, **kw):
+        expr(f"yaml.unmarshal/{note}-strict", "yaml.unmarshal(input.s)", input={"s": text}, strict=True, **kw)
+
+    def ma(note, expression, **kw):
+        expr(f"yaml.marshal/{note}", f"yaml.marshal({expression})", **kw)
+
+    # ---- yaml.unmarshal: structure
+    un("mapping", "a: 1\nb: [x, z]\nc: {d: true}\n")
+    un("nested-block", "a:\n  b:\n    - 1\n    - c: 2\n      d: [3]\n")
+    un("top-level-sequence", "- a\n- b: 1\n  c: 2\n- - x\n  - z\n")
+    expr("yaml.unmarshal/top-level-scalars", '[yaml.unmarshal("hello"), yaml.unmarshal("42"), yaml.unmarshal("-1.5"), yaml.unmarshal("true")]')
+    un("flow-collections", "{a: [1, {b: c}], d: {}, e: []}")
+    un("comments", "# head\na: b#c   # not a comment inside the word\nd: e # comment\n")
+    un("byte-order-mark", "\ufeffa: 1\n")
+    un("tab-after-colon", "a:\t1\nb: [1,\t2]\n")
+    un("plain-continuation-line", "a: 1\n  - 2\n")
+    # ---- empty documents, several documents
+    un("empty-string-is-null", "")
+    un("only-comments-is-null", "# nothing\n# here\n")
+    un("document-marker-only-is-null", "---\n")
+    un("tagged-empty-is-empty-string", "--- !!str\n")
+    un("first-document-only", "a: 1\n---\nb: 2\n", **y11)
+    un("first-document-scalars", "--- 1\n--- 2\n", **y11)
+    un("first-document-empty", "---\n---\na: 1\n", **y11)
+    un("later-documents-not-parsed", "a: 1\n---\n[\n", **y11)
+    un("junk-after-flow-not-parsed", "[1, 2]]", **y11)
+    un("dedent-ends-first-document", "  a: 1\nb: 2\n", **y11)
+    un("yaml-1.1-directive", "%YAML 1.1\n---\na: 1\n")
+    # ---- null and boolean scalars (YAML 1.1)
+    un("null-forms", "- ~\n- null\n- Null\n- NULL\n-\n- nULL\n")
+    un("true-forms", "[y, Y, yes, Yes, YES, on, On, ON, true, True, TRUE]", **y11)
+    un("false-forms", "[n, N, no, No, NO, off, Off, OFF, false, False, FALSE]", **y11)
+    un_json("bool-like-strings", "[yEs, tRUE, oN, nO!, truthy]")
+    un("y-key-is-true", "{x: 1, y: 2}", **y11)
+    un("on-key-is-true", "on: push\nname: ci\n", **y11)
+    # ---- integers
+    un("int-forms", "[0, -0, +1, 007, 0755, 08, 0o17, 0x1F, -0x10, +0x10, 0b101, -0b101, 1_000, 1__0, 1_]", **y11)
+    un("int-limits", "[9223372036854775807, -9223372036854775808, 9223372036854775808, 18446744073709551615, 0xFFFFFFFFFFFFFFFF]")
+    un_json("int-overflow-becomes-float", "[-9223372036854775809, 18446744073709551616, 99999999999999999999999]", **y11)
+    un_json("not-ints-stay-strings", "[0x, 0xg, 0b2, _1, 1.2.3, '+', '-a', 0x10000000000000000]", **y11)
+    # ---- floats
+    un_json("float-forms", "[1.0, 1., 1.5, .5, -.5, +.5, 1e3, 1E3, 1e+3, 1e-3, 1.5e3, 1_000.5, 0.1, 00.5, 0., 3.14159265358979323846]", **y11)
+    un_json("float-literal-forms", "[1e20, 1e21, 1e-6, 1e-7, 0.0000001, -0.0, 123456789012345678901234567890.0]", **y11)
+    un_json("float-out-of-range-stays-string", "- 1e400\n- -1e400\n- .5e400\n- 1e-400\n")
+    un_json("float-like-strings", "- inf\n- nan\n- .infinity\n- Infinity\n- .\n- e3\n- 1e\n- 1e3.5\n- 1,000\n")
+    un_both("infinity-is-an-error", "a: .inf\n")
+    un_strict("negative-infinity", "-.Inf")
+    un_strict("nan", "[.nan]")
+    # ---- strings
+    un("timestamps-stay-strings", "- 2001-12-14\n- 2001-12-14T21:59:43Z\n- 2001-12-14 21:59:43.10\n- 12:30:45\n- 1:20\n")
+    un("quoted-stay-strings", "[\"123\", 'true', \"~\", '', \"\", 'it''s', \"0x1F\"]")
+    un("double-quoted-escapes", '"a\\tb\\u00e9\\x41\\n\\U0001F600\\e\\0"')
+    un("double-quoted-folding", '"line1\n  line2\n\n  line3"')
+    un("block-scalars", "a: |\n  x\n  y\nb: >\n  p\n  q\n\n  r\nc: |-\n  z\nd: |+\n  w\n\ne: >-\n  f\n  g\n")
+    un("merge-key-as-value", "a: <<\nb: '<<'\n")
+    # ---- tags
+    un_json("core-tags", "[!!str 123, !!str true, !!str ~, !!int \"5\", !!int 0x10, !!float 1, !!float \"2\", !!bool yes, !!null ~, !!null \"\"]", **y11)
+    un("binary-tag", "a: !!binary aGVsbG8=\nb: !!binary |\n  aGVs\n  bG8=\n", **y11)
+    un("custom-and-non-specific-tags", "[!foo bar, !foo 123, ! 5, !foo {a: 1}, !foo [1], !!python/none ~, !<tag:example.com,2000:x> 7]", **y11)
+    un("collection-tags-ignored", "[!!str [1], !!map [2], !!seq {a: 1}, !!set {a, b}]")
+    un("timestamp-tag-keeps-text", "!!timestamp 2001-12-14")
+    un_both("int-tag-on-float", "!!int 1.5")
+    un_strict("int-tag-on-word", "!!int abc")
+    un_strict("bool-tag-on-int", "!!bool 1")
+    un_strict("binary-tag-bad-base64", '!!binary "!!!"', **y11)
+    # ---- anchors, aliases, merge keys
+    un("anchors-and-aliases", "a: &x {k: v}\nb: *x\nc: &n 1\nd: *n\ne: &s [1, 2]\nf: *s\n")
+    un("anchor-redefined", "a: &x 1\nb: &x 2\nc: *x\n")
+    un("anchor-on-empty", "a: &x\nb: *x\n")
+    un_both("unknown-anchor", "a: *nope\n")
+    un_strict("anchor-contains-itself", "&a [*a]")
+    un("merge-key", "base: &b {x: 1, z: 2}\nd:\n  <<: *b\n  z: 3\n", **y11)
+    un("merge-overrides-earlier-keys", "base: &b {x: 1, z: 2}\nd:\n  z: 3\n  <<: *b\n", **y11)
+    un("merge-list-first-wins", "b1: &b1 {x: 1}\nb2: &b2 {x: 2, w: 2}\nd:\n  <<: [*b1, *b2]\n", **y11)
+    un("merge-inline-map", "d: {<<: {a: 1, b: 1}, b: 2}", **y11)
+    un("merge-shallow", "d:\n  <<: {a: {b: 1}}\n  a: {c: 2}\n", **y11)
+    un("quoted-merge-key-is-a-key", "d:\n  \"<<\": {a: 1}\n")
+    un_both("merge-of-scalar", "d:\n  <<: 1\n", **y11)
+    un_strict("merge-of-list-of-scalars", "d:\n  <<: [{a: 1}, 2]\n", **y11)
+    un("aliasing-within-limits", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nn: 1\n", **y11)
+    expr("yaml.unmarshal/excessive-aliasing-strict", "count(yaml.unmarshal(input.s))", strict=True, input={"s": (
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n")}, **y11)
+    # ---- mapping keys: non-string keys become strings, duplicates
+    un("int-keys", "1: a\n-1: b\n0x10: c\n99999999999999999999: d\n")
+    un("float-keys-32-bit-format", "1.5: a\n1.0: b\n123456789.0: c\n1e-7: d\n.inf: e\n-.inf: f\n.nan: g\n-0.0: h\n", **y11)
+    un("bool-keys", "true: a\nno: b\nOn: c\n", **y11)
+    un("timestamp-and-binary-keys", "2001-12-14: a\n!!binary aGk=: b\n", **y11)
+    un_both("null-key", "~: a\n", **y11)
+    un_strict("empty-key", "? \n: a\n", **y11)
+    un_strict("uint64-key", "18446744073709551615: a\n", **y11)
+    un_both("sequence-key", "[1, 2]: a\n", **y11)
+    un_strict("mapping-key", "? {a: 1}\n: b\n", **y11)
+    un("duplicate-keys-last-wins", "a: 1\nb: 2\na: 3\n")
+    un("duplicate-keys-flow", "{a: 1, a: 2}")
+    un("duplicate-nested-replaced", "a:\n  b: 1\na:\n  c: 2\n")
+    # "1" and 1 are different YAML keys but the same JSON key: OPA keeps one of them at random
+    expr("yaml.unmarshal/colliding-keys-keep-one", "count(yaml.unmarshal(input.s))", input={"s": "\"1\": a\n1: b\ntrue: c\n\"true\": d\n"}, **y11)
+    # ---- invalid YAML (eval_builtin_error; undefined without strict builtin errors)
+    un_both("mapping-values-not-allowed", "a: b: c\n")
+    un_strict("mapping-values-not-allowed-line-2", "a: 1\n b: 2\n")
+    un_both("tab-indentation", "a:\n\tb: 1\n")
+    un_strict("tab-violates-indentation", "a: 1\n\tb: 2\n")
+    un_strict("unclosed-double-quote", 'a: "unclosed\n')
+    un_strict("unclosed-single-quote-multiline", "a: 'x\n\nb: 1\n")
+    un_strict("bad-dedent", "a:\n  b: 1\n c: 2\n")
+    un_strict("unclosed-flow-sequence", "[1, 2")
+    un_strict("missing-colon", "a: b\nc\n")
+    un_strict("reserved-indicator", "a: @foo\n")
+    un_strict("block-entry-in-value", "a: - b\n")
+    un_strict("control-character", "a: \u0001\n")
+    un_strict("unknown-escape", '"\\/"', **y11)
+    un_strict("yaml-1.2-directive", "%YAML 1.2\n---\na: 1\n", **y11)
+    un_strict("unknown-directive", "%FOO bar\n---\n1\n")
+    un_strict("document-end-only", "...\n")
+    un_strict("too-deep", "[" * 10001 + "]" * 10001)
+    # ---- argument types
+    expr_both("yaml.unmarshal/number-argument", "yaml.unmarshal(input.x)", input={"x": 1})
+    expr_both("yaml.unmarshal/null-argument", "yaml.unmarshal(input.x)", input={"x": None})
+    expr("yaml.unmarshal/constant-number-argument", "yaml.unmarshal(1)")
+
+    # ---- yaml.marshal: layout
+    ma("empty-object", "{}")
+    ma("empty-array", "[]")
+    ma("empty-collections-inside", '{"a": {}, "b": [], "c": [[], {}]}')
+    ma("nested-objects", '{"a": {"b": {"c": 1}}, "d": [1, 2]}')
+    ma("array-of-objects", '[{"a": 1, "b": 2}, {"c": 3}]')
+    ma("nested-arrays", '[[1, 2], [3, [4]], [[{"a": 1, "b": 2}]]]')
+    ma("array-in-object-not-indented", '{"a": [{"b": [1, {"c": [2, 3]}]}], "d": {"e": [4]}}')
+    expr("yaml.marshal/top-level-scalars", '[yaml.marshal("hello"), yaml.marshal(1), yaml.marshal(true), yaml.marshal(null), yaml.marshal("")]', **y11)
+    # ---- key order: go-yaml's natural sort (letters after other runes, digit runs by value)
+    ma("key-order-natural", '{"a10": 1, "a2": 1, "a1": 1, "B": 1, "b": 1, "_": 1, "1": 1, "10": 1, "2": 1, "a": 1, "A": 1, "-": 1, "a01": 1, "a001": 1, "a0": 1}', **y11)
+    ma("key-order-versions", '{"v1.10": 1, "v1.9": 1, "v1.2": 1, "v10": 1, "v9": 1, "x-1": 1, "x_1": 1, "x.1": 1, "x1": 1, "é": 1, "z": 1}', **y11)
+    ma("key-order-digits-before-letters", '{"b": 1, "2b": 1, "10": 1, "a2": 1, "9": 1, " ": 1, "": 1, "#": 1}', **y11)
+    # ---- strings: plain, quoted, block
+    ma("strings-needing-double-quotes", '["true", "yes", "Yes", "on", "OFF", "y", "n", "null", "~", "1", "-1", "1.5", "0x10", "1e3", "0755", "1_000", ".inf", ".5", "+1", "0b101", "2001-12-14", "12:30", "1:20", ""]', **y11)
+    ma("strings-staying-plain", '["hello", "a:b", "a#b", "<<", "=", "x]", "a,b", "0b2", "nan", "inf", "2001-13-14", "1:60", "_1", "oFF", "nULL", "1e400", "a b", "é", "日本語"]')
+    ma("strings-needing-single-quotes", '[" lead", "trail ", "-", "- x", "a: b", "a:", "#c", "a #c", "[x]", "{x}", "*x", "&x", "!x", "%x", "@x", "`x", "|", ">", "\'", "\\"", "?", "? x", ",a", "---", "..."]')
+    ma("multiline-strings", '["a\\nb", "a\\nb\\n", "a\\nb\\n\\n", "\\n", "\\na", " a\\nb", "a\\n\\nb", "a\\n b"]')
+    ma("multiline-in-mapping", '{"k": "a\\nb", "l": "x\\n", "m": ["p\\nq"]}')
+    ma("multiline-with-trailing-space-is-quoted", '["a \\nb", "a\\n ", " \\n"]')
+    ma("top-level-multiline", '"a\\nb\\n\\n"')
+    ma("control-characters-escaped", '["a\\tb", "\\u0001", "\\u001b", "\\u0000", "a\\r\\nb", "\\u000b"]')
+    ma("non-bmp-and-bom-escaped", '["😀", "\\ufeff", "\\u00a0"]', **y11)
+    ma("next-line-character-folds", '"a\\u0085b"', **y11)
+    expr_both("yaml.marshal/delete-character", 'yaml.marshal("a\\u007fb")', **y11)
+    expr("yaml.marshal/c1-control-character-strict", 'yaml.marshal("\\u0080")', strict=True, **y11)
+    ma("long-string-folds-at-80", '"' + "word " * 30 + 'end"', **y11)
+    ma("long-string-without-spaces", '"' + "x" * 100 + '"')
+    ma("long-quoted-string-folds", '{"k": "' + "abc " * 25 + '"}', **y11)
+    ma("long-key-is-complex", '{"' + "k" * 129 + '": 1, "' + "j" * 128 + '": 2}')
+    ma("multiline-key-is-complex", '{"a\\nb": 1}')
+    ma("odd-keys-quoted", '{"key with space": 1, "": 2, "true": 3, "1": 4, "a: b": 5, "-x": 6, "<": 7}', **y11)
+    # ---- numbers: the literal's form decides int or float (go-yaml formats floats with %g)
+    ma("integers", "[0, 1, -1, 1000000, 9223372036854775807, 9223372036854775808, -9223372036854775808]")
+    ma("floats", "[1.5, 1.0, -0.0, 0.1, 0.0001, 0.00001, 123456.5, 1234567.5, 12345678.9, 3.14159265358979323846]", **y11)
+    ma("exponent-literals", "[1e3, 1e6, 1e21, 1e20, 1e-5, 1e-7, 2.5e-320, 1e308]", **y11)
+    ma("big-integers-become-floats", "[100000000000000000000, 18446744073709551616, 123456789012345678901234567890]", **y11)
+    ma("out-of-float-range-is-plain-text", "[2e308, -2e308]", **y11)
+    ma("computed-numbers", "[10 / 4, 2.0 * 500000, 1e6 + 0, 1.5 * 2, 0.1 + 0.2]", **y11)
+    ma("numbers-from-unmarshal", 'yaml.unmarshal("[1e6, 1000000.0, 1.5]")')
+    ma("booleans-and-null", '{"t": true, "f": false, "n": null}', **y11)
+    # ---- sets and non-string keys
+    ma("set-is-a-sorted-sequence", '{"b", "a", 3, [1]}')
+    ma("empty-set", "set()")
+    ma("non-string-keys", '{1: "a", true: "b", null: "c", 1.5: "d", [1]: "e", {"x": 1}: "f"}', **y11)
+    ma("from-input", "input", input={"user": {"name": "alice", "roles": ["admin", "dev"], "active": True}})
+    expr("yaml.marshal/round-trip", 'yaml.unmarshal(yaml.marshal(input)) == input', input={"a": [1, "yes", None, {"b": "0755"}], "c": "x\ny\n"})
+
+    # ---- yaml.is_valid: true exactly when yaml.unmarshal succeeds; false for non-strings
+    expr("yaml.is_valid/documents", "[yaml.is_valid(s) | some s in input.docs]", input={"docs": [
+        "a: 1", "", "# c", "{\"json\": [1, 2]}", "a: 1\n---\n[", "[1, 2]]", "a:\t1", "a: 1e400",
+        "a: b: c", "a:\n\tb: 1", "[1, 2", "a: \"x", "%YAML 1.2\n---\na: 1",
+        ".inf", "a: .nan", "~: a", "[1]: a", "9223372036854775808: a", "!!int abc", "a: *x", "d:\n  <<: 1",
+        "!!binary \"!!!\"", "[" * 10001 + "]" * 10001]}, **y11)
+    expr("yaml.is_valid/valid", 'yaml.is_valid("a: [1, {b: c}]")')
+    expr("yaml.is_valid/invalid", 'yaml.is_valid("a: b: c")')
+    expr("yaml.is_valid/infinity-is-not-valid", 'yaml.is_valid(".inf")', **y11)
+    expr("yaml.is_valid/non-strings", "[yaml.is_valid(x) | some x in input.xs]", input={"xs": [1, None, True, ["a: 1"], {"a": 1}]}, **non_string)
+    expr("yaml.is_valid/non-string-strict", "yaml.is_valid(input.x)", strict=True, input={"x": 1}, **non_string)
+    expr("yaml.is_valid/constant-number-argument", "yaml.is_valid(1)")
 
 
 def define_more_builtins() -> None:

@@ -14,6 +14,9 @@ struct BuiltinContext {
     /// The evaluation's deadline: builtins that may run long (regular expressions, building
     /// large strings) check it as they go.
     var deadline: ContinuousClock.Instant = .now.advanced(by: .seconds(1))
+    /// Set when OPA's compile-time type checker is being reproduced on constant arguments, for
+    /// builtins that refuse a wrong type there but answer for it when evaluated.
+    var isTypeCheck = false
 }
 
 /// Per-evaluation memory of random answers: OPA gives the same call the same answer within

@@ -5,7 +5,7 @@ enum Builtins {
         for group in [
             numberBuiltins, aggregateBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, typeBuiltins, encodingBuiltins,
             timeBuiltins, miscBuiltins, moreBuiltins, documentBuiltins, templateBuiltins, jsonPatchBuiltins, identifierBuiltins,
-            bitsBuiltins, graphBuiltins, formattingBuiltins, jwtDecodeVerify, cidrMerge, uriBuiltins, globBuiltins,
+            bitsBuiltins, graphBuiltins, formattingBuiltins, jwtDecodeVerify, cidrMerge, uriBuiltins, globBuiltins, yamlBuiltins,
         ] {
             table.merge(group) { first, _ in first }
         }

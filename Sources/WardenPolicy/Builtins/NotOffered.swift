@@ -44,10 +44,6 @@ extension Builtins {
             "not yet: OPA answers with gojsonschema's (draft-07) error list word for word; Warden's own validator checks contracts "
                 + "(warden schema validate) and would word and order the errors differently")
         add(
-            ["yaml.is_valid", "yaml.marshal", "yaml.unmarshal"],
-            "not yet: OPA reads and writes YAML as go-yaml v2 does (YAML 1.1 scalars, its quoting and layout), which Warden does not reproduce"
-        )
-        add(
             ["strings.render_template"],
             "it runs Go's text/template language, a second interpreter in the policy engine that no gate or kill switch needs; "
                 + "use sprintf and concat")

@@ -206,7 +206,7 @@ extension Evaluation {
     /// The type error a call with constant arguments would raise (OPA reports it at compile time).
     static func literalTypeError(_ builtin: Builtin, _ values: [Value]) -> String? {
         do {
-            _ = try builtin.body(values, BuiltinContext(now: 0))
+            _ = try builtin.body(values, BuiltinContext(now: 0, isTypeCheck: true))
             return nil
         } catch let error as BuiltinError where error.isTypeError && error.isStaticTypeError {
             return error.message
