@@ -51,8 +51,9 @@ let package = Package(
         .target(
             name: "WardenPolicy",
             dependencies: [
-                "WardenJSON", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "BigInt", package: "BigInt"), .product(name: "Yams", package: "Yams"),
+                "WardenJSON", "WardenSchema", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "BigInt", package: "BigInt"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Artifact trust: digests, DSSE, Sigstore bundles, OpenSSF model-signing, cosign simple

@@ -394,6 +394,7 @@ def define_cases() -> None:
     define_decode_verify(fx, jwt_more_fixtures())
     define_rule_index()
     define_yaml_builtins()
+    define_json_schema_builtins()
 
 
 def define_rules() -> None:
@@ -2222,6 +2223,377 @@ def define_yaml_builtins() -> None:
     expr("yaml.is_valid/non-strings", "[yaml.is_valid(x) | some x in input.xs]", input={"xs": [1, None, True, ["a: 1"], {"a": 1}]}, **non_string)
     expr("yaml.is_valid/non-string-strict", "yaml.is_valid(input.x)", strict=True, input={"x": 1}, **non_string)
     expr("yaml.is_valid/constant-number-argument", "yaml.is_valid(1)")
+
+
+def define_json_schema_builtins() -> None:
+    """json.match_schema / json.verify_schema: OPA v1.20.2 validates with its vendored copy of
+    xeipuuv/gojsonschema (internal/gojsonschema).  The answers pin its exact texts: error
+    "type", "desc", "error" ("<field>: <desc>") and "field" ("(Root)" or dotted path), the
+    order of several errors, number printing, draft selection and schema errors.
+
+    Only deterministic answers are kept: gojsonschema walks Go maps (the schema's "properties",
+    the document's keys for additionalProperties / patternProperties / propertyNames, and
+    "dependencies"), so when two or more of those produce errors OPA's order changes from run
+    to run; such cases (`sorted_errors` below) sort the error list before comparing."""
+    section("builtins_json_schema.yaml")
+    differs = {"regorus_differs": True,
+               "why": "regorus validates with its own JSON Schema library: different error texts, draft handling"}
+
+    def lit(v) -> str:
+        """A Rego literal for a JSON value (JSON syntax is Rego syntax)."""
+        return json.dumps(v, ensure_ascii=False)
+
+    def js(v) -> str:
+        """A Rego string holding the JSON text of v (match_schema parses strings as JSON)."""
+        return json.dumps(json.dumps(v, ensure_ascii=False), ensure_ascii=False)
+
+    def ms(note, doc, schema, **kw):
+        """doc and schema are Rego source text."""
+        expr("json.match_schema/" + note, f"json.match_schema({doc}, {schema})", **{**differs, **kw})
+
+    def msv(note, doc, schema, **kw):
+        """doc and schema are Python JSON values written as Rego literals."""
+        ms(note, lit(doc), lit(schema), **kw)
+
+    def mss(note, doc, schema, **kw):
+        """The document is the JSON text of a Python value (so a scalar or array can be the root)."""
+        ms(note, js(doc), lit(schema), **kw)
+
+    def sorted_errors(note, doc, schema, **kw):
+        """Several map-driven errors: OPA's order varies between runs, so compare them sorted."""
+        rules("json.match_schema/" + note,
+              f"r := [x[0], sort(x[1])] if {{ x := json.match_schema({doc}, {schema}) }}", **{**differs, **kw})
+
+    def vs(note, schema, **kw):
+        expr("json.verify_schema/" + note, f"json.verify_schema({schema})", **{**differs, **kw})
+
+    # ------------------------------------------------------------------ type
+    msv("type/string-given-integer", {"a": 1}, {"properties": {"a": {"type": "string"}}})
+    mss("type/integer-accepts-1.0", 1.0, {"type": "integer"})
+    ms("type/integer-accepts-1e2", '"1e2"', '{"type": "integer"}')
+    ms("type/integer-accepts-negative-zero", '"-0.0"', '{"type": "integer"}')
+    mss("type/integer-given-number", 1.5, {"type": "integer"})
+    ms("type/integer-given-small-exponent", '"1E-2"', '{"type": "integer"}')
+    ms("type/big-number-is-integer", '"1e300"', '{"type": "string"}')
+    ms("type/huge-integer-is-integer", '"100000000000000000000000000000001"', '{"type": "integer"}')
+    mss("type/number-accepts-integer", 7, {"type": "number"})
+    msv("type/list-in-schema-order", {"a": "x"}, {"properties": {"a": {"type": ["integer", "null"]}}})
+    msv("type/list-three", {"a": {}}, {"properties": {"a": {"type": ["array", "string", "number"]}}})
+    msv("type/given-null", {"a": None}, {"properties": {"a": {"type": "integer"}}})
+    msv("type/given-boolean", {"a": True}, {"properties": {"a": {"type": "integer"}}})
+    msv("type/given-array", {"a": [1]}, {"properties": {"a": {"type": "object"}}})
+    msv("type/root-object-not-array", {"a": 1}, {"type": "array"})
+    mss("type/root-null", None, {"type": "string"})
+    msv("type/empty-list-allows-all", {"a": 1}, {"type": []})
+    msv("type/mismatch-skips-other-keywords", {"a": "abc"}, {"properties": {"a": {"type": "integer", "minimum": 5, "enum": [1]}}})
+    msv("type/unknown-name", {"a": 1}, {"type": "any"}, strict=True)
+    msv("type/duplicated", {"a": 1}, {"type": ["string", "string"]}, strict=True)
+    msv("type/not-a-string", {"a": 1}, {"type": 5}, strict=True)
+
+    # ------------------------------------------------------------------ enum / const
+    msv("enum/listing", {"a": 3}, {"properties": {"a": {"enum": [1, "x", None, True, [1, 2], {"k": "v", "b": 1.5}]}}})
+    ms("enum/1.0-equals-1", '{"a": 1.0}', '{"properties": {"a": {"enum": [1]}}}')
+    ms("enum/numbers-printed-as-go-float64",
+       '"\\"x\\""', '{"enum": [1.0, 2.50, 1E2, 1e21, 1e20, 1e-7, 0.000001, 12345678901234567890, 1.5e300]}')
+    ms("enum/negative-zero-is-not-zero", '"0"', '{"enum": [-0]}')
+    msv("enum/string-escaping", {"a": "x"}, {"properties": {"a": {"enum": ["<&>\"é\n\\"]}}})
+    msv("enum/empty-rejects-all", {"a": "x"}, {"properties": {"a": {"enum": []}}})
+    mss("enum/root-field-in-desc", "x", {"enum": ["y"]})
+    msv("enum/object-key-order-irrelevant", {"a": {"b": 1, "c": 2}}, {"properties": {"a": {"enum": [{"c": 2, "b": 1}]}}})
+    msv("enum/duplicate-items", {"a": 1}, {"enum": [1, 1.0]}, strict=True)
+    msv("enum/not-an-array", {"a": 1}, {"enum": 1}, strict=True)
+    msv("const/string", {"a": "x"}, {"properties": {"a": {"const": "y"}}})
+    msv("const/object-sorted-and-escaped", {"a": "x"}, {"properties": {"a": {"const": {"b": [1, 2.5, None], "a": "<"}}}})
+    ms("const/1-equals-1.0", '{"a": 1}', '{"properties": {"a": {"const": 1.0}}}')
+    msv("const/null", {"a": 2}, {"properties": {"a": {"const": None}}})
+    ms("const/compared-as-float64", '"12345678901234567890"', '{"const": 12345678901234567891}')
+    msv("const/false-vs-0", {"a": 0}, {"properties": {"a": {"const": False}}})
+
+    # ------------------------------------------------------------------ numbers
+    mss("multipleOf/integer", 7, {"multipleOf": 2})
+    ms("multipleOf/decimal-exact", '"7.3"', '{"multipleOf": 0.1}')
+    ms("multipleOf/decimal-exact-0.3", '"0.3"', '{"multipleOf": 0.1}')
+    ms("multipleOf/float-noise-fails", '"0.30000000000000004"', '{"multipleOf": 0.1}')
+    ms("multipleOf/printed-1.5", '"7.3"', '{"multipleOf": 1.5}')
+    ms("multipleOf/printed-exponent", '"7.3"', '{"multipleOf": 12345678901}')
+    ms("multipleOf/printed-1e+21", '"7.3"', '{"multipleOf": 1e21}')
+    ms("multipleOf/4.0-of-2", '"4.0"', '{"multipleOf": 2}')
+    ms("multipleOf/ignores-strings", '"\\"x\\""', '{"multipleOf": 2}')
+    msv("multipleOf/zero", {"a": 1}, {"multipleOf": 0}, strict=True)
+    msv("multipleOf/negative", {"a": 1}, {"multipleOf": -2}, strict=True)
+    msv("multipleOf/string", {"a": 1}, {"multipleOf": "2"}, strict=True)
+    ms("maximum/equal-passes", '"5"', '{"maximum": 5}')
+    ms("maximum/printed-123456", '"1e500"', '{"maximum": 123456}')
+    ms("maximum/printed-1e+06", '"1e500"', '{"maximum": 1000000}')
+    ms("maximum/printed-999999.5", '"1e500"', '{"maximum": 999999.5}')
+    ms("maximum/printed-negative", '"1e500"', '{"maximum": -2.5}')
+    ms("maximum/printed-big-integer", '"1e500"', '{"maximum": 12345678901234567890123}')
+    ms("maximum/exact-comparison", '"5.0000000000000000001"', '{"maximum": 5}')
+    ms("minimum/printed-0.0001234", '"-1"', '{"minimum": 0.0001234}')
+    ms("minimum/printed-1e-05", '"-1"', '{"minimum": 0.00001}')
+    ms("minimum/printed-1e-300", '"-1"', '{"minimum": 1e-300}')
+    ms("minimum/tiny-positive-passes-exclusive-zero", '"1.5e-400"', '{"exclusiveMinimum": 0}')
+    ms("exclusiveMaximum/equal-fails", '"5"', '{"exclusiveMaximum": 5}')
+    ms("exclusiveMinimum/equal-fails", '"5"', '{"exclusiveMinimum": 5}')
+    ms("minimum/fails", '"5"', '{"minimum": 5.5}')
+    ms("numbers/ignore-strings", '"\\"x\\""', '{"minimum": 5, "maximum": 1}')
+    ms("numbers/all-in-order", '"5"',
+       '{"minimum": 6, "maximum": 4, "exclusiveMinimum": 7, "exclusiveMaximum": 3, "multipleOf": 2}')
+    msv("minimum/not-a-number", {"a": 1}, {"minimum": "2"}, strict=True)
+
+    # ------------------------------------------------------------------ strings
+    mss("maxLength/counts-code-points", "héllo", {"maxLength": 4})
+    mss("maxLength/exact-code-points-pass", "héllo", {"maxLength": 5})
+    mss("maxLength/emoji-one-each", "😀😀", {"maxLength": 1})
+    mss("maxLength/combining-mark-counts", "e\u0301", {"maxLength": 1})
+    mss("minLength/fails", "ab", {"minLength": 3})
+    mss("strings/min-and-pattern-in-order", "ab", {"minLength": 3, "maxLength": 4, "pattern": "^x"})
+    mss("strings/max-and-pattern-in-order", "abcde", {"minLength": 1, "maxLength": 2, "pattern": "^x"})
+    mss("pattern/unanchored-search", "ab", {"pattern": "b"})
+    mss("pattern/desc-quotes-pattern", "ab", {"pattern": "it's^\\d+$"})
+    mss("pattern/ignores-numbers", 3, {"pattern": "x", "maxLength": 0})
+    mss("pattern/lookahead-is-schema-error", "ab", {"pattern": "^(?!x)"}, strict=True)
+    mss("pattern/bad-regex-is-schema-error", "ab", {"pattern": "["}, strict=True)
+    ms("maxLength/1.0-literal-is-not-integer", '"\\"abc\\""', '"{\\"maxLength\\": 1.0}"', strict=True)
+    ms("maxLength/computed-2-is-integer", '"\\"abc\\""', '{"maxLength": 4 / 2}')
+    mss("maxLength/negative", "ab", {"maxLength": -1}, strict=True)
+    mss("minLength/greater-than-maxLength", "ab", {"minLength": 3, "maxLength": 2}, strict=True)
+
+    # ------------------------------------------------------------------ arrays
+    msv("items/schema-nested-fields", {"a": [1, "x", 2, "y"]}, {"properties": {"a": {"items": {"type": "integer"}}}})
+    mss("items/schema-root-fields", [1, "x", 2, "y"], {"items": {"type": "integer"}})
+    mss("items/tuple", [1, "x", 2, "y"], {"items": [{"type": "integer"}, {"type": "integer"}]})
+    mss("additionalItems/false", [1, "x", 2, "y"], {"items": [{"type": "integer"}, {"type": "string"}], "additionalItems": False})
+    mss("additionalItems/schema", [1, "x", 2, "y"], {"items": [{"type": "integer"}, {"type": "string"}], "additionalItems": {"type": "string"}})
+    mss("additionalItems/ignored-without-tuple", [1, "x"], {"items": {"type": "integer"}, "additionalItems": False})
+    mss("additionalItems/ignored-without-items", [1, "x"], {"additionalItems": False})
+    mss("items/tuple-longer-than-array", [1], {"items": [{"type": "integer"}, {"type": "string"}], "additionalItems": False})
+    mss("items/false", [1, "x"], {"items": False})
+    mss("items/tuple-of-booleans", [1, "x"], {"items": [True, False]})
+    mss("minItems-maxItems/order", [1, 2, 3], {"maxItems": 2, "minItems": 5})
+    mss("uniqueItems/pairs-reported", [1, 2, 1, "a", "a", 1.0], {"uniqueItems": True})
+    mss("uniqueItems/nested-values", [[1], {"a": 1}, [1], {"a": 1.0}], {"uniqueItems": True})
+    mss("uniqueItems/false-allows", [1, 1], {"uniqueItems": False})
+    mss("contains/passes", [1, "x"], {"contains": {"type": "string"}})
+    mss("contains/first-best-errors", [1, 2], {"contains": {"type": "string"}})
+    mss("contains/best-by-score", [{"n": "x"}, {"n": 1}], {"contains": {"properties": {"n": {"type": "integer", "minimum": 5}}}})
+    mss("contains/empty-array", [], {"contains": {"type": "string"}})
+    expr("json.match_schema/array-document-from-input", 'json.match_schema(input.d, {"items": {"type": "string"}})',
+         input={"d": [1, "x"]}, **differs)
+    expr("json.match_schema/set-becomes-array", 'json.match_schema({"a": {"x", "y"}}, {"properties": {"a": {"items": {"type": "integer"}}}})', **differs)
+
+    # ------------------------------------------------------------------ objects
+    msv("required/schema-order", {"x": 1}, {"required": ["b", "a", "c"]})
+    msv("required/not-object-ignored", {"a": [1]}, {"properties": {"a": {"required": ["z"]}}})
+    msv("minProperties/fails", {"x": 1}, {"minProperties": 2})
+    msv("maxProperties/fails", {"x": 1, "y": 2}, {"maxProperties": 1})
+    msv("minProperties/greater-than-max", {}, {"minProperties": 3, "maxProperties": 1}, strict=True)
+    msv("additionalProperties/false", {"a": 1, "x": 2}, {"properties": {"a": {}}, "additionalProperties": False})
+    msv("additionalProperties/false-nested-field", {"a": {"b": 1}}, {"properties": {"a": {"additionalProperties": False}}})
+    msv("additionalProperties/schema", {"a": 1, "x": 2}, {"properties": {"a": {}}, "additionalProperties": {"type": "string"}})
+    msv("patternProperties/match", {"x1": "a", "y": 2}, {"patternProperties": {"^x": {"type": "integer"}}})
+    msv("patternProperties/covers-additional", {"x1": 1}, {"patternProperties": {"^x": {"type": "integer"}}, "additionalProperties": False})
+    sorted_errors("properties/several-sorted", lit({"a": 1, "b": 2, "c": 3}),
+                  lit({"properties": {"a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}}}))
+    sorted_errors("additionalProperties/several-sorted", lit({"x": 1, "y": 2, "z": 3}), lit({"additionalProperties": False}))
+    sorted_errors("patternProperties/with-additional-sorted", lit({"x1": "a", "x2": 2, "y": 3}),
+                  lit({"patternProperties": {"^x": {"type": "integer"}}, "additionalProperties": {"type": "string"}}))
+    sorted_errors("dependencies/two-keys-sorted", lit({"a": 1, "b": 2}), lit({"dependencies": {"a": ["x"], "b": ["y"]}}))
+    msv("dependencies/array", {"a": 1}, {"dependencies": {"a": ["b", "c"]}})
+    msv("dependencies/array-partly-met", {"a": 1, "b": 2}, {"dependencies": {"a": ["b", "c"]}})
+    msv("dependencies/schema", {"a": 1}, {"dependencies": {"a": {"required": ["z"], "properties": {"a": {"type": "string"}}}}})
+    msv("dependencies/absent-key", {"b": 1}, {"dependencies": {"a": ["z"]}})
+    msv("dependencies/false", {"a": 1}, {"dependencies": {"a": False}})
+    msv("propertyNames/fails", {"abc": 1}, {"propertyNames": {"maxLength": 2, "pattern": "^d"}})
+    msv("propertyNames/before-properties", {"a": 1}, {"propertyNames": {"maxLength": 0}, "properties": {"a": {"type": "string"}}})
+    msv("patternProperties/and-properties-both-apply", {"x1": 1},
+        {"patternProperties": {"^x": {"type": "string"}}, "properties": {"x1": {"minimum": 5}}})
+    mss("contains/false", [1, 2], {"contains": False})
+    msv("propertyNames/false", {"abc": 1}, {"propertyNames": False})
+    msv("object/keyword-order", {"a": 1}, {
+        "allOf": [{"required": ["q"]}], "required": ["z"], "enum": [1], "properties": {"a": {"type": "string"}},
+        "not": {"required": ["a"]}, "anyOf": [{"maxProperties": 0}], "oneOf": [{"minProperties": 2}],
+        "dependencies": {"a": ["w"]}, "if": {"required": ["a"]}, "then": {"required": ["t"]},
+        "minProperties": 3, "format": "email", "const": 5})
+    expr("json.match_schema/non-string-keys", 'json.match_schema({1.50: "a"}, {"additionalProperties": false})', **differs)
+
+    # ------------------------------------------------------------------ field paths
+    msv("field/dotted-keys-and-indices", {"a.b": {"c d": [0, {"e": 1}]}},
+        {"properties": {"a.b": {"properties": {"c d": {"items": {"properties": {"e": {"type": "string"}}}}}}}})
+    msv("field/empty-key", {"": 1}, {"properties": {"": {"type": "string"}}})
+    msv("field/empty-key-nested", {"x": {"": 1}}, {"properties": {"x": {"properties": {"": {"type": "string"}}}}})
+    msv("field/in-enum-desc", {"a": {"b": {"c": 1}}}, {"properties": {"a": {"properties": {"b": {"properties": {"c": {"enum": ["x"]}}}}}}})
+    msv("field/in-const-desc", {"a": [[1]]}, {"properties": {"a": {"items": {"items": {"const": "x"}}}}})
+    msv("field/unicode-key", {"é ü": 1}, {"properties": {"é ü": {"type": "string"}}})
+
+    # ------------------------------------------------------------------ composition
+    mss("anyOf/passes", 7, {"anyOf": [{"type": "string"}, {"maximum": 1}, {"minimum": 5}]})
+    mss("anyOf/best-branch-errors", "abc", {"anyOf": [{"type": "integer"}, {"maxLength": 1}, {"minLength": 5}]})
+    msv("anyOf/nested-field", {"a": "xyz"}, {"properties": {"a": {"anyOf": [{"type": "integer"}, {"maxLength": 2, "pattern": "^a"}]}}})
+    msv("anyOf/best-by-score", {"a": {"b": "x", "c": 1}},
+        {"properties": {"a": {"anyOf": [{"properties": {"b": {"type": "integer"}}}, {"required": ["z", "y"]},
+                                        {"properties": {"c": {"type": "string"}}}]}}})
+    msv("anyOf/best-counts-present-required", {"a": 1},
+        {"required": ["a", "b"], "anyOf": [{"required": ["z"]}, {"required": ["a", "y"]}]})
+    mss("oneOf/none-valid", 7, {"oneOf": [{"type": "string"}, {"maximum": 1}, {"minimum": 10}]})
+    mss("oneOf/two-valid", 7, {"oneOf": [{"type": "integer"}, {"minimum": 5}]})
+    mss("oneOf/exactly-one", 7, {"oneOf": [{"type": "integer"}, {"minimum": 50}]})
+    mss("allOf/sub-errors-then-summary", 7, {"allOf": [{"type": "string"}, {"maximum": 1}, {"minimum": 5}]})
+    mss("allOf/one-branch-two-errors", 7, {"allOf": [{"type": "integer"}, {"maximum": 1, "multipleOf": 2}]})
+    mss("not/fails", 7, {"not": {"type": "integer"}})
+    mss("not/passes", 7, {"not": {"type": "string"}})
+    mss("not/true", 7, {"not": True})
+    mss("not/false", 7, {"not": False})
+    mss("if/then-fails", 7, {"if": {"minimum": 5}, "then": {"multipleOf": 2}, "else": {"type": "string"}})
+    mss("if/else-fails", 3, {"if": {"minimum": 5}, "then": {"multipleOf": 2}, "else": {"type": "string"}})
+    mss("if/without-else-passes", 3, {"if": {"minimum": 5}, "then": {"multipleOf": 2}})
+    mss("if/then-without-if-ignored", 7, {"then": {"multipleOf": 2}})
+    mss("if/true-then-false", 7, {"if": True, "then": False})
+    mss("if/false-else-false", 7, {"if": False, "else": False})
+
+    # ------------------------------------------------------------------ $ref
+    msv("ref/definitions", {"a": 1}, {"definitions": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/s"}}})
+    msv("ref/defs", {"a": 1}, {"$defs": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/s"}}})
+    msv("ref/siblings-ignored", {"a": 1}, {"$defs": {"s": {"type": "string"}}, "properties": {"a": {"$ref": "#/$defs/s", "maximum": 0}}})
+    msv("ref/any-pointer", {"a": 1}, {"properties": {"a": {"$ref": "#/properties/b"}, "b": {"type": "string"}}})
+    msv("ref/pointer-escapes", {"a": 1}, {"definitions": {"a/b": {"type": "string"}}, "properties": {"a": {"$ref": "#/definitions/a~1b"}}})
+    msv("ref/id-fragment", {"a": 1}, {"$id": "http://example.com/root.json", "definitions": {"s": {"$id": "#str", "type": "string"}},
+                                      "properties": {"a": {"$ref": "#str"}}})
+    msv("ref/id-relative", {"a": 1}, {"$id": "http://example.com/root.json", "definitions": {"s": {"$id": "item.json", "type": "string"}},
+                                      "properties": {"a": {"$ref": "item.json"}}})
+    msv("ref/recursive", {"a": [1, [2, ["x"]]]},
+        {"definitions": {"t": {"type": ["integer", "array"], "items": {"$ref": "#/definitions/t"}}},
+         "properties": {"a": {"$ref": "#/definitions/t"}}})
+    msv("ref/root-from-property", {"a": {"a": "x"}}, {"properties": {"a": {"$ref": "#"}}, "type": ["object", "integer"]})
+    msv("ref/false-definition", {"a": 1}, {"properties": {"a": {"$ref": "#/definitions/s"}}, "definitions": {"s": False}})
+    msv("ref/metaschema-draft-07", {"type": 5}, {"$ref": "http://json-schema.org/draft-07/schema#"})
+    msv("ref/no-definitions", {"a": 1}, {"properties": {"a": {"$ref": "#/definitions/missing"}}}, strict=True)
+    msv("ref/missing-definition", {"a": 1}, {"properties": {"a": {"$ref": "#/definitions/missing"}}, "definitions": {}}, strict=True)
+    msv("ref/array-index-out-of-range", {"a": 1}, {"properties": {"a": {"$ref": "#/allOf/5"}}, "allOf": [{}]}, strict=True)
+    msv("ref/relative-without-base", {"a": 1}, {"properties": {"a": {"$ref": "other.json"}}}, strict=True)
+    msv("ref/invalid-definition", {"a": 1}, {"definitions": {"s": 5}}, strict=True)
+    msv("ref/invalid-defs-unchecked", {"a": 1}, {"$defs": {"s": {"type": "bogus"}}})
+
+    # ------------------------------------------------------------------ boolean / empty schemas
+    ms("schema/true-string", '"[1, 2]"', '"true"')
+    ms("schema/false-string", '"[1, 2]"', '"false"')
+    ms("schema/empty-object", '"null"', "{}")
+    msv("schema/unknown-keywords-ignored", {"a": 1}, {"unknownKeyword": {"type": "string"}, "examples": 5, "$comment": "x"})
+
+    # ------------------------------------------------------------------ formats (items keep errors in index order)
+    formats = {
+        "date-time": ["2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123+02:00", "2024-01-02t03:04:05z", "2024-01-02 03:04:05Z",
+                      "2024-02-30T00:00:00Z", "2024-01-02T23:59:60Z", "2024-01-02", "03:04:05", "2024-01-02T03:04:05",
+                      "2024-01-02T03:04:05+0100", "2024-01-02T03:04:05,5Z"],
+        "date": ["2024-01-02", "2024-02-29", "2023-02-29", "2024-13-01", "24-01-02", "2024-01-02T00:00:00Z", "2024-04-31"],
+        "time": ["03:04:05", "03:04:05Z", "03:04:05+01:00", "03:04:05.5", "3:04:05", "03:04", "25:00:00", "03:04:60", "23:59:59z"],
+        "email": ["a@b.c", "a@b", "Alice <a@b.com>", "@b.com", "a@", "plain", "a@@b", "\"quoted local\"@x.y", "a b@c.d",
+                  "a@b.c, d@e.f"],
+        "idn-email": ["a@b.c", "plain"],
+        "hostname": ["example.com", "a", "-bad.com", "bad-.com", "a_b.com", "xn--d1acufc.xn--p1ai", "example.com.", "a..b",
+                     "例え.jp", "1.2.3.4", "a" * 63 + ".com", "a" * 64 + ".com", ""],
+        "ipv4": ["1.2.3.4", "256.1.1.1", "1.2.3", "01.2.3.4", "::ffff:1.2.3.4", "1.2.3.4 ", "0.0.0.0"],
+        "ipv6": ["::1", "2001:db8::1", "1.2.3.4", "::ffff:1.2.3.4", "fe80::1%eth0", "2001:db8:::1", "2001:DB8::1", "[::1]"],
+        "uri": ["http://x.y/z", "mailto:a@b", "urn:isbn:123", "/relative", "relative", "http://x.y/a b", "http://x y/",
+                "http://x.y/\\a", "://x", "1http://x", "http://x.y/%zz", "a:", ""],
+        "uri-reference": ["/relative", "relative", "#frag", "http://x.y/\\a", "%zz", "", "http://x y/", ":x"],
+        "iri": ["http://例え.jp/", "relative"],
+        "iri-reference": ["relative", "%zz"],
+        "uri-template": ["http://x.y/{id}", "http://x.y/{id", "http://x.y/id}", "{a}{b}", "http://x y/{a}"],
+        "uuid": ["123e4567-e89b-12d3-a456-426614174000", "123E4567-E89B-12D3-A456-426614174000",
+                 "123e4567e89b12d3a456426614174000", "{123e4567-e89b-12d3-a456-426614174000}"],
+        "regex": ["^a+$", "[", "(?!x)", "", "a{2,1}", "(?P<n>a)"],
+        "json-pointer": ["", "/", "/a/b", "/a~0b~1c", "a", "/a~2", "#/a"],
+        "relative-json-pointer": ["0", "1/a", "0#", "01", "-1", "1#/a", ""],
+        "unknown-format": ["anything"],
+    }
+    for fmt, values in formats.items():
+        mss(f"format/{fmt}", values, {"items": {"format": fmt}})
+    mss("format/non-strings-pass", [1, None, True, {}, []], {"items": {"format": "email"}})
+
+    # ------------------------------------------------------------------ drafts ($schema)
+    d4, d6, d7 = ("http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-06/schema#",
+                  "http://json-schema.org/draft-07/schema#")
+    mss("draft-04/exclusiveMaximum-boolean", 5, {"$schema": d4, "maximum": 5, "exclusiveMaximum": True})
+    mss("draft-04/exclusiveMaximum-false", 5, {"$schema": d4, "maximum": 5, "exclusiveMaximum": False})
+    mss("draft-04/exclusiveMaximum-number", 5, {"$schema": d4, "exclusiveMaximum": 5}, strict=True)
+    mss("draft-04/exclusiveMinimum-without-minimum", 5, {"$schema": d4, "exclusiveMinimum": True}, strict=True)
+    mss("draft-04/const-ignored", 5, {"$schema": d4, "const": 4})
+    mss("draft-04/boolean-subschema", [5], {"$schema": d4, "items": False}, strict=True)
+    mss("draft-04/no-fragment", 5, {"$schema": "http://json-schema.org/draft-04/schema", "maximum": 5, "exclusiveMaximum": True})
+    mss("draft-06/exclusiveMaximum-number", 5, {"$schema": d6, "exclusiveMaximum": 5})
+    mss("draft-06/if-ignored", 5, {"$schema": d6, "if": True, "then": False})
+    mss("draft-06/contains", [5], {"$schema": d6, "contains": {"type": "string"}})
+    mss("draft-07/exclusiveMaximum-boolean", 5, {"$schema": d7, "maximum": 5, "exclusiveMaximum": True}, strict=True)
+    mss("draft-07/if", 5, {"$schema": d7, "if": True, "then": {"const": 4}})
+    mss("default/exclusiveMaximum-boolean", 5, {"maximum": 5, "exclusiveMaximum": True})
+    mss("default/exclusiveMaximum-number", 5, {"exclusiveMaximum": 5})
+    mss("default/exclusiveMaximum-boolean-without-maximum", 5, {"exclusiveMaximum": True}, strict=True)
+    mss("draft-2020-12/treated-as-default", 5,
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "maximum": 5, "exclusiveMaximum": True})
+    mss("draft-https-07/treated-as-default", 5,
+        {"$schema": "https://json-schema.org/draft-07/schema#", "maximum": 5, "exclusiveMaximum": True})
+    mss("draft-unknown-urn/treated-as-default", [5], {"$schema": "urn:x", "items": False})
+    mss("draft/2020-12-keywords-ignored", [1, "x"],
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "prefixItems": [{"type": "string"}],
+         "dependentRequired": {"a": ["b"]}, "unevaluatedItems": False})
+    mss("draft/schema-not-a-string", 5, {"$schema": 7}, strict=True)
+    mss("draft/schema-bad-url", 5, {"$schema": "x %zz"}, strict=True)
+
+    # ------------------------------------------------------------------ arguments
+    ms("args/both-json-strings", '"5"', '"{\\"type\\": \\"string\\"}"')
+    ms("args/invalid-json-document", '"{bad"', "{}", strict=True)
+    ms("args/invalid-json-document-nonstrict", '"{bad"', "{}")
+    ms("args/empty-string-document", '""', "{}", strict=True)
+    ms("args/invalid-json-schema", "{}", '"{bad"', strict=True)
+    ms("args/schema-json-number", "{}", '"5"', strict=True)
+    ms("args/schema-json-array", "{}", '"[]"', strict=True)
+    ms("args/duplicate-keys-last-wins", '"{\\"a\\": 1, \\"a\\": \\"x\\"}"', '{"properties": {"a": {"type": "string"}}}')
+    ms("args/number-literal-document", "5", "{}", strict=True)
+    ms("args/array-literal-schema", "{}", "[1]", strict=True)
+    expr("json.match_schema/args/number-input-document",
+         "json.match_schema(input.d, {})", input={"d": 5}, strict=True, **differs)
+    expr("json.match_schema/args/number-input-document-nonstrict",
+         "json.match_schema(input.d, {})", input={"d": 5}, **differs)
+    expr("json.match_schema/args/array-input-schema",
+         "json.match_schema({}, input.s)", input={"s": [1]}, strict=True, **differs)
+
+    # ------------------------------------------------------------------ json.verify_schema
+    vs("valid-object", lit({"type": "string"}))
+    vs("valid-json-string", js({"type": "string"}))
+    vs("valid-empty", "{}")
+    vs("valid-true-string", '"true"')
+    vs("valid-empty-anyOf", lit({"anyOf": []}))
+    vs("unknown-type", lit({"type": "strin"}))
+    vs("type-not-string", lit({"type": 5}))
+    vs("invalid-json", '"{bad json"')
+    vs("json-number", '"5"')
+    vs("json-null", '"null"')
+    vs("properties-not-object", lit({"properties": 5}))
+    vs("required-not-array", lit({"required": "a"}))
+    vs("required-duplicates", lit({"required": ["a", "a"]}))
+    vs("required-non-string", lit({"required": [1]}))
+    vs("maximum-null", lit({"maximum": None}))
+    vs("minItems-negative", lit({"minItems": -1}))
+    vs("maxItems-fraction", lit({"maxItems": 1.5}))
+    vs("uniqueItems-not-boolean", lit({"uniqueItems": 1}))
+    vs("items-not-schema", lit({"items": 1}))
+    vs("additionalProperties-not-schema", lit({"additionalProperties": 1}))
+    vs("patternProperties-bad-regex", lit({"patternProperties": {"[": {}}}))
+    vs("propertyNames-not-schema", lit({"propertyNames": 1}))
+    vs("dependencies-bad-value", lit({"dependencies": {"a": 1}}))
+    vs("not-not-schema", lit({"not": 1}))
+    vs("if-not-schema", lit({"if": 1}))
+    vs("allOf-not-array", lit({"allOf": {}}))
+    vs("allOf-item-not-schema", lit({"allOf": [1]}))
+    vs("format-not-string", lit({"format": 1}))
+    vs("ref-not-string", lit({"$ref": 1}))
+    vs("definitions-item-not-schema", lit({"definitions": {"a": 1}}))
+    vs("nested-unknown-type", lit({"properties": {"a": {"type": "bogus"}}}))
+    vs("missing-ref", lit({"$ref": "#/nope"}))
+    vs("number-literal", "5", strict=True)
+    expr("json.verify_schema/input-number", "json.verify_schema(input.s)", input={"s": 5}, **differs)
+    expr("json.verify_schema/input-array", "json.verify_schema(input.s)", input={"s": [1]}, **differs)
 
 
 def define_more_builtins() -> None:

@@ -6,6 +6,7 @@ enum Builtins {
             numberBuiltins, aggregateBuiltins, stringBuiltins, regexBuiltins, collectionBuiltins, typeBuiltins, encodingBuiltins,
             timeBuiltins, miscBuiltins, moreBuiltins, documentBuiltins, templateBuiltins, jsonPatchBuiltins, identifierBuiltins,
             bitsBuiltins, graphBuiltins, formattingBuiltins, jwtDecodeVerify, cidrMerge, uriBuiltins, globBuiltins, yamlBuiltins,
+            jsonSchemaBuiltins,
         ] {
             table.merge(group) { first, _ in first }
         }

@@ -40,10 +40,6 @@ extension Builtins {
                 + "OIDs as integer arrays); Warden's policies see the peer as its verified SPIFFE ID, the chain being checked by mTLS first"
         )
         add(
-            ["json.match_schema", "json.verify_schema"],
-            "not yet: OPA answers with gojsonschema's (draft-07) error list word for word; Warden's own validator checks contracts "
-                + "(warden schema validate) and would word and order the errors differently")
-        add(
             ["strings.render_template"],
             "it runs Go's text/template language, a second interpreter in the policy engine that no gate or kill switch needs; "
                 + "use sprintf and concat")

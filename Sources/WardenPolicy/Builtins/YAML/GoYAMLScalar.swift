@@ -89,62 +89,59 @@ enum GoYAMLScalar: Equatable {
 /// `t` (then a zone) or a space.
 enum GoTimestamp {
     static func matches(_ text: String) -> Bool {
-        var scanner = Scanner(Array(text.utf8))
-        guard let year = scanner.number(4, 4), scanner.take("-"), let month = scanner.number(1, 2), scanner.take("-"),
-            let day = scanner.number(1, 2), (1...12).contains(month), (1...daysIn(month, year: year)).contains(day)
+        let bytes = Array(text.utf8)
+        var index = 0
+        func number(_ least: Int, _ most: Int) -> Int? { GoTextScan.digits(bytes, &index, least, most) }
+        func take(_ character: Unicode.Scalar) -> Bool { GoTextScan.take(bytes, &index, character) }
+        guard let year = number(4, 4), take("-"), let month = number(1, 2), take("-"), let day = number(1, 2),
+            GoTextScan.isDate(year: year, month: month, day: day)
         else { return false }
-        if scanner.atEnd { return true }
+        if index == bytes.count { return true }
         let zoned: Bool
-        if scanner.take("T") || scanner.take("t") {
+        if take("T") || take("t") {
             zoned = true
-        } else if scanner.take(" ") {
+        } else if take(" ") {
             zoned = false
         } else {
             return false
         }
-        guard let hour = scanner.number(1, 2), scanner.take(":"), let minute = scanner.number(1, 2), scanner.take(":"),
-            let second = scanner.number(1, 2), hour < 24, minute < 60, second < 60
+        guard let hour = number(1, 2), take(":"), let minute = number(1, 2), take(":"), let second = number(1, 2), hour < 24, minute < 60,
+            second < 60
         else { return false }
-        if scanner.take(".") { guard scanner.number(1, 9) != nil else { return false } }
-        if zoned {
-            if !scanner.take("Z") {
-                guard scanner.take("+") || scanner.take("-"), let zoneHour = scanner.number(2, 2), scanner.take(":"),
-                    let zoneMinute = scanner.number(2, 2), zoneHour < 24, zoneMinute < 60
-                else { return false }
-            }
+        if take(".") { guard number(1, 9) != nil else { return false } }
+        if zoned, !take("Z") {
+            guard take("+") || take("-"), let zoneHour = number(2, 2), take(":"), let zoneMinute = number(2, 2), zoneHour < 24,
+                zoneMinute < 60
+            else { return false }
         }
-        return scanner.atEnd
+        return index == bytes.count
     }
+}
 
-    private static func daysIn(_ month: Int, year: Int) -> Int {
-        switch month {
-        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    private struct Scanner {
-        let bytes: [UInt8]
-        var index = 0
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-        var atEnd: Bool { index == bytes.count }
-
-        mutating func take(_ character: Unicode.Scalar) -> Bool {
-            guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
+/// Reading the digits and separators of Go's date and time layouts.
+enum GoTextScan {
+    /// Between `least` and `most` ASCII digits at `index`, as a number.
+    static func digits(_ bytes: [UInt8], _ index: inout Int, _ least: Int, _ most: Int) -> Int? {
+        var value = 0
+        var count = 0
+        while index < bytes.count, count < most, GoYAMLScalar.isDigit(bytes[index]) {
+            value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
             index += 1
-            return true
+            count += 1
         }
+        return count >= least ? value : nil
+    }
 
-        mutating func number(_ least: Int, _ most: Int) -> Int? {
-            var value = 0
-            var count = 0
-            while index < bytes.count, count < most, GoYAMLScalar.isDigit(bytes[index]) {
-                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
-                index += 1
-                count += 1
-            }
-            return count >= least ? value : nil
-        }
+    static func take(_ bytes: [UInt8], _ index: inout Int, _ character: Unicode.Scalar) -> Bool {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
+        index += 1
+        return true
+    }
+
+    /// Whether the day exists in that month of that (Gregorian) year.
+    static func isDate(year: Int, month: Int, day: Int) -> Bool {
+        guard (1...12).contains(month) else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return (1...[31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]).contains(day)
     }
 }
