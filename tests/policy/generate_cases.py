@@ -2019,6 +2019,15 @@ def define_semantics() -> None:
     rules("safety/unify-array-patterns", "r := [a, b] if { [a, 1] = [2, b] }")
     rules("safety/function-argument-pattern-binds", "f([a, b]) := a + b\nr := f([1, 2])")
     rules("safety/head-reference-binds-index", "r contains input.xs[i] if { i > 0 }", input={"xs": [5, 6, 7]})
+    # a membership nested in a negated comparison is a call OPA evaluates before the negation
+    rules("fuzz/not-comparison-of-membership-with-undefined-argument",
+          'r if { not (sprintf("%v", [input.missing]) in ["a"]) == true }', input={}, **fuzz)
+    # OPA compiles `e == comp` into `e = comp`: a bound value of another kind fails before the
+    # comprehension is built, so its conflict never happens
+    rules("fuzz/eq-with-comprehension-of-another-kind", "r if { every e in [1] { e == {2: c | c = input.tags[_]} } }",
+          input={"tags": ["a", "b"]}, **fuzz)
+    rules("fuzz/eq-with-comprehension-of-same-kind", "r if { every e in [{}] { e == {2: c | c = input.tags[_]} } }",
+          input={"tags": ["a", "b"]}, **fuzz)
     case("safety/import-alias-is-bound", ["package p\n\nimport input.user as u\n\nr := u.name\n"], "x = data.p.r",
          input={"user": {"name": "ann"}})
 

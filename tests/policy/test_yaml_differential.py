@@ -1,0 +1,287 @@
+"""yaml.marshal, yaml.unmarshal and yaml.is_valid (Warden's go-yaml v2 over libyaml) against OPA,
+on generated inputs nobody chose. Each input carries (a) a JSON value: nested objects and arrays,
+numbers in every spelling (`1.10`, `1E3`, `-0`, `1e400`, 25 digits), strings and keys YAML reads
+specially (`yes`, `~`, `0755`, `12:30`, ` lead`, `a: b`, `- x`, multi-line text, control
+characters, non-ASCII), which both engines marshal and then read back; and (b) a YAML text built
+from fragments (block and flow styles, anchors and aliases, merges, tags, block scalars, YAML 1.1
+scalars, comments, directives, several documents), then mutated byte by byte. Each answer must be
+OPA's: the marshalled text, the values read back (undefined where go-yaml or JSON refuses them),
+is_valid, and in strict mode the same error code. The generators keep away from where OPA's answer
+is random: two keys that become the same string, two invalid keys in a document, and key sets that
+go-yaml's (intransitive) key sort cannot order."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+
+from test_properties import opa_eval, require_oracle, warden
+
+# More on demand: WARDEN_YAML_FUZZ_CASES=20000 WARDEN_YAML_FUZZ_SEED=N.
+SEED = int(os.environ.get("WARDEN_YAML_FUZZ_SEED", "20261208"))
+CASES = int(os.environ.get("WARDEN_YAML_FUZZ_CASES", "1200"))
+QUERY = "data.yaml_diff"
+MODULE = """\
+package yaml_diff
+
+import rego.v1
+
+marshalled := yaml.marshal(json.unmarshal(input.json))
+
+round_trip := yaml.unmarshal(marshalled)
+
+unmarshalled := yaml.unmarshal(input.yaml)
+
+valid := yaml.is_valid(input.yaml)
+"""
+
+WORDS = [
+    "a", "b", "key", "A", "Z", "_", "a b", "a10", "a2", "é", "日本", "", "y", "yes", "No", "on", "OFF", "true", "null",
+    "Null", "~", "1", "10", "-1", "0", "+1", "1e3", "1.5", ".5", "0755", "0x1F", "0b11", "1_000", ".inf", "-.Inf",
+    ".NaN", "12:30", "190:20:30", "2001-12-14", "2001-12-14 21:59:43.10 -5", " lead", "trail ", "a: b", "a:b", "- x",
+    "-", "#c", "a #c", "? q", "[b]", "{a}", "a,b", "'q'", '"dq"', "\\", "@at", "`bt", "%p", "!tag", "&a", "*a", "|",
+    "> x", "---", "...", "\t", "tab\there", "\x00", "\x07", "\x7f", "\u0085", "\u00a0", "\u2028", "\ufeff", "😀",
+]
+NUMBERS = [
+    "0", "-0", "0.0", "-0.0", "1", "-7", "1.10", "1E3", "1e6", "1e-7", "2.5e+30", "0.1", "123456789.123", "1e21",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
+    "1234567890123456789012345", "0.1000000000000000000001", "1e400", "-1e400", "1e-400", "3.4028235e38",
+]
+
+
+class Number(str):
+    """A JSON number spelled as written (Python floats cannot say 1.10 or 1e400)."""
+
+
+def dump(value) -> str:
+    if isinstance(value, Number):
+        return value
+    if isinstance(value, list):
+        return "[" + ",".join(dump(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(k) + ":" + dump(v) for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def text(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.5:
+        return rng.choice(WORDS)
+    if roll < 0.75:
+        return "".join(rng.choice(WORDS) + rng.choice(["", " ", "\n", "  \n", ": ", "\n\n", "\r\n"]) for _ in range(rng.randint(2, 4)))
+    if roll < 0.85:
+        return " ".join(rng.choice(WORDS[:12]) for _ in range(rng.randint(10, 30)))  # long: folded at 80 columns
+    return "\n".join(" " * rng.choice([0, 0, 1, 2]) + rng.choice(WORDS) for _ in range(rng.randint(2, 4))) + rng.choice(["", "\n", "\n\n", " "])
+
+
+def keys(rng: random.Random) -> list[str]:
+    """Distinct keys; at most two with digits and no digit run past int64, so that go-yaml's
+    key sort is a total order (else OPA's output depends on Go's map order)."""
+    chosen: list[str] = []
+    for _ in range(rng.randint(0, 5)):
+        key = text(rng) if rng.random() < 0.3 else rng.choice(WORDS)
+        if key not in chosen and sum(any(c.isdigit() for c in k) for k in chosen + [key]) <= 2:
+            chosen.append(key)
+    return chosen
+
+
+def value(rng: random.Random, depth: int = 0):
+    roll = rng.random()
+    if depth < 4 and roll < 0.25:
+        return {k: value(rng, depth + 1) for k in keys(rng)}
+    if depth < 4 and roll < 0.4:
+        return [value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    if roll < 0.7:
+        return text(rng)
+    if roll < 0.9:
+        return Number(rng.choice(NUMBERS))
+    return rng.choice([True, False, None])
+
+
+# YAML texts. Key spellings are grouped by the JSON key they become; a document uses one spelling
+# per group, since two different YAML keys that turn into the same string make OPA keep a random one.
+KEY_GROUPS = [
+    ["a", "'a'", '"a"', "!!str a"], ["b"], ["key with space"], ["é"], ["1", "'1'", "0x1", "01", "+1", "1.0", "0b1", "!!int '1'"],
+    ["true", "yes", "On", "Y", "'true'"], ["false", "no", "off", "n"], ["0.1", "'0.1'", ".1"], ["1000", "1e3", "1_000", "'1000'"],
+    ["123456789.0", "'1.2345679e+08'"], ["-1", "-0x1"], ["12:30"], ["2001-12-14"], [".inf", "'.inf'", ".Inf"],
+    ["9223372036854775807"], ["x?"], ['"a: b"'], ["'#c'"], ["\"\\t\""], ["[", "!!binary aGVsbG8="],
+]
+INVALID_KEYS = ["~", "null", "", "18446744073709551615", "0xffffffffffffffff", "[a, b]", "{a: 1}", "? - a\n  - b\n"]
+SCALARS = [
+    "plain", "two words", "y", "Yes", "NO", "on", "Off", "true", "False", "null", "~", "0755", "0o17", "0x1F", "0b101",
+    "1_000", "-0", "+12", "1.5", "1e3", "1.0e+3", ".5", "685_230.15", "190:20:30", ".inf", "-.Inf", ".NaN", "2001-12-14",
+    "2001-12-14T21:59:43.10-05:00", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
+    "18446744073709551616", "0xffffffffffffffff", "1e400", "a#b", "a #b", "x:y", "'sq ''q'''", "''", '""',
+    '"dq \\t \\u00e9 \\x41 \\/ \\N \\_ \\U0001F600"', '"\\q"', '"\\x4"', "'multi\n\n  line'", "!!str 123", '!!int "5"',
+    "!!int 1.5", "!!int abc", "!!float 1", "!!float '1e3'", "!!bool yes", "!!bool 1", "!!null ''", "!!binary aGVsbG8=",
+    "!!binary a$b", "!!binary gA==", "!custom x", "!<tag:yaml.org,2002:str> 1", "!!timestamp 2001-12-14", "é", "😀",
+]
+DIRECTIVES = ["", "", "", "---\n", "--- ", "%YAML 1.1\n---\n", "%YAML 1.2\n---\n", "%TAG !e! tag:e.com,2000:\n---\n", "# c\n", "\ufeff"]
+ENDINGS = ["", "", "", "...\n", "---\nsecond: [\n", "---\n- b\n", "\n# trailing\n", "--- |\n  x\n"]
+
+
+class Document:
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.spelling = [rng.choice(group) for group in KEY_GROUPS]
+        self.anchors: list[str] = []  # anchored nodes so far, for aliases
+        self.maps: list[str] = []  # anchored mappings so far, for merges
+        self.invalid_key_left = rng.random() < 0.3
+
+    def anchor(self, is_map: bool) -> str:
+        if self.rng.random() > 0.15:
+            return ""
+        name = f"n{len(self.anchors)}"
+        self.anchors.append(name)
+        if is_map:
+            self.maps.append(name)
+        return f"&{name} "
+
+    def scalar(self) -> str:
+        rng = self.rng
+        if self.anchors and rng.random() < 0.1:
+            return "*" + rng.choice(self.anchors + ["nope"])
+        return self.anchor(False) + rng.choice(SCALARS)
+
+    def flow(self, depth: int) -> str:
+        rng = self.rng
+        items = [self.flow(depth + 1) if depth < 3 and rng.random() < 0.3 else self.scalar() for _ in range(rng.randint(0, 3))]
+        if rng.random() < 0.5:
+            return self.anchor(False) + "[" + ", ".join(items) + rng.choice(["]", "]", ",]", ""]) + "]"
+        pairs = [f"{self.key()}: {item}" if rng.random() < 0.9 else self.key() for item in items]
+        return self.anchor(True) + "{" + ", ".join(pairs) + "}"
+
+    def key(self) -> str:
+        if self.invalid_key_left and self.rng.random() < 0.1:
+            self.invalid_key_left = False
+            return self.rng.choice(INVALID_KEYS)
+        return self.rng.choice(self.spelling)
+
+    def block_scalar(self, indent: int) -> str:
+        rng = self.rng
+        lines = [" " * (indent + rng.choice([0, 0, 1])) + rng.choice(["text", "a: b", "# not a comment", "", "x  y "]) for _ in range(rng.randint(1, 3))]
+        return rng.choice(["|", "|-", "|+", ">", ">-", "|2", ">+"]) + "\n" + "\n".join(lines) + rng.choice(["", "\n"])
+
+    def value_after(self, indent: int, depth: int) -> str:
+        """What follows `key:` or `-`: an inline node, or a block node on the next lines."""
+        rng = self.rng
+        roll = rng.random()
+        if depth > 3 or roll < 0.45:
+            return " " + self.scalar()
+        if roll < 0.6:
+            return " " + self.flow(depth)
+        if roll < 0.7:
+            return " " + self.block_scalar(indent + 2)
+        if roll < 0.85:
+            return " " + self.anchor(True).strip() + "\n" + self.mapping(indent + 2, depth + 1)
+        return " " + self.anchor(False).strip() + "\n" + self.sequence(indent + rng.choice([0, 2]), depth + 1)
+
+    def mapping(self, indent: int, depth: int) -> str:
+        rng = self.rng
+        pad = " " * indent
+        used = rng.sample(range(len(KEY_GROUPS)), rng.randint(1, 4))
+        lines = [pad + self.spelling[g] + ":" + self.value_after(indent, depth) for g in used]
+        if self.maps and rng.random() < 0.3:  # merges: earlier maps of a list win, own keys win
+            merged = rng.choice([f"*{rng.choice(self.maps)}", f"[*{rng.choice(self.maps)}, *{rng.choice(self.maps)}]", "{z: 1}", "1", "[1]"])
+            lines.insert(rng.randint(0, len(lines)), f"{pad}<<: {merged}")
+        if rng.random() < 0.1:  # a duplicate key: the later one wins
+            lines.append(pad + self.spelling[used[0]] + ":" + self.value_after(indent, depth))
+        if self.invalid_key_left and rng.random() < 0.1:
+            self.invalid_key_left = False
+            lines.append(pad + rng.choice(INVALID_KEYS) + ": v")
+        if rng.random() < 0.15:
+            lines.insert(rng.randint(0, len(lines)), pad + "# comment")
+        return "\n".join(lines)
+
+    def sequence(self, indent: int, depth: int) -> str:
+        return "\n".join(" " * indent + "-" + self.value_after(indent, depth) for _ in range(self.rng.randint(1, 3)))
+
+    def text(self) -> str:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.55:
+            body = self.mapping(0, 0)
+        elif roll < 0.7:
+            body = self.sequence(0, 0)
+        elif roll < 0.85:
+            body = self.flow(0)
+        elif roll < 0.95:
+            body = self.scalar()
+        else:  # alias bombs: go-yaml refuses excessive aliasing
+            levels = rng.randint(2, 9)
+            body = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, levels))
+        return rng.choice(DIRECTIVES) + body + rng.choice(["\n", "", " # c\n"]) + rng.choice(ENDINGS)
+
+
+NASTY = ["\t", "\n", " ", ":", "-", "#", "'", '"', "[", "]", "{", "}", ",", "&", "*", "!", "|", ">", "%", "@", "?", "\\", "\x00", "\x85", "\r", "é", "\ufeff"]
+
+
+def mutated(rng: random.Random, text: str) -> str:
+    # Mutations: a parser's edge is where a well-formed text stops being one.
+    for _ in range(rng.choice([0, 0, 0, 1, 2])):
+        position = rng.randint(0, len(text))
+        roll = rng.random()
+        if roll < 0.5:
+            text = text[:position] + rng.choice(NASTY) + text[position:]
+        elif roll < 0.8 and text:
+            text = text[:position] + text[position + 1:]
+        elif len(text) > 1:
+            i, j = sorted(rng.sample(range(len(text)), 2))
+            text = text[:i] + text[j] + text[i + 1:j] + text[i] + text[j + 1:]
+    return text
+
+
+def generated(rng: random.Random) -> dict:
+    return {"json": dump(value(rng)), "yaml": mutated(rng, Document(rng).text())}
+
+
+def warden_answers(tmp_path, query: str, inputs: list[dict], strict: bool = False) -> list[dict]:
+    """test_properties.warden_answers, but split at "\n" only: str.splitlines also breaks at U+0085
+    and U+2028, which Warden rightly writes raw inside JSON strings and these texts are full of."""
+    (tmp_path / "yaml_diff.rego").write_text(MODULE)
+    (tmp_path / "inputs.jsonl").write_text("".join(json.dumps(document) + "\n" for document in inputs))
+    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--data", str(tmp_path / "yaml_diff.rego")]
+    ours = subprocess.run([*command, "--inputs", str(tmp_path / "inputs.jsonl"), query], capture_output=True, text=True, timeout=600)
+    assert ours.returncode == 0, ours.stderr
+    answers = [json.loads(line) for line in ours.stdout.split("\n") if line]
+    assert len(answers) == len(inputs)
+    return answers
+
+
+def test_yaml_builtins_agree_with_opa_on_generated_values_and_texts(tmp_path):
+    require_oracle()
+    rng = random.Random(SEED)
+    inputs = [generated(rng) for _ in range(CASES)]
+    answers = warden_answers(tmp_path, QUERY, inputs)
+    differences, read = [], 0
+    for document, answer in zip(inputs, answers):
+        theirs = opa_eval({"yaml_diff.rego": MODULE}, {}, document, QUERY)
+        expected = [r["expressions"][0]["value"] for r in theirs["result"] or []]
+        got = [r["expressions"][0]["value"] for r in answer.get("result", [])]
+        read += bool(expected and "unmarshalled" in expected[0])
+        if expected != got:
+            differences.append((document, expected, got))
+    # Texts read and texts refused must both be well represented, or the test proves little.
+    assert 0.25 < read / CASES < 0.9, read
+    assert not differences, f"{len(differences)} of {len(inputs)} differ; first: {differences[:4]}"
+
+
+def test_yaml_errors_carry_opas_codes_in_strict_mode(tmp_path):
+    require_oracle()
+    rng = random.Random(SEED + 1)
+    query = "data.yaml_diff.unmarshalled"
+    refused = [document for document in (generated(rng) for _ in range(1500))
+               if not opa_eval({"yaml_diff.rego": MODULE}, {}, document, query)["result"]][:300]
+    assert len(refused) > 150
+    answers = warden_answers(tmp_path, query, refused, strict=True)
+    differences = []
+    for document, answer in zip(refused, answers):
+        theirs = opa_eval({"yaml_diff.rego": MODULE}, {}, document, query, strict_builtin_errors=True)
+        expected = theirs["error"]["code"] if theirs.get("error") else None
+        got = (answer.get("errors") or [{}])[0].get("code")
+        # Codes only: the messages are libyaml's and go-yaml's texts, which may be worded apart.
+        if expected != got:
+            differences.append((document["yaml"], theirs.get("error"), answer.get("errors")))
+    assert not differences, f"{len(differences)} of {len(refused)} differ; first: {differences[:4]}"
