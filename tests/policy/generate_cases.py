@@ -2028,6 +2028,9 @@ def define_semantics() -> None:
           input={"tags": ["a", "b"]}, **fuzz)
     rules("fuzz/eq-with-comprehension-of-same-kind", "r if { every e in [{}] { e == {2: c | c = input.tags[_]} } }",
           input={"tags": ["a", "b"]}, **fuzz)
+    # OPA hoists a comparison's nested calls before it: their errors come before the operands
+    rules("fuzz/nested-call-error-before-undefined-operand", 'r if { input.missing < count(array.slice("x", -1, 4)) }',
+          input={}, strict=True, **fuzz)
     case("safety/import-alias-is-bound", ["package p\n\nimport input.user as u\n\nr := u.name\n"], "x = data.p.r",
          input={"user": {"name": "ann"}})
 

@@ -383,6 +383,15 @@ final class Evaluation {
             return
         case let .unify(a, b) where Self.failsBeforeBuilding(a, b, env):
             return
+        case let .term(term) where Self.hasNestedCall(term):
+            // OPA's compiler hoists the calls nested in a call or comparison into statements of
+            // their own that run first, so their errors come before the outer operands are read.
+            try hoistNestedCalls(expression, env, scope, refs: false) { rewritten, env2 in
+                guard case let .term(flat) = rewritten else { return }
+                try evalTerm(flat, env2, scope) { value, env3 in
+                    if capture || value != .bool(false) { try k(env3, value) }
+                }
+            }
         case let .term(term):
             try evalTerm(term, env, scope) { value, env2 in
                 if capture || value != .bool(false) { try k(env2, value) }
@@ -475,22 +484,42 @@ final class Evaluation {
         }
     }
 
-    func hoistNestedCalls(_ expression: Expression, _ env: Environment, _ scope: Scope, _ k: (Expression, Environment) throws -> Void)
-        throws
-    {
+    /// Whether a call or comparison has a call among its operands (outside comprehensions).
+    static func hasNestedCall(_ term: Term) -> Bool {
+        func isCall(_ operand: Term) -> Bool {
+            switch operand {
+            case .call, .binary, .unaryMinus(.call), .unaryMinus(.binary), .membership: true
+            case let .array(items), let .set(items): items.contains(where: isCall)
+            case let .object(pairs): pairs.contains { isCall($0.0) || isCall($0.1) }
+            default: false
+            }
+        }
+        switch term {
+        case let .binary(_, a, b): return isCall(a) || isCall(b)
+        case let .call(_, args): return args.contains(where: isCall)
+        default: return false
+        }
+    }
+
+    func hoistNestedCalls(
+        _ expression: Expression, _ env: Environment, _ scope: Scope, refs hoistRefs: Bool = true,
+        _ k: (Expression, Environment) throws -> Void
+    ) throws {
         guard case let .term(term) = expression else { return try k(expression, env) }
         switch term {
         case let .binary(op, left, right):
             // OPA leaves a reference compared with `==` in place; every other operator is a call
             // whose reference arguments are evaluated before the negation.
-            let refs = op != "=="
+            let refs = hoistRefs && op != "=="
             try hoist(left, env, scope, refs: refs) { a, env2 in
                 try hoist(right, env2, scope, refs: refs) { b, env3 in try k(.term(.binary(op: op, a, b)), env3) }
             }
         case let .call(name, args):
-            try hoistAll(args[...], env, scope, []) { rewritten, env2 in try k(.term(.call(name: name, args: rewritten)), env2) }
+            try hoistAll(args[...], env, scope, [], refs: hoistRefs) { rewritten, env2 in
+                try k(.term(.call(name: name, args: rewritten)), env2)
+            }
         case let .membership(key, value, collection):
-            try hoistAll((key.map { [$0] } ?? []) + [value, collection], env, scope, []) { rewritten, env2 in
+            try hoistAll((key.map { [$0] } ?? []) + [value, collection], env, scope, [], refs: hoistRefs) { rewritten, env2 in
                 try k(
                     .term(
                         .membership(
@@ -512,15 +541,18 @@ final class Evaluation {
     {
         switch term {
         case .call, .binary, .unaryMinus, .membership:
+            // Only a call whose variables are bound: one that waits for its own statement's
+            // bindings (`[a, count(a)] = …`) stays where it is.
+            guard refs || isGround(term, env, scope) else { return try k(term, env) }
             try evalTerm(term, env, scope) { value, env2 in try k(.scalar(value), env2) }
         case .ref where refs && isGround(term, env, scope), .variable where refs && isGround(term, env, scope):
             try evalTerm(term, env, scope) { value, env2 in try k(.scalar(value), env2) }
-        case let .array(items) where refs:
-            try hoistAll(items[...], env, scope, []) { rewritten, env2 in try k(.array(rewritten), env2) }
-        case let .set(items) where refs:
-            try hoistAll(items[...], env, scope, []) { rewritten, env2 in try k(.set(rewritten), env2) }
-        case let .object(pairs) where refs:
-            try hoistAll(pairs.flatMap { [$0.0, $0.1] }[...], env, scope, []) { rewritten, env2 in
+        case let .array(items):
+            try hoistAll(items[...], env, scope, [], refs: refs) { rewritten, env2 in try k(.array(rewritten), env2) }
+        case let .set(items):
+            try hoistAll(items[...], env, scope, [], refs: refs) { rewritten, env2 in try k(.set(rewritten), env2) }
+        case let .object(pairs):
+            try hoistAll(pairs.flatMap { [$0.0, $0.1] }[...], env, scope, [], refs: refs) { rewritten, env2 in
                 try k(.object(stride(from: 0, to: rewritten.count, by: 2).map { (rewritten[$0], rewritten[$0 + 1]) }), env2)
             }
         default:
@@ -529,12 +561,12 @@ final class Evaluation {
     }
 
     private func hoistAll(
-        _ terms: ArraySlice<Term>, _ env: Environment, _ scope: Scope, _ done: [Term], _ k: ([Term], Environment) throws -> Void
-    )
-        throws
-    {
+        _ terms: ArraySlice<Term>, _ env: Environment, _ scope: Scope, _ done: [Term], refs: Bool = true,
+        _ k: ([Term], Environment) throws -> Void
+    ) throws {
         guard let first = terms.first else { return try k(done, env) }
-        try hoist(first, env, scope) { term, env2 in try hoistAll(terms.dropFirst(), env2, scope, done + [term], k) }
+        try hoist(first, env, scope, refs: refs) { term, env2 in try hoistAll(terms.dropFirst(), env2, scope, done + [term], refs: refs, k)
+        }
     }
 
     /// Runs `expression` until its first solution.
