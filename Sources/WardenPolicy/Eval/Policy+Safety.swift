@@ -39,6 +39,27 @@ extension Policy {
         return (ordered, firstUnsafe)
     }
 
+    /// OPA's check that what a body declares is used: a `some x` whose `x` no later statement
+    /// mentions, or an `every` key or value its body never reads, is `declared var x unused`,
+    /// in every body and closure, evaluated or not.
+    static func checkDeclarationsUsed(_ body: Body) throws(PolicyError) {
+        for (index, statement) in body.enumerated() {
+            if case let .someDeclaration(names) = statement.expression {
+                let later = SafetyVariables.everything(in: Array(body[(index + 1)...]))
+                if let unused = names.first(where: { !later.contains($0) }) {
+                    throw PolicyError(.compile, "declared var \(unused) unused", at: statement.location)
+                }
+            }
+            if case let .every(key, value, _, inner) = statement.expression {
+                let used = SafetyVariables.everything(in: inner)
+                if let unused = [key, value].compactMap({ $0 }).first(where: { !used.contains($0) }) {
+                    throw PolicyError(.compile, "declared var \(unused) unused", at: statement.location)
+                }
+            }
+            for closure in SafetyClosures.of(statement) { try checkDeclarationsUsed(closure.body) }
+        }
+    }
+
     /// Builtins the evaluator implements itself, and the operators' names, with OPA's arities.
     private static let operatorArities: [String: Int] = [
         "walk": 1, "equal": 2, "neq": 2, "lt": 2, "gt": 2, "lte": 2, "gte": 2, "plus": 2, "minus": 2, "mul": 2, "div": 2,

@@ -40,7 +40,15 @@ public struct Policy: Sendable {
             parsed.append(try parser.module())
         }
         for module in parsed {
-            for rule in module.rules { for body in [rule.body] + rule.elses.map(\.body) { try Self.checkDeclarationsFollowUses(body) } }
+            for rule in module.rules {
+                for body in [rule.body] + rule.elses.map(\.body) {
+                    try Self.checkDeclarationsFollowUses(body)
+                    try Self.checkDeclarationsUsed(body)
+                }
+                for term in rule.headTerms + rule.elses.map(\.value) {
+                    for closure in SafetyClosures.of(term) { try Self.checkDeclarationsUsed(closure.body) }
+                }
+            }
         }
         let (ordered, unsafe) = Self.orderedForSafety(parsed)
         parsed = ordered
