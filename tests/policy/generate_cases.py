@@ -2039,6 +2039,18 @@ def define_semantics() -> None:
         if note not in ("some-used-in-closure", "some-in-needs-no-use"):
             KNOWN_DIFFERENCES["declared/" + note] = "regorus does not check that declared variables are used"
         rules("declared/" + note, f"r if {{ {body} }}")
+    # OPA's compile-time checks on rules and closures never evaluated
+    for note in ["compile/assigned-above-unevaluated", "compile/assigned-above-in-comprehension",
+                 "compile/recursion-unevaluated", "compile/recursive-function-unevaluated",
+                 "compile/recursion-through-comprehension"]:
+        KNOWN_DIFFERENCES[note] = "regorus checks only what it evaluates"
+    rules("compile/assigned-above-unevaluated", "r := 1\nq if { false; x := 1; x := 2 }")
+    rules("compile/assigned-above-in-comprehension", "r := 1\nq if { false; y := [1 | x := 2; x := 3] }")
+    rules("compile/shadowing-in-comprehension-allowed", "r := y if { x := 1; y := [1 | x := 2] }")
+    rules("compile/recursion-unevaluated", "r := 1\nq if { q2 }\nq2 if { q }")
+    rules("compile/recursive-function-unevaluated", "r := 1\nf(x) := y if { y := f(x) }")
+    rules("compile/recursion-through-comprehension", "r := 1\nq := [x | x := q[_]]")
+    rules("compile/ref-head-rules-not-recursive", "r.a := 1\nr.b := r.a + 1")
     case("safety/import-alias-is-bound", ["package p\n\nimport input.user as u\n\nr := u.name\n"], "x = data.p.r",
          input={"user": {"name": "ann"}})
 

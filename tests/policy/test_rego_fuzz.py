@@ -19,10 +19,10 @@ it fails. Warden runs once per policy with `--inputs` (several inputs per policy
 Answers compare with oracle.same_answer (result sets, numbers by value); errors compare by
 code only. An OPA answer that is not one of OPA's own error codes (the oracle's non-strict
 emulation cannot answer, an internal error, a crashed worker) skips the case. Unless
-WARDEN_REGO_FUZZ_ALL=1, three kinds of disagreement are counted and printed but tolerated (see
-`tolerated`): both engines fail evaluating with different first errors (rule order), OPA fails
-at compile time where Warden fails evaluating (gap 2), and OPA's type checker refuses a policy
-Warden evaluates (gap 6). A different result, or a result where the other refuses, always fails.
+WARDEN_REGO_FUZZ_ALL=1, two kinds of disagreement are counted and printed but tolerated (see
+`tolerated`): both engines fail evaluating with different first errors (rule order), and OPA's
+type checker refuses a policy Warden evaluates or fails later (gap 6). A different result, or a
+result where the other refuses, always fails.
 
 Environment:
     WARDEN_REGO_FUZZ_CASES   number of (policy, input) cases (default 300)
@@ -72,12 +72,9 @@ QUERY = "x = data.fuzz"
 DISAGREEMENTS_YAML = HERE / "fuzz-disagreements.yaml"
 
 # Differences from OPA that Warden accepts for now, by root cause number (the numbers name the
-# causes the fuzzer found; 1, 3, 4, 5, 7, 8, 9, 10, 11 and 13 were Warden bugs, fixed). Unless
+# causes the fuzzer found; 1, 2, 3, 4, 5, 7, 8, 9, 10, 11 and 13 were Warden bugs, fixed). Unless
 # WARDEN_REGO_FUZZ_ALL=1, PolicyGen avoids each construct below where it would expose the gap.
 KNOWN_GAPS = {
-    2: "OPA runs its compile-time checks (assigned above, referenced above inside comprehensions, recursion) on "
-       "the whole module, also on rules, function bodies and statements never evaluated; Warden only on what it "
-       "evaluates (unsafe variables, referenced above in rule bodies and types are checked at compile time, as in OPA)",
     6: "OPA's type checker rejects values whose static types it knows (operand and builtin argument types, "
        "`[1] == \"a\"` match errors, inferred function parameter types, rule element types, a set where an "
        "array is needed, constant out-of-range refs); Warden has no type checker",
@@ -169,7 +166,6 @@ class PolicyGen:
     def __init__(self, rng: random.Random, avoid: bool = False):
         self.rng = rng
         self.avoid = avoid  # avoid the constructs of KNOWN_GAPS (see gap())
-        self.faulted = False  # a deliberate fault (unsafe, referenced above, recursion, two defaults) is in
         self.counter = 0
         self.refs: list[Ref] = []  # rules and functions defined so far (later rules may use them)
         self.blocks: list[str] = []
@@ -630,12 +626,6 @@ class PolicyGen:
         if legal and self.chance(0.85):
             i, j = self.rng.choice(legal)
         elif self.chance(0.25):
-            if self.gap(2):
-                # a deliberate fault: only where Warden evaluates it, first, and once per policy
-                pairs = [(i, j) for i, j in pairs if stmts[i].how != "=" and i == 0]
-                if not sure or self.faulted or not pairs:
-                    return
-                self.faulted = True
             i, j = self.rng.choice(pairs)
         else:
             return
@@ -707,11 +697,6 @@ class PolicyGen:
             st = Stmt(self.rng.choice([f"{u} > 1", f"not {u} == 2", f"count({u}) > 0"]))
             stmts.insert(at, st)
 
-    def fault_rule(self, rest: str) -> None:
-        """A deliberately faulty rule Warden evaluates before any other (gap 2)."""
-        self.faulted = True
-        self.blocks.append(f"a{self.counter} {rest}".replace("{self}", f"a{self.counter}"))
-
     def head_scope(self, sc: list[Var], complete: bool) -> list[Var]:
         if complete and not self.chance(0.15):
             return [v for v in sc if not v.it]
@@ -751,18 +736,14 @@ class PolicyGen:
             stmts2, sc2 = self.body([], r.randint(1, 2), sure=True)
             self.blocks.append(f"{name} := {self.expr(t, self.head_scope(sc2, True))} if {self.render_body(stmts2)}")
         if self.chance(0.02):
-            if not self.gap(2):
-                self.blocks.append(f"{name} := {name}")  # recursion
-            elif not self.faulted:
-                self.fault_rule(":= {self}")  # evaluated first (gap 2)
+            self.blocks.append(f"{name} := {name}")  # recursion
         self.refs.append(Ref(name, "complete", t))
 
     def default_rule(self, name: str) -> None:
         t = self.rng.choice(TYPES)
         self.blocks.append(f"default {name} := {self.literal(t)}")
-        if self.chance(0.03) and not (self.gap(2) and self.faulted):
+        if self.chance(0.03):
             self.blocks.append(f"default {name} := {self.literal(t)}")  # twice: a compile error
-            self.faulted = True
         stmts, sc = self.body([], self.rng.randint(1, 3), sure=True)
         self.maybe_unsafe(stmts)
         self.blocks.append(f"{name} := {self.expr(t, self.head_scope(sc, True))} if {self.render_body(stmts)}")
@@ -1060,9 +1041,7 @@ def tolerated(opa: dict, ours: dict) -> str | None:
     theirs, mine = signature(opa), signature(ours)
     if theirs.startswith("eval_") and mine.startswith("eval_"):
         return "both fail evaluating; the first error depends on rule order"
-    if theirs.startswith("rego_") and mine != "result":
-        return "gap 2: OPA's compile-time check fires before Warden reaches the fault"
-    if theirs == "rego_type_error" and mine == "result":
+    if theirs == "rego_type_error" and mine != "rego_type_error":
         return "gap 6: OPA's type checker"
     return None
 

@@ -6,7 +6,7 @@ extension Evaluation {
         if env.declared.contains(name) { return true }
         if name == "input" || name == "data" { return false }
         if scope.aliases[name] != nil { return false }
-        if policy.ruleSets[scope.package + [name]] != nil { return false }
+        if policy.ruleHeads.contains(scope.package + [name]) { return false }
         return true
     }
 
@@ -176,8 +176,18 @@ extension Evaluation {
     /// A comprehension's body. Its unsafe variables are marked, so that the body around it
     /// reorders only as OPA does for a closure (see `evalBody`).
     func evalClosure(_ body: Body, _ env: Environment, _ scope: Scope, _ k: (Environment) throws -> Void) throws {
+        // A name the closure declares (`x := …`, `some x`) is its own, even when the body around
+        // it has an `x`: OPA renames declared variables per scope.
+        var inner = env
+        for statement in body {
+            for name in Evaluation.declaredVariables(statement.expression)
+            where inner.bindings[name] != nil || inner.declared.contains(name) {
+                inner.bindings[name] = nil
+                inner.declared.remove(name)
+            }
+        }
         do {
-            try evalBody(body[...], env, scope, k)
+            try evalBody(body[...], inner, scope, k)
         } catch let error as PolicyError where error.code == .unsafeVariable {
             throw UnsafeInClosure(error: error)
         } catch let later as UnsafeLater {
@@ -206,7 +216,7 @@ extension Evaluation {
             try resolveData([], [][...], env, scope, k)
         default:
             if let alias = scope.aliases[name] { return try resolveAlias(alias, [][...], env, scope, k) }
-            if policy.ruleSets[scope.package + [name]] != nil { return try resolveData(scope.package + [name], [][...], env, scope, k) }
+            if policy.ruleHeads.contains(scope.package + [name]) { return try resolveData(scope.package + [name], [][...], env, scope, k) }
             throw PolicyError(.unsafeVariable, "var \(name) is unsafe (not bound where it is used)")
         }
     }
@@ -224,7 +234,7 @@ extension Evaluation {
                 return try walk(input, path, env, scope, k)
             default:
                 if let alias = scope.aliases[name] { return try resolveAlias(alias, path, env, scope, k) }
-                if policy.ruleSets[scope.package + [name]] != nil { return try resolveData(scope.package + [name], path, env, scope, k) }
+                if policy.ruleHeads.contains(scope.package + [name]) { return try resolveData(scope.package + [name], path, env, scope, k) }
             }
         }
         try evalTerm(head, env, scope) { base, env2 in try walk(base, path, env2, scope, k) }

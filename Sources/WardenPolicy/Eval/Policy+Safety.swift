@@ -56,7 +56,10 @@ extension Policy {
                     throw PolicyError(.compile, "declared var \(unused) unused", at: statement.location)
                 }
             }
-            for closure in SafetyClosures.of(statement) { try checkDeclarationsUsed(closure.body) }
+            for closure in SafetyClosures.of(statement) {
+                try checkDeclarationsFollowUses(closure.body)
+                try checkDeclarationsUsed(closure.body)
+            }
         }
     }
 

@@ -29,6 +29,9 @@ public struct Policy: Sendable {
     public var rulePaths: [[String]] { ruleSets.keys.sorted { $0.joined(separator: ".") < $1.joined(separator: ".") } }
     /// Every package path and each of its prefixes, for `data.a` when only `a.b` exists.
     let packagePaths: Set<[String]>
+    /// Each rule's package and name (`r` of `r.a.b := 1` too): what a bare name in that package
+    /// refers to.
+    let ruleHeads: Set<[String]>
 
     /// Parses and compiles `modules` (file name → text). The syntax is v1 unless `syntax` says
     /// v0; a module that imports `rego.v1` is always read as v1.
@@ -97,6 +100,7 @@ public struct Policy: Sendable {
             facts[path] = (relevance.raises, relevance.rules, IndexRelevance.mayConflict(kind, indexed))
         }
         if let unsafe { throw unsafe }
+        try Self.checkRecursion(parsed, rulePaths: rulePaths)
         let raising = IndexRelevance.raising(facts)
         for (path, rule) in compiled {
             let fact = facts[path]
@@ -108,6 +112,7 @@ public struct Policy: Sendable {
         }
         self.ruleSets = ruleSets
         packagePaths = packages
+        ruleHeads = Set(parsed.flatMap { module in module.rules.map { module.package + [$0.name] } })
         for module in parsed {
             var aliases: [String: [String]] = [:]
             for (path, alias) in module.imports where path.first == "data" { aliases[alias] = path }
@@ -124,11 +129,14 @@ public struct Policy: Sendable {
     /// `:=` or `some` declares must not appear in an earlier statement of the same body.
     static func checkDeclarationsFollowUses(_ body: Body) throws(PolicyError) {
         var seen = Set<String>()
+        var declared = Set<String>()
         for statement in body {
             for name in Evaluation.declaredVariables(statement.expression) where seen.contains(name) {
-                throw PolicyError(.compile, "var \(name) referenced above", at: statement.location)
+                throw PolicyError(
+                    .compile, "var \(name) \(declared.contains(name) ? "assigned" : "referenced") above", at: statement.location)
             }
             seen.formUnion(Evaluation.variables(in: statement))
+            declared.formUnion(Evaluation.declaredVariables(statement.expression))
         }
     }
 
