@@ -12,23 +12,27 @@ go-yaml's (intransitive) key sort cannot order."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
+import re
 import subprocess
+from collections import Counter
 
+import pytest
 from test_properties import opa_eval, require_oracle, warden
 
 # More on demand: WARDEN_YAML_FUZZ_CASES=20000 WARDEN_YAML_FUZZ_SEED=N.
 SEED = int(os.environ.get("WARDEN_YAML_FUZZ_SEED", "20261208"))
-CASES = int(os.environ.get("WARDEN_YAML_FUZZ_CASES", "1200"))
+CASES = int(os.environ.get("WARDEN_YAML_FUZZ_CASES", "1000"))
 QUERY = "data.yaml_diff"
 MODULE = """\
 package yaml_diff
 
 import rego.v1
 
-marshalled := yaml.marshal(json.unmarshal(input.json))
+marshalled := yaml.marshal(data.yaml_values[input.value])
 
 round_trip := yaml.unmarshal(marshalled)
 
@@ -37,8 +41,35 @@ unmarshalled := yaml.unmarshal(input.yaml)
 valid := yaml.is_valid(input.yaml)
 """
 
+
+# Where libyaml 0.2.5 (which Warden drives) and go-yaml v2's port of an older libyaml read or
+# write differently (docs/policy.md, "YAML builtins"). A difference in a part of the answer whose
+# input shows one of these is counted and printed, not failed; any other difference fails.
+READ_GAPS = {
+    "BOM after the start": lambda y: "\ufeff" in y[1:],
+    "the \\/ escape outside the first node, or after multi-byte text": lambda y: "\\/" in y,
+    "the \\' escape (go-yaml reads it, libyaml 0.2.5 refuses it)": lambda y: "\\'" in y,
+    "a flow indicator inside a tag": re.compile(r"![^\s]*[\[\]{},]").search,
+    "? inside a plain scalar": re.compile(r"[^\s\[{,]\?").search,
+    ": before a flow indicator": re.compile(r":[,\]}]").search,
+    "an empty flow collection as a key": re.compile(r"(\{\s*\}|\[\s*\])\s*:").search,
+}
+WRITE_GAPS = {"a string starting with a BOM": lambda literal: "\\ufeff" in literal}
+READ_PARTS, WRITE_PARTS = ("unmarshalled", "valid"), ("marshalled", "round_trip")
+
+
+def gap(checks: dict, text: str) -> str | None:
+    return next((name for name, check in checks.items() if check(text)), None)
+
+
+def values_module(values: dict[str, str]) -> str:
+    """The JSON values as Rego literals, one rule each: a Rego literal keeps a number's spelling
+    (1.10, 1E3, 1e400, -0.0), which Warden's JSON input and json.unmarshal do not."""
+    return "package yaml_values\n\n" + "".join(f"{name} := {text}\n\n" for name, text in values.items())
+
+
 WORDS = [
-    "a", "b", "key", "A", "Z", "_", "a b", "a10", "a2", "é", "日本", "", "y", "yes", "No", "on", "OFF", "true", "null",
+    "a", "b", "key", "A", "Z", "_", "a b", "a10", "a2", "é", "e\u0301", "日本", "", "y", "yes", "No", "on", "OFF", "true", "null",
     "Null", "~", "1", "10", "-1", "0", "+1", "1e3", "1.5", ".5", "0755", "0x1F", "0b11", "1_000", ".inf", "-.Inf",
     ".NaN", "12:30", "190:20:30", "2001-12-14", "2001-12-14 21:59:43.10 -5", " lead", "trail ", "a: b", "a:b", "- x",
     "-", "#c", "a #c", "? q", "[b]", "{a}", "a,b", "'q'", '"dq"', "\\", "@at", "`bt", "%p", "!tag", "&a", "*a", "|",
@@ -77,8 +108,9 @@ def text(rng: random.Random) -> str:
 
 
 def keys(rng: random.Random) -> list[str]:
-    """Distinct keys; at most two with digits and no digit run past int64, so that go-yaml's
-    key sort is a total order (else OPA's output depends on Go's map order)."""
+    """Distinct keys, at most two of them with digits: go-yaml's key sort compares digit runs as
+    numbers and is not transitive over more (`1e3` < `2` < `10` < `1e3`), so OPA's order would
+    depend on Go's map order."""
     chosen: list[str] = []
     for _ in range(rng.randint(0, 5)):
         key = text(rng) if rng.random() < 0.3 else rng.choice(WORDS)
@@ -106,7 +138,7 @@ KEY_GROUPS = [
     ["a", "'a'", '"a"', "!!str a"], ["b"], ["key with space"], ["é"], ["1", "'1'", "0x1", "01", "+1", "1.0", "0b1", "!!int '1'"],
     ["true", "yes", "On", "Y", "'true'"], ["false", "no", "off", "n"], ["0.1", "'0.1'", ".1"], ["1000", "1e3", "1_000", "'1000'"],
     ["123456789.0", "'1.2345679e+08'"], ["-1", "-0x1"], ["12:30"], ["2001-12-14"], [".inf", "'.inf'", ".Inf"],
-    ["9223372036854775807"], ["x?"], ['"a: b"'], ["'#c'"], ["\"\\t\""], ["[", "!!binary aGVsbG8="],
+    ["9223372036854775807"], ["x?"], ['"a: b"'], ["'#c'"], ["\"\\t\""], ["hello", "!!binary aGVsbG8="],
 ]
 INVALID_KEYS = ["~", "null", "", "18446744073709551615", "0xffffffffffffffff", "[a, b]", "{a: 1}", "? - a\n  - b\n"]
 SCALARS = [
@@ -114,11 +146,11 @@ SCALARS = [
     "1_000", "-0", "+12", "1.5", "1e3", "1.0e+3", ".5", "685_230.15", "190:20:30", ".inf", "-.Inf", ".NaN", "2001-12-14",
     "2001-12-14T21:59:43.10-05:00", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
     "18446744073709551616", "0xffffffffffffffff", "1e400", "a#b", "a #b", "x:y", "'sq ''q'''", "''", '""',
-    '"dq \\t \\u00e9 \\x41 \\/ \\N \\_ \\U0001F600"', '"\\q"', '"\\x4"', "'multi\n\n  line'", "!!str 123", '!!int "5"',
+    '"dq \\t \\u00e9 \\x41 \\N \\_ \\U0001F600 \\L"', '"\\/"', '"\\q"', '"\\x4"', "'multi\n\n  line'", "!!str 123", '!!int "5"',
     "!!int 1.5", "!!int abc", "!!float 1", "!!float '1e3'", "!!bool yes", "!!bool 1", "!!null ''", "!!binary aGVsbG8=",
     "!!binary a$b", "!!binary gA==", "!custom x", "!<tag:yaml.org,2002:str> 1", "!!timestamp 2001-12-14", "é", "😀",
 ]
-DIRECTIVES = ["", "", "", "---\n", "--- ", "%YAML 1.1\n---\n", "%YAML 1.2\n---\n", "%TAG !e! tag:e.com,2000:\n---\n", "# c\n", "\ufeff"]
+DIRECTIVES = ["", "", "", "", "", "", "---\n", "---\n", "%YAML 1.1\n---\n", "%YAML 1.2\n---\n", "%TAG !e! tag:e.com,2000:\n---\n", "# c\n", "\ufeff"]
 ENDINGS = ["", "", "", "...\n", "---\nsecond: [\n", "---\n- b\n", "\n# trailing\n", "--- |\n  x\n"]
 
 
@@ -149,7 +181,7 @@ class Document:
         rng = self.rng
         items = [self.flow(depth + 1) if depth < 3 and rng.random() < 0.3 else self.scalar() for _ in range(rng.randint(0, 3))]
         if rng.random() < 0.5:
-            return self.anchor(False) + "[" + ", ".join(items) + rng.choice(["]", "]", ",]", ""]) + "]"
+            return self.anchor(False) + "[" + ", ".join(items) + rng.choice(["]", "]", "]", ",]", ""])
         pairs = [f"{self.key()}: {item}" if rng.random() < 0.9 else self.key() for item in items]
         return self.anchor(True) + "{" + ", ".join(pairs) + "}"
 
@@ -205,14 +237,17 @@ class Document:
             body = self.mapping(0, 0)
         elif roll < 0.7:
             body = self.sequence(0, 0)
-        elif roll < 0.85:
-            body = self.flow(0)
-        elif roll < 0.95:
-            body = self.scalar()
+        elif roll < 0.84:
+            body = rng.choice(["", "--- "]) + self.flow(0)
+        elif roll < 0.94:
+            body = rng.choice(["", "--- "]) + self.scalar()
+        elif roll < 0.97:  # deep, but within libyaml's 1,000 levels (go-yaml allows 10,000)
+            depth = rng.randint(50, 900)
+            body = rng.choice(["[" * depth + "]" * depth, "{a: " * depth + "1" + "}" * depth, "- " * depth + "x"])
         else:  # alias bombs: go-yaml refuses excessive aliasing
             levels = rng.randint(2, 9)
             body = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, levels))
-        return rng.choice(DIRECTIVES) + body + rng.choice(["\n", "", " # c\n"]) + rng.choice(ENDINGS)
+        return rng.choice(DIRECTIVES) + body + rng.choice(["\n", "\n", "", " # c\n"]) + rng.choice(ENDINGS)
 
 
 NASTY = ["\t", "\n", " ", ":", "-", "#", "'", '"', "[", "]", "{", "}", ",", "&", "*", "!", "|", ">", "%", "@", "?", "\\", "\x00", "\x85", "\r", "é", "\ufeff"]
@@ -233,55 +268,83 @@ def mutated(rng: random.Random, text: str) -> str:
     return text
 
 
-def generated(rng: random.Random) -> dict:
-    return {"json": dump(value(rng)), "yaml": mutated(rng, Document(rng).text())}
+def generated(rng: random.Random, count: int) -> tuple[dict[str, str], list[dict]]:
+    """`count` values (as Rego literals) and as many inputs, each naming a value and carrying a text."""
+    values = {f"v{i}": dump(value(rng)) for i in range(count)}
+    return values, [{"value": name, "yaml": mutated(rng, Document(rng).text())} for name in values]
 
 
-def warden_answers(tmp_path, query: str, inputs: list[dict], strict: bool = False) -> list[dict]:
-    """test_properties.warden_answers, but split at "\n" only: str.splitlines also breaks at U+0085
-    and U+2028, which Warden rightly writes raw inside JSON strings and these texts are full of."""
+def require_opa() -> None:
+    """require_oracle, and the OPA bindings too: oracle.py imports anywhere (it loads them lazily),
+    so require_oracle alone lets the test run, and fail, outside .venv-policy."""
+    require_oracle()
+    if importlib.util.find_spec("opa_bindings") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the OPA bindings are not importable: run under .venv-policy (scripts/setup.sh)")
+        pytest.skip("the OPA bindings are not importable")
+
+
+def warden_answers(tmp_path, values: dict[str, str], query: str, inputs: list[dict], strict: bool = False) -> list[dict]:
+    """test_properties.warden_answers with the values' module, split at "\\n" only: str.splitlines
+    also breaks at U+0085 and U+2028, which Warden rightly writes raw inside JSON strings."""
     (tmp_path / "yaml_diff.rego").write_text(MODULE)
+    (tmp_path / "yaml_values.rego").write_text(values_module(values))
     (tmp_path / "inputs.jsonl").write_text("".join(json.dumps(document) + "\n" for document in inputs))
-    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--data", str(tmp_path / "yaml_diff.rego")]
-    ours = subprocess.run([*command, "--inputs", str(tmp_path / "inputs.jsonl"), query], capture_output=True, text=True, timeout=600)
+    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--inputs", str(tmp_path / "inputs.jsonl")]
+    data = ["--data", str(tmp_path / "yaml_diff.rego"), "--data", str(tmp_path / "yaml_values.rego")]
+    ours = subprocess.run([*command, *data, query], capture_output=True, text=True, timeout=600)
     assert ours.returncode == 0, ours.stderr
     answers = [json.loads(line) for line in ours.stdout.split("\n") if line]
     assert len(answers) == len(inputs)
     return answers
 
 
+def opa_answer(values: dict[str, str], document: dict, query: str, strict: bool = False) -> dict:
+    # Only the value the input names: OPA parses every module afresh for each evaluation.
+    modules = {"yaml_diff.rego": MODULE, "yaml_values.rego": values_module({document["value"]: values[document["value"]]})}
+    return opa_eval(modules, {}, document, query, strict_builtin_errors=strict)
+
+
 def test_yaml_builtins_agree_with_opa_on_generated_values_and_texts(tmp_path):
-    require_oracle()
-    rng = random.Random(SEED)
-    inputs = [generated(rng) for _ in range(CASES)]
-    answers = warden_answers(tmp_path, QUERY, inputs)
-    differences, read = [], 0
+    require_opa()
+    values, inputs = generated(random.Random(SEED), CASES)
+    answers = warden_answers(tmp_path, values, QUERY, inputs)
+    differences, read, tolerated = [], 0, Counter()
     for document, answer in zip(inputs, answers):
-        theirs = opa_eval({"yaml_diff.rego": MODULE}, {}, document, QUERY)
+        theirs = opa_answer(values, document, QUERY)
         expected = [r["expressions"][0]["value"] for r in theirs["result"] or []]
         got = [r["expressions"][0]["value"] for r in answer.get("result", [])]
         read += bool(expected and "unmarshalled" in expected[0])
-        if expected != got:
-            differences.append((document, expected, got))
+        if expected == got:
+            continue
+        theirs_parts, ours_parts = (expected or [{}])[0], (got or [{}])[0]
+        for part in READ_PARTS + WRITE_PARTS:
+            if theirs_parts.get(part) == ours_parts.get(part):
+                continue
+            reason = gap(READ_GAPS, document["yaml"]) if part in READ_PARTS else gap(WRITE_GAPS, values[document["value"]])
+            if reason:
+                tolerated[reason] += 1
+            else:
+                differences.append((part, values[document["value"]], document["yaml"], theirs_parts.get(part), ours_parts.get(part)))
+    print(f"yaml differential: {CASES} cases, seed {SEED}, read {read}; libyaml-version gaps tolerated: {dict(tolerated)}")
     # Texts read and texts refused must both be well represented, or the test proves little.
     assert 0.25 < read / CASES < 0.9, read
     assert not differences, f"{len(differences)} of {len(inputs)} differ; first: {differences[:4]}"
 
 
 def test_yaml_errors_carry_opas_codes_in_strict_mode(tmp_path):
-    require_oracle()
-    rng = random.Random(SEED + 1)
+    require_opa()
     query = "data.yaml_diff.unmarshalled"
-    refused = [document for document in (generated(rng) for _ in range(1500))
-               if not opa_eval({"yaml_diff.rego": MODULE}, {}, document, query)["result"]][:300]
+    values, inputs = generated(random.Random(SEED + 1), 800)
+    refused = [document for document in inputs if not opa_answer(values, document, query)["result"]][:300]
     assert len(refused) > 150
-    answers = warden_answers(tmp_path, query, refused, strict=True)
+    answers = warden_answers(tmp_path, values, query, refused, strict=True)
     differences = []
     for document, answer in zip(refused, answers):
-        theirs = opa_eval({"yaml_diff.rego": MODULE}, {}, document, query, strict_builtin_errors=True)
+        theirs = opa_answer(values, document, query, strict=True)
         expected = theirs["error"]["code"] if theirs.get("error") else None
         got = (answer.get("errors") or [{}])[0].get("code")
         # Codes only: the messages are libyaml's and go-yaml's texts, which may be worded apart.
-        if expected != got:
+        if expected != got and not gap(READ_GAPS, document["yaml"]):
             differences.append((document["yaml"], theirs.get("error"), answer.get("errors")))
     assert not differences, f"{len(differences)} of {len(refused)} differ; first: {differences[:4]}"

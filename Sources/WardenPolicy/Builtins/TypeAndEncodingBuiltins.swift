@@ -14,11 +14,12 @@ extension Builtins {
 
     static let encodingBuiltins: [String: Builtin] = [
         "json.marshal": fixed(1) { .string($0[0].description) },
+        // Numbers keep their spelling (`1.10`, `1e400`) and a repeated key its last value, as in OPA.
         "json.unmarshal": fixed(1) { args in
-            guard let value = Value.parse(json: try args.string(0)) else { throw BuiltinError(message: "invalid JSON") }
+            guard let value = GoJSONDocument.parse(try args.string(0)) else { throw BuiltinError(message: "invalid JSON") }
             return value
         },
-        "json.is_valid": fixed(1) { args in .bool(Value.parse(json: try args.string(0)) != nil) },
+        "json.is_valid": fixed(1) { args in .bool(GoJSONDocument.parse(try args.string(0)) != nil) },
         "base64.encode": fixed(1) { .string(Data(try $0.string(0).utf8).base64EncodedString()) },
         "base64.decode": fixed(1) { args in
             guard let data = Data(base64Encoded: try args.string(0)) else { throw BuiltinError(message: "illegal base64 data") }

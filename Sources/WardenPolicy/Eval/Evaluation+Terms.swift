@@ -198,8 +198,16 @@ extension Evaluation {
     func evalTerms(
         _ terms: ArraySlice<Term>, _ env: Environment, _ scope: Scope, _ done: [Value], _ k: ([Value], Environment) throws -> Void
     ) throws {
+        // Constant items need no continuation each: a literal table of thousands of rows must not
+        // nest a stack frame per row.
+        var done = done
+        var terms = terms
+        while let first = terms.first, let value = Self.literalValue(first) {
+            done.append(value)
+            terms = terms.dropFirst()
+        }
         guard let first = terms.first else { return try k(done, env) }
-        try evalTerm(first, env, scope) { value, env2 in
+        try evalTerm(first, env, scope) { [done] value, env2 in
             try evalTerms(terms.dropFirst(), env2, scope, done + [value], k)
         }
     }

@@ -23,6 +23,12 @@ struct Lexer {
         var out: [Token] = []
         var space = false
         var open = 0
+        // As Go's scanner under OPA: a byte-order mark may open the text and nowhere else.
+        if scalars.first == "\u{FEFF}" { advance() }
+        if let misplaced = scalars.dropFirst().firstIndex(of: "\u{FEFF}") {
+            let line = scalars[..<misplaced].filter { $0 == "\n" }.count + 1
+            throw PolicyError(.parse, "illegal byte-order mark", at: SourceLocation(file: file, line: line, column: 1))
+        }
         while index < scalars.count {
             let c = scalars[index]
             if c == " " || c == "\t" || c == "\r" {

@@ -70,7 +70,8 @@ public indirect enum Value: Sendable, Hashable, Comparable, CustomStringConverti
         case (.null, .null): true
         case let (.bool(a), .bool(b)): a == b
         case let (.number(a), .number(b)): a == b
-        case let (.string(a), .string(b)): a == b
+        // Byte for byte, as Go compares strings: Swift's `==` would call "é" and "e\u{301}" equal.
+        case let (.string(a), .string(b)): a.utf8.elementsEqual(b.utf8)
         case let (.array(a), .array(b)), let (.set(a), .set(b)): a == b
         case let (.object(a), .object(b)): a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: false

@@ -71,3 +71,9 @@ enum GoJSONValue {
         }
     }
 }
+
+extension String {
+    /// Go's string equality: byte for byte (Swift's `==` also equates canonically equivalent
+    /// spellings, "é" and "e\u{301}").
+    func sameBytes(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
+}

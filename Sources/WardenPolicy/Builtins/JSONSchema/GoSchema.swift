@@ -305,7 +305,9 @@ struct GoSchemaParser {
             guard case let .array(names) = member else { throw GoSchemaError(message: "required must be of an array") }
             for name in names {
                 guard case let .string(text) = name else { throw GoSchemaError(message: "Invalid type. Expected: string, given: required") }
-                guard !schema.required.contains(text) else { throw GoSchemaError(message: "required items must be unique") }
+                guard !schema.required.contains(where: { $0.sameBytes(text) }) else {
+                    throw GoSchemaError(message: "required items must be unique")
+                }
                 schema.required.append(text)
             }
         }
@@ -322,7 +324,7 @@ struct GoSchemaParser {
             var texts: [String] = []
             for option in options {
                 let text = try GoJSONValue.normalized(option)
-                guard !texts.contains(text) else { throw GoSchemaError(message: "enum items must be unique") }
+                guard !texts.contains(where: { $0.sameBytes(text) }) else { throw GoSchemaError(message: "enum items must be unique") }
                 texts.append(text)
             }
             schema.enumTexts = texts

@@ -128,7 +128,7 @@ struct GoSchemaValidator {
         }
         if case let .object(pairs) = node, !schema.dependencies.isEmpty {
             for key in Self.sortedKeys(pairs) {
-                guard let dependency = schema.dependencies.first(where: { $0.name == key }) else { continue }
+                guard let dependency = schema.dependencies.first(where: { $0.name.sameBytes(key) }) else { continue }
                 if let names = dependency.required {
                     for name in names where !pairs.contains(where: { $0.key == .string(name) }) {
                         result.add("missing_dependency", context, "Has a dependency on \(name)")
@@ -221,9 +221,9 @@ struct GoSchemaValidator {
             result.add("array_max_items", context, "Array must have at most \(most) items")
         }
         if schema.uniqueItems {
-            var seen: [String: Int] = [:]
+            var seen: [[UInt8]: Int] = [:]
             for (index, item) in items.enumerated() {
-                let text = try GoJSONValue.normalized(item)
+                let text = Array(try GoJSONValue.normalized(item).utf8)
                 if let earlier = seen[text] { result.add("unique", context, "array items[\(earlier),\(index)] must be unique") }
                 seen[text] = index
             }
@@ -266,7 +266,7 @@ struct GoSchemaValidator {
         let keys = Self.sortedKeys(pairs)
         for key in keys {
             guard let value = pairs.first(where: { $0.key == .string(key) })?.value else { continue }
-            let described = schema.properties.contains { $0.name == key }
+            let described = schema.properties.contains { $0.name.sameBytes(key) }
             var matched = false
             for (_, regex, property) in schema.patternProperties where (try? regex.matches(Array(key.unicodeScalars))) == true {
                 matched = true
@@ -296,11 +296,11 @@ struct GoSchemaValidator {
         let field = context == "(Root)" ? context : String(context.dropFirst("(Root).".count))
         if let constant = schema.constText {
             let text = try GoJSONValue.normalized(node)
-            if text != constant { result.add("const", context, "\(field) does not match: \(constant)") }
+            if !text.sameBytes(constant) { result.add("const", context, "\(field) does not match: \(constant)") }
         }
         if let options = schema.enumTexts {
             let text = try GoJSONValue.normalized(node)
-            if !options.contains(text) {
+            if !options.contains(where: { $0.sameBytes(text) }) {
                 result.add("enum", context, "\(field) must be one of the following: \(options.joined(separator: ", "))")
             }
         }

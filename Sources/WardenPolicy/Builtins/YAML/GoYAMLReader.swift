@@ -99,7 +99,9 @@ struct GoYAMLReader {
         switch (a, b) {
         case let (.float(x), .float(y)): x == y && !x.isNaN
         case let (.int(x), .uint(y)), let (.uint(y), .int(x)): x >= 0 && UInt64(x) == y
-        case let (.timestamp(x), .string(y)), let (.string(y), .timestamp(x)): x == y
+        case let (.timestamp(x), .string(y)), let (.string(y), .timestamp(x)), let (.string(x), .string(y)),
+            let (.timestamp(x), .timestamp(y)):
+            x.sameBytes(y)
         default: a == b
         }
     }
@@ -187,10 +189,10 @@ struct GoYAMLReader {
             for item in items { values.append(try value(of: item)) }
             return .array(values)
         case let .mapping(pairs):
-            var byKey: [String: Decoded] = [:]
-            for (key, item) in pairs { byKey[try Self.keyText(key, item)] = item }
+            var byKey: [Value: Decoded] = [:]  // Value compares strings byte for byte, as Go does
+            for (key, item) in pairs { byKey[.string(try Self.keyText(key, item))] = item }
             var members: [(key: Value, value: Value)] = []
-            for (key, item) in byKey { members.append((.string(key), try value(of: item))) }
+            for (key, item) in byKey { members.append((key, try value(of: item))) }
             return .makeObject(members)
         }
     }

@@ -34,7 +34,26 @@ enum GoYAMLWriter {
         var text = String(decoding: sink.bytes, as: UTF8.self)
         // libyaml ends a document holding a kept (`|+`) block with `...`; go-yaml's port does not.
         if text.hasSuffix("\n...\n") { text.removeLast(4) }
-        return text
+        return dropIndentAfterSeparators(text)
+    }
+
+    /// libyaml indents after a line or paragraph separator that ends a single-quoted scalar;
+    /// go-yaml's port does not.
+    private static func dropIndentAfterSeparators(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0 == "\u{2028}" || $0 == "\u{2029}" }) else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            result.append(scalars[index])
+            if scalars[index] == "\u{2028}" || scalars[index] == "\u{2029}" {
+                var end = index + 1
+                while end < scalars.count, scalars[end] == " " { end += 1 }
+                if end < scalars.count, scalars[end] == "'" { index = end - 1 }
+            }
+            index += 1
+        }
+        return String(result)
     }
 
     private final class Sink {
@@ -73,6 +92,8 @@ enum GoYAMLWriter {
                 for (key, item) in pairs {
                     let text: String
                     if case let .string(keyText) = key { text = keyText } else { text = key.description }
+                    // A key reads back as an implicit key, which cannot span the line a raw NEL breaks.
+                    if text.unicodeScalars.contains("\u{85}") { throw Failure(message: "yaml: line 1: did not find expected ',' or '}'") }
                     entries.append((try Self.readBack(text), item))
                 }
                 entries.sort { GoYAMLKeyOrder.less(Array($0.key.unicodeScalars), Array($1.key.unicodeScalars)) }
