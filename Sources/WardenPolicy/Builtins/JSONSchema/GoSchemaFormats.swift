@@ -181,7 +181,8 @@ enum GoMailAddress {
     }
 
     private static func isQuoted(_ scalars: ArraySlice<Unicode.Scalar>) -> Bool {
-        guard scalars.count >= 2, scalars.first == "\"", scalars.last == "\"" else { return false }
+        // Go's net/mail refuses an empty quoted string (`""@b.c`).
+        guard scalars.count > 2, scalars.first == "\"", scalars.last == "\"" else { return false }
         var escaped = false
         for scalar in scalars.dropFirst().dropLast() {
             if escaped {
