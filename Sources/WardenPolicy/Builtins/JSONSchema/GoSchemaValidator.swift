@@ -26,8 +26,10 @@ struct GoSchemaValidator {
         }
     }
 
-    /// Nesting of `$ref` on one instance: OPA overflows its stack on a loop; Warden stops.
-    private var depth = 0
+    /// `$ref`s being followed, by the instance they are on: a loop that never reads further into
+    /// the document (`{"$ref": "#"}`) overflows OPA's stack; Warden stops it. A recursive schema
+    /// over a deep document is not a loop: each level is another instance.
+    private var refsFollowed: [String: Int] = [:]
 
     static func validate(_ document: Value, _ schema: GoSchema) throws(GoSchemaError) -> Result {
         var validator = GoSchemaValidator()
@@ -50,9 +52,11 @@ struct GoSchemaValidator {
             return
         }
         if let target = schema.ref {
-            depth += 1
-            defer { depth -= 1 }
-            guard depth < 64 else { throw GoSchemaError(message: "$ref \(schema.refText ?? "") loops without reading the document") }
+            refsFollowed[context, default: 0] += 1
+            defer { refsFollowed[context, default: 1] -= 1 }
+            guard refsFollowed[context, default: 0] <= 32 else {
+                throw GoSchemaError(message: "$ref \(schema.refText ?? "") loops without reading the document")
+            }
             return try recurse(target, node, &result, context)
         }
         if !schema.types.isEmpty {
