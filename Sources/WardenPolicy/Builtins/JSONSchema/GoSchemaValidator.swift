@@ -30,6 +30,9 @@ struct GoSchemaValidator {
     /// the document (`{"$ref": "#"}`) overflows OPA's stack; Warden stops it. A recursive schema
     /// over a deep document is not a loop: each level is another instance.
     private var refsFollowed: [String: Int] = [:]
+    /// Schemas applied so far: `anyOf` over self-references can branch exponentially.
+    private var steps = 0
+    static let maximumSteps = 1_000_000
 
     static func validate(_ document: Value, _ schema: GoSchema) throws(GoSchemaError) -> Result {
         var validator = GoSchemaValidator()
@@ -47,6 +50,8 @@ struct GoSchemaValidator {
     }
 
     private mutating func recurse(_ schema: GoSchema, _ node: Value, _ result: inout Result, _ context: String) throws(GoSchemaError) {
+        steps += 1
+        guard steps <= Self.maximumSteps else { throw GoSchemaError(message: "validation exceeded \(Self.maximumSteps) schema applications") }
         if let always = schema.always {
             if !always { result.add("false", context, "False always fails validation") }
             return
@@ -54,7 +59,7 @@ struct GoSchemaValidator {
         if let target = schema.ref {
             refsFollowed[context, default: 0] += 1
             defer { refsFollowed[context, default: 1] -= 1 }
-            guard refsFollowed[context, default: 0] <= 32 else {
+            guard refsFollowed[context, default: 0] <= 8 else {
                 throw GoSchemaError(message: "$ref \(schema.refText ?? "") loops without reading the document")
             }
             return try recurse(target, node, &result, context)
