@@ -51,7 +51,9 @@ struct GoSchemaValidator {
 
     private mutating func recurse(_ schema: GoSchema, _ node: Value, _ result: inout Result, _ context: String) throws(GoSchemaError) {
         steps += 1
-        guard steps <= Self.maximumSteps else { throw GoSchemaError(message: "validation exceeded \(Self.maximumSteps) schema applications") }
+        guard steps <= Self.maximumSteps else {
+            throw GoSchemaError(message: "validation exceeded \(Self.maximumSteps) schema applications")
+        }
         if let always = schema.always {
             if !always { result.add("false", context, "False always fails validation") }
             return
