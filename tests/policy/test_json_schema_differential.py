@@ -12,14 +12,11 @@ walking Go maps), verify_schema's verdict and message, and in strict mode the sa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
-import subprocess
 
-import pytest
-from test_properties import opa_eval, require_oracle, warden
+from test_properties import opa_eval, require_oracle, warden_answers
 
 # More on demand: WARDEN_SCHEMA_FUZZ_CASES=20000 WARDEN_SCHEMA_FUZZ_SEED=N.
 SEED = int(os.environ.get("WARDEN_SCHEMA_FUZZ_SEED", "20261209"))
@@ -361,31 +358,6 @@ def generated(rng: random.Random, count: int) -> tuple[dict[str, str], list[dict
     return cases, inputs
 
 
-def require_opa() -> None:
-    """require_oracle, and the OPA bindings too: oracle.py imports anywhere (it loads them lazily),
-    so require_oracle alone lets the test run, and fail, outside .venv-policy."""
-    require_oracle()
-    if importlib.util.find_spec("opa_bindings") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the OPA bindings are not importable: run under .venv-policy (scripts/setup.sh)")
-        pytest.skip("the OPA bindings are not importable")
-
-
-def warden_answers(tmp_path, cases: dict[str, str], query: str, inputs: list[dict], strict: bool = False) -> list[dict]:
-    """test_properties.warden_answers with the cases' module beside MODULE, split at "\\n" only
-    (str.splitlines also breaks at U+0085 and U+2028, which Warden writes raw in JSON strings)."""
-    (tmp_path / "schema_diff.rego").write_text(MODULE)
-    (tmp_path / "schema_values.rego").write_text(values_module(cases))
-    (tmp_path / "inputs.jsonl").write_text("".join(json.dumps(document) + "\n" for document in inputs))
-    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--inputs", str(tmp_path / "inputs.jsonl")]
-    data = ["--data", str(tmp_path / "schema_diff.rego"), "--data", str(tmp_path / "schema_values.rego")]
-    ours = subprocess.run([*command, *data, query], capture_output=True, text=True, timeout=600)
-    assert ours.returncode == 0, ours.stderr
-    answers = [json.loads(line) for line in ours.stdout.split("\n") if line]
-    assert len(answers) == len(inputs)
-    return answers
-
-
 def opa_answer(cases: dict[str, str], document: dict, query: str, strict: bool = False) -> dict:
     # Only the case the input names: OPA parses every module afresh for each evaluation.
     modules = {"schema_diff.rego": MODULE, "schema_values.rego": values_module({document["case"]: cases[document["case"]]})}
@@ -393,9 +365,9 @@ def opa_answer(cases: dict[str, str], document: dict, query: str, strict: bool =
 
 
 def test_json_schema_builtins_agree_with_opa_on_generated_schemas(tmp_path):
-    require_opa()
+    require_oracle()
     cases, inputs = generated(random.Random(SEED), CASES)
-    answers = warden_answers(tmp_path, cases, QUERY, inputs)
+    answers = warden_answers(tmp_path, "schema_diff", MODULE, QUERY, inputs, more={"schema_values": values_module(cases)})
     differences, counts = [], {"valid": 0, "invalid": 0, "refused": 0}
     for document, answer in zip(inputs, answers):
         theirs = opa_answer(cases, document, QUERY)
@@ -411,12 +383,12 @@ def test_json_schema_builtins_agree_with_opa_on_generated_schemas(tmp_path):
 
 
 def test_json_schema_errors_carry_opas_texts_in_strict_mode(tmp_path):
-    require_opa()
+    require_oracle()
     query = "data.schema_diff.match"
     cases, inputs = generated(random.Random(SEED + 1), 600)
     refused = [document for document in inputs if not opa_answer(cases, document, query)["result"]]
     assert len(refused) > 50
-    answers = warden_answers(tmp_path, cases, query, refused, strict=True)
+    answers = warden_answers(tmp_path, "schema_diff", MODULE, query, refused, strict=True, more={"schema_values": values_module(cases)})
     differences = []
     for document, answer in zip(refused, answers):
         theirs = opa_answer(cases, document, query, strict=True)

@@ -4,6 +4,7 @@ eval` (batch mode), 10,000 inputs per policy in all; every answer must be the sa
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -24,7 +25,8 @@ except ImportError:  # outside .venv-policy
 
 
 def require_oracle() -> None:
-    if opa_eval is not None:
+    # oracle.py imports anywhere (it loads OPA's bindings lazily): the bindings decide.
+    if opa_eval is not None and importlib.util.find_spec("opa_bindings") is not None:
         return
     if os.environ.get("CI") == "true":
         pytest.fail("the OPA oracle is not importable: run under .venv-policy (scripts/setup.sh)")
@@ -75,17 +77,24 @@ def request_input(rng: random.Random) -> dict:
     })
 
 
-def warden_answers(tmp_path: Path, name: str, module: str, query: str, inputs: list[dict], strict: bool = False) -> list[dict]:
-    """`module` (written as NAME.rego) evaluated by `warden policy eval --inputs` for every
-    input: one answer per input, in order."""
-    policy = tmp_path / f"{name}.rego"
-    policy.write_text(module)
+def warden_answers(
+    tmp_path: Path, name: str, module: str, query: str, inputs: list[dict], strict: bool = False, more: dict[str, str] | None = None
+) -> list[dict]:
+    """`module` (written as NAME.rego, with the `more` modules by name beside it) evaluated by
+    `warden policy eval --inputs` for every input: one answer per input, in order."""
+    modules = {name: module, **(more or {})}
+    data = []
+    for module_name, text in modules.items():
+        (tmp_path / f"{module_name}.rego").write_text(text)
+        data += ["--data", str(tmp_path / f"{module_name}.rego")]
     lines = tmp_path / "inputs.jsonl"
     lines.write_text("".join(json.dumps(document) + "\n" for document in inputs))
-    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--data", str(policy), "--inputs", str(lines)]
+    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), *data, "--inputs", str(lines)]
     ours = subprocess.run([*command, query], capture_output=True, text=True, timeout=600)
     assert ours.returncode == 0, ours.stderr
-    answers = [json.loads(line) for line in ours.stdout.splitlines()]
+    # Lines end at "\n" only: splitlines() would also break at U+0085 and U+2028, which Warden
+    # rightly writes raw inside JSON strings.
+    answers = [json.loads(line) for line in ours.stdout.split("\n") if line]
     assert len(answers) == len(inputs)
     return answers
 

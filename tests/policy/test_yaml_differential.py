@@ -12,16 +12,13 @@ go-yaml's (intransitive) key sort cannot order."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
 import re
-import subprocess
 from collections import Counter
 
-import pytest
-from test_properties import opa_eval, require_oracle, warden
+from test_properties import opa_eval, require_oracle, warden_answers
 
 # More on demand: WARDEN_YAML_FUZZ_CASES=20000 WARDEN_YAML_FUZZ_SEED=N.
 SEED = int(os.environ.get("WARDEN_YAML_FUZZ_SEED", "20261208"))
@@ -274,31 +271,6 @@ def generated(rng: random.Random, count: int) -> tuple[dict[str, str], list[dict
     return values, [{"value": name, "yaml": mutated(rng, Document(rng).text())} for name in values]
 
 
-def require_opa() -> None:
-    """require_oracle, and the OPA bindings too: oracle.py imports anywhere (it loads them lazily),
-    so require_oracle alone lets the test run, and fail, outside .venv-policy."""
-    require_oracle()
-    if importlib.util.find_spec("opa_bindings") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("the OPA bindings are not importable: run under .venv-policy (scripts/setup.sh)")
-        pytest.skip("the OPA bindings are not importable")
-
-
-def warden_answers(tmp_path, values: dict[str, str], query: str, inputs: list[dict], strict: bool = False) -> list[dict]:
-    """test_properties.warden_answers with the values' module, split at "\\n" only: str.splitlines
-    also breaks at U+0085 and U+2028, which Warden rightly writes raw inside JSON strings."""
-    (tmp_path / "yaml_diff.rego").write_text(MODULE)
-    (tmp_path / "yaml_values.rego").write_text(values_module(values))
-    (tmp_path / "inputs.jsonl").write_text("".join(json.dumps(document) + "\n" for document in inputs))
-    command = [warden(), "policy", "eval", *(["--strict-builtin-errors"] if strict else []), "--inputs", str(tmp_path / "inputs.jsonl")]
-    data = ["--data", str(tmp_path / "yaml_diff.rego"), "--data", str(tmp_path / "yaml_values.rego")]
-    ours = subprocess.run([*command, *data, query], capture_output=True, text=True, timeout=600)
-    assert ours.returncode == 0, ours.stderr
-    answers = [json.loads(line) for line in ours.stdout.split("\n") if line]
-    assert len(answers) == len(inputs)
-    return answers
-
-
 def opa_answer(values: dict[str, str], document: dict, query: str, strict: bool = False) -> dict:
     # Only the value the input names: OPA parses every module afresh for each evaluation.
     modules = {"yaml_diff.rego": MODULE, "yaml_values.rego": values_module({document["value"]: values[document["value"]]})}
@@ -306,9 +278,9 @@ def opa_answer(values: dict[str, str], document: dict, query: str, strict: bool 
 
 
 def test_yaml_builtins_agree_with_opa_on_generated_values_and_texts(tmp_path):
-    require_opa()
+    require_oracle()
     values, inputs = generated(random.Random(SEED), CASES)
-    answers = warden_answers(tmp_path, values, QUERY, inputs)
+    answers = warden_answers(tmp_path, "yaml_diff", MODULE, QUERY, inputs, more={"yaml_values": values_module(values)})
     differences, read, tolerated = [], 0, Counter()
     for document, answer in zip(inputs, answers):
         theirs = opa_answer(values, document, QUERY)
@@ -333,12 +305,12 @@ def test_yaml_builtins_agree_with_opa_on_generated_values_and_texts(tmp_path):
 
 
 def test_yaml_errors_carry_opas_codes_in_strict_mode(tmp_path):
-    require_opa()
+    require_oracle()
     query = "data.yaml_diff.unmarshalled"
     values, inputs = generated(random.Random(SEED + 1), 800)
     refused = [document for document in inputs if not opa_answer(values, document, query)["result"]][:300]
     assert len(refused) > 150
-    answers = warden_answers(tmp_path, values, query, refused, strict=True)
+    answers = warden_answers(tmp_path, "yaml_diff", MODULE, query, refused, strict=True, more={"yaml_values": values_module(values)})
     differences = []
     for document, answer in zip(refused, answers):
         theirs = opa_answer(values, document, query, strict=True)
