@@ -16,7 +16,7 @@ import json
 import os
 import random
 
-from test_properties import opa_eval, require_oracle, warden_answers
+from test_properties import Number, dump, opa_eval, require_oracle, warden_answers
 
 # More on demand: WARDEN_SCHEMA_FUZZ_CASES=20000 WARDEN_SCHEMA_FUZZ_SEED=N.
 SEED = int(os.environ.get("WARDEN_SCHEMA_FUZZ_SEED", "20261209"))
@@ -46,20 +46,6 @@ def values_module(cases: dict[str, str]) -> str:
     """Each case's schema and document as a Rego literal, one rule each: a Rego literal keeps a
     number's spelling (1.0, 1E2, 2.50), which Warden's JSON input does not."""
     return "package schema_values\n\n" + "".join(f"{name} := {text}\n\n" for name, text in cases.items())
-
-
-class Number(str):
-    """A JSON number spelled as written (Python floats cannot say 1.0 apart from 1, or 2.50)."""
-
-
-def dump(value) -> str:
-    if isinstance(value, Number):
-        return value
-    if isinstance(value, list):
-        return "[" + ",".join(dump(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(k) + ":" + dump(v) for k, v in value.items()) + "}"
-    return json.dumps(value)
 
 
 def canonical(value) -> str:

@@ -33,6 +33,21 @@ def require_oracle() -> None:
     pytest.skip("the OPA oracle is not importable")
 
 
+class Number(str):
+    """A JSON number spelled as written (Python floats cannot say 1.10 apart from 1.1, or 1e400)."""
+
+
+def dump(value) -> str:
+    """A JSON value as Rego literal text, numbers spelled as written."""
+    if isinstance(value, Number):
+        return value
+    if isinstance(value, list):
+        return "[" + ",".join(dump(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(k) + ":" + dump(v) for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
 def warden() -> str:
     return os.environ.get("WARDEN_BINARY", str(REPO / ".build/debug/warden"))
 

@@ -18,7 +18,7 @@ import random
 import re
 from collections import Counter
 
-from test_properties import opa_eval, require_oracle, warden_answers
+from test_properties import Number, dump, opa_eval, require_oracle, warden_answers
 
 # More on demand: WARDEN_YAML_FUZZ_CASES=20000 WARDEN_YAML_FUZZ_SEED=N.
 SEED = int(os.environ.get("WARDEN_YAML_FUZZ_SEED", "20261208"))
@@ -77,20 +77,6 @@ NUMBERS = [
     "9223372036854775807", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
     "1234567890123456789012345", "0.1000000000000000000001", "1e400", "-1e400", "1e-400", "3.4028235e38",
 ]
-
-
-class Number(str):
-    """A JSON number spelled as written (Python floats cannot say 1.10 or 1e400)."""
-
-
-def dump(value) -> str:
-    if isinstance(value, Number):
-        return value
-    if isinstance(value, list):
-        return "[" + ",".join(dump(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(k) + ":" + dump(v) for k, v in value.items()) + "}"
-    return json.dumps(value)
 
 
 def text(rng: random.Random) -> str:

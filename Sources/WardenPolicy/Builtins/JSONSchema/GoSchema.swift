@@ -93,7 +93,7 @@ struct GoSchemaParser {
             }
         }
         parser.collectIDs(root, base: "")
-        let schema = try parser.schema(root, pointer: "")
+        let schema = try parser.schema(root)
         try parser.resolveRefs()
         return schema
     }
@@ -148,7 +148,7 @@ struct GoSchemaParser {
         } else if let meta = GoMetaSchemas.document(document) {
             var metaParser = GoSchemaParser(root: meta)
             metaParser.collectIDs(meta, base: "")
-            let schema = try metaParser.schema(meta, pointer: "")
+            let schema = try metaParser.schema(meta)
             try metaParser.resolveRefs()
             parsedPointers[reference] = schema
             return schema
@@ -158,7 +158,7 @@ struct GoSchemaParser {
         } else {
             throw GoSchemaError(message: "Reference \(reference) must be canonical")
         }
-        let schema = try schema(value, pointer: reference)
+        let schema = try schema(value)
         parsedPointers[reference] = schema
         return schema
     }
@@ -188,7 +188,7 @@ struct GoSchemaParser {
 
     // MARK: Keywords
 
-    mutating func schema(_ value: Value, pointer: String) throws(GoSchemaError) -> GoSchema {
+    mutating func schema(_ value: Value) throws(GoSchemaError) -> GoSchema {
         let schema = GoSchema()
         if case let .bool(flag) = value {
             guard draft != .draft4 else { throw GoSchemaError(message: "Expected: Valid Schema, given: Invalid JSON") }
@@ -213,7 +213,7 @@ struct GoSchemaParser {
                 guard entry.isObject || entry.isBool && draft != .draft4 else {
                     throw GoSchemaError(message: "Invalid type. Expected: Array Of Schemas, given: definitions")
                 }
-                _ = try self.schema(entry, pointer: pointer + "/definitions/" + (key.stringValue ?? ""))
+                _ = try self.schema(entry)
             }
         }
         _ = try string("title")
@@ -343,7 +343,7 @@ struct GoSchemaParser {
 
     private mutating func subschema(_ value: Value) throws(GoSchemaError) -> GoSchema {
         guard value.isObject || value.isBool else { throw GoSchemaError(message: "Expected: Valid Schema, given: Invalid JSON") }
-        return try schema(value, pointer: "")
+        return try schema(value)
     }
 
     private mutating func boolOrSchema(_ value: Value?, _ keyword: String) throws(GoSchemaError) -> GoSchema? {
@@ -356,7 +356,7 @@ struct GoSchemaParser {
             schema.always = flag
             return schema
         }
-        return try schema(value, pointer: "")
+        return try schema(value)
     }
 
     private mutating func schemaList(_ fields: [String: Value], _ keyword: String) throws(GoSchemaError) -> [GoSchema]? {
@@ -370,7 +370,7 @@ struct GoSchemaParser {
     private mutating func objectSchema(_ fields: [String: Value], _ keyword: String) throws(GoSchemaError) -> GoSchema? {
         guard let member = fields[keyword] else { return nil }
         guard member.isObject || member.isBool && draft != .draft4 else { throw GoSchemaError(message: "\(keyword) must be of an object") }
-        return try schema(member, pointer: "")
+        return try schema(member)
     }
 
     private static let typeNames = ["array", "boolean", "integer", "number", "null", "object", "string"]

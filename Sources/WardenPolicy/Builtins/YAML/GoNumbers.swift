@@ -43,14 +43,12 @@ enum GoNumbers {
     /// `strconv.ParseFloat(text, 64)` for decimal text; nil for a syntax error or a value out of
     /// range (which go-yaml then keeps as a string).
     static func parseFloat(_ text: String) -> Double? {
-        guard isDecimalFloat(text), let value = Double(text), value.isFinite else { return nil }
+        guard isYAMLStyleFloat(text), let value = Double(text), value.isFinite else { return nil }
         return value
     }
 
     /// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-    static func isYAMLStyleFloat(_ text: String) -> Bool { isDecimalFloat(text) }
-
-    private static func isDecimalFloat(_ text: String) -> Bool {
+    static func isYAMLStyleFloat(_ text: String) -> Bool {
         var bytes = Array(text.utf8)[...]
         if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
         let whole = bytes.prefix(while: GoYAMLScalar.isDigit).count
